@@ -1,0 +1,98 @@
+// The validated configuration: what the operator declared. Every field documents its unit and
+// default. Secrets are `Secret`s and never printed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "subkeeper/common/secret.h"
+
+namespace subkeeper::config {
+
+// Reminder filter parameters, in seconds. The filter added to a relayed subscription is
+// "/restapi/v1.0/subscription/~?threshold=<threshold_s>&interval=<interval_s>".
+struct ReminderSpec {
+  int64_t threshold_s = 0;  // seconds before expiry at which reminders start
+  int64_t interval_s = 0;   // seconds between reminders inside that window
+  bool operator==(const ReminderSpec&) const = default;
+};
+
+struct AccountConfig {
+  std::string name;  // [A-Za-z0-9_-]{1,64}; part of the delivery address
+  Secret jwt;        // `jwt`, `jwt_file` or `${VAR}`; required
+};
+
+struct SubscriptionConfig {
+  std::string name;     // [A-Za-z0-9_-]{1,64}; unique per account; part of the delivery address
+  std::string account;  // must name an account
+  // The user's filters, without the reminder filter (which subkeeper adds in relay mode).
+  std::vector<std::string> event_filters;
+  int64_t expires_in_s = 604800;  // requested lifetime, seconds, 1..315360000 (default 7 days)
+  // Relay mode only. Defaulted when omitted: threshold = min(86400, expires_in/4),
+  // interval = min(3600, threshold/4) (see DefaultReminder).
+  ReminderSpec reminder;
+  // Relay mode: the app's URL that receives relayed events (http/https). May be empty, in which
+  // case events are stored but not relayed.
+  std::string deliver_to;
+  // Direct mode when non-empty: the platform delivers straight to this URL (http/https), no
+  // reminder filter is added and renewal is timer-only.
+  std::string address;
+  int line = 0;  // line of this entry in the source file (0 for JSON), for messages
+
+  bool direct() const { return !address.empty(); }
+};
+
+struct ListenConfig {
+  std::string webhooks = "0.0.0.0:8080";  // host:port of the public webhook listener; port 0 = any
+  std::string admin = "127.0.0.1:9090";   // host:port of the admin listener; port 0 = any
+};
+
+struct StoreConfig {
+  std::string sqlite_path = "subkeeper.db";  // created with mode 0600
+};
+
+struct PlatformConfig {
+  std::string server = "https://platform.ringcentral.com";  // base URL, http or https
+  std::string client_id;                                     // required
+  Secret client_secret;                                      // required (`client_secret_file`)
+  // The platform's reminder job period, seconds. Undocumented upstream; threshold and interval
+  // must both be at least this. Default 5 (the smallest interval seen accepted in public).
+  int64_t reminder_job_interval_s = 5;
+  int64_t request_timeout_ms = 10000;  // per HTTP call to the platform, connect + transfer
+};
+
+struct RenewalConfig {
+  int64_t lease_s = 60;          // how long a renewal lease is held before it is considered lost
+  int64_t min_backoff_s = 2;     // first retry delay after a failed renewal
+  int64_t max_backoff_s = 300;   // cap of the exponential backoff
+  // Relay mode: the fallback timer fires at expiry - threshold/2, leaving reminders the first half
+  // of their window. Direct mode: at expiry - direct_margin_pct% of the granted lifetime.
+  int64_t direct_margin_pct = 25;
+};
+
+struct ServerConfig {
+  int threads = 32;                   // webhook worker threads (more than expected idle connections)
+  int64_t read_timeout_ms = 2000;     // per-read timeout on webhook connections
+  int64_t keep_alive_s = 1;           // idle keep-alive timeout
+  int64_t max_body_bytes = 262144;    // notification body limit (413 above it)
+  int64_t commit_budget_ms = 2000;    // a notification not committed by then is answered 503
+};
+
+struct Config {
+  std::string source_path;  // the file this was loaded from
+  // Base URL RingCentral reaches, no trailing slash. Empty = "http://<webhooks listen address>"
+  // with the actually bound port (for local use and tests).
+  std::string public_url;
+  ListenConfig listen;
+  StoreConfig store;
+  PlatformConfig platform;
+  Secret webhook_secret;  // required; derives verification tokens
+  std::vector<AccountConfig> accounts;
+  std::vector<SubscriptionConfig> subscriptions;
+  RenewalConfig renewal;
+  ServerConfig server;
+  std::string log_level = "info";  // trace|debug|info|warn|error
+};
+
+}  // namespace subkeeper::config

@@ -1,0 +1,73 @@
+// The two listeners, over cpp-httplib (Debian's shared build, so all tuning uses the runtime
+// setters). Both bind explicitly (port 0 = any) so callers learn the real port before serving.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "subkeeper/common/status.h"
+#include "subkeeper/config/config.h"
+#include "subkeeper/webhook/receiver.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace subkeeper::server {
+
+// Splits "host:port" ("0.0.0.0:8080", "[::1]:0"); kInvalidArgument naming the text.
+Result<std::pair<std::string, int>> ParseListenAddress(const std::string& text);
+
+// The public webhook listener. Hardened against the traps measured in
+// ../shared/reference/measurement-notes.md: the Validation-Token handshake is answered in the
+// pre-routing handler (before any body is read, so a POST without Content-Length does not wait
+// for the read timeout); a worker pool larger than the expected idle connections; short
+// keep-alive and read timeouts; a payload limit.
+class WebhookServer {
+ public:
+  WebhookServer(webhook::WebhookReceiver& receiver, const config::ServerConfig& options);
+  ~WebhookServer();  // Stop()s
+
+  // Binds; returns the bound port. Call once, before Start.
+  Result<int> Bind(const std::string& host, int port);
+  void Start();  // serves on a background thread
+  void Stop();   // stops accepting and joins
+  bool running() const;
+
+ private:
+  std::unique_ptr<httplib::Server> http_;
+  std::thread thread_;
+};
+
+// What the admin listener shows. Implemented by the app; called on admin request threads.
+class AdminSource {
+ public:
+  virtual ~AdminSource() = default;
+  struct Readiness {
+    bool ready = false;
+    std::vector<std::string> reasons;  // why not ready; empty when ready
+  };
+  virtual Readiness GetReadiness() = 0;
+  // The JSON document served at GET /v1/subscriptions. Never contains a secret.
+  virtual std::string SubscriptionsJson() = 0;
+};
+
+// The admin listener: GET /healthz (200 {"status":"ok"}), GET /readyz (200, or 503 with
+// {"ready":false,"reasons":[…]}), GET /v1/subscriptions. Unknown paths 404 with a JSON reason.
+class AdminServer {
+ public:
+  explicit AdminServer(AdminSource& source);
+  ~AdminServer();
+
+  Result<int> Bind(const std::string& host, int port);
+  void Start();
+  void Stop();
+
+ private:
+  std::unique_ptr<httplib::Server> http_;
+  std::thread thread_;
+};
+
+}  // namespace subkeeper::server

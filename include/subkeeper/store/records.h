@@ -1,0 +1,91 @@
+// Value types persisted by the Store.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "subkeeper/common/clock.h"
+
+namespace subkeeper::store {
+
+// One configured subscription: its desired definition, what the platform last said about it,
+// and its renewal bookkeeping. Keyed by (account, name). A WallTime at the epoch means "unset".
+struct SubscriptionRecord {
+  std::string account;
+  std::string name;
+
+  // Desired definition, as last applied from the config.
+  std::vector<std::string> event_filters;  // the user's filters, without the reminder filter
+  int64_t expires_in_s = 0;                // requested lifetime
+  std::string reminder_filter;             // "" in direct mode
+  std::string address;                     // the delivery address given to the platform
+  std::string deliver_to;                  // relay target; "" when none or in direct mode
+
+  // What the platform last said (never what we asked for).
+  std::string remote_id;                    // "" when no remote subscription is known
+  std::string status;                       // "Active", "Blacklisted", … as returned; "" unknown
+  std::vector<std::string> remote_filters;  // as returned (with ~ rewritten to numeric ids)
+  std::vector<std::string> disabled_filters;  // filters listed in disabledFilters
+  std::string blacklisted_reason;           // blacklistedData.reason, "" when not blacklisted
+  int64_t granted_ttl_s = 0;                // lifetime the platform granted at the last create/renew
+  WallTime remote_created_at{};             // creationTime
+  WallTime expires_at{};                    // expirationTime as returned
+
+  // Renewal bookkeeping.
+  WallTime next_renewal_at{};      // the persisted fallback timer (or the next retry after a failure)
+  WallTime last_renewed_at{};      // last successful renew or create
+  std::string last_trigger;        // "reminder" | "timer" | "manual" | "create" | "startup"
+  WallTime last_reminder_at{};     // last reminder received for the current remote id
+  bool reminder_path_broken = false;  // a reminder was due and did not arrive
+  int32_t failures = 0;            // consecutive failed attempts; 0 after a success
+  std::string last_error;          // e.g. "unavailable: HTTP 503 …"; "" after a success
+  WallTime last_error_at{};
+
+  // Lease (read-only here: written only by TryAcquireLease / ReleaseLease).
+  std::string lease_owner;
+  WallTime lease_until{};
+
+  WallTime updated_at{};  // set by the store on every write
+};
+
+// One row of the append-only lifecycle history.
+struct HistoryEntry {
+  int64_t id = 0;  // assigned by the store
+  WallTime at{};
+  std::string account;
+  std::string name;
+  // created | adopted | renewed | updated | recreated | blacklisted | deleted | failed |
+  // reminder_missing | expired
+  std::string kind;
+  std::string remote_id;
+  std::string trigger;  // for renewed: reminder | timer | manual
+  std::string detail;   // reason or error code; never a secret
+};
+
+struct HistoryQuery {
+  std::string account;  // "" = all
+  std::string name;     // "" = all
+  int limit = 1000;     // newest rows first when limited
+};
+
+// A notification as received on the webhook listener, stored before it is acknowledged.
+struct EventRecord {
+  int64_t seq = 0;               // assigned by the store, increasing
+  std::string uuid;              // the platform's notification uuid, the dedupe key
+  std::string account;           // the route it arrived on
+  std::string name;
+  std::string subscription_id;   // envelope subscriptionId
+  std::string event;             // envelope event (the filter string)
+  std::string body;              // the raw request body, byte for byte
+  WallTime received_at{};
+  std::string kind = "event";    // "event" | "reminder"
+  // Relay state: "pending" (to deliver), "delivered", "dead", or "none" (nothing to relay).
+  std::string relay_state = "pending";
+  int32_t attempts = 0;
+  WallTime next_attempt_at{};
+};
+
+enum class InsertOutcome { kInserted, kDuplicate };
+
+}  // namespace subkeeper::store

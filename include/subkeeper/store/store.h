@@ -1,0 +1,59 @@
+// The persistence contract. One production implementation (SqliteStore); a PostgreSQL one with
+// leases shared between replicas can follow. All methods are thread-safe. Errors: kUnavailable
+// when the database is busy or the disk refuses a write (retry later), kDataLoss when it is
+// corrupt, kFailedPrecondition when its schema is newer than this build.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "subkeeper/common/status.h"
+#include "subkeeper/store/records.h"
+
+namespace subkeeper::store {
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual Result<std::vector<SubscriptionRecord>> ListSubscriptions() = 0;
+  virtual Result<std::optional<SubscriptionRecord>> GetSubscription(std::string_view account,
+                                                                    std::string_view name) = 0;
+
+  // Inserts or replaces the record (all columns but the lease, which is kept) and, when
+  // `history` is given, appends it — in one transaction.
+  virtual Status PutSubscription(const SubscriptionRecord& record,
+                                 const std::optional<HistoryEntry>& history) = 0;
+  // Removes the record (and its lease) and appends `history` when given, in one transaction.
+  // Deleting a missing record is OK.
+  virtual Status DeleteSubscription(std::string_view account, std::string_view name,
+                                    const std::optional<HistoryEntry>& history) = 0;
+
+  // Takes the lease on (account, name) for `owner` until `until` when it is free, expired
+  // (lease_until <= now) or already held by `owner`. Returns false when someone else holds it,
+  // kNotFound when the record does not exist.
+  virtual Result<bool> TryAcquireLease(std::string_view account, std::string_view name,
+                                       std::string_view owner, WallTime now, WallTime until) = 0;
+  // Releases the lease when `owner` holds it; otherwise does nothing.
+  virtual Status ReleaseLease(std::string_view account, std::string_view name,
+                              std::string_view owner) = 0;
+
+  virtual Status AppendHistory(const HistoryEntry& entry) = 0;
+  virtual Result<std::vector<HistoryEntry>> ListHistory(const HistoryQuery& query) = 0;
+
+  // Stores every event of `batch` in ONE transaction (durable when this returns), skipping those
+  // whose uuid is already stored. Returns one outcome per input, in order.
+  virtual Result<std::vector<InsertOutcome>> InsertEvents(const std::vector<EventRecord>& batch) = 0;
+  // Events in seq order, optionally of one route ("" = any) and relay state ("" = any).
+  virtual Result<std::vector<EventRecord>> ListEvents(std::string_view account,
+                                                      std::string_view name,
+                                                      std::string_view relay_state,
+                                                      int limit) = 0;
+
+  // OK when a write transaction can be begun and committed now (used by /readyz).
+  virtual Status CheckWritable() = 0;
+};
+
+}  // namespace subkeeper::store

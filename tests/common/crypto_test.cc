@@ -1,0 +1,24 @@
+#include "subkeeper/common/crypto.h"
+
+#include <catch2/catch.hpp>
+
+namespace subkeeper {
+namespace {
+
+TEST_CASE("HMAC-SHA256 matches RFC 4231 test case 2", "[common]") {
+  CHECK(HexEncode(HmacSha256("Jefe", "what do ya want for nothing?")) ==
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST_CASE("Base64 and constant-time compare", "[common]") {
+  CHECK(Base64Encode("foobar") == "Zm9vYmFy");
+  CHECK(Base64Encode("fo") == "Zm8=");
+  CHECK(ConstantTimeEquals("abc", "abc"));
+  CHECK_FALSE(ConstantTimeEquals("abc", "abd"));
+  CHECK_FALSE(ConstantTimeEquals("abc", "abcd"));
+  CHECK(RandomHex(8).size() == 16);
+  CHECK(RandomHex(8) != RandomHex(8));
+}
+
+}  // namespace
+}  // namespace subkeeper

@@ -1,0 +1,1 @@
+namespace rcemu { int placeholder() { return 0; } }
