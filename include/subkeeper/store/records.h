@@ -52,8 +52,8 @@ struct SubscriptionRecord {
 // One row of the append-only lifecycle history.
 struct HistoryEntry {
   int64_t id = 0;  // assigned by the store
-  WallTime at{};
-  std::string account;
+  WallTime at{};   // unset = stamped by the store from its clock
+  std::string account;  // unset when written with a record = that record's account / name
   std::string name;
   // created | adopted | renewed | updated | recreated | blacklisted | deleted | failed |
   // reminder_missing | expired
@@ -66,7 +66,7 @@ struct HistoryEntry {
 struct HistoryQuery {
   std::string account;  // "" = all
   std::string name;     // "" = all
-  int limit = 1000;     // newest rows first when limited
+  int limit = 1000;     // newest rows first when limited; <= 0 = no limit
 };
 
 // A notification as received on the webhook listener, stored before it is acknowledged.

@@ -1,7 +1,8 @@
 // The persistence contract. One production implementation (SqliteStore); a PostgreSQL one with
 // leases shared between replicas can follow. All methods are thread-safe. Errors: kUnavailable
 // when the database is busy or the disk refuses a write (retry later), kDataLoss when it is
-// corrupt, kFailedPrecondition when its schema is newer than this build.
+// corrupt, kFailedPrecondition when its schema is newer than this build, kInvalidArgument when a
+// key (account, name, lease owner, event uuid) is empty.
 #pragma once
 
 #include <optional>
@@ -46,7 +47,8 @@ class Store {
   // Stores every event of `batch` in ONE transaction (durable when this returns), skipping those
   // whose uuid is already stored. Returns one outcome per input, in order.
   virtual Result<std::vector<InsertOutcome>> InsertEvents(const std::vector<EventRecord>& batch) = 0;
-  // Events in seq order, optionally of one route ("" = any) and relay state ("" = any).
+  // Events in seq order, optionally of one route ("" = any) and relay state ("" = any);
+  // `limit` <= 0 = no limit.
   virtual Result<std::vector<EventRecord>> ListEvents(std::string_view account,
                                                       std::string_view name,
                                                       std::string_view relay_state,

@@ -1,0 +1,212 @@
+#include "record_codec.h"
+
+#include <SQLiteCpp/Column.h>
+
+#include <array>
+#include <nlohmann/json.hpp>
+
+namespace subkeeper::store {
+namespace {
+
+// Every column written by PutSubscription, in bind order. The lease columns are absent on
+// purpose: an upsert of the record must never steal or drop a lease.
+constexpr std::array<const char*, 25> kRecordColumns = {
+    "account", "name", "event_filters", "expires_in_s", "reminder_filter", "address", "deliver_to",
+    "remote_id", "status", "remote_filters", "disabled_filters", "blacklisted_reason",
+    "granted_ttl_s", "remote_created_at", "expires_at", "next_renewal_at", "last_renewed_at",
+    "last_trigger", "last_reminder_at", "reminder_path_broken", "failures", "last_error",
+    "last_error_at", "updated_at",
+    // Not bound; selected last so ReadSubscription can read it with the lease.
+    "lease_owner"};
+constexpr size_t kBoundColumns = kRecordColumns.size() - 1;
+
+std::string BuildUpsertSql() {
+  std::string cols, params, updates;
+  for (size_t i = 0; i < kBoundColumns; ++i) {
+    const std::string c = kRecordColumns[i];
+    cols += (i ? ", " : "") + c;
+    params += i ? ", ?" : "?";
+    if (c != "account" && c != "name")
+      updates += (updates.empty() ? "" : ", ") + c + " = excluded." + c;
+  }
+  return "INSERT INTO subscriptions (" + cols + ") VALUES (" + params +
+         ") ON CONFLICT(account, name) DO UPDATE SET " + updates;
+}
+
+std::string BuildSelectSql() {
+  std::string cols;
+  for (const char* c : kRecordColumns) cols += std::string(cols.empty() ? "" : ", ") + c;
+  return "SELECT " + cols + ", lease_until FROM subscriptions";
+}
+
+Result<std::string> EncodeList(const std::vector<std::string>& list, std::string_view field) {
+  try {
+    return nlohmann::json(list).dump();
+  } catch (const nlohmann::json::exception&) {
+    return Status::InvalidArgument("store: " + std::string(field) + " is not valid UTF-8");
+  }
+}
+
+Result<std::vector<std::string>> DecodeList(const std::string& text, std::string_view field) {
+  try {
+    return nlohmann::json::parse(text).get<std::vector<std::string>>();
+  } catch (const nlohmann::json::exception&) {
+    return Status::DataLoss("store: column " + std::string(field) +
+                            " is not a JSON array of strings");
+  }
+}
+
+WallTime ReadTime(const SQLite::Column& c) { return FromUnixMillis(c.getInt64()); }
+
+}  // namespace
+
+const std::string& SubscriptionUpsertSql() {
+  static const std::string sql = BuildUpsertSql();
+  return sql;
+}
+
+const std::string& SubscriptionSelectSql() {
+  static const std::string sql = BuildSelectSql();
+  return sql;
+}
+
+Status BindSubscription(SQLite::Statement& st, const SubscriptionRecord& r, int64_t updated_at_ms) {
+  SK_ASSIGN_OR_RETURN(std::string filters, EncodeList(r.event_filters, "event_filters"));
+  SK_ASSIGN_OR_RETURN(std::string remote, EncodeList(r.remote_filters, "remote_filters"));
+  SK_ASSIGN_OR_RETURN(std::string disabled, EncodeList(r.disabled_filters, "disabled_filters"));
+  int i = 1;
+  st.bind(i++, r.account);
+  st.bind(i++, r.name);
+  st.bind(i++, filters);
+  st.bind(i++, r.expires_in_s);
+  st.bind(i++, r.reminder_filter);
+  st.bind(i++, r.address);
+  st.bind(i++, r.deliver_to);
+  st.bind(i++, r.remote_id);
+  st.bind(i++, r.status);
+  st.bind(i++, remote);
+  st.bind(i++, disabled);
+  st.bind(i++, r.blacklisted_reason);
+  st.bind(i++, r.granted_ttl_s);
+  st.bind(i++, ToUnixMillis(r.remote_created_at));
+  st.bind(i++, ToUnixMillis(r.expires_at));
+  st.bind(i++, ToUnixMillis(r.next_renewal_at));
+  st.bind(i++, ToUnixMillis(r.last_renewed_at));
+  st.bind(i++, r.last_trigger);
+  st.bind(i++, ToUnixMillis(r.last_reminder_at));
+  st.bind(i++, r.reminder_path_broken ? 1 : 0);
+  st.bind(i++, r.failures);
+  st.bind(i++, r.last_error);
+  st.bind(i++, ToUnixMillis(r.last_error_at));
+  st.bind(i++, updated_at_ms);
+  return Status::OK();
+}
+
+Result<SubscriptionRecord> ReadSubscription(const SQLite::Statement& st) {
+  SubscriptionRecord r;
+  int i = 0;
+  r.account = st.getColumn(i++).getString();
+  r.name = st.getColumn(i++).getString();
+  SK_ASSIGN_OR_RETURN(r.event_filters, DecodeList(st.getColumn(i++).getString(), "event_filters"));
+  r.expires_in_s = st.getColumn(i++).getInt64();
+  r.reminder_filter = st.getColumn(i++).getString();
+  r.address = st.getColumn(i++).getString();
+  r.deliver_to = st.getColumn(i++).getString();
+  r.remote_id = st.getColumn(i++).getString();
+  r.status = st.getColumn(i++).getString();
+  SK_ASSIGN_OR_RETURN(r.remote_filters,
+                      DecodeList(st.getColumn(i++).getString(), "remote_filters"));
+  SK_ASSIGN_OR_RETURN(r.disabled_filters,
+                      DecodeList(st.getColumn(i++).getString(), "disabled_filters"));
+  r.blacklisted_reason = st.getColumn(i++).getString();
+  r.granted_ttl_s = st.getColumn(i++).getInt64();
+  r.remote_created_at = ReadTime(st.getColumn(i++));
+  r.expires_at = ReadTime(st.getColumn(i++));
+  r.next_renewal_at = ReadTime(st.getColumn(i++));
+  r.last_renewed_at = ReadTime(st.getColumn(i++));
+  r.last_trigger = st.getColumn(i++).getString();
+  r.last_reminder_at = ReadTime(st.getColumn(i++));
+  r.reminder_path_broken = st.getColumn(i++).getInt() != 0;
+  r.failures = st.getColumn(i++).getInt();
+  r.last_error = st.getColumn(i++).getString();
+  r.last_error_at = ReadTime(st.getColumn(i++));
+  r.updated_at = ReadTime(st.getColumn(i++));
+  r.lease_owner = st.getColumn(i++).getString();
+  r.lease_until = ReadTime(st.getColumn(i++));
+  return r;
+}
+
+const char* const kHistoryInsertSql =
+    "INSERT INTO history (at, account, name, kind, remote_id, trigger, detail) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)";
+const char* const kHistorySelectSql =
+    "SELECT id, at, account, name, kind, remote_id, trigger, detail FROM history";
+
+void BindHistory(SQLite::Statement& st, const HistoryEntry& h) {
+  int i = 1;
+  st.bind(i++, ToUnixMillis(h.at));
+  st.bind(i++, h.account);
+  st.bind(i++, h.name);
+  st.bind(i++, h.kind);
+  st.bind(i++, h.remote_id);
+  st.bind(i++, h.trigger);
+  st.bind(i++, h.detail);
+}
+
+HistoryEntry ReadHistory(const SQLite::Statement& st) {
+  HistoryEntry h;
+  int i = 0;
+  h.id = st.getColumn(i++).getInt64();
+  h.at = ReadTime(st.getColumn(i++));
+  h.account = st.getColumn(i++).getString();
+  h.name = st.getColumn(i++).getString();
+  h.kind = st.getColumn(i++).getString();
+  h.remote_id = st.getColumn(i++).getString();
+  h.trigger = st.getColumn(i++).getString();
+  h.detail = st.getColumn(i++).getString();
+  return h;
+}
+
+const char* const kEventInsertSql =
+    "INSERT INTO events (uuid, account, name, subscription_id, event, body, received_at, kind, "
+    "relay_state, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT(uuid) DO NOTHING";
+const char* const kEventSelectSql =
+    "SELECT seq, uuid, account, name, subscription_id, event, body, received_at, kind, "
+    "relay_state, attempts, next_attempt_at FROM events";
+
+void BindEvent(SQLite::Statement& st, const EventRecord& e) {
+  int i = 1;
+  st.bind(i++, e.uuid);
+  st.bind(i++, e.account);
+  st.bind(i++, e.name);
+  st.bind(i++, e.subscription_id);
+  st.bind(i++, e.event);
+  // As a BLOB: SQLite never re-encodes or truncates it, whatever bytes the platform sent.
+  st.bind(i++, e.body.data(), static_cast<int>(e.body.size()));
+  st.bind(i++, ToUnixMillis(e.received_at));
+  st.bind(i++, e.kind);
+  st.bind(i++, e.relay_state);
+  st.bind(i++, e.attempts);
+  st.bind(i++, ToUnixMillis(e.next_attempt_at));
+}
+
+EventRecord ReadEvent(const SQLite::Statement& st) {
+  EventRecord e;
+  int i = 0;
+  e.seq = st.getColumn(i++).getInt64();
+  e.uuid = st.getColumn(i++).getString();
+  e.account = st.getColumn(i++).getString();
+  e.name = st.getColumn(i++).getString();
+  e.subscription_id = st.getColumn(i++).getString();
+  e.event = st.getColumn(i++).getString();
+  e.body = st.getColumn(i++).getString();  // SQLiteCpp reads BLOB bytes with their length
+  e.received_at = ReadTime(st.getColumn(i++));
+  e.kind = st.getColumn(i++).getString();
+  e.relay_state = st.getColumn(i++).getString();
+  e.attempts = st.getColumn(i++).getInt();
+  e.next_attempt_at = ReadTime(st.getColumn(i++));
+  return e;
+}
+
+}  // namespace subkeeper::store

@@ -1,0 +1,41 @@
+// Row ↔ record conversion for the SQLite store: the SQL that names the columns and the code that
+// binds and reads them live together so their orders cannot drift apart. Internal to src/store.
+#pragma once
+
+#include <SQLiteCpp/Statement.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "subkeeper/common/status.h"
+#include "subkeeper/store/records.h"
+
+namespace subkeeper::store {
+
+// INSERT … ON CONFLICT(account, name) DO UPDATE of every column except the lease.
+const std::string& SubscriptionUpsertSql();
+// SELECT of every column of `subscriptions`, in the order ReadSubscription expects; callers append
+// their WHERE / ORDER BY.
+const std::string& SubscriptionSelectSql();
+
+// Binds every non-lease column of `r` for SubscriptionUpsertSql(), with `updated_at_ms`.
+// kInvalidArgument when a list holds a string that is not valid UTF-8.
+Status BindSubscription(SQLite::Statement& st, const SubscriptionRecord& r, int64_t updated_at_ms);
+// Reads the current row of a SubscriptionSelectSql() query. kDataLoss when a list column is not
+// a JSON array of strings. Throws SQLite::Exception like SQLiteCpp does.
+Result<SubscriptionRecord> ReadSubscription(const SQLite::Statement& st);
+
+// INSERT of a history row (id assigned by SQLite) and the SELECT ReadHistory expects.
+extern const char* const kHistoryInsertSql;
+extern const char* const kHistorySelectSql;
+void BindHistory(SQLite::Statement& st, const HistoryEntry& h);
+HistoryEntry ReadHistory(const SQLite::Statement& st);
+
+// INSERT … ON CONFLICT(uuid) DO NOTHING of an event (seq assigned by SQLite), and its SELECT.
+extern const char* const kEventInsertSql;
+extern const char* const kEventSelectSql;
+void BindEvent(SQLite::Statement& st, const EventRecord& e);
+EventRecord ReadEvent(const SQLite::Statement& st);
+
+}  // namespace subkeeper::store

@@ -1,0 +1,34 @@
+// Opening a SQLite database for the store: private file creation, connection settings and the
+// migration runner. Internal to the store module.
+#pragma once
+
+#include <SQLiteCpp/Database.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "subkeeper/common/status.h"
+#include "subkeeper/store/migrations.h"
+
+namespace subkeeper::store {
+
+// Creates `path` with mode 0600 when it does not exist, and narrows an existing database file
+// (and its -wal/-shm companions) to 0600 when group or others could read it. SQLite's unix VFS
+// gives -wal/-shm the mode of the main file, so they are private too, whatever the umask.
+// Errors name the path: kFailedPrecondition (missing directory), kPermissionDenied,
+// kUnavailable (anything else). ":memory:" is a no-op.
+Status PreparePrivateFile(const std::string& path);
+
+// Opens the connection and applies the pragmas: journal_mode=WAL, synchronous=FULL,
+// busy_timeout=5000, foreign_keys=ON. Errors as in sqlite_error.h.
+Result<std::unique_ptr<SQLite::Database>> OpenConnection(const std::string& path);
+
+// Reads PRAGMA user_version and applies every migration newer than it, each in its own
+// IMMEDIATE transaction that also sets user_version. The version is re-read inside the
+// transaction, so two processes migrating the same file at once apply each migration once.
+// kFailedPrecondition when the database is newer than the newest of `migrations`.
+// REQUIRES: `migrations` in increasing version order.
+Status Migrate(SQLite::Database& db, const std::vector<Migration>& migrations);
+
+}  // namespace subkeeper::store

@@ -1,0 +1,299 @@
+#include "subkeeper/store/sqlite_store.h"
+
+#include <SQLiteCpp/Column.h>
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include <mutex>
+
+#include "record_codec.h"
+#include "sqlite_error.h"
+#include "sqlite_open.h"
+#include "subkeeper/store/migrations.h"
+
+namespace subkeeper::store {
+namespace {
+
+constexpr auto kImmediate = SQLite::TransactionBehavior::IMMEDIATE;
+
+std::string Route(std::string_view account, std::string_view name) {
+  return std::string(account) + "/" + std::string(name);
+}
+
+Status CheckKey(std::string_view account, std::string_view name) {
+  if (account.empty() || name.empty()) {
+    return Status::InvalidArgument("store: a subscription needs an account and a name, got '" +
+                                   Route(account, name) + "'");
+  }
+  return Status::OK();
+}
+
+// SQLite reads a negative LIMIT as "no limit".
+int64_t SqlLimit(int limit) { return limit > 0 ? limit : -1; }
+
+// Builds "<select> WHERE a = ? AND b = ?" from the non-empty filters, so the indexes on the
+// filtered columns stay usable; `values` receives the bind values in order.
+std::string WithFilters(std::string sql,
+                        std::initializer_list<std::pair<const char*, std::string_view>> filters,
+                        std::vector<std::string_view>& values) {
+  const char* glue = " WHERE ";
+  for (const auto& [column, value] : filters) {
+    if (value.empty()) continue;
+    sql += glue + std::string(column) + " = ?";
+    values.push_back(value);
+    glue = " AND ";
+  }
+  return sql;
+}
+
+}  // namespace
+
+// Holds the one connection to the database. Every method takes mu_ for its whole duration, so
+// statements and transactions on the connection never interleave between threads; SQLite's own
+// locking (WAL, busy_timeout) arbitrates with other processes.
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::unique_ptr<SQLite::Database> db, const Clock& clock)
+      : clock_(clock), db_(std::move(db)) {}
+
+  Result<std::vector<SubscriptionRecord>> ListSubscriptions() override;
+  Result<std::optional<SubscriptionRecord>> GetSubscription(std::string_view account,
+                                                            std::string_view name) override;
+  Status PutSubscription(const SubscriptionRecord& record,
+                         const std::optional<HistoryEntry>& history) override;
+  Status DeleteSubscription(std::string_view account, std::string_view name,
+                            const std::optional<HistoryEntry>& history) override;
+  Result<bool> TryAcquireLease(std::string_view account, std::string_view name,
+                               std::string_view owner, WallTime now, WallTime until) override;
+  Status ReleaseLease(std::string_view account, std::string_view name,
+                      std::string_view owner) override;
+  Status AppendHistory(const HistoryEntry& entry) override;
+  Result<std::vector<HistoryEntry>> ListHistory(const HistoryQuery& query) override;
+  Result<std::vector<InsertOutcome>> InsertEvents(const std::vector<EventRecord>& batch) override;
+  Result<std::vector<EventRecord>> ListEvents(std::string_view account, std::string_view name,
+                                              std::string_view relay_state, int limit) override;
+  Status CheckWritable() override;
+
+ private:
+  // Appends `entry`, defaulting its time to `now_ms` and its route to (account, name) when unset.
+  // REQUIRES: mu_ held. Throws SQLite::Exception.
+  void InsertHistory(HistoryEntry entry, std::string_view account, std::string_view name,
+                     int64_t now_ms);
+
+  const Clock& clock_;
+  std::mutex mu_;
+  std::unique_ptr<SQLite::Database> db_;  // guarded by mu_
+};
+
+Result<std::vector<SubscriptionRecord>> SqliteStore::ListSubscriptions() {
+  std::lock_guard lock(mu_);
+  return CatchSqlite("list subscriptions", [&]() -> Result<std::vector<SubscriptionRecord>> {
+    SQLite::Statement st(*db_, SubscriptionSelectSql() + " ORDER BY account, name");
+    std::vector<SubscriptionRecord> out;
+    while (st.executeStep()) {
+      SK_ASSIGN_OR_RETURN(SubscriptionRecord r, ReadSubscription(st));
+      out.push_back(std::move(r));
+    }
+    return out;
+  });
+}
+
+Result<std::optional<SubscriptionRecord>> SqliteStore::GetSubscription(std::string_view account,
+                                                                       std::string_view name) {
+  std::lock_guard lock(mu_);
+  using Out = std::optional<SubscriptionRecord>;
+  return CatchSqlite("get subscription " + Route(account, name), [&]() -> Result<Out> {
+    SQLite::Statement st(*db_, SubscriptionSelectSql() + " WHERE account = ? AND name = ?");
+    st.bind(1, std::string(account));
+    st.bind(2, std::string(name));
+    if (!st.executeStep()) return Out();
+    SK_ASSIGN_OR_RETURN(SubscriptionRecord r, ReadSubscription(st));
+    return Out(std::move(r));
+  });
+}
+
+Status SqliteStore::PutSubscription(const SubscriptionRecord& record,
+                                    const std::optional<HistoryEntry>& history) {
+  SK_RETURN_IF_ERROR(CheckKey(record.account, record.name));
+  std::lock_guard lock(mu_);
+  return CatchSqlite("put subscription " + Route(record.account, record.name), [&]() -> Status {
+    const int64_t now_ms = ToUnixMillis(clock_.Now());
+    SQLite::Transaction tx(*db_, kImmediate);
+    SQLite::Statement st(*db_, SubscriptionUpsertSql());
+    SK_RETURN_IF_ERROR(BindSubscription(st, record, now_ms));
+    st.exec();
+    if (history) InsertHistory(*history, record.account, record.name, now_ms);
+    tx.commit();
+    return Status::OK();
+  });
+}
+
+Status SqliteStore::DeleteSubscription(std::string_view account, std::string_view name,
+                                       const std::optional<HistoryEntry>& history) {
+  std::lock_guard lock(mu_);
+  return CatchSqlite("delete subscription " + Route(account, name), [&]() -> Status {
+    SQLite::Transaction tx(*db_, kImmediate);
+    SQLite::Statement st(*db_, "DELETE FROM subscriptions WHERE account = ? AND name = ?");
+    st.bind(1, std::string(account));
+    st.bind(2, std::string(name));
+    st.exec();
+    if (history) InsertHistory(*history, account, name, ToUnixMillis(clock_.Now()));
+    tx.commit();
+    return Status::OK();
+  });
+}
+
+Result<bool> SqliteStore::TryAcquireLease(std::string_view account, std::string_view name,
+                                          std::string_view owner, WallTime now, WallTime until) {
+  if (owner.empty()) return Status::InvalidArgument("store: a lease owner must not be empty");
+  std::lock_guard lock(mu_);
+  return CatchSqlite("acquire lease on " + Route(account, name), [&]() -> Result<bool> {
+    // One conditional UPDATE: with several replicas on one database, the row lock decides.
+    SQLite::Statement st(*db_,
+                         "UPDATE subscriptions SET lease_owner = ?1, lease_until = ?2, "
+                         "updated_at = ?3 WHERE account = ?4 AND name = ?5 AND "
+                         "(lease_owner = '' OR lease_until <= ?6 OR lease_owner = ?1)");
+    st.bind(1, std::string(owner));
+    st.bind(2, ToUnixMillis(until));
+    st.bind(3, ToUnixMillis(clock_.Now()));
+    st.bind(4, std::string(account));
+    st.bind(5, std::string(name));
+    st.bind(6, ToUnixMillis(now));
+    if (st.exec() > 0) return true;
+    SQLite::Statement exists(*db_, "SELECT 1 FROM subscriptions WHERE account = ? AND name = ?");
+    exists.bind(1, std::string(account));
+    exists.bind(2, std::string(name));
+    if (!exists.executeStep()) {
+      return Status::NotFound("store: no subscription " + Route(account, name));
+    }
+    return false;
+  });
+}
+
+Status SqliteStore::ReleaseLease(std::string_view account, std::string_view name,
+                                 std::string_view owner) {
+  std::lock_guard lock(mu_);
+  return CatchSqlite("release lease on " + Route(account, name), [&]() -> Status {
+    SQLite::Statement st(*db_,
+                         "UPDATE subscriptions SET lease_owner = '', lease_until = 0, "
+                         "updated_at = ? WHERE account = ? AND name = ? AND lease_owner = ?");
+    st.bind(1, ToUnixMillis(clock_.Now()));
+    st.bind(2, std::string(account));
+    st.bind(3, std::string(name));
+    st.bind(4, std::string(owner));
+    st.exec();
+    return Status::OK();
+  });
+}
+
+Status SqliteStore::AppendHistory(const HistoryEntry& entry) {
+  SK_RETURN_IF_ERROR(CheckKey(entry.account, entry.name));
+  std::lock_guard lock(mu_);
+  return CatchSqlite("append history for " + Route(entry.account, entry.name), [&]() -> Status {
+    InsertHistory(entry, entry.account, entry.name, ToUnixMillis(clock_.Now()));
+    return Status::OK();
+  });
+}
+
+Result<std::vector<HistoryEntry>> SqliteStore::ListHistory(const HistoryQuery& query) {
+  std::lock_guard lock(mu_);
+  return CatchSqlite("list history", [&]() -> Result<std::vector<HistoryEntry>> {
+    std::vector<std::string_view> values;
+    const std::string sql =
+        WithFilters(kHistorySelectSql, {{"account", query.account}, {"name", query.name}}, values);
+    SQLite::Statement st(*db_, sql + " ORDER BY id DESC LIMIT ?");
+    int i = 1;
+    for (std::string_view v : values) st.bind(i++, std::string(v));
+    st.bind(i, SqlLimit(query.limit));
+    std::vector<HistoryEntry> out;
+    while (st.executeStep()) out.push_back(ReadHistory(st));
+    return out;
+  });
+}
+
+Result<std::vector<InsertOutcome>> SqliteStore::InsertEvents(
+    const std::vector<EventRecord>& batch) {
+  for (const EventRecord& e : batch) {
+    if (e.uuid.empty()) return Status::InvalidArgument("store: an event needs a uuid");
+  }
+  if (batch.empty()) return std::vector<InsertOutcome>();
+  std::lock_guard lock(mu_);
+  return CatchSqlite("insert events", [&]() -> Result<std::vector<InsertOutcome>> {
+    SQLite::Transaction tx(*db_, kImmediate);
+    SQLite::Statement st(*db_, kEventInsertSql);
+    std::vector<InsertOutcome> out;
+    out.reserve(batch.size());
+    for (const EventRecord& e : batch) {
+      st.reset();
+      BindEvent(st, e);
+      // DO NOTHING leaves changes() at 0 for a uuid already stored, even earlier in this batch.
+      out.push_back(st.exec() > 0 ? InsertOutcome::kInserted : InsertOutcome::kDuplicate);
+    }
+    tx.commit();
+    return out;
+  });
+}
+
+Result<std::vector<EventRecord>> SqliteStore::ListEvents(std::string_view account,
+                                                         std::string_view name,
+                                                         std::string_view relay_state, int limit) {
+  std::lock_guard lock(mu_);
+  return CatchSqlite("list events", [&]() -> Result<std::vector<EventRecord>> {
+    std::vector<std::string_view> values;
+    const std::string sql =
+        WithFilters(kEventSelectSql,
+                    {{"account", account}, {"name", name}, {"relay_state", relay_state}}, values);
+    SQLite::Statement st(*db_, sql + " ORDER BY seq LIMIT ?");
+    int i = 1;
+    for (std::string_view v : values) st.bind(i++, std::string(v));
+    st.bind(i, SqlLimit(limit));
+    std::vector<EventRecord> out;
+    while (st.executeStep()) out.push_back(ReadEvent(st));
+    return out;
+  });
+}
+
+Status SqliteStore::CheckWritable() {
+  std::lock_guard lock(mu_);
+  return CatchSqlite("check writable", [&]() -> Status {
+    // A real write: BEGIN IMMEDIATE takes the write lock and COMMIT syncs, so a full disk, a
+    // read-only remount or a lock held elsewhere shows up here rather than on the next webhook.
+    SQLite::Transaction tx(*db_, kImmediate);
+    SQLite::Statement st(*db_,
+                         "INSERT INTO meta (key, value) VALUES ('writable_check_at', ?) "
+                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    st.bind(1, std::to_string(ToUnixMillis(clock_.Now())));
+    st.exec();
+    tx.commit();
+    return Status::OK();
+  });
+}
+
+void SqliteStore::InsertHistory(HistoryEntry entry, std::string_view account, std::string_view name,
+                                int64_t now_ms) {
+  if (entry.at == WallTime{}) entry.at = FromUnixMillis(now_ms);
+  if (entry.account.empty()) entry.account = account;
+  if (entry.name.empty()) entry.name = name;
+  SQLite::Statement st(*db_, kHistoryInsertSql);
+  BindHistory(st, entry);
+  st.exec();
+}
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const Clock& clock) {
+  SK_RETURN_IF_ERROR(PreparePrivateFile(path));
+  SK_ASSIGN_OR_RETURN(std::unique_ptr<SQLite::Database> db, OpenConnection(path));
+  Status migrated = Migrate(*db, EmbeddedMigrations());
+  if (migrated.code() == StatusCode::kFailedPrecondition) {
+    return Status(migrated.code(), "store: " + path + ": " + migrated.message());
+  }
+  SK_RETURN_IF_ERROR(migrated);
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(db), clock));
+}
+
+int LatestSchemaVersion() {
+  const auto& migrations = EmbeddedMigrations();
+  return migrations.empty() ? 0 : migrations.back().version;
+}
+
+}  // namespace subkeeper::store
