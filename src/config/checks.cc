@@ -1,0 +1,92 @@
+#include "subkeeper/config/checks.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+namespace subkeeper::config {
+namespace {
+
+std::optional<int> ParsePort(std::string_view text) {
+  if (text.empty() || text.size() > 5) return std::nullopt;
+  int port = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
+  if (ec != std::errc() || end != text.data() + text.size() || port < 0 || port > 65535) {
+    return std::nullopt;
+  }
+  return port;
+}
+
+// Splits "host:port" / "[v6]:port" into its parts; the port text may be empty.
+std::optional<std::pair<std::string_view, std::string_view>> SplitHostPort(std::string_view s) {
+  if (s.starts_with('[')) {
+    size_t close = s.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    std::string_view rest = s.substr(close + 1);
+    if (!rest.empty() && !rest.starts_with(':')) return std::nullopt;
+    return std::pair{s.substr(1, close - 1), rest.empty() ? rest : rest.substr(1)};
+  }
+  size_t colon = s.rfind(':');
+  if (colon == std::string_view::npos) return std::pair{s, std::string_view()};
+  std::string_view host = s.substr(0, colon);
+  if (host.find(':') != std::string_view::npos) return std::nullopt;  // unbracketed IPv6
+  return std::pair{host, s.substr(colon + 1)};
+}
+
+bool HasSpaceOrControl(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u <= 0x20 || u == 0x7f;
+  });
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+bool IsValidName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  });
+}
+
+std::optional<HostPort> ParseListenAddress(std::string_view address) {
+  auto parts = SplitHostPort(address);
+  if (!parts || parts->first.empty() || HasSpaceOrControl(parts->first)) return std::nullopt;
+  auto port = ParsePort(parts->second);
+  if (!port) return std::nullopt;
+  return HostPort{std::string(parts->first), *port};
+}
+
+std::optional<std::string> CheckHttpUrl(std::string_view url, bool allow_query) {
+  static const std::string kShape = "must be an absolute http(s) URL with a host";
+  if (HasSpaceOrControl(url)) return kShape + " (no spaces)";
+  size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return kShape;
+  std::string scheme = Lower(url.substr(0, scheme_end));
+  if (scheme != "http" && scheme != "https") return kShape;
+  std::string_view rest = url.substr(scheme_end + 3);
+  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    authority.remove_prefix(at + 1);
+  }
+  auto parts = SplitHostPort(authority);
+  if (!parts || parts->first.empty()) return kShape;
+  if (!parts->second.empty()) {
+    auto port = ParsePort(parts->second);
+    if (!port || *port == 0) return std::string("port must be in 1..65535");
+  } else if (authority.ends_with(':')) {
+    return std::string("port must be in 1..65535");
+  }
+  if (!allow_query && rest.find_first_of("?#") != std::string_view::npos) {
+    return std::string("must not have a query or fragment");
+  }
+  return std::nullopt;
+}
+
+}  // namespace subkeeper::config

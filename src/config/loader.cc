@@ -1,0 +1,87 @@
+#include "subkeeper/config/loader.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "internal.h"
+#include "node.h"
+
+namespace subkeeper::config {
+namespace {
+
+std::optional<std::string> ProcessEnv(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
+}
+
+Result<std::string> ReadWholeFile(const std::string& path) {
+  // The message is only the reason: callers name the path in their own words.
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound(std::strerror(errno));
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (in.bad()) return Status::Unavailable("read error");
+  return content.str();
+}
+
+LoadOptions WithDefaults(const LoadOptions& options) {
+  LoadOptions out = options;
+  if (!out.env) out.env = ProcessEnv;
+  if (!out.read) out.read = ReadWholeFile;
+  return out;
+}
+
+Status IssuesToStatus(std::vector<ConfigIssue> issues) {
+  // Source order reads best; the decoder and the validator each append in their own order.
+  std::stable_sort(issues.begin(), issues.end(),
+                   [](const ConfigIssue& a, const ConfigIssue& b) { return a.line < b.line; });
+  std::string message;
+  for (const ConfigIssue& issue : issues) {
+    if (!message.empty()) message += '\n';
+    message += issue.ToString();
+  }
+  return Status::InvalidArgument(std::move(message));
+}
+
+}  // namespace
+
+std::string ConfigIssue::ToString() const {
+  std::string out = file;
+  if (line > 0) out += ":" + std::to_string(line);
+  out += ": ";
+  if (!key_path.empty()) out += key_path + ": ";
+  out += rule;
+  return out;
+}
+
+Result<Config> ParseConfig(std::string_view text, const std::string& source_name, bool json,
+                           const LoadOptions& options) {
+  const LoadOptions opts = WithDefaults(options);
+  Result<internal::Node> tree = json ? internal::ParseJsonTree(text, source_name)
+                                     : internal::ParseYamlTree(text, source_name);
+  if (!tree.ok()) return tree.status();
+  internal::Decoded decoded = internal::Decode(tree.value(), source_name, opts);
+  std::vector<ConfigIssue> issues = std::move(decoded.issues);
+  for (ConfigIssue& issue : internal::ValidateWithSource(decoded.config, decoded.source)) {
+    issues.push_back(std::move(issue));
+  }
+  if (!issues.empty()) return IssuesToStatus(std::move(issues));
+  return std::move(decoded.config);
+}
+
+Result<Config> LoadConfigFile(const std::string& path, const LoadOptions& options) {
+  const LoadOptions opts = WithDefaults(options);
+  Result<std::string> text = opts.read(path);
+  if (!text.ok()) {
+    return Status::NotFound("cannot read config file " + path + ": " + text.status().message());
+  }
+  const bool json = path.ends_with(".json");
+  return ParseConfig(text.value(), path, json, opts);
+}
+
+}  // namespace subkeeper::config

@@ -1,0 +1,166 @@
+// The config schema: which keys each section has and where their values go. Keep the key lists
+// in step with config.h.
+#include <algorithm>
+
+#include "decoder.h"
+#include "subkeeper/config/reminder.h"
+
+namespace subkeeper::config::internal {
+namespace {
+
+// A key that is absent or has an empty value is left at its default.
+const Node* Present(const Node& map, std::string_view key) {
+  const Node* node = map.Find(key);
+  return node != nullptr && node->kind != Node::Kind::kNull ? node : nullptr;
+}
+
+}  // namespace
+
+Decoded Decoder::Run(const Node& root) {
+  Config& c = out_.config;
+  if (root.kind == Node::Kind::kNull) {
+    Issue("", root.line, "the file is empty; expected a mapping of settings");
+    return std::move(out_);
+  }
+  if (!Map(root, "",
+           {"public_url", "listen", "store", "platform", "webhook_secret", "webhook_secret_file",
+            "accounts", "subscriptions", "renewal", "server", "log"})) {
+    return std::move(out_);
+  }
+  Str(root, "", "public_url", c.public_url);
+  while (c.public_url.ends_with('/')) c.public_url.pop_back();
+  if (const Node* n = Present(root, "listen")) Listen(*n);
+  if (const Node* n = Present(root, "store")) Store(*n);
+  if (const Node* n = Present(root, "platform")) Platform(*n);
+  SecretValue(root, "", "webhook_secret", c.webhook_secret);
+  if (const Node* n = Present(root, "accounts")) Accounts(*n);
+  if (const Node* n = Present(root, "subscriptions")) Subscriptions(*n);
+  if (const Node* n = Present(root, "renewal")) Renewal(*n);
+  if (const Node* n = Present(root, "server")) Server(*n);
+  if (const Node* n = Present(root, "log"); n != nullptr && Map(*n, "log", {"level"})) {
+    Str(*n, "log", "level", c.log_level);
+  }
+  return std::move(out_);
+}
+
+void Decoder::Listen(const Node& node) {
+  if (!Map(node, "listen", {"webhooks", "admin"})) return;
+  Str(node, "listen", "webhooks", out_.config.listen.webhooks);
+  Str(node, "listen", "admin", out_.config.listen.admin);
+}
+
+void Decoder::Store(const Node& node) {
+  if (!Map(node, "store", {"sqlite"})) return;
+  Str(node, "store", "sqlite", out_.config.store.sqlite_path);
+}
+
+void Decoder::Platform(const Node& node) {
+  const std::string p = "platform";
+  if (!Map(node, p,
+           {"server", "client_id", "client_secret", "client_secret_file", "reminder_job_interval",
+            "request_timeout_ms"})) {
+    return;
+  }
+  PlatformConfig& pc = out_.config.platform;
+  Str(node, p, "server", pc.server);
+  while (pc.server.ends_with('/')) pc.server.pop_back();
+  Str(node, p, "client_id", pc.client_id);
+  SecretValue(node, p, "client_secret", pc.client_secret);
+  Int(node, p, "reminder_job_interval", pc.reminder_job_interval_s);
+  Int(node, p, "request_timeout_ms", pc.request_timeout_ms);
+}
+
+void Decoder::Accounts(const Node& node) {
+  if (!Seq(node, "accounts")) return;
+  for (size_t i = 0; i < node.seq.size(); ++i) {
+    const Node& item = node.seq[i];
+    const std::string path = Index("accounts", i);
+    AccountConfig account;
+    if (Map(item, path, {"name", "jwt", "jwt_file"})) {
+      Str(item, path, "name", account.name);
+      SecretValue(item, path, "jwt", account.jwt);
+    }
+    out_.config.accounts.push_back(std::move(account));
+  }
+}
+
+void Decoder::Subscriptions(const Node& node) {
+  if (!Seq(node, "subscriptions")) return;
+  for (size_t i = 0; i < node.seq.size(); ++i) {
+    SubscriptionConfig sub;
+    sub.line = node.seq[i].line;
+    Subscription(node.seq[i], Index("subscriptions", i), sub);
+    out_.config.subscriptions.push_back(std::move(sub));
+  }
+}
+
+void Decoder::Subscription(const Node& node, const std::string& path, SubscriptionConfig& sub) {
+  if (!Map(node, path,
+           {"name", "account", "event_filters", "expires_in", "reminder", "deliver_to",
+            "address"})) {
+    return;
+  }
+  Str(node, path, "name", sub.name);
+  Str(node, path, "account", sub.account);
+  if (const Node* filters = Present(node, "event_filters")) {
+    Filters(*filters, Join(path, "event_filters"), sub.event_filters);
+  }
+  Int(node, path, "expires_in", sub.expires_in_s);
+  Str(node, path, "deliver_to", sub.deliver_to);
+  Str(node, path, "address", sub.address);
+  Reminder(Present(node, "reminder"), Join(path, "reminder"), sub);
+}
+
+void Decoder::Filters(const Node& node, const std::string& path, std::vector<std::string>& out) {
+  if (!Seq(node, path)) return;
+  for (size_t i = 0; i < node.seq.size(); ++i) {
+    if (auto filter = Text(node.seq[i], Index(path, i))) out.push_back(std::move(*filter));
+  }
+}
+
+// An omitted reminder is derived from the lifetime, an omitted interval from the threshold
+// (the same ratios as DefaultReminder). Direct subscriptions get no default: they have no
+// reminder, and one written by the user is left in place for validation to refuse.
+void Decoder::Reminder(const Node* node, const std::string& path, SubscriptionConfig& sub) {
+  if (node == nullptr) {
+    if (!sub.direct()) sub.reminder = DefaultReminder(sub.expires_in_s);
+    return;
+  }
+  if (!Map(*node, path, {"threshold", "interval"})) return;
+  ReminderSpec spec;
+  spec.threshold_s = DefaultReminder(sub.expires_in_s).threshold_s;
+  Int(*node, path, "threshold", spec.threshold_s);
+  spec.interval_s = std::min<int64_t>(3600, spec.threshold_s / 4);
+  Int(*node, path, "interval", spec.interval_s);
+  sub.reminder = spec;
+}
+
+void Decoder::Renewal(const Node& node) {
+  const std::string p = "renewal";
+  if (!Map(node, p, {"lease", "min_backoff", "max_backoff", "direct_margin_pct"})) return;
+  RenewalConfig& r = out_.config.renewal;
+  Int(node, p, "lease", r.lease_s);
+  Int(node, p, "min_backoff", r.min_backoff_s);
+  Int(node, p, "max_backoff", r.max_backoff_s);
+  Int(node, p, "direct_margin_pct", r.direct_margin_pct);
+}
+
+void Decoder::Server(const Node& node) {
+  const std::string p = "server";
+  if (!Map(node, p,
+           {"threads", "read_timeout_ms", "keep_alive", "max_body_bytes", "commit_budget_ms"})) {
+    return;
+  }
+  ServerConfig& s = out_.config.server;
+  SmallInt(node, p, "threads", s.threads);
+  Int(node, p, "read_timeout_ms", s.read_timeout_ms);
+  Int(node, p, "keep_alive", s.keep_alive_s);
+  Int(node, p, "max_body_bytes", s.max_body_bytes);
+  Int(node, p, "commit_budget_ms", s.commit_budget_ms);
+}
+
+Decoded Decode(const Node& root, const std::string& file, const LoadOptions& options) {
+  return Decoder(file, options).Run(root);
+}
+
+}  // namespace subkeeper::config::internal

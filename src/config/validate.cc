@@ -1,0 +1,258 @@
+// The rules on values. Pure: a Config (plus, from the loader, where each key was) in, issues out.
+#include <algorithm>
+#include <map>
+
+#include "internal.h"
+#include "subkeeper/config/checks.h"
+#include "subkeeper/config/reminder.h"
+
+namespace subkeeper::config {
+namespace internal {
+namespace {
+
+constexpr std::string_view kReminderFilterPrefix = "/restapi/v1.0/subscription/~";
+
+std::string Sub(size_t i) { return "subscriptions[" + std::to_string(i) + "]"; }
+
+class Validator {
+ public:
+  explicit Validator(const SourceInfo& source) : source_(source) {}
+
+  std::vector<ConfigIssue> Run(const Config& c);
+
+ private:
+  void Add(const std::string& path, std::string rule);
+  void Required(bool present, const std::string& path) {
+    if (!present) Add(path, "is required");
+  }
+  void Range(int64_t value, int64_t lo, int64_t hi, const std::string& path, std::string why = "");
+  void Url(const std::string& url, const std::string& path, bool allow_query = true);
+  void Name(const std::string& name, const std::string& path);
+  void Listen(const std::string& address, const std::string& path);
+  void Platform(const PlatformConfig& p);
+  void Accounts(const std::vector<AccountConfig>& accounts);
+  void Subscriptions(const Config& c);
+  void Subscription(const SubscriptionConfig& s, const std::string& path, int64_t job_interval);
+  void Filters(const std::vector<std::string>& filters, const std::string& path);
+  void ReminderRules(const SubscriptionConfig& s, const std::string& path, int64_t job_interval);
+  void Tuning(const Config& c);
+
+  int LineOf(std::string path) const;
+  bool AlreadyReported(std::string path) const;
+
+  const SourceInfo& source_;
+  std::vector<ConfigIssue> issues_;
+};
+
+int Validator::LineOf(std::string path) const {
+  while (true) {
+    if (auto it = source_.lines.find(path); it != source_.lines.end() && it->second > 0) {
+      return it->second;
+    }
+    if (path.empty()) return 0;
+    path = ParentPath(path);
+  }
+}
+
+bool Validator::AlreadyReported(std::string path) const {
+  while (true) {
+    if (source_.reported.count(path) != 0) return true;
+    if (path.empty()) return false;
+    path = ParentPath(path);
+  }
+}
+
+void Validator::Add(const std::string& path, std::string rule) {
+  if (AlreadyReported(path)) return;
+  issues_.push_back({source_.file, LineOf(path), path, std::move(rule)});
+}
+
+void Validator::Range(int64_t value, int64_t lo, int64_t hi, const std::string& path,
+                      std::string why) {
+  if (value >= lo && value <= hi) return;
+  Add(path, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + " (got " +
+                std::to_string(value) + ")" + why);
+}
+
+void Validator::Url(const std::string& url, const std::string& path, bool allow_query) {
+  if (auto problem = CheckHttpUrl(url, allow_query)) Add(path, *problem);
+}
+
+void Validator::Name(const std::string& name, const std::string& path) {
+  if (name.empty()) {
+    Add(path, "is required");
+  } else if (!IsValidName(name)) {
+    Add(path, "must match [A-Za-z0-9_-]{1,64} (got '" + name.substr(0, 80) + "')");
+  }
+}
+
+void Validator::Listen(const std::string& address, const std::string& path) {
+  if (!ParseListenAddress(address)) Add(path, "must be host:port with a port in 0..65535");
+}
+
+std::vector<ConfigIssue> Validator::Run(const Config& c) {
+  if (!c.public_url.empty()) Url(c.public_url, "public_url", /*allow_query=*/false);
+  Listen(c.listen.webhooks, "listen.webhooks");
+  Listen(c.listen.admin, "listen.admin");
+  Required(!c.store.sqlite_path.empty(), "store.sqlite");
+  Platform(c.platform);
+  Required(!c.webhook_secret.empty(), "webhook_secret");
+  Accounts(c.accounts);
+  Subscriptions(c);
+  Tuning(c);
+  return std::move(issues_);
+}
+
+void Validator::Platform(const PlatformConfig& p) {
+  Url(p.server, "platform.server");
+  Required(!p.client_id.empty(), "platform.client_id");
+  Required(!p.client_secret.empty(), "platform.client_secret");
+  Range(p.reminder_job_interval_s, 1, 86400, "platform.reminder_job_interval");
+  Range(p.request_timeout_ms, 100, 600000, "platform.request_timeout_ms");
+}
+
+void Validator::Accounts(const std::vector<AccountConfig>& accounts) {
+  if (accounts.empty()) Add("accounts", "is required (at least one account)");
+  std::map<std::string, size_t> first_index;
+  for (size_t i = 0; i < accounts.size(); ++i) {
+    const std::string path = "accounts[" + std::to_string(i) + "]";
+    Name(accounts[i].name, path + ".name");
+    Required(!accounts[i].jwt.empty(), path + ".jwt");
+    if (accounts[i].name.empty()) continue;
+    auto [it, inserted] = first_index.emplace(accounts[i].name, i);
+    if (!inserted) {
+      Add(path + ".name", "duplicate account name '" + accounts[i].name + "' (first at accounts[" +
+                              std::to_string(it->second) + "])");
+    }
+  }
+}
+
+void Validator::Subscriptions(const Config& c) {
+  std::map<std::string, size_t> per_account;
+  std::map<std::pair<std::string, std::string>, size_t> first_index;
+  for (size_t i = 0; i < c.subscriptions.size(); ++i) {
+    const SubscriptionConfig& s = c.subscriptions[i];
+    Subscription(s, Sub(i), c.platform.reminder_job_interval_s);
+    bool known = std::any_of(c.accounts.begin(), c.accounts.end(),
+                             [&](const AccountConfig& a) { return a.name == s.account; });
+    if (!s.account.empty() && !known) {
+      Add(Sub(i) + ".account", "names account '" + s.account + "', which is not in accounts");
+    }
+    if (s.name.empty() || s.account.empty()) continue;
+    ++per_account[s.account];
+    auto [it, inserted] = first_index.emplace(std::pair{s.account, s.name}, i);
+    if (!inserted) {
+      Add(Sub(i) + ".name", "duplicate subscription name '" + s.name + "' in account '" +
+                                s.account + "' (first at " + Sub(it->second) + ")");
+    }
+  }
+  for (const auto& [account, count] : per_account) {
+    if (count > static_cast<size_t>(kMaxSubscriptionsPerAccount)) {
+      Add("subscriptions", "account '" + account + "' has " + std::to_string(count) +
+                               " subscriptions; the platform allows at most " +
+                               std::to_string(kMaxSubscriptionsPerAccount) +
+                               " per user and app (SUB-505)");
+    }
+  }
+}
+
+void Validator::Subscription(const SubscriptionConfig& s, const std::string& path,
+                             int64_t job_interval) {
+  Name(s.name, path + ".name");
+  Required(!s.account.empty(), path + ".account");
+  Filters(s.event_filters, path + ".event_filters");
+  Range(s.expires_in_s, 1, kMaxExpiresIn, path + ".expires_in");
+  if (!s.direct()) {
+    if (!s.deliver_to.empty()) Url(s.deliver_to, path + ".deliver_to");
+    ReminderRules(s, path + ".reminder", job_interval);
+    return;
+  }
+  Url(s.address, path + ".address");
+  if (s.reminder != ReminderSpec{}) {
+    Add(path + ".reminder",
+        "direct subscriptions get no reminder (subkeeper cannot see events sent to address and "
+        "renews them by timer); remove it or remove address");
+  }
+  if (!s.deliver_to.empty()) {
+    Add(path + ".deliver_to",
+        "a direct subscription delivers to address; deliver_to is only for relayed ones");
+  }
+}
+
+void Validator::Filters(const std::vector<std::string>& filters, const std::string& path) {
+  if (filters.empty()) {
+    Add(path, "is required (at least one event filter)");
+    return;
+  }
+  size_t reminders = 0;
+  for (size_t i = 0; i < filters.size(); ++i) {
+    const std::string item = path + "[" + std::to_string(i) + "]";
+    if (filters[i].empty()) {
+      Add(item, "must not be empty");
+    } else if (filters[i].starts_with(kReminderFilterPrefix)) {
+      ++reminders;
+      Add(item,
+          "is a reminder filter; subkeeper adds it itself (set reminder.threshold and "
+          "reminder.interval instead)");
+    }
+  }
+  if (reminders == filters.size()) {
+    Add(path, "must contain a filter other than the reminder filter (SUB-515)");
+  }
+}
+
+void Validator::ReminderRules(const SubscriptionConfig& s, const std::string& path,
+                              int64_t job_interval) {
+  if (s.expires_in_s < 1 || s.expires_in_s > kMaxExpiresIn) return;  // reported already
+  const bool derived = s.reminder == DefaultReminder(s.expires_in_s);
+  for (const std::string& problem : CheckReminderRules(s.expires_in_s, s.reminder, job_interval)) {
+    std::string key = problem.starts_with("interval") ? ".interval" : ".threshold";
+    Add(path + key, problem + (derived ? " (derived from expires_in; set reminder.threshold and "
+                                         "reminder.interval)"
+                                       : ""));
+  }
+}
+
+void Validator::Tuning(const Config& c) {
+  const RenewalConfig& r = c.renewal;
+  Range(r.lease_s, 1, 86400, "renewal.lease");
+  Range(r.min_backoff_s, 1, 3600, "renewal.min_backoff");
+  Range(r.max_backoff_s, std::max<int64_t>(1, r.min_backoff_s), 86400, "renewal.max_backoff",
+        " (and at least min_backoff)");
+  Range(r.direct_margin_pct, 1, 90, "renewal.direct_margin_pct");
+  const ServerConfig& s = c.server;
+  Range(s.threads, 1, 1024, "server.threads");
+  Range(s.read_timeout_ms, 1, 60000, "server.read_timeout_ms");
+  Range(s.keep_alive_s, 0, 3600, "server.keep_alive");
+  Range(s.max_body_bytes, 1024, 64 << 20, "server.max_body_bytes");
+  Range(s.commit_budget_ms, 1, 2999, "server.commit_budget_ms",
+        " (the platform waits about 3000 ms for an answer)");
+  static const std::vector<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
+  if (std::find(kLevels.begin(), kLevels.end(), c.log_level) == kLevels.end()) {
+    Add("log.level", "must be one of trace, debug, info, warn, error (got '" + c.log_level + "')");
+  }
+}
+
+}  // namespace
+
+std::string ParentPath(const std::string& path) {
+  size_t cut = path.find_last_of(".[");
+  return cut == std::string::npos ? std::string() : path.substr(0, cut);
+}
+
+std::vector<ConfigIssue> ValidateWithSource(const Config& config, const SourceInfo& source) {
+  return Validator(source).Run(config);
+}
+
+}  // namespace internal
+
+std::vector<ConfigIssue> Validate(const Config& config) {
+  internal::SourceInfo source;
+  source.file = config.source_path;
+  for (size_t i = 0; i < config.subscriptions.size(); ++i) {
+    source.lines[internal::Sub(i)] = config.subscriptions[i].line;
+  }
+  return internal::ValidateWithSource(config, source);
+}
+
+}  // namespace subkeeper::config

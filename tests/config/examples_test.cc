@@ -1,0 +1,96 @@
+// The example files users start from must always load and mean what their comments say.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "subkeeper/config/loader.h"
+#include "subkeeper/config/reminder.h"
+
+namespace subkeeper::config {
+namespace {
+
+const std::string kExamples = std::string(SUBKEEPER_SOURCE_DIR) + "/examples/";
+
+// Reads from disk, except the secret files given in `fakes`.
+FileReader ReaderWith(std::map<std::string, std::string> fakes) {
+  return [fakes = std::move(fakes)](const std::string& path) -> Result<std::string> {
+    if (auto it = fakes.find(path); it != fakes.end()) return it->second;
+    std::ifstream in(path);
+    if (!in) return Status::NotFound("cannot open");
+    std::ostringstream content;
+    content << in.rdbuf();
+    return content.str();
+  };
+}
+
+TEST_CASE("examples/subkeeper.yaml loads with its variables and secret file", "[config]") {
+  const std::map<std::string, std::string> env = {{"RC_CLIENT_ID", "example-client-id"},
+                                                  {"SUBKEEPER_WEBHOOK_SECRET", "example-ws"},
+                                                  {"RC_JWT", "example-jwt"}};
+  LoadOptions options;
+  options.env = [&env](const std::string& name) -> std::optional<std::string> {
+    auto it = env.find(name);
+    if (it == env.end()) return std::nullopt;
+    return it->second;
+  };
+  options.read = ReaderWith({{"/run/secrets/rc_client_secret", "example-secret\n"}});
+  Result<Config> c = LoadConfigFile(kExamples + "subkeeper.yaml", options);
+  INFO((c.ok() ? "" : c.status().message()));
+  REQUIRE(c.ok());
+  CHECK(c->public_url == "https://hooks.example.com");
+  CHECK(c->platform.client_id == "example-client-id");
+  CHECK(c->platform.client_secret.Reveal() == "example-secret");
+  CHECK(c->webhook_secret.Reveal() == "example-ws");
+  REQUIRE(c->accounts.size() == 1);
+  CHECK(c->accounts[0].jwt.Reveal() == "example-jwt");
+  REQUIRE(c->subscriptions.size() == 3);
+  CHECK(c->subscriptions[0].reminder == ReminderSpec{86400, 3600});
+  CHECK(c->subscriptions[1].reminder == DefaultReminder(86400));
+  CHECK(c->subscriptions[2].direct());
+  CHECK(Validate(*c).empty());
+
+  // Without the environment the file names what is missing.
+  options.env = [](const std::string&) { return std::optional<std::string>(); };
+  Result<Config> bare = LoadConfigFile(kExamples + "subkeeper.yaml", options);
+  REQUIRE_FALSE(bare.ok());
+  CHECK_THAT(bare.status().message(), Catch::Contains("RC_CLIENT_ID is not set"));
+  CHECK_THAT(bare.status().message(), Catch::Contains("SUBKEEPER_WEBHOOK_SECRET is not set"));
+  CHECK_THAT(bare.status().message(), Catch::Contains("RC_JWT is not set"));
+}
+
+TEST_CASE("examples/demo.yaml is the emulator demo configuration", "[config]") {
+  LoadOptions options;
+  options.env = [](const std::string&) { return std::optional<std::string>(); };
+  options.read = ReaderWith({});
+  Result<Config> c = LoadConfigFile(kExamples + "demo.yaml", options);
+  INFO((c.ok() ? "" : c.status().message()));
+  REQUIRE(c.ok());
+  CHECK(c->public_url.empty());
+  CHECK(c->listen.webhooks == "127.0.0.1:8080");
+  CHECK(c->listen.admin == "127.0.0.1:9090");
+  CHECK(c->store.sqlite_path == "demo.db");
+  CHECK(c->platform.server == "http://127.0.0.1:18080");
+  CHECK(c->platform.client_id == "demo-client");
+  CHECK(c->platform.client_secret.Reveal() == "demo-secret");
+  CHECK(c->platform.reminder_job_interval_s == 5);
+  CHECK(c->webhook_secret.Reveal() == "demo-webhook-secret");
+  REQUIRE(c->accounts.size() == 1);
+  CHECK(c->accounts[0].name == "demo");
+  CHECK(c->accounts[0].jwt.Reveal() == "demo-jwt");
+  REQUIRE(c->subscriptions.size() == 2);
+  for (const SubscriptionConfig& s : c->subscriptions) {
+    INFO(s.name);
+    CHECK(s.account == "demo");
+    CHECK(s.expires_in_s == 120);
+    CHECK(s.reminder == ReminderSpec{40, 10});
+    CHECK_FALSE(s.direct());
+  }
+  CHECK(c->subscriptions[0].name == "sms");
+  CHECK(c->subscriptions[1].name == "presence");
+  CHECK(c->subscriptions[1].event_filters ==
+        std::vector<std::string>{"/restapi/v1.0/account/~/extension/~/presence"});
+}
+
+}  // namespace
+}  // namespace subkeeper::config
