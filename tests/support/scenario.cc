@@ -1,0 +1,246 @@
+// Catch's listener interface is only declared with this switch (see catch.hpp).
+#define CATCH_CONFIG_EXTERNAL_INTERFACES
+#include "support/scenario.h"
+
+#include <httplib.h>
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+
+#include "subkeeper/common/clock.h"
+#include "subkeeper/common/secret.h"
+#include "subkeeper/webhook/token.h"
+
+#ifndef SUBKEEPER_BIN
+#error "SUBKEEPER_BIN must name the keeper binary"
+#endif
+#ifndef RC_EMULATOR_BIN
+#error "RC_EMULATOR_BIN must name the emulator binary"
+#endif
+
+namespace subkeeper::testing {
+namespace {
+
+// Test literals, not real credentials.
+constexpr char kClientId[] = "demo-client";
+constexpr char kClientSecret[] = "demo-secret";
+constexpr char kWebhookSecret[] = "scenario-webhook-secret";
+constexpr char kJwt[] = "scenario-jwt-assertion";
+
+bool g_test_failed = false;
+
+// Records failed assertions so the fixture knows, in its destructor, whether to keep the evidence.
+class FailureListener : public Catch::TestEventListenerBase {
+ public:
+  using TestEventListenerBase::TestEventListenerBase;
+  void testCaseStarting(const Catch::TestCaseInfo& info) override {
+    g_test_failed = false;
+    TestEventListenerBase::testCaseStarting(info);
+  }
+  bool assertionEnded(const Catch::AssertionStats& stats) override {
+    if (!stats.assertionResult.isOk()) g_test_failed = true;
+    return TestEventListenerBase::assertionEnded(stats);
+  }
+};
+
+// The port file is written atomically, so a file that parses is complete.
+std::optional<json> ReadJsonFile(const std::string& path) {
+  auto text = ReadFile(path);
+  if (!text) return std::nullopt;
+  json parsed = json::parse(*text, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object()) return std::nullopt;
+  return parsed;
+}
+
+HttpReply ToReply(const httplib::Result& res) {
+  HttpReply reply;
+  if (!res) {
+    reply.error = httplib::to_string(res.error());
+    return reply;
+  }
+  reply.status = res->status;
+  reply.body = res->body;
+  for (const auto& [name, value] : res->headers) reply.headers.emplace(name, value);
+  return reply;
+}
+
+httplib::Client MakeClient(int port) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_connection_timeout(std::chrono::seconds(2));
+  client.set_read_timeout(std::chrono::seconds(5));
+  client.set_write_timeout(std::chrono::seconds(2));
+  return client;
+}
+
+}  // namespace
+
+CATCH_REGISTER_LISTENER(FailureListener)
+
+bool CurrentTestFailed() { return g_test_failed; }
+
+json HttpReply::Json() const { return json::parse(body, nullptr, false); }
+
+Scenario::Scenario(ScenarioOptions options) : options_(std::move(options)) {
+  std::string pattern = "/tmp/subkeeper-scenario-XXXXXX";
+  REQUIRE(mkdtemp(pattern.data()) != nullptr);
+  dir_ = pattern;
+  try {
+    StartEmulator();
+    if (options_.start_keeper) StartKeeper();
+  } catch (...) {
+    // The destructor does not run for a half-built object: keep the evidence here.
+    if (keeper_) keeper_->Kill();
+    if (emulator_) emulator_->Kill();
+    ReportFailure();
+    throw;
+  }
+}
+
+Scenario::~Scenario() {
+  const bool failed = CurrentTestFailed() || std::uncaught_exceptions() > 0;
+  if (keeper_) keeper_->Terminate(3000ms);
+  if (emulator_) emulator_->Terminate(3000ms);
+  if (failed) {
+    ReportFailure();
+  } else {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+}
+
+void Scenario::ReportFailure() {
+  WARN("scenario dir kept: " << dir_ << "\n--- rc-emulator log (tail) ---\n"
+                             << TailOfFile(dir_ + "/emulator.log", 40)
+                             << "--- subkeeper log (tail) ---\n"
+                             << TailOfFile(dir_ + "/keeper.log", 80));
+}
+
+void Scenario::StartEmulator() {
+  const std::string port_file = dir_ + "/emulator.port";
+  std::vector<std::string> args = {
+      "--listen", "127.0.0.1:0", "--port-file", port_file, "--reminder-job-interval",
+      "1",        "--log-level", "debug"};
+  args.insert(args.end(), options_.extra_emulator_args.begin(), options_.extra_emulator_args.end());
+  std::string error;
+  emulator_ = Process::Start(RC_EMULATOR_BIN, args, dir_ + "/emulator.log", &error);
+  INFO("starting rc-emulator: " << error);
+  REQUIRE(emulator_.has_value());
+  std::optional<json> ports;
+  const bool up = WaitFor(
+      [&] {
+        ports = ReadJsonFile(port_file);
+        return (ports && ports->contains("port")) || !emulator_->Running();
+      },
+      10s);
+  INFO("rc-emulator port file " << port_file);
+  REQUIRE(up);
+  REQUIRE(emulator_->Running());
+  emulator_port_ = ports->at("port").get<int>();
+}
+
+void Scenario::WriteConfig(int webhooks_port) {
+  auto q = [](const std::string& s) { return json(s).dump(); };  // a JSON string is valid YAML
+  std::ofstream out(dir_ + "/subkeeper.yaml");
+  out << "listen:\n"
+      << "  webhooks: " << q("127.0.0.1:" + std::to_string(webhooks_port)) << "\n"
+      << "  admin: \"127.0.0.1:0\"\n"
+      << "store:\n  sqlite: " << q(db_path()) << "\n"
+      << "platform:\n"
+      << "  server: " << q("http://127.0.0.1:" + std::to_string(emulator_port_)) << "\n"
+      << "  client_id: " << q(kClientId) << "\n"
+      << "  client_secret: " << q(kClientSecret) << "\n"
+      << "  reminder_job_interval: 1\n"
+      << "  request_timeout_ms: 5000\n"
+      << "webhook_secret: " << q(kWebhookSecret) << "\n"
+      << "accounts:\n  - name: " << q(options_.account) << "\n    jwt: " << q(kJwt) << "\n"
+      << "subscriptions:\n"
+      << "  - name: " << q(options_.subscription) << "\n"
+      << "    account: " << q(options_.account) << "\n"
+      << "    event_filters: " << json(options_.event_filters).dump() << "\n"
+      << "    expires_in: " << options_.expires_in_s << "\n"
+      << "    reminder: { threshold: " << options_.threshold_s
+      << ", interval: " << options_.interval_s << " }\n"
+      << "renewal: { lease: 30, min_backoff: 1, max_backoff: 4 }\n"
+      << "log:\n  level: debug\n";
+  REQUIRE(out.good());
+}
+
+void Scenario::StartKeeper() {
+  REQUIRE(!keeper_.has_value());
+  const std::string port_file = dir_ + "/keeper.port";
+  std::filesystem::remove(port_file);
+  WriteConfig(webhooks_port_);
+  const std::string log = dir_ + "/keeper.log";
+  std::ofstream(log, std::ios::app)
+      << "=== scenario: keeper start #" << ++keeper_starts_ << " ===\n";
+  std::string error;
+  keeper_ = Process::Start(SUBKEEPER_BIN,
+                           {"run", "-c", dir_ + "/subkeeper.yaml", "--port-file", port_file}, log,
+                           &error);
+  INFO("starting subkeeper: " << error);
+  REQUIRE(keeper_.has_value());
+  std::optional<json> ports;
+  const bool up = WaitFor(
+      [&] {
+        ports = ReadJsonFile(port_file);
+        return (ports && ports->contains("webhooks")) || !keeper_->Running();
+      },
+      15s);
+  INFO("subkeeper port file " << port_file);
+  REQUIRE(up);
+  REQUIRE(keeper_->Running());
+  webhooks_port_ = ports->at("webhooks").get<int>();
+  admin_port_ = ports->at("admin").get<int>();
+  public_url_ = ports->value("public_url", "http://127.0.0.1:" + std::to_string(webhooks_port_));
+}
+
+void Scenario::KillKeeper() {
+  if (keeper_) keeper_->Kill();
+  keeper_.reset();
+}
+
+void Scenario::RestartKeeper() {
+  KillKeeper();
+  StartKeeper();
+}
+
+std::string Scenario::webhook_path() const {
+  return "/webhooks/" + options_.account + "/" + options_.subscription;
+}
+
+std::string Scenario::address() const { return public_url_ + webhook_path(); }
+
+std::string Scenario::reminder_filter() const {
+  return "/restapi/v1.0/subscription/~?threshold=" + std::to_string(options_.threshold_s) +
+         "&interval=" + std::to_string(options_.interval_s);
+}
+
+std::string Scenario::verification_token() const {
+  return webhook::DeriveVerificationToken(Secret(kWebhookSecret), options_.account,
+                                          options_.subscription)
+      .Reveal();
+}
+
+HttpReply Scenario::AdminGet(const std::string& path) {
+  return ToReply(MakeClient(admin_port_).Get(path.c_str()));
+}
+
+HttpReply Scenario::EmulatorGet(const std::string& path) {
+  return ToReply(MakeClient(emulator_port_).Get(path.c_str()));
+}
+
+HttpReply Scenario::EmulatorPost(const std::string& path, const json& body) {
+  return ToReply(MakeClient(emulator_port_).Post(path.c_str(), body.dump(), "application/json"));
+}
+
+HttpReply Scenario::WebhookPost(const std::string& path,
+                                const std::multimap<std::string, std::string>& headers,
+                                const std::string& body) {
+  httplib::Headers h(headers.begin(), headers.end());
+  return ToReply(MakeClient(webhooks_port_).Post(path.c_str(), h, body, "application/json"));
+}
+
+}  // namespace subkeeper::testing

@@ -1,0 +1,137 @@
+// The integration scenario fixture: the real `subkeeper` against the real `rc-emulator`, both as
+// child processes on loopback ports chosen by the kernel (port 0, read back from port files).
+//
+// A Scenario owns a fresh temp dir under /tmp holding the generated keeper config, the keeper's
+// SQLite file, the port files and one log file per program. The constructor starts the
+// emulator (reminder job every 1 s) and, unless told otherwise, the keeper with one relayed
+// subscription of short lifetime. Failures inside the fixture are reported with Catch's REQUIRE.
+// The destructor stops both programs; it removes the temp dir when the test passed and otherwise
+// keeps it and WARNs its path and the tail of both logs.
+//
+// Credentials in the generated config are test literals (the emulator's demo client, any JWT).
+// Not thread-safe: one Scenario per test, used from the test thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "subkeeper/store/records.h"
+#include "support/process.h"
+
+namespace subkeeper::testing {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+struct ScenarioOptions {
+  std::string account = "main";
+  std::string subscription = "sms";
+  std::vector<std::string> event_filters = {"/restapi/v1.0/account/~/extension/~/presence"};
+  int64_t expires_in_s = 12;
+  int64_t threshold_s = 6;
+  int64_t interval_s = 2;
+  // false: the test calls StartKeeper() itself (e.g. after changing emulator settings).
+  bool start_keeper = true;
+  std::vector<std::string> extra_emulator_args;
+};
+
+// An HTTP answer; status 0 when the request failed (then `error` says why).
+struct HttpReply {
+  int status = 0;
+  std::string body;
+  std::multimap<std::string, std::string> headers;
+  std::string error;
+  // The body parsed as JSON (discarded value when it is not JSON).
+  json Json() const;
+};
+
+class Scenario {
+ public:
+  explicit Scenario(ScenarioOptions options = {});
+  ~Scenario();
+  Scenario(const Scenario&) = delete;
+  Scenario& operator=(const Scenario&) = delete;
+
+  // Starts the keeper and waits for its port file. The first start listens on port 0; later
+  // starts reuse the webhook port the first one bound, so the derived public_url (and with it
+  // every delivery address) stays the same.
+  void StartKeeper();
+  // SIGKILL, no shutdown code runs.
+  void KillKeeper();
+  // KillKeeper() then StartKeeper() with the same config and database.
+  void RestartKeeper();
+
+  const ScenarioOptions& options() const { return options_; }
+  const std::string& dir() const { return dir_; }
+  std::string db_path() const { return dir_ + "/subkeeper.db"; }
+  int emulator_port() const { return emulator_port_; }
+  int webhooks_port() const { return webhooks_port_; }
+  int admin_port() const { return admin_port_; }
+  // As the keeper reported it in its port file.
+  const std::string& public_url() const { return public_url_; }
+  // <public_url>/webhooks/<account>/<name>
+  std::string address() const;
+  std::string webhook_path() const;
+  // "/restapi/v1.0/subscription/~?threshold=T&interval=I"
+  std::string reminder_filter() const;
+  // DeriveVerificationToken(webhook_secret, account, name), revealed (a test literal).
+  std::string verification_token() const;
+
+  HttpReply AdminGet(const std::string& path);
+  HttpReply EmulatorGet(const std::string& path);
+  HttpReply EmulatorPost(const std::string& path, const json& body = json::object());
+  HttpReply WebhookPost(const std::string& path,
+                        const std::multimap<std::string, std::string>& headers,
+                        const std::string& body);
+
+  // The keeper's /v1/subscriptions entry of the configured subscription (nullopt when absent or
+  // the admin port does not answer).
+  std::optional<json> View();
+  // The condition `type` of View() (nullopt when absent).
+  std::optional<json> Condition(const std::string& type);
+  // Waits until View() shows status Active with a remote_id other than `not_id`; returns that id,
+  // or "" on timeout.
+  std::string WaitForActive(std::chrono::milliseconds timeout, const std::string& not_id = "");
+
+  // GET /_emulator/subscriptions records (all users).
+  std::vector<json> EmulatorRecords();
+  // Those whose deliveryMode.address is address().
+  std::vector<json> RecordsForAddress();
+  std::optional<json> EmulatorRecord(const std::string& id);
+  // GET /_emulator/calls and /_emulator/deliveries.
+  std::vector<json> Calls();
+  std::vector<json> Deliveries();
+  // Calls with this method and exactly this path (query excluded); `status` 0 = any.
+  int CountCalls(const std::string& method, const std::string& path, int status = 0);
+
+  // Read-side of the keeper's SQLite file (opened per call, WAL).
+  std::vector<store::EventRecord> Events();
+  std::vector<store::HistoryEntry> History();
+  bool HistoryHas(const std::string& kind);
+
+ private:
+  void StartEmulator();
+  void WriteConfig(int webhooks_port);
+  void ReportFailure();
+
+  ScenarioOptions options_;
+  std::string dir_;
+  std::optional<Process> emulator_;
+  std::optional<Process> keeper_;
+  int emulator_port_ = 0;
+  int webhooks_port_ = 0;
+  int admin_port_ = 0;
+  std::string public_url_;
+  int keeper_starts_ = 0;
+};
+
+// Whether any assertion failed in the running test case so far (fed by a Catch listener).
+bool CurrentTestFailed();
+
+}  // namespace subkeeper::testing
