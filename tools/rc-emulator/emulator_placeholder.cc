@@ -1,1 +1,0 @@
-namespace rcemu { int placeholder() { return 0; } }

@@ -1,0 +1,183 @@
+// Internal to rc_emulator_lib: the state behind rcemu::Platform and the helpers its .cc files
+// share. Not a public header.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "rcemu/filters.h"
+#include "rcemu/platform.h"
+#include "rcemu/rate_limiter.h"
+
+namespace rcemu {
+namespace internal {
+
+struct User {
+  std::string account_id;
+  std::string extension_id;
+};
+
+// One login: the current access token and refresh token. A refresh replaces both.
+struct Session {
+  std::string id;
+  User user;
+  std::string access_token;
+  WallTime access_expires;
+  std::string refresh_token;
+  WallTime refresh_expires;
+};
+
+struct Subscription {
+  std::string id;
+  User owner;
+  std::vector<std::string> filters;  // as requested (`~` kept)
+  std::optional<ReminderFilter> reminder;
+  std::string address;
+  subkeeper::Secret verification_token;
+  WallTime creation;
+  WallTime expiration;
+  int64_t ttl_s = 0;
+  bool blacklisted = false;
+  std::string blacklist_reason;
+  WallTime blacklisted_at;
+  std::vector<DisabledFilter> disabled;
+  int failures = 0;
+  std::optional<WallTime> last_reminder;  // reset by create/renew
+};
+
+enum class Op { kToken, kRevoke, kList, kCreate, kGet, kUpdate, kDelete, kRenew, kUnknown };
+
+struct Route {
+  Op op = Op::kUnknown;
+  RateGroup group = RateGroup::kLight;
+  std::string path;  // without query
+  std::string subscription_id;
+};
+Route ClassifyRoute(const std::string& method, const std::string& path);
+
+// What one API call accumulated on its way through the pipeline (for headers and the call log).
+struct CallContext {
+  Route route;
+  std::string base_url;
+  std::string user;  // extension id once identified
+  bool in_penalty = false;
+  std::optional<Admission> admission;
+  Millis delay{0};
+};
+
+// A create that passed validation and waits for its handshake.
+struct PendingCreate {
+  Subscription sub;
+  Delivery handshake;
+};
+
+// The outcome of one outbound Send, measured with the injected clock.
+struct SendResult {
+  std::optional<subkeeper::platform::HttpResponse> response;  // nullopt: no answer
+  subkeeper::StatusCode error = subkeeper::StatusCode::kOk;
+  int64_t latency_ms = 0;
+  bool timed_out = false;  // transport deadline, or an answer later than the timeout
+};
+
+// Deterministic ids and tokens derived from Options::seed and a counter.
+class IdGen {
+ public:
+  explicit IdGen(std::string seed) : seed_(std::move(seed)) {}
+  std::string Hex(size_t bytes);  // 2*bytes lower-case hex chars (bytes <= 32)
+  std::string Uuid();             // 8-4-4-4-12
+ private:
+  std::string seed_;
+  uint64_t counter_ = 0;
+};
+
+// Response builders.
+Response JsonResponse(int status, const nlohmann::json& body);
+// {"errorCode":top,"message":m,"errors":[{"errorCode":code,"message":m[,"parameterName":p]}]
+//  [,"parameterName":p]}; `top` defaults to `code`.
+Response ApiError(int status, const std::string& code, const std::string& message,
+                  const std::string& parameter = "", const std::string& top_code = "");
+Response OAuthError(int status, const std::string& error, const std::string& description,
+                    const std::string& code);
+Response InvalidParameter(const std::string& parameter);  // 400 CMN-101
+Response SubscriptionNotFound();                          // 404 CMN-102
+
+std::string PathOf(const std::string& target);
+std::map<std::string, std::string> ParseForm(const std::string& body);
+std::string ReasonPhrase(int status);
+
+}  // namespace internal
+
+struct Platform::Impl {
+  Impl(Options opts, subkeeper::platform::HttpTransport& http, const subkeeper::Clock& clk);
+
+  // --- platform.cc: the API pipeline ---
+  Response Begin(const Request& req, internal::CallContext& ctx, WallTime now,
+                 std::optional<internal::PendingCreate>* pending);
+  std::optional<Response> ApplyFault(const Request& req, internal::CallContext& ctx, WallTime now);
+  std::optional<Response> Admit(internal::CallContext& ctx, WallTime now);
+  Response Dispatch(const Request& req, internal::CallContext& ctx, const internal::User& user,
+                    WallTime now, std::optional<internal::PendingCreate>* pending);
+  void Finish(const Request& req, internal::CallContext& ctx, Response& resp, WallTime now);
+
+  // --- oauth.cc ---
+  std::optional<internal::User> TokenCallUser(const Request& req) const;
+  Response Token(const Request& req, WallTime now);
+  Response Revoke(const Request& req);
+  // Resolves the bearer token or answers 401 (AGW-401 / OAU-213 / OAU-128).
+  std::optional<Response> Authenticate(const Request& req, WallTime now, internal::User* user);
+  void PurgeSessions(WallTime now);
+
+  // --- subscriptions.cc ---
+  Response PrepareCreate(const Request& req, const internal::User& user, WallTime now,
+                         std::optional<internal::PendingCreate>* pending);
+  Response FinishCreate(const internal::CallContext& ctx, internal::PendingCreate& pending,
+                        const internal::SendResult& sent, WallTime now);
+  Response List(const internal::CallContext& ctx, const internal::User& user, WallTime now);
+  Response Get(const internal::CallContext& ctx, const internal::User& user, WallTime now);
+  Response Update(const Request& req, const internal::CallContext& ctx, const internal::User& user,
+                  WallTime now);
+  Response Renew(const internal::CallContext& ctx, const internal::User& user, WallTime now);
+  Response Delete(const internal::CallContext& ctx, const internal::User& user, WallTime now);
+  // The caller's live subscription `id`, or nullptr (unknown, someone else's, or expired).
+  internal::Subscription* Owned(const std::string& id, const internal::User& user, WallTime now);
+  nlohmann::json SubscriptionJson(const internal::Subscription& sub, const std::string& base_url,
+                                  WallTime now) const;
+  SubscriptionSnapshot Snapshot(const internal::Subscription& sub) const;
+
+  // --- deliveries.cc ---
+  internal::SendResult Send(const Delivery& delivery, Millis timeout);  // REQUIRES: mu not held
+  void RecordDelivery(const Delivery& delivery, const internal::SendResult& sent,
+                      const std::string& error, WallTime now);
+  void CountDeliveryResult(const std::string& id, bool ok, const std::string& reason, WallTime now);
+  std::vector<Delivery> DueReminders(WallTime now);
+  std::string Envelope(const internal::Subscription& sub, const std::string& event,
+                       const std::string& uuid, const nlohmann::json& body, WallTime now) const;
+
+  subkeeper::platform::HttpTransport& transport;
+  const subkeeper::Clock& clock;
+
+  mutable std::mutex mu;
+  // Everything below is guarded by mu.
+  Options options;
+  internal::IdGen ids;
+  RateLimiter limiter;
+  std::map<std::string, internal::Session> sessions;  // by session id
+  std::map<std::string, std::string> access_tokens;   // token -> session id
+  std::map<std::string, std::string> refresh_tokens;  // token -> session id
+  std::set<std::string> revoked_jwts;
+  std::map<std::string, internal::Subscription> subs;  // by id
+  std::vector<Fault> faults;
+  std::deque<CallRecord> calls;
+  int64_t call_seq = 0;
+  std::deque<DeliveryRecord> deliveries;
+  int64_t delivery_seq = 0;
+};
+
+}  // namespace rcemu
