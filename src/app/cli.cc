@@ -1,12 +1,127 @@
 #include "subkeeper/app/cli.h"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "subkeeper/app/daemon.h"
+#include "subkeeper/config/loader.h"
 
 namespace subkeeper::app {
+namespace {
 
-int RunCli(int, char**) {
-  std::fprintf(stderr, "subkeeper: not yet implemented\n");
-  return 1;
+constexpr const char* kUsage =
+    "usage: subkeeper <command> [options]\n"
+    "\n"
+    "Keeps RingCentral webhook subscriptions alive.\n"
+    "\n"
+    "commands:\n"
+    "  run    -c FILE [--port-file PATH]   run the keeper until SIGTERM/SIGINT\n"
+    "  check  -c FILE                      validate a config file offline (exit 0 ok, 1 invalid)\n"
+    "\n"
+    "options:\n"
+    "  -c, --config FILE   config file (YAML, or JSON when it ends in .json);\n"
+    "                      default: $SUBKEEPER_CONFIG, else /etc/subkeeper/subkeeper.yaml\n"
+    "  --port-file PATH    (run) write the bound ports as JSON once listening\n"
+    "  --version           print the version\n"
+    "  -h, --help          this help\n";
+
+struct Args {
+  std::string command;
+  std::string config;
+  std::string port_file;
+  bool help = false;
+};
+
+// Returns false (after printing why) when argv is malformed.
+bool ParseArgs(int argc, char** argv, Args& args) {
+  std::vector<std::string> rest(argv + 1, argv + argc);
+  for (size_t i = 0; i < rest.size(); ++i) {
+    const std::string& arg = rest[i];
+    auto value = [&](std::string& out) {
+      if (i + 1 >= rest.size()) {
+        std::fprintf(stderr, "subkeeper: %s needs a value\n", arg.c_str());
+        return false;
+      }
+      out = rest[++i];
+      return true;
+    };
+    if (arg == "-h" || arg == "--help") {
+      args.help = true;
+    } else if (arg == "-c" || arg == "--config") {
+      if (!value(args.config)) return false;
+    } else if (arg == "--port-file") {
+      if (!value(args.port_file)) return false;
+    } else if (args.command.empty() && !arg.empty() && arg[0] != '-') {
+      args.command = arg;
+    } else {
+      std::fprintf(stderr, "subkeeper: unknown argument '%s'\n%s", arg.c_str(), kUsage);
+      return false;
+    }
+  }
+  if (args.config.empty()) {
+    const char* env = std::getenv("SUBKEEPER_CONFIG");
+    args.config = env ? env : "/etc/subkeeper/subkeeper.yaml";
+  }
+  return true;
+}
+
+void SetUpLogging(const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("subkeeper");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+}
+
+int Check(const Args& args) {
+  auto loaded = config::LoadConfigFile(args.config);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "%s\n", loaded.status().message().c_str());
+    return 1;
+  }
+  std::printf("%s: ok (%zu account(s), %zu subscription(s))\n", args.config.c_str(), loaded->accounts.size(),
+              loaded->subscriptions.size());
+  return 0;
+}
+
+int Run(const Args& args) {
+  auto loaded = config::LoadConfigFile(args.config);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "%s\n", loaded.status().message().c_str());
+    return 1;
+  }
+  SetUpLogging(loaded->log_level);
+  Status status = RunDaemon(*loaded, DaemonOptions{args.port_file});
+  if (!status.ok()) {
+    spdlog::critical("cannot run: {}", status.ToString());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int RunCli(int argc, char** argv) {
+  Args args;
+  if (!ParseArgs(argc, argv, args)) return 2;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--version") {
+      std::printf("subkeeper %s\n", SUBKEEPER_VERSION);
+      return 0;
+    }
+  }
+  if (args.help || args.command.empty()) {
+    std::fputs(kUsage, args.help ? stdout : stderr);
+    return args.help ? 0 : 2;
+  }
+  if (args.command == "check") return Check(args);
+  if (args.command == "run") return Run(args);
+  std::fprintf(stderr, "subkeeper: unknown command '%s'\n%s", args.command.c_str(), kUsage);
+  return 2;
 }
 
 }  // namespace subkeeper::app

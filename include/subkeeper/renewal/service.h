@@ -1,0 +1,73 @@
+// The one renewal service both triggers (reminder, fallback timer) and start-up go through.
+// Run() takes the subscription's lease in the store, so a subscription is never renewed twice
+// at once (by two threads or, with a shared store, two replicas), then:
+//   no remote id          → create (with the reminder filter and the derived verification token)
+//   renew answered Active → store the returned expiry, schedule the fallback timer
+//   404 / CMN-102         → create again at once ("recreated", reason in history)
+//   not Active            → delete, then create again ("recreated" after "blacklisted")
+//   transient errors      → keep the subscription, retry with backoff before expiry
+//   429 / penalty         → retry when Retry-After has passed, never earlier
+// Every state change is written together with a history row. The expiry stored is always the
+// one the platform returned. Thread-safe; calls block on platform I/O.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "subkeeper/common/clock.h"
+#include "subkeeper/common/secret.h"
+#include "subkeeper/common/status.h"
+#include "subkeeper/platform/api.h"
+#include "subkeeper/renewal/policy.h"
+#include "subkeeper/store/store.h"
+
+namespace subkeeper::renewal {
+
+struct ServiceOptions {
+  std::string owner;      // lease owner id, unique per process
+  Seconds lease{60};      // lease duration; longer than the slowest renewal (timeouts included)
+  BackoffPolicy backoff;
+  int64_t direct_margin_pct = 25;
+  Secret webhook_secret;  // derives each subscription's verification token
+  int64_t reminder_job_interval_s = 5;  // for checking reminder rules against the granted TTL
+};
+
+class RenewalService {
+ public:
+  // `store`, `api` and `clock` must outlive the service. `unit_random` returns values in [0, 1)
+  // for backoff jitter (injected so tests are deterministic).
+  RenewalService(store::Store& store, platform::SubscriptionApi& api, const Clock& clock,
+                 ServiceOptions options, std::function<double()> unit_random);
+
+  // Called (outside any lock) after a subscription's remote id changed, so that the webhook
+  // routes can be republished. Set before the first Run.
+  void SetOnRemoteChange(std::function<void()> callback) { on_remote_change_ = std::move(callback); }
+
+  // Brings (account, name) to a live, renewed subscription as described above.
+  // Returns kAborted when another owner holds the lease, kNotFound when there is no record,
+  // a store error when the outcome could not be persisted; platform errors are not returned
+  // (they are recorded in the record and its history, and a retry is scheduled).
+  Status Run(const std::string& account, const std::string& name, Trigger trigger);
+
+ private:
+  using Record = store::SubscriptionRecord;
+  using History = std::optional<store::HistoryEntry>;
+
+  Status RunLocked(Record& record, Trigger trigger, WallTime now);
+  Status Renew(Record& record, Trigger trigger, WallTime now);
+  Status Create(Record& record, const std::string& kind, const std::string& reason, WallTime now);
+  Status Replace(Record& record, const std::string& reason, WallTime now);
+  Status Fail(Record& record, const Status& error, const std::string& what, WallTime now);
+  void Apply(Record& record, const platform::RemoteSubscription& remote, WallTime now);
+  store::HistoryEntry Entry(const Record& record, std::string kind, std::string detail,
+                            WallTime now) const;
+
+  store::Store& store_;
+  platform::SubscriptionApi& api_;
+  const Clock& clock_;
+  const ServiceOptions options_;
+  std::function<double()> unit_random_;
+  std::function<void()> on_remote_change_;
+};
+
+}  // namespace subkeeper::renewal

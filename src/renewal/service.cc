@@ -1,0 +1,170 @@
+#include "subkeeper/renewal/service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "subkeeper/config/reminder.h"
+#include "subkeeper/webhook/token.h"
+
+namespace subkeeper::renewal {
+namespace {
+
+// Checks the reminder rules again against the lifetime the platform granted (it may clamp
+// expiresIn without saying so, reference §0.3). Returns "" when they hold.
+std::string GrantedTtlWarning(const store::SubscriptionRecord& record, int64_t job_interval_s) {
+  auto spec = config::ParseReminderFilter(record.reminder_filter);
+  if (!spec || record.granted_ttl_s <= 0) return "";
+  auto problems = config::CheckReminderRules(record.granted_ttl_s, *spec, job_interval_s);
+  if (problems.empty()) return "";
+  return "; granted lifetime " + std::to_string(record.granted_ttl_s) + "s breaks the reminder rules (" +
+         problems.front() + "), the fallback timer still renews";
+}
+
+}  // namespace
+
+RenewalService::RenewalService(store::Store& store, platform::SubscriptionApi& api, const Clock& clock,
+                               ServiceOptions options, std::function<double()> unit_random)
+    : store_(store),
+      api_(api),
+      clock_(clock),
+      options_(std::move(options)),
+      unit_random_(std::move(unit_random)) {}
+
+Status RenewalService::Run(const std::string& account, const std::string& name, Trigger trigger) {
+  const WallTime now = clock_.Now();
+  SK_ASSIGN_OR_RETURN(bool acquired,
+                      store_.TryAcquireLease(account, name, options_.owner, now, now + options_.lease));
+  if (!acquired) return Status::Aborted("renewal of " + account + "/" + name + " is already in progress");
+  Status result = [&]() -> Status {
+    SK_ASSIGN_OR_RETURN(auto loaded, store_.GetSubscription(account, name));
+    if (!loaded) return Status::NotFound("no subscription " + account + "/" + name);
+    const std::string remote_before = loaded->remote_id;
+    Status status = RunLocked(*loaded, trigger, now);
+    if (loaded->remote_id != remote_before && on_remote_change_) on_remote_change_();
+    return status;
+  }();
+  Status released = store_.ReleaseLease(account, name, options_.owner);
+  if (!released.ok()) spdlog::warn("releasing lease of {}/{}: {}", account, name, released.ToString());
+  return result;
+}
+
+Status RenewalService::RunLocked(Record& record, Trigger trigger, WallTime now) {
+  if (trigger == Trigger::kTimer && !record.reminder_path_broken && ReminderMissed(record, now)) {
+    record.reminder_path_broken = true;
+    spdlog::warn("{}/{}: no reminder arrived in the reminder window; renewing by timer", record.account,
+                 record.name);
+    SK_RETURN_IF_ERROR(store_.PutSubscription(
+        record, Entry(record, "reminder_missing", "no reminder since the window opened", now)));
+  }
+  if (record.remote_id.empty()) {
+    const bool first = record.last_renewed_at == WallTime{};
+    return Create(record, first ? "created" : "recreated", first ? "" : "no live subscription", now);
+  }
+  return Renew(record, trigger, now);
+}
+
+Status RenewalService::Renew(Record& record, Trigger trigger, WallTime now) {
+  auto renewed = api_.Renew(record.account, record.remote_id);
+  const Next next = ClassifyRenewal(renewed.status(), renewed.ok() ? renewed->status : "");
+  switch (next) {
+    case Next::kDone: {
+      Apply(record, *renewed, now);
+      record.last_trigger = TriggerName(trigger);
+      if (trigger == Trigger::kReminder) record.reminder_path_broken = false;
+      spdlog::info("{}/{}: renewed by {}, expires {}", record.account, record.name, record.last_trigger,
+                   ToUnixMillis(record.expires_at) / 1000);
+      auto entry = Entry(record, "renewed", "", now);
+      entry.trigger = record.last_trigger;
+      return store_.PutSubscription(record, entry);
+    }
+    case Next::kRecreate:
+      SK_RETURN_IF_ERROR(store_.AppendHistory(
+          Entry(record, "expired", "gone on the platform: " + renewed.status().ToString(), now)));
+      return Create(record, "recreated", "the platform no longer had " + record.remote_id, now);
+    case Next::kReplace:
+      Apply(record, *renewed, now);
+      return Replace(record, "status " + renewed->status, now);
+    case Next::kRetry:
+    case Next::kRetryAfterPenalty:
+      return Fail(record, renewed.status(), "renew", now);
+  }
+  return Status::Internal("unreachable renewal outcome");
+}
+
+Status RenewalService::Replace(Record& record, const std::string& reason, WallTime now) {
+  std::string detail = reason;
+  if (!record.blacklisted_reason.empty()) detail += ": " + record.blacklisted_reason;
+  const std::string kind = record.status == "Blacklisted" ? "blacklisted" : "inactive";
+  SK_RETURN_IF_ERROR(store_.PutSubscription(record, Entry(record, kind, detail, now)));
+  Status deleted = api_.Delete(record.account, record.remote_id);
+  if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) {
+    return Fail(record, deleted, "delete of the inactive subscription", now);
+  }
+  SK_RETURN_IF_ERROR(store_.AppendHistory(Entry(record, "deleted", detail, now)));
+  record.remote_id.clear();
+  return Create(record, "recreated", detail, now);
+}
+
+Status RenewalService::Create(Record& record, const std::string& kind, const std::string& reason,
+                              WallTime now) {
+  platform::CreateRequest request;
+  request.event_filters = record.event_filters;
+  if (!record.reminder_filter.empty()) request.event_filters.push_back(record.reminder_filter);
+  request.expires_in_s = record.expires_in_s;
+  request.address = record.address;
+  request.verification_token =
+      webhook::DeriveVerificationToken(options_.webhook_secret, record.account, record.name);
+  auto created = api_.Create(record.account, request);
+  if (!created.ok()) {
+    record.remote_id.clear();
+    record.status.clear();
+    return Fail(record, created.status(), "create", now);
+  }
+  Apply(record, *created, now);
+  record.last_trigger = "create";
+  std::string detail = reason + GrantedTtlWarning(record, options_.reminder_job_interval_s);
+  spdlog::info("{}/{}: {} as {}{}", record.account, record.name, kind, record.remote_id,
+               reason.empty() ? "" : " (" + reason + ")");
+  return store_.PutSubscription(record, Entry(record, kind, detail, now));
+}
+
+Status RenewalService::Fail(Record& record, const Status& error, const std::string& what, WallTime now) {
+  record.failures += 1;
+  record.last_error = what + ": " + error.ToString();
+  record.last_error_at = now;
+  Seconds delay = BackoffDelay(options_.backoff, record.failures, unit_random_());
+  if (error.code() == StatusCode::kResourceExhausted) {
+    // Never retry inside a penalty: a request sent during it restarts it (reference §7).
+    delay = error.retry_after().value_or(Seconds(30)) + Seconds(1);
+  }
+  record.next_renewal_at = record.remote_id.empty() ? now + delay : RetryAt(now, record.expires_at, delay);
+  spdlog::warn("{}/{}: {} failed ({}), retry in {}s", record.account, record.name, what,
+               error.ToString(), std::chrono::duration_cast<Seconds>(record.next_renewal_at - now).count());
+  auto entry = Entry(record, "failed", record.last_error, now);
+  return store_.PutSubscription(record, entry);
+}
+
+void RenewalService::Apply(Record& record, const platform::RemoteSubscription& remote, WallTime now) {
+  const bool new_remote = record.remote_id != remote.id;
+  CopyObserved(remote, record);
+  record.failures = 0;
+  record.last_error.clear();
+  record.last_renewed_at = now;
+  record.next_renewal_at = std::max(
+      now, FallbackAt(record.expires_at, record.granted_ttl_s, record.reminder_filter,
+                      options_.direct_margin_pct));
+  if (new_remote) record.reminder_path_broken = false;
+}
+
+store::HistoryEntry RenewalService::Entry(const Record& record, std::string kind, std::string detail,
+                                          WallTime now) const {
+  store::HistoryEntry entry;
+  entry.at = now;
+  entry.account = record.account;
+  entry.name = record.name;
+  entry.kind = std::move(kind);
+  entry.remote_id = record.remote_id;
+  entry.detail = std::move(detail);
+  return entry;
+}
+
+}  // namespace subkeeper::renewal

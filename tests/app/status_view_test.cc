@@ -1,0 +1,33 @@
+#include "subkeeper/app/status_view.h"
+
+#include <catch2/catch.hpp>
+
+namespace subkeeper::app {
+namespace {
+
+TEST_CASE("The status view shows state and conditions and nothing secret", "[app]") {
+  const WallTime now = FromUnixMillis(1'700'000'000'000);
+  store::SubscriptionRecord r;
+  r.account = "main";
+  r.name = "sms";
+  r.remote_id = "sub-1";
+  r.status = "Active";
+  r.expires_at = now + Seconds(60);
+  r.last_renewed_at = now - Seconds(60);
+  r.last_trigger = "reminder";
+  r.next_renewal_at = now + Seconds(40);
+  auto view = SubscriptionView(r, now);
+  CHECK(view["remote_id"] == "sub-1");
+  CHECK(view["status"] == "Active");
+  CHECK(view["expires_at"] == "2023-11-14T22:14:20.000Z");
+  CHECK(view["last_renewal"]["trigger"] == "reminder");
+  CHECK(view["conditions"][0]["type"] == "Ready");
+  CHECK(view["conditions"][0]["status"] == "True");
+  CHECK(view["last_error"].is_null());
+  const std::string text = SubscriptionsView({r}, now).dump();
+  CHECK(text.find("token") == std::string::npos);
+  CHECK(text.find("secret") == std::string::npos);
+}
+
+}  // namespace
+}  // namespace subkeeper::app
