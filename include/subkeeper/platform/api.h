@@ -22,7 +22,8 @@ class SubscriptionApi {
  public:
   virtual ~SubscriptionApi() = default;
   // POST /restapi/v1.0/subscription (Medium)
-  virtual Result<RemoteSubscription> Create(const std::string& account, const CreateRequest& request) = 0;
+  virtual Result<RemoteSubscription> Create(const std::string& account,
+                                            const CreateRequest& request) = 0;
   // GET /restapi/v1.0/subscription (Light)
   virtual Result<std::vector<RemoteSubscription>> List(const std::string& account) = 0;
   // GET /restapi/v1.0/subscription/{id} (Light)

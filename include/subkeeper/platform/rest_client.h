@@ -10,6 +10,7 @@
 #include "subkeeper/common/secret.h"
 #include "subkeeper/platform/api.h"
 #include "subkeeper/platform/http.h"
+#include "subkeeper/platform/rate_limiter.h"
 
 namespace subkeeper::platform {
 
@@ -25,7 +26,6 @@ struct AccountCredentials {
 };
 
 class TokenManager;
-class RateLimiter;
 
 class RestClient final : public SubscriptionApi {
  public:
@@ -34,7 +34,8 @@ class RestClient final : public SubscriptionApi {
              HttpTransport& transport, const Clock& clock);
   ~RestClient() override;
 
-  Result<RemoteSubscription> Create(const std::string& account, const CreateRequest& request) override;
+  Result<RemoteSubscription> Create(const std::string& account,
+                                    const CreateRequest& request) override;
   Result<std::vector<RemoteSubscription>> List(const std::string& account) override;
   Result<RemoteSubscription> Get(const std::string& account, const std::string& id) override;
   Result<RemoteSubscription> Update(const std::string& account, const std::string& id,
@@ -42,10 +43,16 @@ class RestClient final : public SubscriptionApi {
   Result<RemoteSubscription> Renew(const std::string& account, const std::string& id) override;
   Status Delete(const std::string& account, const std::string& id) override;
 
+  // The current per-account, per-group budgets, for metrics. Thread-safe.
+  std::vector<RateLimitSnapshot> RateLimits() const;
+
  private:
   // Sends one authenticated call in `group`: admits it through the rate limiter, attaches the
   // token, refreshes once on 401, records X-Rate-Limit-* headers and 429 penalties.
+  // Non-2xx answers come back mapped by MapHttpError.
   Result<HttpResponse> Call(const std::string& account, RateGroup group, HttpRequest request);
+  // {server}/restapi/v1.0/subscription/{url-encoded id}
+  std::string SubscriptionUrl(const std::string& id) const;
 
   ClientOptions options_;
   HttpTransport& transport_;

@@ -27,7 +27,7 @@ struct RemoteSubscription {
   std::string address;         // deliveryMode.address
   WallTime creation_time{};
   WallTime expiration_time{};
-  int64_t expires_in_s = 0;    // seconds remaining when the answer was made
+  int64_t expires_in_s = 0;        // seconds remaining when the answer was made
   std::string blacklisted_reason;  // blacklistedData.reason; "" when absent
   WallTime blacklisted_at{};
 };

@@ -1,0 +1,18 @@
+// URL helpers for building platform requests. Pure functions, thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace subkeeper::platform {
+
+// Percent-encodes every byte except RFC 3986 unreserved characters (A-Z a-z 0-9 - . _ ~), with
+// upper-case hex. Safe both for one path segment (a subscription id) and for a value of an
+// application/x-www-form-urlencoded body.
+std::string UrlEncode(std::string_view text);
+
+// The path of an absolute URL, without scheme, authority, query or fragment ("/" when empty).
+// Used to name a request in error messages without exposing query strings.
+std::string UrlPath(std::string_view url);
+
+}  // namespace subkeeper::platform

@@ -1,0 +1,127 @@
+#include "subkeeper/platform/rate_limiter.h"
+
+#include <algorithm>
+#include <charconv>
+#include <optional>
+
+#include "subkeeper/platform/errors.h"
+
+namespace subkeeper::platform {
+namespace {
+
+std::optional<int> IntHeader(const HttpResponse& response, std::string_view name) {
+  const std::string* value = response.Header(name);
+  if (value == nullptr) return std::nullopt;
+  int parsed = 0;
+  auto [ptr, ec] = std::from_chars(value->data(), value->data() + value->size(), parsed);
+  if (ec != std::errc() || ptr != value->data() + value->size() || parsed < 0) return std::nullopt;
+  return parsed;
+}
+
+// Whole seconds, rounded up, so that a caller waiting retry_after() never arrives early.
+std::chrono::seconds CeilSeconds(SteadyTime::duration d) {
+  auto s = std::chrono::ceil<std::chrono::seconds>(d);
+  return std::max(s, std::chrono::seconds(1));
+}
+
+}  // namespace
+
+int DefaultRateLimit(RateGroup group) {
+  switch (group) {
+    case RateGroup::kLight:
+      return 50;
+    case RateGroup::kMedium:
+      return 40;
+    case RateGroup::kHeavy:
+      return 10;
+    case RateGroup::kAuth:
+      return 5;
+  }
+  return 5;
+}
+
+RateLimiter::RateLimiter(const Clock& clock) : clock_(clock) {}
+
+RateLimiter::Bucket& RateLimiter::BucketFor(const Key& key) {
+  auto it = buckets_.find(key);
+  if (it == buckets_.end()) {
+    it = buckets_.emplace(key, Bucket{}).first;
+    it->second.limit = DefaultRateLimit(key.second);
+  }
+  return it->second;
+}
+
+void RateLimiter::Prune(Bucket& bucket, SteadyTime now) {
+  while (!bucket.sent.empty() && bucket.sent.front() + bucket.window <= now) {
+    bucket.sent.pop_front();
+  }
+}
+
+Status RateLimiter::Admit(const std::string& account, RateGroup group) {
+  const SteadyTime now = clock_.SteadyNow();
+  std::lock_guard lock(mu_);
+  Bucket& bucket = BucketFor({account, group});
+  const std::string what = std::string(RateGroupName(group)) + " requests of account '" + account;
+  if (now < bucket.blocked_until) {
+    return Status::ResourceExhausted(what + "' are paused by the platform's rate limit")
+        .WithRetryAfter(CeilSeconds(bucket.blocked_until - now));
+  }
+  Prune(bucket, now);
+  if (static_cast<int>(bucket.sent.size()) >= bucket.limit) {
+    const SteadyTime free_at =
+        bucket.sent.empty() ? now + bucket.window : bucket.sent.front() + bucket.window;
+    return Status::ResourceExhausted(what + "' used their budget for this window")
+        .WithRetryAfter(CeilSeconds(free_at - now));
+  }
+  bucket.sent.push_back(now);
+  return Status::OK();
+}
+
+void RateLimiter::ApplyHeaders(Bucket& bucket, const HttpResponse& response, SteadyTime now) {
+  if (auto window = IntHeader(response, "X-Rate-Limit-Window"); window && *window > 0) {
+    bucket.window = std::chrono::seconds(*window);
+  }
+  if (auto limit = IntHeader(response, "X-Rate-Limit-Limit"); limit && *limit > 0) {
+    bucket.limit = *limit;
+  }
+  auto remaining = IntHeader(response, "X-Rate-Limit-Remaining");
+  if (!remaining) return;
+  if (*remaining == 0) {
+    bucket.blocked_until = std::max(bucket.blocked_until, now + bucket.window);
+  }
+  // The platform's count includes requests we did not send (other replicas, other tools): make
+  // our window hold exactly as many entries as it says were used. Unknown send times are taken
+  // as "now", which errs on the side of waiting longer.
+  Prune(bucket, now);
+  const size_t used = static_cast<size_t>(std::max(bucket.limit - *remaining, 0));
+  while (bucket.sent.size() > used) bucket.sent.pop_front();
+  while (bucket.sent.size() < used) bucket.sent.push_back(now);
+}
+
+void RateLimiter::Observe(const std::string& account, RateGroup group,
+                          const HttpResponse& response) {
+  const SteadyTime now = clock_.SteadyNow();
+  std::lock_guard lock(mu_);
+  Bucket& bucket = BucketFor({account, group});
+  if (response.status == 429) {
+    bucket.blocked_until = std::max(bucket.blocked_until, now + ParseRetryAfter(response));
+  }
+  ApplyHeaders(bucket, response, now);
+}
+
+std::vector<RateLimitSnapshot> RateLimiter::Snapshot() const {
+  const SteadyTime now = clock_.SteadyNow();
+  std::lock_guard lock(mu_);
+  std::vector<RateLimitSnapshot> out;
+  for (const auto& [key, bucket] : buckets_) {
+    const auto live = std::count_if(bucket.sent.begin(), bucket.sent.end(),
+                                    [&](SteadyTime t) { return t + bucket.window > now; });
+    const bool blocked = now < bucket.blocked_until;
+    const int remaining = blocked ? 0 : std::max(bucket.limit - static_cast<int>(live), 0);
+    out.push_back(
+        {key.first, key.second, bucket.limit, remaining, bucket.window, bucket.blocked_until});
+  }
+  return out;
+}
+
+}  // namespace subkeeper::platform

@@ -1,0 +1,171 @@
+// CurlTransport against a real cpp-httplib server on 127.0.0.1, port chosen by the kernel.
+#include "subkeeper/platform/curl_transport.h"
+
+#include <arpa/inet.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <condition_variable>
+#include <thread>
+
+#include "platform/platform_test_util.h"
+
+namespace subkeeper::platform {
+namespace {
+
+// Runs `server` on a loopback port for the lifetime of the object.
+class LoopbackServer {
+ public:
+  explicit LoopbackServer(httplib::Server& server) : server_(server) {
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~LoopbackServer() {
+    // stop() is a no-op until the accept loop runs; wait for it (bounded) before stopping.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!server_.is_running() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::yield();
+    }
+    server_.stop();
+    thread_.join();
+  }
+  std::string Url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+  int port() const { return port_; }
+
+ private:
+  httplib::Server& server_;
+  int port_ = -1;
+  std::thread thread_;
+};
+
+// A loopback port nobody listens on: bound by the kernel's choice, then closed.
+int ClosedPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+TEST_CASE("CurlTransport round-trips status, headers and body", "[platform]") {
+  httplib::Server server;
+  std::string seen_method, seen_body, seen_auth, seen_type;
+  server.Put("/restapi/v1.0/subscription/abc",
+             [&](const httplib::Request& req, httplib::Response& res) {
+               seen_method = req.method;
+               seen_body = req.body;
+               seen_auth = req.get_header_value("Authorization");
+               seen_type = req.get_header_value("Content-Type");
+               res.status = 201;
+               res.set_header("X-Rate-Limit-Remaining", "7");
+               res.set_content(R"({"ok":true})", "application/json");
+             });
+  server.Get("/empty", [](const httplib::Request&, httplib::Response& res) { res.status = 404; });
+  LoopbackServer loopback(server);
+
+  CurlTransport transport;
+  HttpRequest request{"PUT",
+                      loopback.Url("/restapi/v1.0/subscription/abc"),
+                      {{"Authorization", "Bearer access-1"}, {"Content-Type", "application/json"}},
+                      R"({"eventFilters":[]})",
+                      std::chrono::milliseconds(5000)};
+  Result<HttpResponse> response = transport.Send(request);
+  REQUIRE(response.ok());
+  CHECK(response->status == 201);
+  CHECK(response->body == R"({"ok":true})");
+  REQUIRE(response->Header("x-rate-limit-remaining") != nullptr);
+  CHECK(*response->Header("x-rate-limit-remaining") == "7");
+  CHECK(*response->Header("content-type") == "application/json");
+  CHECK(seen_method == "PUT");
+  CHECK(seen_body == R"({"eventFilters":[]})");
+  CHECK(seen_auth == "Bearer access-1");
+  CHECK(seen_type == "application/json");
+
+  Result<HttpResponse> missing = transport.Send(
+      HttpRequest{"GET", loopback.Url("/empty"), {}, "", std::chrono::milliseconds(5000)});
+  REQUIRE(missing.ok());  // any HTTP status is an answer
+  CHECK(missing->status == 404);
+}
+
+TEST_CASE("CurlTransport sends POST and DELETE", "[platform]") {
+  httplib::Server server;
+  std::string posted;
+  bool deleted = false;
+  server.Post("/p", [&](const httplib::Request& req, httplib::Response& res) {
+    posted = req.body;
+    res.set_content("{}", "application/json");
+  });
+  server.Delete("/d", [&](const httplib::Request&, httplib::Response& res) {
+    deleted = true;
+    res.status = 204;
+  });
+  LoopbackServer loopback(server);
+  CurlTransport transport;
+  auto post = transport.Send(HttpRequest{"POST", loopback.Url("/p"), {}, "a=1&b=2", Millis(5000)});
+  REQUIRE(post.ok());
+  CHECK(post->status == 200);
+  CHECK(posted == "a=1&b=2");
+  auto del = transport.Send(HttpRequest{"DELETE", loopback.Url("/d"), {}, "", Millis(5000)});
+  REQUIRE(del.ok());
+  CHECK(del->status == 204);
+  CHECK(deleted);
+}
+
+TEST_CASE("CurlTransport reports a slow answer as kDeadlineExceeded", "[platform]") {
+  httplib::Server server;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  // The handler waits for the test (bounded), never for a timer of its own.
+  server.Get("/slow", [&](const httplib::Request&, httplib::Response& res) {
+    std::unique_lock lock(mu);
+    cv.wait_for(lock, std::chrono::seconds(10), [&] { return release; });
+    res.set_content("late", "text/plain");
+  });
+  LoopbackServer loopback(server);
+  CurlTransport transport;
+  Result<HttpResponse> response =
+      transport.Send(HttpRequest{"GET",
+                                 loopback.Url("/slow?token=access-secret"),
+                                 {{"Authorization", "Bearer access-1"}},
+                                 "",
+                                 Millis(200)});
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  REQUIRE_FALSE(response.ok());
+  CHECK(response.status().code() == StatusCode::kDeadlineExceeded);
+  CHECK(response.status().message().find("GET /slow") != std::string::npos);
+  CHECK_FALSE(test::LeaksSecret(response.status()));
+}
+
+TEST_CASE("CurlTransport reports a closed port as kUnavailable", "[platform]") {
+  CurlTransport transport;
+  const std::string url =
+      "http://127.0.0.1:" + std::to_string(ClosedPort()) + "/restapi/oauth/token";
+  Result<HttpResponse> response =
+      transport.Send(HttpRequest{"POST",
+                                 url,
+                                 {{"Authorization", std::string("Basic ") + test::kClientSecret}},
+                                 std::string("assertion=") + test::kJwt,
+                                 Millis(2000)});
+  REQUIRE_FALSE(response.ok());
+  CHECK(response.status().code() == StatusCode::kUnavailable);
+  CHECK(response.status().message().find("POST /restapi/oauth/token") != std::string::npos);
+  CHECK_FALSE(test::LeaksSecret(response.status()));
+}
+
+}  // namespace
+}  // namespace subkeeper::platform

@@ -1,0 +1,114 @@
+#include "subkeeper/platform/rate_limiter.h"
+
+#include <catch2/catch.hpp>
+
+namespace subkeeper::platform {
+namespace {
+
+using std::chrono::seconds;
+
+HttpResponse WithHeaders(int status, Headers headers) { return HttpResponse{status, headers, ""}; }
+
+int AdmitUntilRefused(RateLimiter& limiter, const std::string& account, RateGroup group) {
+  int admitted = 0;
+  while (limiter.Admit(account, group).ok() && admitted < 1000) ++admitted;
+  return admitted;
+}
+
+TEST_CASE("RateLimiter seeds the documented budgets", "[platform]") {
+  ManualClock clock;
+  RateLimiter limiter(clock);
+  CHECK(AdmitUntilRefused(limiter, "a", RateGroup::kLight) == 50);
+  CHECK(AdmitUntilRefused(limiter, "a", RateGroup::kMedium) == 40);
+  CHECK(AdmitUntilRefused(limiter, "a", RateGroup::kHeavy) == 10);
+  CHECK(AdmitUntilRefused(limiter, "a", RateGroup::kAuth) == 5);
+  // Accounts have their own budgets.
+  CHECK(AdmitUntilRefused(limiter, "b", RateGroup::kAuth) == 5);
+}
+
+TEST_CASE("RateLimiter counts over a sliding window", "[platform]") {
+  ManualClock clock;
+  RateLimiter limiter(clock);
+  for (int i = 0; i < 3; ++i) REQUIRE(limiter.Admit("a", RateGroup::kAuth).ok());
+  clock.Advance(seconds(30));
+  REQUIRE(AdmitUntilRefused(limiter, "a", RateGroup::kAuth) == 2);
+  Status refused = limiter.Admit("a", RateGroup::kAuth);
+  CHECK(refused.code() == StatusCode::kResourceExhausted);
+  CHECK(refused.retry_after() == seconds(30));  // when the oldest request leaves the window
+  clock.Advance(seconds(29));
+  CHECK_FALSE(limiter.Admit("a", RateGroup::kAuth).ok());
+  clock.Advance(seconds(1));
+  CHECK(AdmitUntilRefused(limiter, "a", RateGroup::kAuth) == 3);
+  clock.Advance(seconds(30));
+  CHECK(AdmitUntilRefused(limiter, "a", RateGroup::kAuth) == 2);
+}
+
+TEST_CASE("A 429 blocks only its group until Retry-After has passed", "[platform]") {
+  ManualClock clock;
+  RateLimiter limiter(clock);
+  REQUIRE(limiter.Admit("a", RateGroup::kLight).ok());
+  limiter.Observe("a", RateGroup::kLight, WithHeaders(429, {{"Retry-After", "45"}}));
+  Status refused = limiter.Admit("a", RateGroup::kLight);
+  CHECK(refused.code() == StatusCode::kResourceExhausted);
+  CHECK(refused.retry_after() == seconds(45));
+  CHECK(limiter.Admit("a", RateGroup::kMedium).ok());
+  CHECK(limiter.Admit("b", RateGroup::kLight).ok());
+  clock.Advance(seconds(44));
+  CHECK(limiter.Admit("a", RateGroup::kLight).retry_after() == seconds(1));
+  clock.Advance(seconds(1));
+  CHECK(limiter.Admit("a", RateGroup::kLight).ok());
+}
+
+TEST_CASE("A 429 without Retry-After blocks for 30 s", "[platform]") {
+  ManualClock clock;
+  RateLimiter limiter(clock);
+  limiter.Observe("a", RateGroup::kMedium, WithHeaders(429, {}));
+  CHECK(limiter.Admit("a", RateGroup::kMedium).retry_after() == seconds(30));
+  clock.Advance(seconds(30));
+  CHECK(limiter.Admit("a", RateGroup::kMedium).ok());
+}
+
+TEST_CASE("X-Rate-Limit headers correct the budget", "[platform]") {
+  ManualClock clock;
+  RateLimiter limiter(clock);
+  REQUIRE(limiter.Admit("a", RateGroup::kLight).ok());
+  limiter.Observe("a", RateGroup::kLight,
+                  WithHeaders(200, {{"X-Rate-Limit-Group", "light"},
+                                    {"X-Rate-Limit-Limit", "10"},
+                                    {"X-Rate-Limit-Remaining", "3"},
+                                    {"X-Rate-Limit-Window", "30"}}));
+  auto snapshot = limiter.Snapshot();
+  REQUIRE(snapshot.size() == 1);
+  CHECK(snapshot[0].account == "a");
+  CHECK(snapshot[0].group == RateGroup::kLight);
+  CHECK(snapshot[0].limit == 10);
+  CHECK(snapshot[0].remaining == 3);
+  CHECK(snapshot[0].window == seconds(30));
+  CHECK(AdmitUntilRefused(limiter, "a", RateGroup::kLight) == 3);
+  clock.Advance(seconds(30));
+  CHECK(AdmitUntilRefused(limiter, "a", RateGroup::kLight) == 10);
+}
+
+TEST_CASE("Remaining: 0 blocks the group until the window has passed", "[platform]") {
+  ManualClock clock;
+  RateLimiter limiter(clock);
+  REQUIRE(limiter.Admit("a", RateGroup::kMedium).ok());
+  limiter.Observe("a", RateGroup::kMedium,
+                  WithHeaders(200, {{"x-rate-limit-limit", "40"},
+                                    {"x-rate-limit-remaining", "0"},
+                                    {"x-rate-limit-window", "60"}}));
+  Status refused = limiter.Admit("a", RateGroup::kMedium);
+  CHECK(refused.code() == StatusCode::kResourceExhausted);
+  CHECK(refused.retry_after() == seconds(60));
+  auto snapshot = limiter.Snapshot();
+  REQUIRE(snapshot.size() == 1);
+  CHECK(snapshot[0].remaining == 0);
+  CHECK(snapshot[0].blocked_until == clock.SteadyNow() + seconds(60));
+  clock.Advance(seconds(59));
+  CHECK_FALSE(limiter.Admit("a", RateGroup::kMedium).ok());
+  clock.Advance(seconds(1));
+  CHECK(limiter.Admit("a", RateGroup::kMedium).ok());
+}
+
+}  // namespace
+}  // namespace subkeeper::platform
