@@ -1,0 +1,24 @@
+// A small HttpTransport over cpp-httplib's Client, used by the rc-emulator executable for its
+// outbound requests (validation handshake, reminders, notifications). Kept inside the emulator
+// so the emulator does not depend on the keeper's own transport.
+//
+// One connection per Send (no pooling): subscribers are few and every request must observe its
+// own timeout. https URLs work when the Debian cpp-httplib is built with OpenSSL (it is);
+// certificates are not verified, since the emulator only talks to local test endpoints.
+//
+// Thread-safe: Send may be called concurrently.
+#pragma once
+
+#include "subkeeper/platform/http.h"
+
+namespace rcemu {
+
+class HttplibTransport final : public subkeeper::platform::HttpTransport {
+ public:
+  // Returns kInvalidArgument for a URL it cannot parse, kDeadlineExceeded when the timeout
+  // passed, kUnavailable for any other failure (refused, reset, truncated answer).
+  subkeeper::Result<subkeeper::platform::HttpResponse> Send(
+      const subkeeper::platform::HttpRequest& request) override;
+};
+
+}  // namespace rcemu
