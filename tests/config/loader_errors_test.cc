@@ -180,3 +180,40 @@ TEST_CASE("LoadConfigFile reads the real filesystem by default", "[config]") {
 
 }  // namespace
 }  // namespace subkeeper::config
+
+namespace subkeeper::config {
+namespace {
+
+TEST_CASE("Validate works on a Config built in code", "[config]") {
+  Config c;
+  c.source_path = "code";
+  c.platform.client_id = "id";
+  c.platform.client_secret = Secret("cs");
+  c.webhook_secret = Secret("ws");
+  c.accounts.push_back({"main", Secret("jwt")});
+  SubscriptionConfig s;
+  s.name = "sms";
+  s.account = "main";
+  s.event_filters = {"/x"};
+  s.expires_in_s = 120;
+  s.reminder = {61, 15};
+  s.line = 42;
+  c.subscriptions.push_back(s);
+  std::vector<ConfigIssue> issues = Validate(c);
+  REQUIRE(issues.size() == 1);
+  CHECK(issues[0].ToString() ==
+        "code:42: subscriptions[0].reminder.threshold: threshold 61 must be <= expires_in/2 (60)");
+  c.subscriptions[0].reminder = {60, 15};
+  CHECK(Validate(c).empty());
+}
+
+TEST_CASE("A key with the wrong type is reported once", "[config]") {
+  std::string error = ErrorOf(Doc("subscriptions:\n" + Sub("a", "    expires_in: soon\n")));
+  CHECK(error == "test.yaml:12: subscriptions[0].expires_in: must be an integer");
+  error = ErrorOf(Doc("", "  client_id: [a]\n"));
+  CHECK_THAT(error, Catch::Contains("platform.client_id: duplicate key"));
+  CHECK_THAT(error, !Catch::Contains("is required"));
+}
+
+}  // namespace
+}  // namespace subkeeper::config

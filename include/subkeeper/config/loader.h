@@ -28,10 +28,24 @@ struct ConfigIssue {
 };
 
 struct LoadOptions {
-  EnvLookup env;     // defaults to the process environment
-  FileReader read;   // defaults to reading the filesystem
+  EnvLookup env;    // defaults to the process environment
+  FileReader read;  // defaults to reading the filesystem
 };
 
+// How a file is read (keys mirror config.h; units are seconds unless the key says _ms/_bytes/_pct):
+//  - `${VAR}` in any scalar value (numbers too) expands from `env`; `$${` is a literal `${`. An
+//    unset variable is an issue naming the variable (see ExpandEnv in expand.h).
+//  - A secret key `x` (platform.client_secret, webhook_secret, accounts[].jwt) may be given as
+//    `x_file: PATH` instead: the file is read with `read` (PATH as written, after expansion,
+//    relative to the working directory) and its trailing newlines are stripped. Both is an issue.
+//  - A key with an empty value ("key:") counts as absent. Trailing slashes of public_url and
+//    platform.server are dropped.
+//  - A relayed subscription without `reminder` gets DefaultReminder(expires_in); a reminder
+//    without `interval` gets min(3600, threshold/4). Direct subscriptions get none.
+//  - Unknown keys, wrong types, and a YAML key given twice are issues.
+// Messages never contain secret values, nor the text of a bad `${...}` name.
+// Thread-safety: these functions keep no state; they are as thread-safe as `env` and `read`.
+//
 // Loads `path`; the format is JSON when the file ends in ".json", YAML otherwise.
 // Errors: kInvalidArgument with all issues in the message (one per line); kNotFound when the
 // file cannot be read.
@@ -41,7 +55,8 @@ Result<Config> LoadConfigFile(const std::string& path, const LoadOptions& option
 Result<Config> ParseConfig(std::string_view text, const std::string& source_name, bool json,
                            const LoadOptions& options = {});
 
-// The validation rules applied by the loader, on an already-parsed Config. Pure.
+// The validation rules applied by the loader, on an already-parsed Config. Pure. Issues name
+// config.source_path; their line is the subscription's `line` for subscription keys, else 0.
 std::vector<ConfigIssue> Validate(const Config& config);
 
 }  // namespace subkeeper::config
