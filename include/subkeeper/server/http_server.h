@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "subkeeper/common/status.h"
 #include "subkeeper/config/config.h"
@@ -25,15 +27,22 @@ Result<std::pair<std::string, int>> ParseListenAddress(const std::string& text);
 // pre-routing handler (before any body is read, so a POST without Content-Length does not wait
 // for the read timeout); a worker pool larger than the expected idle connections; short
 // keep-alive and read timeouts; a payload limit.
+//
+// Routes: POST /webhooks/<account>/<name> → receiver.HandleNotification; other methods on that
+// prefix 405; anything else 404; every error answer has a {"error": …} JSON body. A handshake
+// whose request still carries an unread body is answered with "Connection: close".
+// Start/Stop/Bind are for one owner thread; requests are served on `options.threads` workers.
 class WebhookServer {
  public:
+  // `receiver` must outlive the server.
   WebhookServer(webhook::WebhookReceiver& receiver, const config::ServerConfig& options);
   ~WebhookServer();  // Stop()s
 
-  // Binds; returns the bound port. Call once, before Start.
+  // Binds; returns the bound port (port 0 = any free one). kUnavailable when the address cannot
+  // be bound. Call once, before Start.
   Result<int> Bind(const std::string& host, int port);
-  void Start();  // serves on a background thread
-  void Stop();   // stops accepting and joins
+  void Start();  // serves on a background thread; returns once connections are accepted
+  void Stop();   // stops accepting, lets open connections finish, joins. Idempotent.
   bool running() const;
 
  private:
@@ -56,9 +65,11 @@ class AdminSource {
 
 // The admin listener: GET /healthz (200 {"status":"ok"}), GET /readyz (200, or 503 with
 // {"ready":false,"reasons":[…]}), GET /v1/subscriptions. Unknown paths 404 with a JSON reason.
+// A pool of 4 threads; timeouts and the body limit come from `options` (threads is ignored).
 class AdminServer {
  public:
-  explicit AdminServer(AdminSource& source);
+  // `source` must outlive the server.
+  explicit AdminServer(AdminSource& source, const config::ServerConfig& options = {});
   ~AdminServer();
 
   Result<int> Bind(const std::string& host, int port);

@@ -2,6 +2,11 @@
 // whatever is queued in a single transaction (group commit), then wakes every waiter with its
 // outcome. A waiter whose deadline passes gets kDeadlineExceeded; its event may still be
 // committed later, which is safe because the platform's retry is deduplicated on uuid.
+//
+// Thread-safety: Commit may be called from any number of threads; Start/Stop from one owner.
+// Errors from Commit: the Store's own Status for a failed batch (kUnavailable when busy),
+// kDeadlineExceeded when `deadline` (compared with std::chrono::steady_clock, so it must come
+// from a real steady clock) passes first, kUnavailable once Stop() has begun.
 #pragma once
 
 #include <condition_variable>
@@ -9,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "subkeeper/store/store.h"
 #include "subkeeper/webhook/receiver.h"
@@ -21,19 +27,26 @@ class EventIngestor final : public EventSink {
   explicit EventIngestor(store::Store& store, size_t max_batch = 256);
   ~EventIngestor() override;  // Stop()s
 
+  // Starts the writer thread. Events committed before Start wait in the queue. No-op when
+  // already started or stopped.
   void Start();
   // Commits what is queued, then stops the writer. Later Commit calls get kUnavailable.
+  // Idempotent. Without a started writer, queued waiters get kUnavailable.
   void Stop();
 
   Result<store::InsertOutcome> Commit(store::EventRecord event, SteadyTime deadline) override;
 
+  // Events waiting for the writer, not counting the batch being written (for metrics, tests).
+  size_t QueueDepth() const;
+
  private:
   struct Pending;
   void WriterLoop();
+  Result<std::vector<store::InsertOutcome>> Insert(const std::vector<store::EventRecord>& events);
 
   store::Store& store_;
   const size_t max_batch_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::shared_ptr<Pending>> queue_;  // guarded by mu_
   bool stopping_ = false;                       // guarded by mu_

@@ -13,4 +13,8 @@ namespace subkeeper::webhook {
 Secret DeriveVerificationToken(const Secret& webhook_secret, std::string_view account,
                                std::string_view name);
 
+// A short one-way fingerprint of a token (16 hex characters), safe to store and compare:
+// it changes when the webhook secret is rotated, and reveals nothing about the token.
+std::string TokenFingerprint(const Secret& token);
+
 }  // namespace subkeeper::webhook

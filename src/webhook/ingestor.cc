@@ -1,0 +1,106 @@
+#include "subkeeper/webhook/ingestor.h"
+
+#include <exception>
+#include <optional>
+#include <utility>
+#include <vector>
+
+namespace subkeeper::webhook {
+
+// One queued event and, once the writer has run its batch, the outcome its waiter reads. All
+// fields but `event` (moved out by the writer under mu_) are guarded by EventIngestor::mu_.
+struct EventIngestor::Pending {
+  store::EventRecord event;
+  std::condition_variable done_cv;
+  std::optional<Result<store::InsertOutcome>> outcome;
+};
+
+EventIngestor::EventIngestor(store::Store& store, size_t max_batch)
+    : store_(store), max_batch_(max_batch == 0 ? 1 : max_batch) {}
+
+EventIngestor::~EventIngestor() { Stop(); }
+
+void EventIngestor::Start() {
+  std::lock_guard lock(mu_);
+  if (writer_.joinable() || stopping_) return;
+  writer_ = std::thread([this] { WriterLoop(); });
+}
+
+void EventIngestor::Stop() {
+  std::deque<std::shared_ptr<Pending>> orphans;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    // Without a writer nobody would ever answer what is queued.
+    if (!writer_.joinable()) orphans.swap(queue_);
+  }
+  cv_.notify_all();
+  if (writer_.joinable() && writer_.get_id() != std::this_thread::get_id()) writer_.join();
+  std::lock_guard lock(mu_);
+  for (auto& p : orphans) {
+    p->outcome = Status::Unavailable("event ingestor stopped");
+    p->done_cv.notify_all();
+  }
+}
+
+Result<store::InsertOutcome> EventIngestor::Commit(store::EventRecord event, SteadyTime deadline) {
+  auto pending = std::make_shared<Pending>();
+  pending->event = std::move(event);
+  std::unique_lock lock(mu_);
+  if (stopping_) return Status::Unavailable("event ingestor stopped");
+  queue_.push_back(pending);
+  cv_.notify_one();
+  // On timeout the event stays queued: committing it later is harmless (dedupe on uuid).
+  if (!pending->done_cv.wait_until(lock, deadline, [&] { return pending->outcome.has_value(); })) {
+    return Status::DeadlineExceeded("event not committed before the deadline");
+  }
+  return *pending->outcome;
+}
+
+Result<std::vector<store::InsertOutcome>> EventIngestor::Insert(
+    const std::vector<store::EventRecord>& events) {
+  // The writer thread is a thread boundary: an exception escaping a Store implementation would
+  // terminate the process, so it becomes an error every waiter sees.
+  try {
+    return store_.InsertEvents(events);
+  } catch (const std::exception&) {
+    return Status::Unavailable("event store threw while inserting");
+  }
+}
+
+size_t EventIngestor::QueueDepth() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+void EventIngestor::WriterLoop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, and everything queued has been answered
+
+    std::vector<std::shared_ptr<Pending>> batch;
+    std::vector<store::EventRecord> events;
+    while (!queue_.empty() && batch.size() < max_batch_) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+      events.push_back(std::move(batch.back()->event));
+    }
+    lock.unlock();
+    Result<std::vector<store::InsertOutcome>> result = Insert(events);
+    lock.lock();
+
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (!result.ok()) {
+        batch[i]->outcome = result.status();
+      } else if (result->size() != batch.size()) {
+        batch[i]->outcome = Status::Internal("store returned a wrong number of outcomes");
+      } else {
+        batch[i]->outcome = (*result)[i];
+      }
+      batch[i]->done_cv.notify_all();
+    }
+  }
+}
+
+}  // namespace subkeeper::webhook

@@ -1,0 +1,32 @@
+#include "subkeeper/webhook/token.h"
+
+#include <catch2/catch.hpp>
+
+namespace subkeeper::webhook {
+namespace {
+
+TEST_CASE("verification token is the first 32 hex chars of HMAC(account/name)", "[webhook]") {
+  // Golden value: echo -n "main/sms" | openssl dgst -sha256 -hmac "s3cret"
+  CHECK(DeriveVerificationToken(Secret("s3cret"), "main", "sms").Reveal() ==
+        "2d30b80211641e6fcc3d8b1ec5dbb36c");
+}
+
+TEST_CASE("verification token is deterministic and printable", "[webhook]") {
+  const Secret a = DeriveVerificationToken(Secret("s3cret"), "main", "sms");
+  CHECK(a == DeriveVerificationToken(Secret("s3cret"), "main", "sms"));
+  REQUIRE(a.Reveal().size() == 32);
+  CHECK(a.Reveal().find_first_not_of("0123456789abcdef") == std::string::npos);
+}
+
+TEST_CASE("verification token differs per secret, account and name", "[webhook]") {
+  const Secret base = DeriveVerificationToken(Secret("s3cret"), "main", "sms");
+  CHECK(base != DeriveVerificationToken(Secret("other"), "main", "sms"));
+  CHECK(base != DeriveVerificationToken(Secret("s3cret"), "main", "voice"));
+  CHECK(base != DeriveVerificationToken(Secret("s3cret"), "second", "sms"));
+  // The separator keeps ("ab","c") and ("a","bc") apart.
+  CHECK(DeriveVerificationToken(Secret("k"), "ab", "c") !=
+        DeriveVerificationToken(Secret("k"), "a", "bc"));
+}
+
+}  // namespace
+}  // namespace subkeeper::webhook
