@@ -28,5 +28,15 @@ TEST_CASE("verification token differs per secret, account and name", "[webhook]"
         DeriveVerificationToken(Secret("k"), "a", "bc"));
 }
 
+TEST_CASE("token fingerprint is short, stable and does not reveal the token", "[webhook]") {
+  const Secret token = DeriveVerificationToken(Secret("s3cret"), "main", "sms");
+  const std::string fp = TokenFingerprint(token);
+  CHECK(fp.size() == 16);
+  CHECK(fp.find_first_not_of("0123456789abcdef") == std::string::npos);
+  CHECK(fp == TokenFingerprint(token));
+  CHECK(token.Reveal().find(fp) == std::string::npos);
+  CHECK(fp != TokenFingerprint(DeriveVerificationToken(Secret("rotated"), "main", "sms")));
+}
+
 }  // namespace
 }  // namespace subkeeper::webhook
