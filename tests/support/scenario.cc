@@ -101,7 +101,9 @@ Scenario::Scenario(ScenarioOptions options) : options_(std::move(options)) {
 
 Scenario::~Scenario() {
   const bool failed = CurrentTestFailed() || std::uncaught_exceptions() > 0;
-  if (keeper_) keeper_->Terminate(3000ms);
+  if (keeper_ && !keeper_->Terminate(3000ms)) {
+    WARN("subkeeper did not exit within 3 s of SIGTERM and was killed");
+  }
   if (emulator_) emulator_->Terminate(3000ms);
   if (failed) {
     ReportFailure();
