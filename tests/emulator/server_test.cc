@@ -41,6 +41,10 @@ class Webhook {
     thread_.join();
   }
   std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+  int Count() {
+    std::lock_guard lock(mu_);
+    return count_;
+  }
   httplib::Headers Last() {
     std::lock_guard lock(mu_);
     return last_;
@@ -120,6 +124,40 @@ TEST_CASE("server: token and create over loopback, listed by the control API", "
   auto after = fresh.Get("/restapi/v1.0/subscription", {{"Authorization", "Bearer " + access}});
   REQUIRE(after);
   CHECK(after->status == 200);
+  server.Stop();
+}
+
+TEST_CASE("server: a job round delivers a due reminder over loopback", "[emulator]") {
+  subkeeper::ManualClock clock;
+  HttplibTransport transport;
+  Platform platform(TestOptions(), transport, clock);
+  Server server(platform, clock, /*run_job_thread=*/false);
+  REQUIRE(server.Start("127.0.0.1", 0).ok());
+  Webhook hook;
+  httplib::Client client("127.0.0.1", server.port());
+  auto token = client.Post(
+      "/restapi/oauth/token",
+      {{"Authorization", "Basic " + subkeeper::Base64Encode("demo-client:demo-secret")}},
+      "grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&assertion=j",
+      "application/x-www-form-urlencoded");
+  REQUIRE(token);
+  const std::string access = json::parse(token->body)["access_token"];
+  const json body = {{"eventFilters", {kPresence, kReminder60}},
+                     {"deliveryMode", {{"transportType", "WebHook"}, {"address", hook.Url()}}},
+                     {"expiresIn", 600}};
+  auto created = client.Post("/restapi/v1.0/subscription", {{"Authorization", "Bearer " + access}},
+                             body.dump(), "application/json");
+  REQUIRE(created);
+  REQUIRE(created->status == 200);
+  REQUIRE(hook.Count() == 1);  // the handshake
+  clock.Advance(std::chrono::seconds(540));
+  server.RunJobOnce();
+  CHECK(hook.Count() == 2);
+  auto deliveries = platform.Deliveries();
+  REQUIRE(deliveries.size() == 2);
+  CHECK(deliveries[1].kind == DeliveryKind::kReminder);
+  CHECK(deliveries[1].status == 200);
+  CHECK(deliveries[1].event == kReminder60);
   server.Stop();
 }
 

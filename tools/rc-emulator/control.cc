@@ -140,50 +140,60 @@ Response SettingsOp(Platform& platform, const Request& req) {
 
 }  // namespace
 
+namespace {
+
+// REQUIRES: impl.mu held.
+json ControlRecords(const Platform::Impl& impl, const std::string& base, WallTime now) {
+  json records = json::array();
+  for (const auto& [id, sub] : impl.subs) {
+    json record = impl.SubscriptionJson(sub, base, now);
+    record["ownerId"] = sub.owner.extension_id;
+    record["verificationTokenSet"] = !sub.verification_token.empty();
+    record["failures"] = sub.failures;
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
+Response LogsOp(Platform& platform, const Request& req, bool calls) {
+  if (req.method == "DELETE") {
+    calls ? platform.ClearCalls() : platform.ClearDeliveries();
+    return JsonResponse(200, {{"cleared", true}});
+  }
+  json list = json::array();
+  if (calls) {
+    for (const auto& c : platform.Calls()) list.push_back(CallJson(c));
+    return JsonResponse(200, {{"calls", list}});
+  }
+  for (const auto& d : platform.Deliveries()) list.push_back(DeliveryJson(d));
+  return JsonResponse(200, {{"deliveries", list}});
+}
+
+}  // namespace
+
 Response Platform::HandleControl(const Request& request, WallTime now) {
   const std::string path = internal::PathOf(request.target);
   const std::string& m = request.method;
+  const std::string kSubs = "/_emulator/subscriptions/";
   try {
     if (path == "/_emulator/health") return JsonResponse(200, {{"status", "ok"}});
     if (path == "/_emulator/subscriptions" && m == "GET") {
       const std::string* host = HeaderValue(request.headers, "Host");
-      json records = json::array();
       std::lock_guard lock(impl_->mu);
       const std::string base = host ? "http://" + *host : impl_->options.base_url;
-      for (const auto& [id, sub] : impl_->subs) {
-        json record = impl_->SubscriptionJson(sub, base, now);
-        record["ownerId"] = sub.owner.extension_id;
-        record["verificationTokenSet"] = !sub.verification_token.empty();
-        record["failures"] = sub.failures;
-        records.push_back(std::move(record));
-      }
-      return JsonResponse(200, {{"records", records}});
+      return JsonResponse(200, {{"records", ControlRecords(*impl_, base, now)}});
     }
-    const std::string kSubs = "/_emulator/subscriptions/";
     if (path.starts_with(kSubs) && m == "POST") {
       return SubscriptionOp(*this, request, path.substr(kSubs.size()), now);
     }
     if (path == "/_emulator/faults") return FaultsOp(*this, request);
     if (path == "/_emulator/settings") return SettingsOp(*this, request);
     if (path == "/_emulator/revoke-jwt" && m == "POST") {
-      const json body = json::parse(request.body);
-      RevokeJwt(body.at("assertion").get<std::string>());
+      RevokeJwt(json::parse(request.body).at("assertion").get<std::string>());
       return JsonResponse(200, {{"revoked", true}});
     }
-    if (path == "/_emulator/calls" || path == "/_emulator/deliveries") {
-      const bool is_calls = path == "/_emulator/calls";
-      if (m == "DELETE") {
-        is_calls ? ClearCalls() : ClearDeliveries();
-        return JsonResponse(200, {{"cleared", true}});
-      }
-      json list = json::array();
-      if (is_calls) {
-        for (const auto& c : Calls()) list.push_back(CallJson(c));
-        return JsonResponse(200, {{"calls", list}});
-      }
-      for (const auto& d : Deliveries()) list.push_back(DeliveryJson(d));
-      return JsonResponse(200, {{"deliveries", list}});
-    }
+    if (path == "/_emulator/calls") return LogsOp(*this, request, true);
+    if (path == "/_emulator/deliveries") return LogsOp(*this, request, false);
   } catch (const json::exception& e) {
     return ControlError(400, std::string("invalid request body: ") + e.what());
   }

@@ -46,8 +46,8 @@ void ToHttplib(const Response& resp, httplib::Response& res) {
 
 }  // namespace
 
-Server::Server(Platform& platform, const subkeeper::Clock& clock)
-    : platform_(platform), clock_(clock) {}
+Server::Server(Platform& platform, const subkeeper::Clock& clock, bool run_job_thread)
+    : platform_(platform), clock_(clock), run_job_thread_(run_job_thread) {}
 
 Server::~Server() { Stop(); }
 
@@ -86,7 +86,7 @@ subkeeper::Status Server::Start(const std::string& host, int port) {
   for (int i = 0; i < 200 && !http_->is_running(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  job_ = std::thread([this] { JobLoop(); });
+  if (run_job_thread_) job_ = std::thread([this] { JobLoop(); });
   return subkeeper::Status::OK();
 }
 

@@ -64,6 +64,28 @@ std::optional<Response> CheckFilters(const std::vector<std::string>& filters, in
   return std::nullopt;
 }
 
+// CMN-101 deliveryMode.* checks; fills the address and the (possibly empty) token.
+std::optional<Response> ParseDeliveryMode(const json& body, std::string* address,
+                                          std::string* token) {
+  auto mode = body.find("deliveryMode");
+  if (mode == body.end() || !mode->is_object()) return InvalidParameter("deliveryMode");
+  if (mode->value("transportType", json()) != "WebHook") {
+    return InvalidParameter("deliveryMode.transportType");
+  }
+  const json url = mode->value("address", json());
+  if (!url.is_string() || !IsHttpUrl(url.get<std::string>())) {
+    return InvalidParameter("deliveryMode.address");
+  }
+  // The token's real length/charset rules are undocumented; 64 characters is the emulator's cap.
+  const json secret = mode->value("verificationToken", json(""));
+  if (!secret.is_string() || secret.get<std::string>().size() > 64) {
+    return InvalidParameter("deliveryMode.verificationToken");
+  }
+  *address = url.get<std::string>();
+  *token = secret.get<std::string>();
+  return std::nullopt;
+}
+
 bool IsJsonContentType(const std::string* value) {
   if (value == nullptr) return false;
   std::string media = value->substr(0, value->find(';'));
@@ -107,19 +129,9 @@ Response Platform::Impl::PrepareCreate(const Request& req, const User& user, Wal
   Subscription sub;
   auto filters = ParseFilters(body);
   if (!filters) return InvalidParameter("eventFilters");
-  auto mode = body.find("deliveryMode");
-  if (mode == body.end() || !mode->is_object()) return InvalidParameter("deliveryMode");
-  if (mode->value("transportType", json()) != "WebHook") {
-    return InvalidParameter("deliveryMode.transportType");
-  }
-  const json address = mode->value("address", json());
-  if (!address.is_string() || !IsHttpUrl(address.get<std::string>())) {
-    return InvalidParameter("deliveryMode.address");
-  }
-  const json token = mode->value("verificationToken", json(""));
-  if (!token.is_string() || token.get<std::string>().size() > 64) {
-    return InvalidParameter("deliveryMode.verificationToken");
-  }
+  std::string address;
+  std::string token;
+  if (auto bad = ParseDeliveryMode(body, &address, &token)) return *bad;
   const auto ttl = ParseExpiresIn(body);
   if (!ttl) return InvalidParameter("expiresIn");
   if (auto bad =
@@ -135,8 +147,8 @@ Response Platform::Impl::PrepareCreate(const Request& req, const User& user, Wal
   sub.id = ids.Uuid();
   sub.owner = user;
   sub.filters = std::move(*filters);
-  sub.address = address.get<std::string>();
-  sub.verification_token = subkeeper::Secret(token.get<std::string>());
+  sub.address = std::move(address);
+  sub.verification_token = subkeeper::Secret(std::move(token));
   sub.ttl_s = *ttl;
   Delivery handshake{
       DeliveryKind::kValidation, sub.id, sub.address, sub.verification_token, "", ids.Uuid(), ""};

@@ -35,7 +35,9 @@ namespace rcemu {
 
 class Server {
  public:
-  Server(Platform& platform, const subkeeper::Clock& clock);
+  // With `run_job_thread` false no job thread is started; the owner drives RunJobOnce() itself
+  // (deterministic tests).
+  Server(Platform& platform, const subkeeper::Clock& clock, bool run_job_thread = true);
   ~Server();  // calls Stop()
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -63,6 +65,7 @@ class Server {
 
   Platform& platform_;
   const subkeeper::Clock& clock_;
+  const bool run_job_thread_;
   std::unique_ptr<httplib::Server> http_;
   std::thread listener_;
   std::thread job_;
