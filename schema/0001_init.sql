@@ -27,6 +27,7 @@ CREATE TABLE subscriptions (
   failures             INTEGER NOT NULL DEFAULT 0,
   last_error           TEXT    NOT NULL DEFAULT '',
   last_error_at        INTEGER NOT NULL DEFAULT 0,
+  token_fingerprint    TEXT    NOT NULL DEFAULT '',
   -- Written only by the lease operations, never by an upsert of the record.
   lease_owner          TEXT    NOT NULL DEFAULT '',
   lease_until          INTEGER NOT NULL DEFAULT 0,

@@ -83,8 +83,8 @@ int Check(const Args& args) {
     std::fprintf(stderr, "%s\n", loaded.status().message().c_str());
     return 1;
   }
-  std::printf("%s: ok (%zu account(s), %zu subscription(s))\n", args.config.c_str(), loaded->accounts.size(),
-              loaded->subscriptions.size());
+  std::printf("%s: ok (%zu account(s), %zu subscription(s))\n", args.config.c_str(),
+              loaded->accounts.size(), loaded->subscriptions.size());
   return 0;
 }
 

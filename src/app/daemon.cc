@@ -13,14 +13,18 @@
 namespace subkeeper::app {
 namespace {
 
-Status WritePortFile(const std::string& path, int webhooks, int admin, const std::string& public_url) {
+Status WritePortFile(const std::string& path, int webhooks, int admin,
+                     const std::string& public_url) {
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
-    out << nlohmann::json{{"webhooks", webhooks}, {"admin", admin}, {"public_url", public_url}}.dump() << "\n";
+    out << nlohmann::json{{"webhooks", webhooks}, {"admin", admin}, {"public_url", public_url}}
+               .dump()
+        << "\n";
     if (!out) return Status::Unavailable("cannot write port file " + tmp);
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) return Status::Unavailable("cannot rename " + tmp);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    return Status::Unavailable("cannot rename " + tmp);
   return Status::OK();
 }
 

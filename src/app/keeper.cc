@@ -48,19 +48,21 @@ Status Keeper::Start() {
   renewal::ServiceOptions service;
   service.owner = LeaseOwner();
   service.lease = Seconds(config_.renewal.lease_s);
-  service.backoff = {Seconds(config_.renewal.min_backoff_s), Seconds(config_.renewal.max_backoff_s)};
+  service.backoff = {Seconds(config_.renewal.min_backoff_s),
+                     Seconds(config_.renewal.max_backoff_s)};
   service.direct_margin_pct = config_.renewal.direct_margin_pct;
   service.webhook_secret = config_.webhook_secret;
   service.reminder_job_interval_s = config_.platform.reminder_job_interval_s;
-  renewal_ = std::make_unique<renewal::RenewalService>(*store_, *api_, clock_, service, MakeJitter());
+  renewal_ =
+      std::make_unique<renewal::RenewalService>(*store_, *api_, clock_, service, MakeJitter());
   renewal_->SetOnRemoteChange([this] { PublishRoutes(); });
   scheduler_ = std::make_unique<renewal::Scheduler>(*store_, *renewal_, clock_);
 
   SK_RETURN_IF_ERROR(StartListeners());
   SK_RETURN_IF_ERROR(ApplyConfig());
   scheduler_->Start();
-  spdlog::info("subkeeper ready: webhooks on port {}, admin on port {}, public URL {}", webhook_port_,
-               admin_port_, public_url_);
+  spdlog::info("subkeeper ready: webhooks on port {}, admin on port {}, public URL {}",
+               webhook_port_, admin_port_, public_url_);
   return Status::OK();
 }
 
@@ -91,7 +93,8 @@ Status Keeper::StartListeners() {
 
   SK_ASSIGN_OR_RETURN(auto hook_address, server::ParseListenAddress(config_.listen.webhooks));
   webhook_server_ = std::make_unique<server::WebhookServer>(*receiver_, config_.server);
-  SK_ASSIGN_OR_RETURN(webhook_port_, webhook_server_->Bind(hook_address.first, hook_address.second));
+  SK_ASSIGN_OR_RETURN(webhook_port_,
+                      webhook_server_->Bind(hook_address.first, hook_address.second));
   webhook_server_->Start();
   webhooks_up_ = true;
 
@@ -111,7 +114,8 @@ Status Keeper::ApplyConfig() {
   auto report = reconcile::ReconcileAtStartup(config_, public_url_, *store_, *api_, clock_);
   if (!report.ok()) return report.status();
   spdlog::info("start-up reconcile: {} checked, {} adopted, {} missing, {} to create, {} inactive",
-               report->checked, report->adopted, report->missing, report->to_create, report->inactive);
+               report->checked, report->adopted, report->missing, report->to_create,
+               report->inactive);
   PublishRoutes();
   scheduler_->SetConfigured(ConfiguredKeys());
   config_applied_ = true;
@@ -129,9 +133,10 @@ void Keeper::PublishRoutes() {
   for (const auto& record : *records) {
     const std::string key = record.account + "/" + record.name;
     if (record.reminder_filter.empty() || !configured.count(key)) continue;  // direct: not ours
-    routes[key] = webhook::Route{record.account, record.name,
-                                 webhook::DeriveVerificationToken(config_.webhook_secret, record.account, record.name),
-                                 record.reminder_filter, record.remote_id};
+    routes[key] = webhook::Route{
+        record.account, record.name,
+        webhook::DeriveVerificationToken(config_.webhook_secret, record.account, record.name),
+        record.reminder_filter, record.remote_id};
   }
   routes_.Publish(std::move(routes));
 }

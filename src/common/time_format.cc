@@ -53,18 +53,24 @@ std::string FormatIso8601(WallTime t) {
   gmtime_r(&tt, &tm);
   char buf[96];
   std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(frac));
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(frac));
   return buf;
 }
 
 Result<WallTime> ParseIso8601(std::string_view text) {
-  auto bad = [&] { return Status::InvalidArgument("not an ISO 8601 timestamp: '" + std::string(text.substr(0, 64)) + "'"); };
+  auto bad = [&] {
+    return Status::InvalidArgument("not an ISO 8601 timestamp: '" +
+                                   std::string(text.substr(0, 64)) + "'");
+  };
   size_t pos = 0;
   int year, month, day, hour, minute, second;
-  if (!ReadDigits(text, pos, 4, year) || !Expect(text, pos, '-') || !ReadDigits(text, pos, 2, month) ||
-      !Expect(text, pos, '-') || !ReadDigits(text, pos, 2, day) || !Expect(text, pos, 'T') ||
-      !ReadDigits(text, pos, 2, hour) || !Expect(text, pos, ':') || !ReadDigits(text, pos, 2, minute) ||
-      !Expect(text, pos, ':') || !ReadDigits(text, pos, 2, second)) {
+  if (!ReadDigits(text, pos, 4, year) || !Expect(text, pos, '-') ||
+      !ReadDigits(text, pos, 2, month) || !Expect(text, pos, '-') ||
+      !ReadDigits(text, pos, 2, day) || !Expect(text, pos, 'T') ||
+      !ReadDigits(text, pos, 2, hour) || !Expect(text, pos, ':') ||
+      !ReadDigits(text, pos, 2, minute) || !Expect(text, pos, ':') ||
+      !ReadDigits(text, pos, 2, second)) {
     return bad();
   }
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
@@ -97,7 +103,8 @@ Result<WallTime> ParseIso8601(std::string_view text) {
     return bad();
   }
   if (pos != text.size()) return bad();
-  const int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  const int64_t days =
+      DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   const int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset_s;
   return FromUnixMillis(secs * 1000 + millis);
 }

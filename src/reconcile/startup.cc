@@ -13,7 +13,8 @@ namespace {
 
 using platform::RemoteSubscription;
 
-const RemoteSubscription* FindById(const std::vector<RemoteSubscription>& listed, const std::string& id) {
+const RemoteSubscription* FindById(const std::vector<RemoteSubscription>& listed,
+                                   const std::string& id) {
   for (const auto& remote : listed) {
     if (remote.id == id) return &remote;
   }
@@ -26,15 +27,16 @@ const RemoteSubscription* FindByAddress(const std::vector<RemoteSubscription>& l
   const RemoteSubscription* best = nullptr;
   for (const auto& remote : listed) {
     if (remote.address != address) continue;
-    const bool better = !best || (remote.status == "Active" && best->status != "Active") ||
-                        (remote.status == best->status && remote.expiration_time > best->expiration_time);
+    const bool better =
+        !best || (remote.status == "Active" && best->status != "Active") ||
+        (remote.status == best->status && remote.expiration_time > best->expiration_time);
     if (better) best = &remote;
   }
   return best;
 }
 
-store::HistoryEntry Entry(const store::SubscriptionRecord& record, std::string kind, std::string detail,
-                          WallTime now) {
+store::HistoryEntry Entry(const store::SubscriptionRecord& record, std::string kind,
+                          std::string detail, WallTime now) {
   store::HistoryEntry entry;
   entry.at = now;
   entry.account = record.account;
@@ -89,7 +91,8 @@ std::optional<store::HistoryEntry> Reconcile(store::SubscriptionRecord& record,
 
 }  // namespace
 
-store::SubscriptionRecord DesiredRecord(const config::SubscriptionConfig& sub, const std::string& public_url) {
+store::SubscriptionRecord DesiredRecord(const config::SubscriptionConfig& sub,
+                                        const std::string& public_url) {
   store::SubscriptionRecord record;
   record.account = sub.account;
   record.name = sub.name;
@@ -115,9 +118,9 @@ void MergeDesired(const store::SubscriptionRecord& desired, store::SubscriptionR
   record.deliver_to = desired.deliver_to;
 }
 
-Result<StartupReport> ReconcileAtStartup(const config::Config& config, const std::string& public_url,
-                                         store::Store& store, platform::SubscriptionApi& api,
-                                         const Clock& clock) {
+Result<StartupReport> ReconcileAtStartup(const config::Config& config,
+                                         const std::string& public_url, store::Store& store,
+                                         platform::SubscriptionApi& api, const Clock& clock) {
   const WallTime now = clock.Now();
   StartupReport report;
   std::map<std::string, std::optional<std::vector<RemoteSubscription>>> listed;
@@ -128,7 +131,8 @@ Result<StartupReport> ReconcileAtStartup(const config::Config& config, const std
     } else {
       listed[account.name] = std::nullopt;
       report.errors.push_back(account.name + ": " + result.status().ToString());
-      spdlog::warn("start-up list of account {} failed: {}", account.name, result.status().ToString());
+      spdlog::warn("start-up list of account {} failed: {}", account.name,
+                   result.status().ToString());
     }
   }
   for (const auto& sub : config.subscriptions) {
@@ -137,7 +141,8 @@ Result<StartupReport> ReconcileAtStartup(const config::Config& config, const std
     store::SubscriptionRecord record = known ? *known : desired;
     MergeDesired(desired, record);
     const auto& list = listed[sub.account];
-    auto history = Reconcile(record, list ? &*list : nullptr, config.renewal.direct_margin_pct, now, report);
+    auto history =
+        Reconcile(record, list ? &*list : nullptr, config.renewal.direct_margin_pct, now, report);
     SK_RETURN_IF_ERROR(store.PutSubscription(record, history));
   }
   return report;

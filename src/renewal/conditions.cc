@@ -23,8 +23,9 @@ Condition ReadyCondition(const store::SubscriptionRecord& record, WallTime now) 
 std::vector<Condition> DeriveConditions(const store::SubscriptionRecord& record, WallTime now) {
   std::vector<Condition> conditions{ReadyCondition(record, now)};
   if (record.failures > 0) {
-    conditions.push_back({"Renewing", true, "RetryScheduled",
-                          std::to_string(record.failures) + " failed attempt(s); last: " + record.last_error});
+    conditions.push_back(
+        {"Renewing", true, "RetryScheduled",
+         std::to_string(record.failures) + " failed attempt(s); last: " + record.last_error});
   }
   if (!record.status.empty() && record.status != "Active") {
     conditions.push_back({"Blacklisted", true, record.status,
@@ -37,7 +38,8 @@ std::vector<Condition> DeriveConditions(const store::SubscriptionRecord& record,
   }
   if (!record.disabled_filters.empty()) {
     std::string filters;
-    for (const auto& filter : record.disabled_filters) filters += (filters.empty() ? "" : ", ") + filter;
+    for (const auto& filter : record.disabled_filters)
+      filters += (filters.empty() ? "" : ", ") + filter;
     conditions.push_back({"FiltersDisabled", true, "DisabledByPlatform", "disabled: " + filters});
   }
   return conditions;

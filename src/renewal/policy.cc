@@ -9,10 +9,14 @@ namespace subkeeper::renewal {
 
 const char* TriggerName(Trigger trigger) {
   switch (trigger) {
-    case Trigger::kReminder: return "reminder";
-    case Trigger::kTimer: return "timer";
-    case Trigger::kManual: return "manual";
-    case Trigger::kStartup: return "startup";
+    case Trigger::kReminder:
+      return "reminder";
+    case Trigger::kTimer:
+      return "timer";
+    case Trigger::kManual:
+      return "manual";
+    case Trigger::kStartup:
+      return "startup";
   }
   return "unknown";
 }
@@ -76,7 +80,8 @@ void CopyObserved(const platform::RemoteSubscription& remote, store::Subscriptio
   record.status = remote.status;
   record.remote_filters = remote.event_filters;
   record.disabled_filters.clear();
-  for (const auto& disabled : remote.disabled_filters) record.disabled_filters.push_back(disabled.filter);
+  for (const auto& disabled : remote.disabled_filters)
+    record.disabled_filters.push_back(disabled.filter);
   record.blacklisted_reason = remote.blacklisted_reason;
   if (remote.creation_time != WallTime{}) record.remote_created_at = remote.creation_time;
   record.expires_at = remote.expiration_time;

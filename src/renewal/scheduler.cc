@@ -67,7 +67,8 @@ WallTime Scheduler::Tick() {
   auto after = store_.ListSubscriptions();
   if (after.ok()) {
     for (const auto& record : *after) {
-      if (configured.count(record.account + "/" + record.name)) next = std::min(next, record.next_renewal_at);
+      if (configured.count(record.account + "/" + record.name))
+        next = std::min(next, record.next_renewal_at);
     }
   }
   return next;
@@ -95,7 +96,8 @@ void Scheduler::HandleReminder(const Work& work, WallTime now) {
   if (updated.remote_id != work.subscription_id) return;  // a reminder of a replaced subscription
   updated.last_reminder_at = now;
   Status saved = store_.PutSubscription(updated, std::nullopt);
-  if (!saved.ok()) spdlog::warn("recording reminder of {}/{}: {}", work.account, work.name, saved.ToString());
+  if (!saved.ok())
+    spdlog::warn("recording reminder of {}/{}: {}", work.account, work.name, saved.ToString());
   if (ShouldRenewOnReminder(updated, work.subscription_id, now)) {
     RunOne(work.account, work.name, Trigger::kReminder);
   }
@@ -106,7 +108,8 @@ void Scheduler::RunOne(const std::string& account, const std::string& name, Trig
   if (status.code() == StatusCode::kAborted) {
     spdlog::debug("{}", status.message());
   } else if (!status.ok()) {
-    spdlog::error("renewal of {}/{} ({}): {}", account, name, TriggerName(trigger), status.ToString());
+    spdlog::error("renewal of {}/{} ({}): {}", account, name, TriggerName(trigger),
+                  status.ToString());
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "subkeeper/common/time_format.h"
 #include "subkeeper/config/reminder.h"
 #include "subkeeper/webhook/token.h"
 
@@ -15,14 +16,15 @@ std::string GrantedTtlWarning(const store::SubscriptionRecord& record, int64_t j
   if (!spec || record.granted_ttl_s <= 0) return "";
   auto problems = config::CheckReminderRules(record.granted_ttl_s, *spec, job_interval_s);
   if (problems.empty()) return "";
-  return "; granted lifetime " + std::to_string(record.granted_ttl_s) + "s breaks the reminder rules (" +
-         problems.front() + "), the fallback timer still renews";
+  return "; granted lifetime " + std::to_string(record.granted_ttl_s) +
+         "s breaks the reminder rules (" + problems.front() + "), the fallback timer still renews";
 }
 
 }  // namespace
 
-RenewalService::RenewalService(store::Store& store, platform::SubscriptionApi& api, const Clock& clock,
-                               ServiceOptions options, std::function<double()> unit_random)
+RenewalService::RenewalService(store::Store& store, platform::SubscriptionApi& api,
+                               const Clock& clock, ServiceOptions options,
+                               std::function<double()> unit_random)
     : store_(store),
       api_(api),
       clock_(clock),
@@ -30,34 +32,105 @@ RenewalService::RenewalService(store::Store& store, platform::SubscriptionApi& a
       unit_random_(std::move(unit_random)) {}
 
 Status RenewalService::Run(const std::string& account, const std::string& name, Trigger trigger) {
+  return WithLease(account, name,
+                   [&](Record& record, WallTime now) { return RunLocked(record, trigger, now); });
+}
+
+Status RenewalService::WithLease(const std::string& account, const std::string& name,
+                                 const std::function<Status(Record&, WallTime)>& body) {
   const WallTime now = clock_.Now();
-  SK_ASSIGN_OR_RETURN(bool acquired,
-                      store_.TryAcquireLease(account, name, options_.owner, now, now + options_.lease));
-  if (!acquired) return Status::Aborted("renewal of " + account + "/" + name + " is already in progress");
+  SK_ASSIGN_OR_RETURN(bool acquired, store_.TryAcquireLease(account, name, options_.owner, now,
+                                                            now + options_.lease));
+  if (!acquired)
+    return Status::Aborted("renewal of " + account + "/" + name + " is already in progress");
+  std::string remote_before;
+  bool changed = false;
   Status result = [&]() -> Status {
     SK_ASSIGN_OR_RETURN(auto loaded, store_.GetSubscription(account, name));
     if (!loaded) return Status::NotFound("no subscription " + account + "/" + name);
-    const std::string remote_before = loaded->remote_id;
-    Status status = RunLocked(*loaded, trigger, now);
-    if (loaded->remote_id != remote_before && on_remote_change_) on_remote_change_();
+    remote_before = loaded->remote_id;
+    Status status = body(*loaded, now);
+    changed = loaded->remote_id != remote_before;
     return status;
   }();
+  // A forgotten record has no lease left to release; releasing is then a no-op.
   Status released = store_.ReleaseLease(account, name, options_.owner);
-  if (!released.ok()) spdlog::warn("releasing lease of {}/{}: {}", account, name, released.ToString());
+  if (!released.ok())
+    spdlog::warn("releasing lease of {}/{}: {}", account, name, released.ToString());
+  if (changed && on_remote_change_) on_remote_change_();
   return result;
+}
+
+Status RenewalService::Update(const std::string& account, const std::string& name,
+                              const std::string& reason) {
+  return WithLease(account, name, [&](Record& record, WallTime now) -> Status {
+    if (record.remote_id.empty()) return Create(record, "created", reason, now);
+    platform::UpdateRequest request;
+    request.event_filters = record.event_filters;
+    if (!record.reminder_filter.empty()) request.event_filters.push_back(record.reminder_filter);
+    request.expires_in_s = record.expires_in_s;
+    auto updated = api_.Update(record.account, record.remote_id, request);
+    if (!updated.ok() && updated.status().code() == StatusCode::kNotFound) {
+      const std::string gone = record.remote_id;
+      ForgetRemote(record);
+      return Create(record, "recreated", "the platform no longer had " + gone, now);
+    }
+    if (!updated.ok()) return Fail(record, updated.status(), "update", now);
+    Apply(record, *updated, now);
+    record.last_trigger = "update";
+    return store_.PutSubscription(record, Entry(record, "updated", reason, now));
+  });
+}
+
+Status RenewalService::Recreate(const std::string& account, const std::string& name,
+                                const std::string& reason) {
+  return WithLease(account, name, [&](Record& record, WallTime now) -> Status {
+    if (record.remote_id.empty()) return Create(record, "created", reason, now);
+    if (!record.status.empty() && record.status != "Active") return Replace(record, reason, now);
+    const std::string old_id = record.remote_id;
+    SK_RETURN_IF_ERROR(Create(record, "recreated", reason, now));
+    if (record.remote_id == old_id) return Status::OK();  // the create failed: the old one stays
+    Status deleted = api_.Delete(record.account, old_id);
+    if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) {
+      spdlog::warn(
+          "{}/{}: deleting the replaced subscription {} failed: {}; the next reconcile "
+          "deletes it as an orphan",
+          account, name, old_id, deleted.ToString());
+      return Status::OK();
+    }
+    auto entry = Entry(record, "deleted", "replaced by " + record.remote_id, now);
+    entry.remote_id = old_id;
+    return store_.AppendHistory(entry);
+  });
+}
+
+Status RenewalService::Forget(const std::string& account, const std::string& name,
+                              const std::string& reason) {
+  return WithLease(account, name, [&](Record& record, WallTime now) -> Status {
+    if (!record.remote_id.empty()) {
+      Status deleted = api_.Delete(record.account, record.remote_id);
+      if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) {
+        return Fail(record, deleted, "delete", now);
+      }
+    }
+    auto entry = Entry(record, "deleted", reason, now);
+    record.remote_id.clear();
+    return store_.DeleteSubscription(account, name, entry);
+  });
 }
 
 Status RenewalService::RunLocked(Record& record, Trigger trigger, WallTime now) {
   if (trigger == Trigger::kTimer && !record.reminder_path_broken && ReminderMissed(record, now)) {
     record.reminder_path_broken = true;
-    spdlog::warn("{}/{}: no reminder arrived in the reminder window; renewing by timer", record.account,
-                 record.name);
+    spdlog::warn("{}/{}: no reminder arrived in the reminder window; renewing by timer",
+                 record.account, record.name);
     SK_RETURN_IF_ERROR(store_.PutSubscription(
         record, Entry(record, "reminder_missing", "no reminder since the window opened", now)));
   }
   if (record.remote_id.empty()) {
     const bool first = record.last_renewed_at == WallTime{};
-    return Create(record, first ? "created" : "recreated", first ? "" : "no live subscription", now);
+    return Create(record, first ? "created" : "recreated", first ? "" : "no live subscription",
+                  now);
   }
   return Renew(record, trigger, now);
 }
@@ -70,16 +143,19 @@ Status RenewalService::Renew(Record& record, Trigger trigger, WallTime now) {
       Apply(record, *renewed, now);
       record.last_trigger = TriggerName(trigger);
       if (trigger == Trigger::kReminder) record.reminder_path_broken = false;
-      spdlog::info("{}/{}: renewed by {}, expires {}", record.account, record.name, record.last_trigger,
-                   ToUnixMillis(record.expires_at) / 1000);
+      spdlog::info("{}/{}: renewed by {}, expires {}", record.account, record.name,
+                   record.last_trigger, FormatIso8601(record.expires_at));
       auto entry = Entry(record, "renewed", "", now);
       entry.trigger = record.last_trigger;
       return store_.PutSubscription(record, entry);
     }
-    case Next::kRecreate:
+    case Next::kRecreate: {
       SK_RETURN_IF_ERROR(store_.AppendHistory(
           Entry(record, "expired", "gone on the platform: " + renewed.status().ToString(), now)));
-      return Create(record, "recreated", "the platform no longer had " + record.remote_id, now);
+      const std::string gone = record.remote_id;
+      ForgetRemote(record);
+      return Create(record, "recreated", "the platform no longer had " + gone, now);
+    }
     case Next::kReplace:
       Apply(record, *renewed, now);
       return Replace(record, "status " + renewed->status, now);
@@ -100,7 +176,7 @@ Status RenewalService::Replace(Record& record, const std::string& reason, WallTi
     return Fail(record, deleted, "delete of the inactive subscription", now);
   }
   SK_RETURN_IF_ERROR(store_.AppendHistory(Entry(record, "deleted", detail, now)));
-  record.remote_id.clear();
+  ForgetRemote(record);
   return Create(record, "recreated", detail, now);
 }
 
@@ -114,12 +190,9 @@ Status RenewalService::Create(Record& record, const std::string& kind, const std
   request.verification_token =
       webhook::DeriveVerificationToken(options_.webhook_secret, record.account, record.name);
   auto created = api_.Create(record.account, request);
-  if (!created.ok()) {
-    record.remote_id.clear();
-    record.status.clear();
-    return Fail(record, created.status(), "create", now);
-  }
+  if (!created.ok()) return Fail(record, created.status(), "create", now);
   Apply(record, *created, now);
+  record.token_fingerprint = webhook::TokenFingerprint(request.verification_token);
   record.last_trigger = "create";
   std::string detail = reason + GrantedTtlWarning(record, options_.reminder_job_interval_s);
   spdlog::info("{}/{}: {} as {}{}", record.account, record.name, kind, record.remote_id,
@@ -127,7 +200,8 @@ Status RenewalService::Create(Record& record, const std::string& kind, const std
   return store_.PutSubscription(record, Entry(record, kind, detail, now));
 }
 
-Status RenewalService::Fail(Record& record, const Status& error, const std::string& what, WallTime now) {
+Status RenewalService::Fail(Record& record, const Status& error, const std::string& what,
+                            WallTime now) {
   record.failures += 1;
   record.last_error = what + ": " + error.ToString();
   record.last_error_at = now;
@@ -136,27 +210,38 @@ Status RenewalService::Fail(Record& record, const Status& error, const std::stri
     // Never retry inside a penalty: a request sent during it restarts it (reference §7).
     delay = error.retry_after().value_or(Seconds(30)) + Seconds(1);
   }
-  record.next_renewal_at = record.remote_id.empty() ? now + delay : RetryAt(now, record.expires_at, delay);
+  record.next_renewal_at =
+      record.remote_id.empty() ? now + delay : RetryAt(now, record.expires_at, delay);
   spdlog::warn("{}/{}: {} failed ({}), retry in {}s", record.account, record.name, what,
-               error.ToString(), std::chrono::duration_cast<Seconds>(record.next_renewal_at - now).count());
+               error.ToString(),
+               std::chrono::duration_cast<Seconds>(record.next_renewal_at - now).count());
   auto entry = Entry(record, "failed", record.last_error, now);
   return store_.PutSubscription(record, entry);
 }
 
-void RenewalService::Apply(Record& record, const platform::RemoteSubscription& remote, WallTime now) {
+void RenewalService::ForgetRemote(Record& record) {
+  // Until a new subscription exists nothing may claim the old one is alive.
+  record.remote_id.clear();
+  record.status.clear();
+  record.blacklisted_reason.clear();
+  record.expires_at = WallTime{};
+}
+
+void RenewalService::Apply(Record& record, const platform::RemoteSubscription& remote,
+                           WallTime now) {
   const bool new_remote = record.remote_id != remote.id;
   CopyObserved(remote, record);
   record.failures = 0;
   record.last_error.clear();
   record.last_renewed_at = now;
-  record.next_renewal_at = std::max(
-      now, FallbackAt(record.expires_at, record.granted_ttl_s, record.reminder_filter,
-                      options_.direct_margin_pct));
+  record.next_renewal_at =
+      std::max(now, FallbackAt(record.expires_at, record.granted_ttl_s, record.reminder_filter,
+                               options_.direct_margin_pct));
   if (new_remote) record.reminder_path_broken = false;
 }
 
-store::HistoryEntry RenewalService::Entry(const Record& record, std::string kind, std::string detail,
-                                          WallTime now) const {
+store::HistoryEntry RenewalService::Entry(const Record& record, std::string kind,
+                                          std::string detail, WallTime now) const {
   store::HistoryEntry entry;
   entry.at = now;
   entry.account = record.account;

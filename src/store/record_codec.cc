@@ -10,12 +10,12 @@ namespace {
 
 // Every column written by PutSubscription, in bind order. The lease columns are absent on
 // purpose: an upsert of the record must never steal or drop a lease.
-constexpr std::array<const char*, 25> kRecordColumns = {
+constexpr std::array<const char*, 26> kRecordColumns = {
     "account", "name", "event_filters", "expires_in_s", "reminder_filter", "address", "deliver_to",
     "remote_id", "status", "remote_filters", "disabled_filters", "blacklisted_reason",
     "granted_ttl_s", "remote_created_at", "expires_at", "next_renewal_at", "last_renewed_at",
     "last_trigger", "last_reminder_at", "reminder_path_broken", "failures", "last_error",
-    "last_error_at", "updated_at",
+    "last_error_at", "token_fingerprint", "updated_at",
     // Not bound; selected last so ReadSubscription can read it with the lease.
     "lease_owner"};
 constexpr size_t kBoundColumns = kRecordColumns.size() - 1;
@@ -98,6 +98,7 @@ Status BindSubscription(SQLite::Statement& st, const SubscriptionRecord& r, int6
   st.bind(i++, r.failures);
   st.bind(i++, r.last_error);
   st.bind(i++, ToUnixMillis(r.last_error_at));
+  st.bind(i++, r.token_fingerprint);
   st.bind(i++, updated_at_ms);
   return Status::OK();
 }
@@ -130,6 +131,7 @@ Result<SubscriptionRecord> ReadSubscription(const SQLite::Statement& st) {
   r.failures = st.getColumn(i++).getInt();
   r.last_error = st.getColumn(i++).getString();
   r.last_error_at = ReadTime(st.getColumn(i++));
+  r.token_fingerprint = st.getColumn(i++).getString();
   r.updated_at = ReadTime(st.getColumn(i++));
   r.lease_owner = st.getColumn(i++).getString();
   r.lease_until = ReadTime(st.getColumn(i++));

@@ -18,7 +18,8 @@ Result<int> Quarter(int x) {
 TEST_CASE("Status carries the platform detail in its text", "[common]") {
   Status s = Status::NotFound("Resource for parameter [subscriptionId] is not found");
   s.WithHttp(404, "CMN-102");
-  CHECK(s.ToString() == "not_found: CMN-102 (HTTP 404): Resource for parameter [subscriptionId] is not found");
+  CHECK(s.ToString() ==
+        "not_found: CMN-102 (HTTP 404): Resource for parameter [subscriptionId] is not found");
   CHECK(Status::Unavailable("x").ToString() == "unavailable: x");
   CHECK(Status::OK().ToString() == "ok");
 }

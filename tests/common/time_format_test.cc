@@ -19,8 +19,8 @@ TEST_CASE("ISO 8601 accepts offsets and truncates extra fraction digits", "[comm
 }
 
 TEST_CASE("ISO 8601 rejects malformed input with the input named", "[common]") {
-  for (const char* bad : {"", "2016-04-06", "2016-13-06T11:16:23Z", "2016-04-06T11:16:23", "2016-04-06T11:16:23.Z",
-                          "2016-04-06T11:16:23Zjunk"}) {
+  for (const char* bad : {"", "2016-04-06", "2016-13-06T11:16:23Z", "2016-04-06T11:16:23",
+                          "2016-04-06T11:16:23.Z", "2016-04-06T11:16:23Zjunk"}) {
     auto r = ParseIso8601(bad);
     CHECK_FALSE(r.ok());
   }

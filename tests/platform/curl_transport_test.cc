@@ -155,12 +155,13 @@ TEST_CASE("CurlTransport reports a closed port as kUnavailable", "[platform]") {
   CurlTransport transport;
   const std::string url =
       "http://127.0.0.1:" + std::to_string(ClosedPort()) + "/restapi/oauth/token";
-  Result<HttpResponse> response =
-      transport.Send(HttpRequest{"POST",
-                                 url,
-                                 {{"Authorization", std::string("Basic ") + test::kClientSecret}},
-                                 std::string("assertion=") + test::kJwt,
-                                 Millis(2000)});
+  HttpRequest request;
+  request.method = "POST";
+  request.url = url;
+  request.headers.emplace_back("Authorization", std::string("Basic ") + test::kClientSecret);
+  request.body = std::string("assertion=") + test::kJwt;
+  request.timeout = Millis(2000);
+  Result<HttpResponse> response = transport.Send(request);
   REQUIRE_FALSE(response.ok());
   CHECK(response.status().code() == StatusCode::kUnavailable);
   CHECK(response.status().message().find("POST /restapi/oauth/token") != std::string::npos);

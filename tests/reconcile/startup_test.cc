@@ -13,7 +13,8 @@ const std::string kPublic = "https://hooks.example.com";
 struct Fixture {
   ManualClock clock;
   testing::FakePlatform platform{clock};
-  std::unique_ptr<store::Store> store = std::move(store::OpenSqliteStore(":memory:", clock)).value();
+  std::unique_ptr<store::Store> store =
+      std::move(store::OpenSqliteStore(":memory:", clock)).value();
   config::Config config;
 
   Fixture() {
@@ -62,7 +63,8 @@ TEST_CASE("A fresh start makes one list call and schedules creates", "[reconcile
   CHECK(f.Get("sms").next_renewal_at == f.clock.Now());
 }
 
-TEST_CASE("A lost database adopts by exact address and never touches other subscriptions", "[reconcile]") {
+TEST_CASE("A lost database adopts by exact address and never touches other subscriptions",
+          "[reconcile]") {
   Fixture f;
   const std::string ours = f.platform.AddExisting("main", kPublic + "/webhooks/main/sms", 120);
   f.platform.AddExisting("main", "https://someone-else.example.com/hook", 120);
@@ -79,7 +81,8 @@ TEST_CASE("A lost database adopts by exact address and never touches other subsc
   CHECK(f.platform.total_calls() == 1);  // one list, nothing mutated
 }
 
-TEST_CASE("A known subscription missing on the platform is scheduled for recreation", "[reconcile]") {
+TEST_CASE("A known subscription missing on the platform is scheduled for recreation",
+          "[reconcile]") {
   Fixture f;
   store::SubscriptionRecord known = DesiredRecord(f.config.subscriptions[0], kPublic);
   known.remote_id = "gone-1";
@@ -111,7 +114,8 @@ TEST_CASE("A known, listed subscription keeps its persisted timer", "[reconcile]
   CHECK(sms.next_renewal_at == f.clock.Now() + Seconds(77));
 }
 
-TEST_CASE("A failed list call leaves known timers alone and makes unknown ones due", "[reconcile]") {
+TEST_CASE("A failed list call leaves known timers alone and makes unknown ones due",
+          "[reconcile]") {
   Fixture f;
   f.platform.FailNext("list", Status::Unavailable("down"));
   auto report = ReconcileAtStartup(f.config, kPublic, *f.store, f.platform, f.clock);

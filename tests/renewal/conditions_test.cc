@@ -9,7 +9,8 @@ const WallTime kNow = FromUnixMillis(1'700'000'000'000);
 
 std::vector<std::string> Types(const std::vector<Condition>& conditions) {
   std::vector<std::string> types;
-  for (const auto& c : conditions) types.push_back(c.type + "=" + (c.status ? "True" : "False") + "/" + c.reason);
+  for (const auto& c : conditions)
+    types.push_back(c.type + "=" + (c.status ? "True" : "False") + "/" + c.reason);
   return types;
 }
 
@@ -30,8 +31,9 @@ TEST_CASE("Conditions follow what the platform said, not what was scheduled", "[
   r.reminder_path_broken = true;
   r.disabled_filters = {"/restapi/v1.0/account/1/telephony/sessions"};
   CHECK(Types(DeriveConditions(r, kNow)) ==
-        std::vector<std::string>{"Ready=False/NotActive", "Renewing=True/RetryScheduled", "Blacklisted=True/Blacklisted",
-                                 "ReminderPathBroken=True/ReminderMissing", "FiltersDisabled=True/DisabledByPlatform"});
+        std::vector<std::string>{
+            "Ready=False/NotActive", "Renewing=True/RetryScheduled", "Blacklisted=True/Blacklisted",
+            "ReminderPathBroken=True/ReminderMissing", "FiltersDisabled=True/DisabledByPlatform"});
 }
 
 }  // namespace

@@ -11,7 +11,8 @@ namespace {
 struct Fixture {
   ManualClock clock;
   testing::FakePlatform platform{clock};
-  std::unique_ptr<store::Store> store = std::move(store::OpenSqliteStore(":memory:", clock)).value();
+  std::unique_ptr<store::Store> store =
+      std::move(store::OpenSqliteStore(":memory:", clock)).value();
   RenewalService service{*store, platform, clock, Options(), [] { return 0.5; }};
   Scheduler scheduler{*store, service, clock};
 
@@ -37,7 +38,8 @@ struct Fixture {
   }
 };
 
-TEST_CASE("Tick runs due configured subscriptions only and returns the next due time", "[renewal]") {
+TEST_CASE("Tick runs due configured subscriptions only and returns the next due time",
+          "[renewal]") {
   Fixture f;
   f.Add("due", f.clock.Now());
   f.Add("later", f.clock.Now() + Seconds(30));

@@ -14,7 +14,8 @@ const std::string kReminder = "/restapi/v1.0/subscription/~?threshold=40&interva
 struct Fixture {
   ManualClock clock;
   testing::FakePlatform platform{clock};
-  std::unique_ptr<store::Store> store = std::move(store::OpenSqliteStore(":memory:", clock)).value();
+  std::unique_ptr<store::Store> store =
+      std::move(store::OpenSqliteStore(":memory:", clock)).value();
   RenewalService service{*store, platform, clock, Options(), [] { return 0.5; }};
 
   static ServiceOptions Options() {
@@ -34,7 +35,9 @@ struct Fixture {
     r.address = "https://hooks.example.com/webhooks/main/sms";
     REQUIRE(store->PutSubscription(r, std::nullopt).ok());
   }
-  store::SubscriptionRecord Record() { return store->GetSubscription("main", "sms").value().value(); }
+  store::SubscriptionRecord Record() {
+    return store->GetSubscription("main", "sms").value().value();
+  }
   std::vector<std::string> Kinds() {
     std::vector<std::string> kinds;
     auto history = store->ListHistory({}).value();
@@ -43,7 +46,8 @@ struct Fixture {
   }
 };
 
-TEST_CASE("First run creates with the reminder filter and the derived verification token", "[renewal]") {
+TEST_CASE("First run creates with the reminder filter and the derived verification token",
+          "[renewal]") {
   Fixture f;
   f.AddRecord();
   REQUIRE(f.service.Run("main", "sms", Trigger::kStartup).ok());
@@ -53,7 +57,8 @@ TEST_CASE("First run creates with the reminder filter and the derived verificati
         std::vector<std::string>{"/restapi/v1.0/account/~/extension/~/presence", kReminder});
   CHECK(creates[0].expires_in_s == 120);
   CHECK(creates[0].address == "https://hooks.example.com/webhooks/main/sms");
-  CHECK(creates[0].verification_token == webhook::DeriveVerificationToken(Secret("hook-secret"), "main", "sms"));
+  CHECK(creates[0].verification_token ==
+        webhook::DeriveVerificationToken(Secret("hook-secret"), "main", "sms"));
   auto r = f.Record();
   CHECK(r.remote_id == "sub-1");
   CHECK(r.status == "Active");
@@ -114,10 +119,12 @@ TEST_CASE("A blacklisted subscription is deleted and created again", "[renewal]"
   CHECK(all[0].id == "sub-2");
   CHECK(f.Record().remote_id == "sub-2");
   CHECK(f.Kinds() == std::vector<std::string>{"created", "blacklisted", "deleted", "recreated"});
-  CHECK(f.store->ListHistory({}).value()[0].detail.find("Webhook responses with code") != std::string::npos);
+  CHECK(f.store->ListHistory({}).value()[0].detail.find("Webhook responses with code") !=
+        std::string::npos);
 }
 
-TEST_CASE("A transient failure keeps the subscription and retries with backoff before expiry", "[renewal]") {
+TEST_CASE("A transient failure keeps the subscription and retries with backoff before expiry",
+          "[renewal]") {
   Fixture f;
   f.AddRecord();
   REQUIRE(f.service.Run("main", "sms", Trigger::kStartup).ok());
@@ -151,7 +158,9 @@ TEST_CASE("A 429 retries only after Retry-After has passed", "[renewal]") {
 TEST_CASE("A subscription whose lease is held elsewhere is not touched", "[renewal]") {
   Fixture f;
   f.AddRecord();
-  REQUIRE(f.store->TryAcquireLease("main", "sms", "other", f.clock.Now(), f.clock.Now() + Seconds(60)).value());
+  REQUIRE(
+      f.store->TryAcquireLease("main", "sms", "other", f.clock.Now(), f.clock.Now() + Seconds(60))
+          .value());
   CHECK(f.service.Run("main", "sms", Trigger::kTimer).code() == StatusCode::kAborted);
   CHECK(f.platform.total_calls() == 0);
   f.clock.Advance(Seconds(61));  // the other owner's lease expired

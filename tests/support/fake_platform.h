@@ -18,7 +18,8 @@ class FakePlatform final : public platform::SubscriptionApi {
  public:
   explicit FakePlatform(const Clock& clock) : clock_(clock) {}
 
-  // The next call of `method` ("create", "list", "get", "update", "renew", "delete") fails with `s`.
+  // The next call of `method` ("create", "list", "get", "update", "renew", "delete") fails with
+  // `s`.
   void FailNext(const std::string& method, Status s) {
     std::lock_guard lock(mu_);
     failures_[method].push_back(std::move(s));
@@ -41,8 +42,8 @@ class FakePlatform final : public platform::SubscriptionApi {
   std::string AddExisting(const std::string& account, const std::string& address, int64_t ttl_s,
                           const std::string& status = "Active") {
     std::lock_guard lock(mu_);
-    platform::RemoteSubscription sub = MakeLocked(account, {"/restapi/v1.0/account/1/extension/2/presence"},
-                                                  address, ttl_s);
+    platform::RemoteSubscription sub =
+        MakeLocked(account, {"/restapi/v1.0/account/1/extension/2/presence"}, address, ttl_s);
     sub.status = status;
     subs_[sub.id] = sub;
     return sub.id;
@@ -88,7 +89,8 @@ class FakePlatform final : public platform::SubscriptionApi {
     }
     return out;
   }
-  Result<platform::RemoteSubscription> Get(const std::string& account, const std::string& id) override {
+  Result<platform::RemoteSubscription> Get(const std::string& account,
+                                           const std::string& id) override {
     std::lock_guard lock(mu_);
     if (auto s = Take("get"); !s.ok()) return s;
     auto found = FindLocked(account, id);
@@ -107,7 +109,8 @@ class FakePlatform final : public platform::SubscriptionApi {
     sub->expiration_time = clock_.Now() + Seconds(ttl_[id]);
     return WithRemaining(*sub);
   }
-  Result<platform::RemoteSubscription> Renew(const std::string& account, const std::string& id) override {
+  Result<platform::RemoteSubscription> Renew(const std::string& account,
+                                             const std::string& id) override {
     std::lock_guard lock(mu_);
     if (auto s = Take("renew"); !s.ok()) return s;
     auto found = FindLocked(account, id);
@@ -134,7 +137,8 @@ class FakePlatform final : public platform::SubscriptionApi {
     queue.pop_front();
     return s;
   }
-  platform::RemoteSubscription MakeLocked(const std::string& account, std::vector<std::string> filters,
+  platform::RemoteSubscription MakeLocked(const std::string& account,
+                                          std::vector<std::string> filters,
                                           const std::string& address, int64_t ttl_s) {
     platform::RemoteSubscription sub;
     sub.id = "sub-" + std::to_string(++next_id_);
@@ -155,16 +159,19 @@ class FakePlatform final : public platform::SubscriptionApi {
       it = it->second.expiration_time <= clock_.Now() ? subs_.erase(it) : std::next(it);
     }
   }
-  Result<platform::RemoteSubscription*> FindLocked(const std::string& account, const std::string& id) {
+  Result<platform::RemoteSubscription*> FindLocked(const std::string& account,
+                                                   const std::string& id) {
     ExpireLocked();
     auto it = subs_.find(id);
     if (it == subs_.end() || owners_[id] != account) {
-      return Status::NotFound("Resource for parameter [subscriptionId] is not found").WithHttp(404, "CMN-102");
+      return Status::NotFound("Resource for parameter [subscriptionId] is not found")
+          .WithHttp(404, "CMN-102");
     }
     return &it->second;
   }
   platform::RemoteSubscription WithRemaining(platform::RemoteSubscription sub) const {
-    sub.expires_in_s = std::chrono::duration_cast<Seconds>(sub.expiration_time - clock_.Now()).count();
+    sub.expires_in_s =
+        std::chrono::duration_cast<Seconds>(sub.expiration_time - clock_.Now()).count();
     return sub;
   }
 

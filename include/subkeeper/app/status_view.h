@@ -15,6 +15,7 @@ namespace subkeeper::app {
 nlohmann::json SubscriptionView(const store::SubscriptionRecord& record, WallTime now);
 
 // {"subscriptions":[…]} for `records`, in the order given.
-nlohmann::json SubscriptionsView(const std::vector<store::SubscriptionRecord>& records, WallTime now);
+nlohmann::json SubscriptionsView(const std::vector<store::SubscriptionRecord>& records,
+                                 WallTime now);
 
 }  // namespace subkeeper::app

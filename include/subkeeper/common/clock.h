@@ -59,8 +59,6 @@ class ManualClock final : public Clock {
 inline int64_t ToUnixMillis(WallTime t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
-inline WallTime FromUnixMillis(int64_t ms) {
-  return WallTime(std::chrono::milliseconds(ms));
-}
+inline WallTime FromUnixMillis(int64_t ms) { return WallTime(std::chrono::milliseconds(ms)); }
 
 }  // namespace subkeeper

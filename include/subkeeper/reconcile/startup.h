@@ -24,23 +24,24 @@ namespace subkeeper::reconcile {
 
 // The record a configured subscription should have: identity and desired definition (filters,
 // lifetime, reminder filter, delivery address, relay target). Observed fields are left empty.
-store::SubscriptionRecord DesiredRecord(const config::SubscriptionConfig& sub, const std::string& public_url);
+store::SubscriptionRecord DesiredRecord(const config::SubscriptionConfig& sub,
+                                        const std::string& public_url);
 
 // Copies the desired definition of `desired` into `record`, keeping its observed state.
 void MergeDesired(const store::SubscriptionRecord& desired, store::SubscriptionRecord& record);
 
 struct StartupReport {
-  int checked = 0;   // known and listed
+  int checked = 0;  // known and listed
   int adopted = 0;
-  int missing = 0;   // known but gone: will be recreated
+  int missing = 0;  // known but gone: will be recreated
   int to_create = 0;
-  int inactive = 0;  // listed but not Active: will be replaced
+  int inactive = 0;                 // listed but not Active: will be replaced
   std::vector<std::string> errors;  // list calls that failed, per account
 };
 
 // REQUIRES: `public_url` is the effective base (no trailing slash).
-Result<StartupReport> ReconcileAtStartup(const config::Config& config, const std::string& public_url,
-                                         store::Store& store, platform::SubscriptionApi& api,
-                                         const Clock& clock);
+Result<StartupReport> ReconcileAtStartup(const config::Config& config,
+                                         const std::string& public_url, store::Store& store,
+                                         platform::SubscriptionApi& api, const Clock& clock);
 
 }  // namespace subkeeper::reconcile

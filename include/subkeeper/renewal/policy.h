@@ -49,10 +49,10 @@ bool ReminderMissed(const store::SubscriptionRecord& record, WallTime now);
 
 // What the keeper must do after a renew (or get) answer.
 enum class Next {
-  kDone,              // renewed and Active: store the returned expiry
-  kRecreate,          // gone on the platform (404 / CMN-102, or already expired): create again now
-  kReplace,           // exists but not Active (Blacklisted, Suspended, unknown): delete, then create
-  kRetry,             // transient (5xx, timeout, connection, 401): retry with backoff
+  kDone,      // renewed and Active: store the returned expiry
+  kRecreate,  // gone on the platform (404 / CMN-102, or already expired): create again now
+  kReplace,   // exists but not Active (Blacklisted, Suspended, unknown): delete, then create
+  kRetry,     // transient (5xx, timeout, connection, 401): retry with backoff
   kRetryAfterPenalty  // 429 or a locally refused call: retry when the penalty is over
 };
 Next ClassifyRenewal(const Status& status, const std::string& returned_status);

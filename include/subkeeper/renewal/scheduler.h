@@ -29,7 +29,8 @@ class Scheduler {
   void SetConfigured(std::set<std::string> keys);
 
   // A reminder for `subscription_id` arrived on (account, name). Thread-safe, non-blocking.
-  void OnReminder(const std::string& account, const std::string& name, const std::string& subscription_id);
+  void OnReminder(const std::string& account, const std::string& name,
+                  const std::string& subscription_id);
   // Runs (account, name) at the next pass with `trigger`. Thread-safe, non-blocking.
   void Request(const std::string& account, const std::string& name, Trigger trigger);
 

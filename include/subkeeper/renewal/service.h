@@ -24,11 +24,11 @@
 namespace subkeeper::renewal {
 
 struct ServiceOptions {
-  std::string owner;      // lease owner id, unique per process
-  Seconds lease{60};      // lease duration; longer than the slowest renewal (timeouts included)
+  std::string owner;  // lease owner id, unique per process
+  Seconds lease{60};  // lease duration; longer than the slowest renewal (timeouts included)
   BackoffPolicy backoff;
   int64_t direct_margin_pct = 25;
-  Secret webhook_secret;  // derives each subscription's verification token
+  Secret webhook_secret;                // derives each subscription's verification token
   int64_t reminder_job_interval_s = 5;  // for checking reminder rules against the granted TTL
 };
 
@@ -41,7 +41,9 @@ class RenewalService {
 
   // Called (outside any lock) after a subscription's remote id changed, so that the webhook
   // routes can be republished. Set before the first Run.
-  void SetOnRemoteChange(std::function<void()> callback) { on_remote_change_ = std::move(callback); }
+  void SetOnRemoteChange(std::function<void()> callback) {
+    on_remote_change_ = std::move(callback);
+  }
 
   // Brings (account, name) to a live, renewed subscription as described above.
   // Returns kAborted when another owner holds the lease, kNotFound when there is no record,
@@ -49,7 +51,24 @@ class RenewalService {
   // (they are recorded in the record and its history, and a retry is scheduled).
   Status Run(const std::string& account, const std::string& name, Trigger trigger);
 
+  // PUT the record's filters (its event filters plus the reminder filter) and requested lifetime
+  // to its remote subscription ("updated" in history). A 404 recreates it. Same errors as Run.
+  Status Update(const std::string& account, const std::string& name, const std::string& reason);
+
+  // Replaces the record's remote subscription. Make-before-break (address or token change): the
+  // new one is created first and the old one deleted only after that succeeded, so no event is
+  // missed; when the create fails the old one stays. For a non-Active subscription the old one is
+  // deleted first (it delivers nothing and counts against the 30-per-user limit).
+  Status Recreate(const std::string& account, const std::string& name, const std::string& reason);
+
+  // Deletes the record's remote subscription (a 404 is fine), then the record ("deleted").
+  Status Forget(const std::string& account, const std::string& name, const std::string& reason);
+
  private:
+  // Runs `body` on the record while holding its lease; republishes routes when the remote id
+  // changed.
+  Status WithLease(const std::string& account, const std::string& name,
+                   const std::function<Status(store::SubscriptionRecord&, WallTime)>& body);
   using Record = store::SubscriptionRecord;
   using History = std::optional<store::HistoryEntry>;
 
@@ -59,6 +78,7 @@ class RenewalService {
   Status Replace(Record& record, const std::string& reason, WallTime now);
   Status Fail(Record& record, const Status& error, const std::string& what, WallTime now);
   void Apply(Record& record, const platform::RemoteSubscription& remote, WallTime now);
+  static void ForgetRemote(Record& record);
   store::HistoryEntry Entry(const Record& record, std::string kind, std::string detail,
                             WallTime now) const;
 

@@ -21,6 +21,9 @@ struct SubscriptionRecord {
   std::string reminder_filter;             // "" in direct mode
   std::string address;                     // the delivery address given to the platform
   std::string deliver_to;                  // relay target; "" when none or in direct mode
+  // One-way fingerprint of the verification token the remote subscription was created with
+  // (see webhook::TokenFingerprint); a change means the webhook secret was rotated. "" unknown.
+  std::string token_fingerprint;
 
   // What the platform last said (never what we asked for).
   std::string remote_id;                    // "" when no remote subscription is known
