@@ -5,9 +5,11 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "subkeeper/app/commands.h"
 #include "subkeeper/app/daemon.h"
 #include "subkeeper/config/loader.h"
 
@@ -20,8 +22,14 @@ constexpr const char* kUsage =
     "Keeps RingCentral webhook subscriptions alive.\n"
     "\n"
     "commands:\n"
-    "  run    -c FILE [--port-file PATH]   run the keeper until SIGTERM/SIGINT\n"
-    "  check  -c FILE                      validate a config file offline (exit 0 ok, 1 invalid)\n"
+    "  run     -c FILE [--port-file PATH]  run the keeper until SIGTERM/SIGINT; SIGHUP or an edit\n"
+    "                                      of FILE reloads it\n"
+    "  check   -c FILE                     validate a config file offline (exit 0 ok, 1 invalid)\n"
+    "  plan    -c FILE [--json]            show what a reconcile would change\n"
+    "                                      (exit 0 no changes, 2 changes, 1 error)\n"
+    "  apply   -c FILE                     reconcile once and exit (0 all applied, 1 otherwise)\n"
+    "  history -c FILE [--account A] [--limit N] [NAME]\n"
+    "                                      print the lifecycle history, oldest first\n"
     "\n"
     "options:\n"
     "  -c, --config FILE   config file (YAML, or JSON when it ends in .json);\n"
@@ -34,6 +42,10 @@ struct Args {
   std::string command;
   std::string config;
   std::string port_file;
+  std::string account;
+  std::string name;  // history: the positional NAME
+  int limit = 1000;
+  bool json = false;
   bool help = false;
 };
 
@@ -56,8 +68,24 @@ bool ParseArgs(int argc, char** argv, Args& args) {
       if (!value(args.config)) return false;
     } else if (arg == "--port-file") {
       if (!value(args.port_file)) return false;
+    } else if (arg == "--account") {
+      if (!value(args.account)) return false;
+    } else if (arg == "--limit") {
+      std::string text;
+      if (!value(text)) return false;
+      args.limit = std::atoi(text.c_str());
+      if (args.limit <= 0) {
+        std::fprintf(stderr, "subkeeper: --limit needs a positive number\n");
+        return false;
+      }
+    } else if (arg == "--json") {
+      args.json = true;
+    } else if (arg == "--version") {
+      // handled by RunCli
     } else if (args.command.empty() && !arg.empty() && arg[0] != '-') {
       args.command = arg;
+    } else if (args.command == "history" && args.name.empty() && !arg.empty() && arg[0] != '-') {
+      args.name = arg;
     } else {
       std::fprintf(stderr, "subkeeper: unknown argument '%s'\n%s", arg.c_str(), kUsage);
       return false;
@@ -88,14 +116,21 @@ int Check(const Args& args) {
   return 0;
 }
 
-int Run(const Args& args) {
+// Loads the config for a command, or prints why it cannot (exit code 1).
+std::optional<config::Config> Load(const Args& args) {
   auto loaded = config::LoadConfigFile(args.config);
   if (!loaded.ok()) {
     std::fprintf(stderr, "%s\n", loaded.status().message().c_str());
-    return 1;
+    return std::nullopt;
   }
+  return std::move(loaded).value();
+}
+
+int Run(const Args& args) {
+  auto loaded = Load(args);
+  if (!loaded) return 1;
   SetUpLogging(loaded->log_level);
-  Status status = RunDaemon(*loaded, DaemonOptions{args.port_file});
+  Status status = RunDaemon(*loaded, DaemonOptions{args.config, args.port_file});
   if (!status.ok()) {
     spdlog::critical("cannot run: {}", status.ToString());
     return 1;
@@ -120,6 +155,15 @@ int RunCli(int argc, char** argv) {
   }
   if (args.command == "check") return Check(args);
   if (args.command == "run") return Run(args);
+  if (args.command == "plan" || args.command == "apply" || args.command == "history") {
+    auto loaded = Load(args);
+    if (!loaded) return 1;
+    // One-shot commands log warnings only, to stderr, so their stdout stays parseable.
+    SetUpLogging("warn");
+    if (args.command == "plan") return PlanCommand(*loaded, args.json);
+    if (args.command == "apply") return ApplyCommand(*loaded);
+    return HistoryCommand(*loaded, args.account, args.name, args.limit);
+  }
   std::fprintf(stderr, "subkeeper: unknown command '%s'\n%s", args.command.c_str(), kUsage);
   return 2;
 }

@@ -3,10 +3,13 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "subkeeper/app/status_view.h"
-#include "subkeeper/reconcile/startup.h"
+#include "subkeeper/common/time_format.h"
+#include "subkeeper/config/checks.h"
+#include "subkeeper/reconcile/reconcile.h"
 #include "subkeeper/store/sqlite_store.h"
 #include "subkeeper/webhook/token.h"
 
@@ -30,36 +33,59 @@ std::function<double()> MakeJitter() {
   };
 }
 
+// Settings only a restart can change: the listeners are bound and the store is open.
+std::string RestartOnlyChange(const config::Config& old_config, const config::Config& next) {
+  if (old_config.listen.webhooks != next.listen.webhooks) return "listen.webhooks";
+  if (old_config.listen.admin != next.listen.admin) return "listen.admin";
+  if (old_config.store.sqlite_path != next.store.sqlite_path) return "store.sqlite";
+  if (old_config.public_url != next.public_url) return "public_url";
+  if (old_config.server.threads != next.server.threads) return "server.threads";
+  return "";
+}
+
 }  // namespace
 
-Keeper::Keeper(const config::Config& config, const Clock& clock) : config_(config), clock_(clock) {}
+Keeper::Keeper(config::Config config, const Clock& clock)
+    : clock_(clock), config_(std::make_shared<const config::Config>(std::move(config))) {}
 
 Keeper::~Keeper() { Stop(); }
 
-Status Keeper::Start() {
-  SK_RETURN_IF_ERROR(OpenStore());
-  std::map<std::string, platform::AccountCredentials> accounts;
-  for (const auto& account : config_.accounts) accounts[account.name] = {account.jwt};
-  platform::ClientOptions client{config_.platform.server, config_.platform.client_id,
-                                 config_.platform.client_secret,
-                                 std::chrono::milliseconds(config_.platform.request_timeout_ms)};
-  api_ = std::make_unique<platform::RestClient>(client, accounts, transport_, clock_);
+std::shared_ptr<const config::Config> Keeper::Current() const {
+  std::lock_guard lock(mu_);
+  return config_;
+}
 
+int64_t Keeper::reconcile_interval_s() const { return Current()->renewal.reconcile_interval_s; }
+
+std::unique_ptr<Keeper::Runtime> Keeper::MakeRuntime(const config::Config& config) {
+  auto runtime = std::make_unique<Runtime>();
+  std::map<std::string, platform::AccountCredentials> accounts;
+  for (const auto& account : config.accounts) accounts[account.name] = {account.jwt};
+  platform::ClientOptions client{config.platform.server, config.platform.client_id,
+                                 config.platform.client_secret,
+                                 std::chrono::milliseconds(config.platform.request_timeout_ms)};
+  runtime->api = std::make_unique<platform::RestClient>(client, accounts, transport_, clock_);
   renewal::ServiceOptions service;
   service.owner = LeaseOwner();
-  service.lease = Seconds(config_.renewal.lease_s);
-  service.backoff = {Seconds(config_.renewal.min_backoff_s),
-                     Seconds(config_.renewal.max_backoff_s)};
-  service.direct_margin_pct = config_.renewal.direct_margin_pct;
-  service.webhook_secret = config_.webhook_secret;
-  service.reminder_job_interval_s = config_.platform.reminder_job_interval_s;
-  renewal_ =
-      std::make_unique<renewal::RenewalService>(*store_, *api_, clock_, service, MakeJitter());
-  renewal_->SetOnRemoteChange([this] { PublishRoutes(); });
-  scheduler_ = std::make_unique<renewal::Scheduler>(*store_, *renewal_, clock_);
+  service.lease = Seconds(config.renewal.lease_s);
+  service.backoff = {Seconds(config.renewal.min_backoff_s), Seconds(config.renewal.max_backoff_s)};
+  service.direct_margin_pct = config.renewal.direct_margin_pct;
+  service.webhook_secret = config.webhook_secret;
+  service.reminder_job_interval_s = config.platform.reminder_job_interval_s;
+  runtime->renewal = std::make_unique<renewal::RenewalService>(*store_, *runtime->api, clock_,
+                                                               service, MakeJitter());
+  runtime->renewal->SetOnRemoteChange([this] { PublishRoutes(); });
+  runtime->executor = std::make_unique<reconcile::Executor>(
+      *store_, *runtime->api, *runtime->renewal, clock_, config.renewal.direct_margin_pct);
+  return runtime;
+}
 
+Status Keeper::Start() {
+  SK_RETURN_IF_ERROR(OpenStore());
+  runtime_ = MakeRuntime(*Current());
+  scheduler_ = std::make_unique<renewal::Scheduler>(*store_, *runtime_->renewal, clock_);
   SK_RETURN_IF_ERROR(StartListeners());
-  SK_RETURN_IF_ERROR(ApplyConfig());
+  startup_complete_ = Reconcile("start-up");
   scheduler_->Start();
   spdlog::info("subkeeper ready: webhooks on port {}, admin on port {}, public URL {}",
                webhook_port_, admin_port_, public_url_);
@@ -67,18 +93,19 @@ Status Keeper::Start() {
 }
 
 Status Keeper::OpenStore() {
-  auto opened = store::OpenSqliteStore(config_.store.sqlite_path, clock_);
+  auto opened = store::OpenSqliteStore(Current()->store.sqlite_path, clock_);
   if (!opened.ok()) return opened.status();
   store_ = std::move(opened).value();
   return Status::OK();
 }
 
 Status Keeper::StartListeners() {
+  const auto config = Current();
   ingestor_ = std::make_unique<webhook::EventIngestor>(*store_);
   ingestor_->Start();
   webhook::ReceiverOptions receiver_options;
-  receiver_options.max_body_bytes = static_cast<size_t>(config_.server.max_body_bytes);
-  receiver_options.commit_budget = std::chrono::milliseconds(config_.server.commit_budget_ms);
+  receiver_options.max_body_bytes = static_cast<size_t>(config->server.max_body_bytes);
+  receiver_options.commit_budget = std::chrono::milliseconds(config->server.commit_budget_ms);
   receiver_ = std::make_unique<webhook::WebhookReceiver>(
       routes_, *ingestor_,
       [this](const std::string& account, const std::string& name, const std::string& id) {
@@ -86,40 +113,82 @@ Status Keeper::StartListeners() {
       },
       clock_, receiver_options);
 
-  SK_ASSIGN_OR_RETURN(auto admin_address, server::ParseListenAddress(config_.listen.admin));
+  // Both addresses were validated when the config was loaded.
+  const auto admin_address = config::ParseListenAddress(config->listen.admin).value();
   admin_server_ = std::make_unique<server::AdminServer>(*this);
-  SK_ASSIGN_OR_RETURN(admin_port_, admin_server_->Bind(admin_address.first, admin_address.second));
+  SK_ASSIGN_OR_RETURN(admin_port_, admin_server_->Bind(admin_address.host, admin_address.port));
   admin_server_->Start();
 
-  SK_ASSIGN_OR_RETURN(auto hook_address, server::ParseListenAddress(config_.listen.webhooks));
-  webhook_server_ = std::make_unique<server::WebhookServer>(*receiver_, config_.server);
-  SK_ASSIGN_OR_RETURN(webhook_port_,
-                      webhook_server_->Bind(hook_address.first, hook_address.second));
+  const auto hook_address = config::ParseListenAddress(config->listen.webhooks).value();
+  webhook_server_ = std::make_unique<server::WebhookServer>(*receiver_, config->server);
+  SK_ASSIGN_OR_RETURN(webhook_port_, webhook_server_->Bind(hook_address.host, hook_address.port));
   webhook_server_->Start();
   webhooks_up_ = true;
-
-  public_url_ = config_.public_url;
-  if (public_url_.empty()) {
-    std::string host = hook_address.first;
-    if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
-    if (host == "::") host = "::1";
-    if (host.find(':') != std::string::npos) host = "[" + host + "]";
-    public_url_ = "http://" + host + ":" + std::to_string(webhook_port_);
-  }
-  while (!public_url_.empty() && public_url_.back() == '/') public_url_.pop_back();
+  public_url_ = reconcile::EffectivePublicUrl(*config, webhook_port_);
   return Status::OK();
 }
 
-Status Keeper::ApplyConfig() {
-  auto report = reconcile::ReconcileAtStartup(config_, public_url_, *store_, *api_, clock_);
-  if (!report.ok()) return report.status();
-  spdlog::info("start-up reconcile: {} checked, {} adopted, {} missing, {} to create, {} inactive",
-               report->checked, report->adopted, report->missing, report->to_create,
-               report->inactive);
+bool Keeper::Reconcile(const std::string& why) {
+  const auto config = Current();
+  auto planned =
+      reconcile::PlanReconcile(*config, public_url_, *store_, *runtime_->api, clock_.Now());
+  if (!planned.ok()) {
+    spdlog::error("reconcile ({}): {}", why, planned.status().ToString());
+    return false;
+  }
+  auto applied = runtime_->executor->Apply(planned->desired, planned->plan, planned->observed);
   PublishRoutes();
-  scheduler_->SetConfigured(ConfiguredKeys());
-  config_applied_ = true;
-  return Status::OK();
+  scheduler_->SetConfigured(ConfiguredKeys(*config));
+  std::string summary = std::to_string(planned->plan.actions.size()) + " action(s)";
+  bool complete = planned->list_errors.empty();
+  if (!applied.ok()) {
+    summary += ", apply failed: " + applied.status().ToString();
+    complete = false;
+  } else if (!applied->errors.empty()) {
+    summary += ", " + std::to_string(applied->errors.size()) + " failed";
+    complete = false;
+  }
+  if (!planned->list_errors.empty()) summary += ", list failed for " + planned->list_errors.front();
+  spdlog::info("reconcile ({}): {}", why, summary);
+  std::lock_guard lock(mu_);
+  if (generation_ == 0) {
+    generation_ = 1;
+    applied_at_ = clock_.Now();
+  }
+  last_reconcile_ = FormatIso8601(clock_.Now()) + " (" + why + "): " + summary;
+  return complete;
+}
+
+void Keeper::Reload(const Result<config::Config>& loaded) {
+  const auto old_config = Current();
+  std::string refusal;
+  if (!loaded.ok()) {
+    refusal = loaded.status().message();
+  } else if (auto field = RestartOnlyChange(*old_config, *loaded); !field.empty()) {
+    refusal = field + " changed: that takes a restart";
+  }
+  if (!refusal.empty()) {
+    spdlog::error("new configuration refused, generation {} keeps running:\n{}", generation_,
+                  refusal);
+    std::lock_guard lock(mu_);
+    refused_reason_ = refusal;
+    refused_at_ = clock_.Now();
+    return;
+  }
+  // The runtime holds the credentials and renewal settings: swap it while no renewal runs.
+  scheduler_->Stop();
+  runtime_ = MakeRuntime(*loaded);
+  scheduler_->SetService(*runtime_->renewal);
+  {
+    std::lock_guard lock(mu_);
+    config_ = std::make_shared<const config::Config>(*loaded);
+    generation_ += 1;
+    applied_at_ = clock_.Now();
+    refused_reason_.clear();
+  }
+  spdlog::info("configuration generation {} applied", generation_);
+  Reconcile("reload");
+  scheduler_->Start();
 }
 
 void Keeper::PublishRoutes() {
@@ -128,22 +197,23 @@ void Keeper::PublishRoutes() {
     spdlog::error("publishing webhook routes: {}", records.status().ToString());
     return;
   }
-  const auto configured = ConfiguredKeys();
+  const auto config = Current();
+  const auto configured = ConfiguredKeys(*config);
   webhook::RouteMap routes;
   for (const auto& record : *records) {
     const std::string key = record.account + "/" + record.name;
     if (record.reminder_filter.empty() || !configured.count(key)) continue;  // direct: not ours
     routes[key] = webhook::Route{
         record.account, record.name,
-        webhook::DeriveVerificationToken(config_.webhook_secret, record.account, record.name),
+        webhook::DeriveVerificationToken(config->webhook_secret, record.account, record.name),
         record.reminder_filter, record.remote_id};
   }
   routes_.Publish(std::move(routes));
 }
 
-std::set<std::string> Keeper::ConfiguredKeys() const {
+std::set<std::string> Keeper::ConfiguredKeys(const config::Config& config) {
   std::set<std::string> keys;
-  for (const auto& sub : config_.subscriptions) keys.insert(sub.account + "/" + sub.name);
+  for (const auto& sub : config.subscriptions) keys.insert(sub.account + "/" + sub.name);
   return keys;
 }
 
@@ -160,20 +230,34 @@ server::AdminSource::Readiness Keeper::GetReadiness() {
   Status writable = store_ ? store_->CheckWritable() : Status::Unavailable("store not open");
   if (!writable.ok()) readiness.reasons.push_back("store not writable: " + writable.ToString());
   if (!webhooks_up_) readiness.reasons.push_back("webhook listener not running");
-  if (!config_applied_) readiness.reasons.push_back("configuration not applied yet");
+  std::lock_guard lock(mu_);
+  if (generation_ == 0) readiness.reasons.push_back("configuration not applied yet");
+  readiness.config_generation = generation_;
+  readiness.config_refused = refused_reason_;
   readiness.ready = readiness.reasons.empty();
   return readiness;
 }
 
 std::string Keeper::SubscriptionsJson() {
+  const auto config = Current();
   auto records = store_->ListSubscriptions();
   if (!records.ok()) return nlohmann::json{{"error", records.status().ToString()}}.dump();
-  const auto configured = ConfiguredKeys();
+  const auto configured = ConfiguredKeys(*config);
   std::vector<store::SubscriptionRecord> shown;
   for (auto& record : *records) {
     if (configured.count(record.account + "/" + record.name)) shown.push_back(std::move(record));
   }
-  return SubscriptionsView(shown, clock_.Now()).dump();
+  nlohmann::json view = SubscriptionsView(shown, clock_.Now());
+  std::lock_guard lock(mu_);
+  view["config"] = {
+      {"generation", generation_},
+      {"source", config->source_path},
+      {"applied_at", generation_ ? nlohmann::json(FormatIso8601(applied_at_)) : nullptr},
+      {"refused", refused_reason_.empty() ? nlohmann::json(nullptr)
+                                          : nlohmann::json{{"at", FormatIso8601(refused_at_)},
+                                                           {"reason", refused_reason_}}},
+      {"last_reconcile", last_reconcile_}};
+  return view.dump();
 }
 
 }  // namespace subkeeper::app

@@ -137,12 +137,16 @@ void Decoder::Reminder(const Node* node, const std::string& path, SubscriptionCo
 
 void Decoder::Renewal(const Node& node) {
   const std::string p = "renewal";
-  if (!Map(node, p, {"lease", "min_backoff", "max_backoff", "direct_margin_pct"})) return;
+  if (!Map(node, p,
+           {"lease", "min_backoff", "max_backoff", "direct_margin_pct", "reconcile_interval"})) {
+    return;
+  }
   RenewalConfig& r = out_.config.renewal;
   Int(node, p, "lease", r.lease_s);
   Int(node, p, "min_backoff", r.min_backoff_s);
   Int(node, p, "max_backoff", r.max_backoff_s);
   Int(node, p, "direct_margin_pct", r.direct_margin_pct);
+  Int(node, p, "reconcile_interval", r.reconcile_interval_s);
 }
 
 void Decoder::Server(const Node& node) {

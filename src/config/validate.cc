@@ -220,6 +220,7 @@ void Validator::Tuning(const Config& c) {
   Range(r.max_backoff_s, std::max<int64_t>(1, r.min_backoff_s), 86400, "renewal.max_backoff",
         " (and at least min_backoff)");
   Range(r.direct_margin_pct, 1, 90, "renewal.direct_margin_pct");
+  Range(r.reconcile_interval_s, 10, 86400, "renewal.reconcile_interval");
   const ServerConfig& s = c.server;
   Range(s.threads, 1, 1024, "server.threads");
   Range(s.read_timeout_ms, 1, 60000, "server.read_timeout_ms");

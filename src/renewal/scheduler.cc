@@ -5,7 +5,7 @@
 namespace subkeeper::renewal {
 
 Scheduler::Scheduler(store::Store& store, RenewalService& service, const Clock& clock)
-    : store_(store), service_(service), clock_(clock) {}
+    : store_(store), service_(&service), clock_(clock) {}
 
 Scheduler::~Scheduler() { Stop(); }
 
@@ -59,7 +59,8 @@ WallTime Scheduler::Tick() {
   WallTime next = now + kIdleWait;
   for (const auto& record : *records) {
     if (!configured.count(record.account + "/" + record.name)) continue;
-    if (record.next_renewal_at <= now) {
+    // Unset (epoch) = not scheduled: a record the reconcile has not acted on yet.
+    if (record.next_renewal_at != WallTime{} && record.next_renewal_at <= now) {
       RunOne(record.account, record.name, Trigger::kTimer);
     }
   }
@@ -104,7 +105,7 @@ void Scheduler::HandleReminder(const Work& work, WallTime now) {
 }
 
 void Scheduler::RunOne(const std::string& account, const std::string& name, Trigger trigger) {
-  Status status = service_.Run(account, name, trigger);
+  Status status = service_->Run(account, name, trigger);
   if (status.code() == StatusCode::kAborted) {
     spdlog::debug("{}", status.message());
   } else if (!status.ok()) {

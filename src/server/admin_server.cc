@@ -21,12 +21,11 @@ void SetJson(httplib::Response& res, int status, const std::string& body) {
 
 void ServeReadiness(AdminSource& source, httplib::Response& res) {
   const AdminSource::Readiness readiness = source.GetReadiness();
-  if (readiness.ready) {
-    SetJson(res, 200, R"({"ready":true})");
-    return;
-  }
-  nlohmann::json body{{"ready", false}, {"reasons", readiness.reasons}};
-  SetJson(res, 503, body.dump());
+  nlohmann::json body{{"ready", readiness.ready}};
+  if (!readiness.ready) body["reasons"] = readiness.reasons;
+  if (readiness.config_generation > 0) body["config_generation"] = readiness.config_generation;
+  if (!readiness.config_refused.empty()) body["config_refused"] = readiness.config_refused;
+  SetJson(res, readiness.ready ? 200 : 503, body.dump());
 }
 
 }  // namespace

@@ -27,7 +27,7 @@ class FakeAdminSource final : public AdminSource {
 
  private:
   std::mutex mu_;
-  Readiness readiness_{true, {}};  // guarded by mu_
+  Readiness readiness_{true, {}, 0, ""};  // guarded by mu_
 };
 
 ParsedResponse Get(int port, const std::string& path) {
@@ -53,12 +53,19 @@ TEST_CASE("admin endpoints answer JSON", "[server]") {
   CHECK(ready.status == 200);
   CHECK(ready.body == R"({"ready":true})");
 
-  source.Set({false, {"store not writable", "config not applied"}});
+  source.Set({false, {"store not writable", "config not applied"}, 0, ""});
   ParsedResponse not_ready = Get(port, "/readyz");
   CHECK(not_ready.status == 503);
   CHECK(not_ready.Header("content-type") == "application/json");
   CHECK(not_ready.body ==
         R"({"ready":false,"reasons":["store not writable","config not applied"]})");
+
+  // A refused reload is visible while the previous generation keeps running.
+  source.Set({true, {}, 3, "subkeeper.yaml:7: subscriptions[0].expires_in: must be in 1..315360000"});
+  ParsedResponse refused = Get(port, "/readyz");
+  CHECK(refused.status == 200);
+  CHECK(refused.body ==
+        R"({"config_generation":3,"config_refused":"subkeeper.yaml:7: subscriptions[0].expires_in: must be in 1..315360000","ready":true})");
 
   ParsedResponse subs = Get(port, "/v1/subscriptions");
   CHECK(subs.status == 200);

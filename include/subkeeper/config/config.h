@@ -69,6 +69,8 @@ struct RenewalConfig {
   // Relay mode: the fallback timer fires at expiry - threshold/2, leaving reminders the first half
   // of their window. Direct mode: at expiry - direct_margin_pct% of the granted lifetime.
   int64_t direct_margin_pct = 25;
+  // Seconds between periodic reconciles (one list call per account), jittered by ±10 %.
+  int64_t reconcile_interval_s = 900;
 };
 
 struct ServerConfig {

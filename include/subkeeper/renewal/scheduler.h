@@ -25,6 +25,10 @@ class Scheduler {
   Scheduler(store::Store& store, RenewalService& service, const Clock& clock);
   ~Scheduler();  // Stop()s
 
+  // Replaces the service renewals go through (after a config reload).
+  // REQUIRES: the loop is stopped (Stop() returned, Start() not called since).
+  void SetService(RenewalService& service) { service_ = &service; }
+
   // The keys ("account/name") of the configured subscriptions. Thread-safe.
   void SetConfigured(std::set<std::string> keys);
 
@@ -60,7 +64,7 @@ class Scheduler {
   void Loop();
 
   store::Store& store_;
-  RenewalService& service_;
+  RenewalService* service_;  // never null; swapped only while stopped
   const Clock& clock_;
 
   std::mutex mu_;

@@ -19,9 +19,6 @@ class Server;
 
 namespace subkeeper::server {
 
-// Splits "host:port" ("0.0.0.0:8080", "[::1]:0"); kInvalidArgument naming the text.
-Result<std::pair<std::string, int>> ParseListenAddress(const std::string& text);
-
 // The public webhook listener. Hardened against the traps measured in
 // ../shared/reference/measurement-notes.md: the Validation-Token handshake is answered in the
 // pre-routing handler (before any body is read, so a POST without Content-Length does not wait
@@ -57,6 +54,8 @@ class AdminSource {
   struct Readiness {
     bool ready = false;
     std::vector<std::string> reasons;  // why not ready; empty when ready
+    int config_generation = 0;         // the applied config generation (0 = none yet)
+    std::string config_refused;        // why the newest config was refused; "" when none was
   };
   virtual Readiness GetReadiness() = 0;
   // The JSON document served at GET /v1/subscriptions. Never contains a secret.

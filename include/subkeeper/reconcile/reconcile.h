@@ -1,0 +1,49 @@
+// One reconcile pass of the declarative controller: desired (config) × known (store) ×
+// observed (one list call per account) → a Plan (pure, planner.h) → applied by the Executor.
+// Used at start-up, on SIGHUP or a config change, on the periodic cadence, and by the
+// `plan` / `apply` commands.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "subkeeper/common/clock.h"
+#include "subkeeper/common/status.h"
+#include "subkeeper/config/config.h"
+#include "subkeeper/platform/api.h"
+#include "subkeeper/reconcile/planner.h"
+#include "subkeeper/store/store.h"
+
+namespace subkeeper::reconcile {
+
+// The record a configured subscription should have: identity, desired definition (filters,
+// lifetime, reminder filter, delivery address, relay target) and the fingerprint of the
+// verification token derived from `webhook_secret`. Observed fields are left empty.
+store::SubscriptionRecord DesiredRecord(const config::SubscriptionConfig& sub,
+                                        const std::string& public_url,
+                                        const Secret& webhook_secret);
+std::vector<store::SubscriptionRecord> DesiredRecords(const config::Config& config,
+                                                      const std::string& public_url);
+
+// Copies the desired definition of `desired` into `record`, keeping its observed state (and its
+// token fingerprint, which describes the remote subscription).
+void MergeDesired(const store::SubscriptionRecord& desired, store::SubscriptionRecord& record);
+
+// The base URL relayed subscriptions are delivered under: config.public_url, or when it is empty
+// "http://<listen.webhooks host>:<port>" (0.0.0.0 shown as 127.0.0.1), no trailing slash.
+std::string EffectivePublicUrl(const config::Config& config, int webhook_port);
+
+struct Planned {
+  std::vector<store::SubscriptionRecord> desired;
+  std::map<std::string, std::vector<platform::RemoteSubscription>> observed;
+  Plan plan;
+  std::vector<std::string> list_errors;  // per account whose list call failed
+};
+
+// Reads the store, lists every configured account once, and plans. Store errors are returned;
+// a failed list call only marks its account unavailable in the plan.
+Result<Planned> PlanReconcile(const config::Config& config, const std::string& public_url,
+                              store::Store& store, platform::SubscriptionApi& api, WallTime now);
+
+}  // namespace subkeeper::reconcile

@@ -1,0 +1,127 @@
+#include "subkeeper/app/commands.h"
+
+#include <cstdio>
+#include <random>
+
+#include "subkeeper/common/time_format.h"
+#include "subkeeper/config/checks.h"
+#include "subkeeper/platform/curl_transport.h"
+#include "subkeeper/platform/rest_client.h"
+#include "subkeeper/reconcile/executor.h"
+#include "subkeeper/reconcile/reconcile.h"
+#include "subkeeper/store/sqlite_store.h"
+
+namespace subkeeper::app {
+namespace {
+
+// The store, the platform client and the renewal service, as the daemon builds them.
+struct Stack {
+  SystemClock clock;
+  platform::CurlTransport transport;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<platform::RestClient> api;
+  std::unique_ptr<renewal::RenewalService> renewal;
+  std::string public_url;
+};
+
+Result<std::unique_ptr<Stack>> OpenStack(const config::Config& config) {
+  auto stack = std::make_unique<Stack>();
+  auto opened = store::OpenSqliteStore(config.store.sqlite_path, stack->clock);
+  if (!opened.ok()) return opened.status();
+  stack->store = std::move(opened).value();
+  std::map<std::string, platform::AccountCredentials> accounts;
+  for (const auto& account : config.accounts) accounts[account.name] = {account.jwt};
+  stack->api = std::make_unique<platform::RestClient>(
+      platform::ClientOptions{config.platform.server, config.platform.client_id,
+                              config.platform.client_secret,
+                              std::chrono::milliseconds(config.platform.request_timeout_ms)},
+      accounts, stack->transport, stack->clock);
+  renewal::ServiceOptions options;
+  options.owner = "subkeeper-apply";
+  options.lease = Seconds(config.renewal.lease_s);
+  options.backoff = {Seconds(config.renewal.min_backoff_s), Seconds(config.renewal.max_backoff_s)};
+  options.direct_margin_pct = config.renewal.direct_margin_pct;
+  options.webhook_secret = config.webhook_secret;
+  options.reminder_job_interval_s = config.platform.reminder_job_interval_s;
+  stack->renewal = std::make_unique<renewal::RenewalService>(
+      *stack->store, *stack->api, stack->clock, options, [] { return 0.5; });
+  // The daemon derives an empty public_url from its bound port; offline, the configured one is it.
+  auto listen = config::ParseListenAddress(config.listen.webhooks);
+  stack->public_url = reconcile::EffectivePublicUrl(config, listen ? listen->port : 0);
+  return stack;
+}
+
+}  // namespace
+
+int PlanCommand(const config::Config& config, bool json) {
+  auto stack = OpenStack(config);
+  if (!stack.ok()) {
+    std::fprintf(stderr, "subkeeper plan: %s\n", stack.status().ToString().c_str());
+    return 1;
+  }
+  auto& s = **stack;
+  auto planned = reconcile::PlanReconcile(config, s.public_url, *s.store, *s.api, s.clock.Now());
+  if (!planned.ok()) {
+    std::fprintf(stderr, "subkeeper plan: %s\n", planned.status().ToString().c_str());
+    return 1;
+  }
+  const std::string out =
+      json ? reconcile::PlanJson(planned->plan) : reconcile::FormatPlan(planned->plan);
+  std::fputs(out.c_str(), stdout);
+  if (!out.empty() && out.back() != '\n') std::fputc('\n', stdout);
+  for (const auto& error : planned->list_errors)
+    std::fprintf(stderr, "list failed: %s\n", error.c_str());
+  if (!planned->list_errors.empty()) return 1;
+  return planned->plan.has_changes() ? 2 : 0;
+}
+
+int ApplyCommand(const config::Config& config) {
+  auto stack = OpenStack(config);
+  if (!stack.ok()) {
+    std::fprintf(stderr, "subkeeper apply: %s\n", stack.status().ToString().c_str());
+    return 1;
+  }
+  auto& s = **stack;
+  auto planned = reconcile::PlanReconcile(config, s.public_url, *s.store, *s.api, s.clock.Now());
+  if (!planned.ok()) {
+    std::fprintf(stderr, "subkeeper apply: %s\n", planned.status().ToString().c_str());
+    return 1;
+  }
+  std::fputs(reconcile::FormatPlan(planned->plan).c_str(), stdout);
+  reconcile::Executor executor(*s.store, *s.api, *s.renewal, s.clock,
+                               config.renewal.direct_margin_pct);
+  auto applied = executor.Apply(planned->desired, planned->plan, planned->observed);
+  if (!applied.ok()) {
+    std::fprintf(stderr, "subkeeper apply: %s\n", applied.status().ToString().c_str());
+    return 1;
+  }
+  std::printf("Applied %d of %zu action(s).\n", applied->applied, planned->plan.actions.size());
+  for (const auto& error : applied->errors) std::fprintf(stderr, "failed: %s\n", error.c_str());
+  for (const auto& error : planned->list_errors)
+    std::fprintf(stderr, "list failed: %s\n", error.c_str());
+  return applied->errors.empty() && planned->list_errors.empty() ? 0 : 1;
+}
+
+int HistoryCommand(const config::Config& config, const std::string& account,
+                   const std::string& name, int limit) {
+  SystemClock clock;
+  auto opened = store::OpenSqliteStore(config.store.sqlite_path, clock);
+  if (!opened.ok()) {
+    std::fprintf(stderr, "subkeeper history: %s\n", opened.status().ToString().c_str());
+    return 1;
+  }
+  auto rows = (*opened)->ListHistory({account, name, limit});
+  if (!rows.ok()) {
+    std::fprintf(stderr, "subkeeper history: %s\n", rows.status().ToString().c_str());
+    return 1;
+  }
+  for (auto it = rows->rbegin(); it != rows->rend(); ++it) {
+    std::string kind = it->kind + (it->trigger.empty() ? "" : " (" + it->trigger + ")");
+    std::printf("%s  %-24s %-22s %-38s %s\n", FormatIso8601(it->at).c_str(),
+                (it->account + "/" + it->name).c_str(), kind.c_str(), it->remote_id.c_str(),
+                it->detail.c_str());
+  }
+  return 0;
+}
+
+}  // namespace subkeeper::app

@@ -1,0 +1,81 @@
+#include "subkeeper/reconcile/reconcile.h"
+
+#include "subkeeper/config/checks.h"
+#include "subkeeper/config/reminder.h"
+#include "subkeeper/reconcile/executor.h"
+#include "subkeeper/webhook/token.h"
+
+namespace subkeeper::reconcile {
+
+store::SubscriptionRecord DesiredRecord(const config::SubscriptionConfig& sub,
+                                        const std::string& public_url,
+                                        const Secret& webhook_secret) {
+  store::SubscriptionRecord record;
+  record.account = sub.account;
+  record.name = sub.name;
+  record.event_filters = sub.event_filters;
+  record.expires_in_s = sub.expires_in_s;
+  if (sub.direct()) {
+    record.address = sub.address;
+  } else {
+    record.address = config::RelayAddress(public_url, sub.account, sub.name);
+    record.reminder_filter = config::ReminderFilter(sub.reminder);
+    record.deliver_to = sub.deliver_to;
+  }
+  record.token_fingerprint = webhook::TokenFingerprint(
+      webhook::DeriveVerificationToken(webhook_secret, sub.account, sub.name));
+  return record;
+}
+
+std::vector<store::SubscriptionRecord> DesiredRecords(const config::Config& config,
+                                                      const std::string& public_url) {
+  std::vector<store::SubscriptionRecord> desired;
+  for (const auto& sub : config.subscriptions) {
+    desired.push_back(DesiredRecord(sub, public_url, config.webhook_secret));
+  }
+  return desired;
+}
+
+void MergeDesired(const store::SubscriptionRecord& desired, store::SubscriptionRecord& record) {
+  record.account = desired.account;
+  record.name = desired.name;
+  record.event_filters = desired.event_filters;
+  record.expires_in_s = desired.expires_in_s;
+  record.reminder_filter = desired.reminder_filter;
+  record.address = desired.address;
+  record.deliver_to = desired.deliver_to;
+}
+
+std::string EffectivePublicUrl(const config::Config& config, int webhook_port) {
+  std::string url = config.public_url;
+  if (url.empty()) {
+    auto listen = config::ParseListenAddress(config.listen.webhooks);
+    std::string host = listen ? listen->host : "127.0.0.1";
+    if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
+    if (host == "::") host = "::1";
+    if (host.find(':') != std::string::npos) host = "[" + host + "]";
+    url = "http://" + host + ":" + std::to_string(webhook_port);
+  }
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+Result<Planned> PlanReconcile(const config::Config& config, const std::string& public_url,
+                              store::Store& store, platform::SubscriptionApi& api, WallTime now) {
+  Planned planned;
+  planned.desired = DesiredRecords(config, public_url);
+  std::vector<std::string> accounts;
+  for (const auto& account : config.accounts) accounts.push_back(account.name);
+  planned.observed = ObserveAccounts(api, accounts, planned.list_errors);
+  SK_ASSIGN_OR_RETURN(auto known, store.ListSubscriptions());
+  PlanInput input;
+  input.desired = planned.desired;
+  input.known = std::move(known);
+  input.observed = planned.observed;
+  input.public_url = public_url;
+  input.now = now;
+  planned.plan = MakePlan(input);
+  return planned;
+}
+
+}  // namespace subkeeper::reconcile
