@@ -33,6 +33,22 @@ std::function<double()> MakeJitter() {
   };
 }
 
+// True when both configs talk to the platform the same way, so the client (its tokens and
+// rate-limit budgets) can be kept across a reload instead of logging in again.
+bool SamePlatform(const config::Config& a, const config::Config& b) {
+  if (a.platform.server != b.platform.server || a.platform.client_id != b.platform.client_id ||
+      !(a.platform.client_secret == b.platform.client_secret) ||
+      a.platform.request_timeout_ms != b.platform.request_timeout_ms ||
+      a.accounts.size() != b.accounts.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.accounts.size(); ++i) {
+    if (a.accounts[i].name != b.accounts[i].name || !(a.accounts[i].jwt == b.accounts[i].jwt))
+      return false;
+  }
+  return true;
+}
+
 // Settings only a restart can change: the listeners are bound and the store is open.
 std::string RestartOnlyChange(const config::Config& old_config, const config::Config& next) {
   if (old_config.listen.webhooks != next.listen.webhooks) return "listen.webhooks";
@@ -57,14 +73,18 @@ std::shared_ptr<const config::Config> Keeper::Current() const {
 
 int64_t Keeper::reconcile_interval_s() const { return Current()->renewal.reconcile_interval_s; }
 
-std::unique_ptr<Keeper::Runtime> Keeper::MakeRuntime(const config::Config& config) {
+std::unique_ptr<Keeper::Runtime> Keeper::MakeRuntime(const config::Config& config,
+                                                     std::unique_ptr<platform::RestClient> api) {
   auto runtime = std::make_unique<Runtime>();
-  std::map<std::string, platform::AccountCredentials> accounts;
-  for (const auto& account : config.accounts) accounts[account.name] = {account.jwt};
-  platform::ClientOptions client{config.platform.server, config.platform.client_id,
-                                 config.platform.client_secret,
-                                 std::chrono::milliseconds(config.platform.request_timeout_ms)};
-  runtime->api = std::make_unique<platform::RestClient>(client, accounts, transport_, clock_);
+  runtime->api = std::move(api);
+  if (!runtime->api) {
+    std::map<std::string, platform::AccountCredentials> accounts;
+    for (const auto& account : config.accounts) accounts[account.name] = {account.jwt};
+    platform::ClientOptions client{config.platform.server, config.platform.client_id,
+                                   config.platform.client_secret,
+                                   std::chrono::milliseconds(config.platform.request_timeout_ms)};
+    runtime->api = std::make_unique<platform::RestClient>(client, accounts, transport_, clock_);
+  }
   renewal::ServiceOptions service;
   service.owner = LeaseOwner();
   service.lease = Seconds(config.renewal.lease_s);
@@ -177,7 +197,8 @@ void Keeper::Reload(const Result<config::Config>& loaded) {
   }
   // The runtime holds the credentials and renewal settings: swap it while no renewal runs.
   scheduler_->Stop();
-  runtime_ = MakeRuntime(*loaded);
+  runtime_ =
+      MakeRuntime(*loaded, SamePlatform(*old_config, *loaded) ? std::move(runtime_->api) : nullptr);
   scheduler_->SetService(*runtime_->renewal);
   {
     std::lock_guard lock(mu_);

@@ -60,7 +60,9 @@ class Keeper final : public server::AdminSource {
     std::unique_ptr<renewal::RenewalService> renewal;
     std::unique_ptr<reconcile::Executor> executor;
   };
-  std::unique_ptr<Runtime> MakeRuntime(const config::Config& config);
+  // Builds the runtime for `config`, reusing `api` (its tokens and rate-limit state) when given.
+  std::unique_ptr<Runtime> MakeRuntime(const config::Config& config,
+                                       std::unique_ptr<platform::RestClient> api = nullptr);
   Status OpenStore();
   Status StartListeners();
   void PublishRoutes();
