@@ -21,11 +21,17 @@ TEST_CASE("ExpandEnv substitutes, escapes and leaves other dollars alone", "[con
     const char* out;
   };
   const Row rows[] = {
-      {"", ""},           {"plain", "plain"},       {"${A}", "x"},       {"a${A}b${A}c", "axbxc"},
+      {"", ""},
+      {"plain", "plain"},
+      {"${A}", "x"},
+      {"a${A}b${A}c", "axbxc"},
       {"${B_2}", "${A}"},  // values are not expanded again
-      {"${EMPTY}", ""},   {"$${A}", "${A}"},        {"$$${A}", "$${A}"},  // scanned left to right:
-                                                                          // "$" then "$${"
-      {"$A $", "$A $"},   {"cost: $5", "cost: $5"},
+      {"${EMPTY}", ""},
+      {"$${A}", "${A}"},
+      {"$$${A}", "$${A}"},  // scanned left to right:
+                            // "$" then "$${"
+      {"$A $", "$A $"},
+      {"cost: $5", "cost: $5"},
   };
   for (const Row& row : rows) {
     INFO(row.in);

@@ -61,11 +61,13 @@ TEST_CASE("admin endpoints answer JSON", "[server]") {
         R"({"ready":false,"reasons":["store not writable","config not applied"]})");
 
   // A refused reload is visible while the previous generation keeps running.
-  source.Set({true, {}, 3, "subkeeper.yaml:7: subscriptions[0].expires_in: must be in 1..315360000"});
+  source.Set(
+      {true, {}, 3, "subkeeper.yaml:7: subscriptions[0].expires_in: must be in 1..315360000"});
   ParsedResponse refused = Get(port, "/readyz");
   CHECK(refused.status == 200);
-  CHECK(refused.body ==
-        R"({"config_generation":3,"config_refused":"subkeeper.yaml:7: subscriptions[0].expires_in: must be in 1..315360000","ready":true})");
+  CHECK(
+      refused.body ==
+      R"({"config_generation":3,"config_refused":"subkeeper.yaml:7: subscriptions[0].expires_in: must be in 1..315360000","ready":true})");
 
   ParsedResponse subs = Get(port, "/v1/subscriptions");
   CHECK(subs.status == 200);

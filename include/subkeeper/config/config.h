@@ -54,8 +54,8 @@ struct StoreConfig {
 
 struct PlatformConfig {
   std::string server = "https://platform.ringcentral.com";  // base URL, http or https
-  std::string client_id;                                     // required
-  Secret client_secret;                                      // required (`client_secret_file`)
+  std::string client_id;                                    // required
+  Secret client_secret;                                     // required (`client_secret_file`)
   // The platform's reminder job period, seconds. Undocumented upstream; threshold and interval
   // must both be at least this. Default 5 (the smallest interval seen accepted in public).
   int64_t reminder_job_interval_s = 5;
@@ -63,9 +63,9 @@ struct PlatformConfig {
 };
 
 struct RenewalConfig {
-  int64_t lease_s = 60;          // how long a renewal lease is held before it is considered lost
-  int64_t min_backoff_s = 2;     // first retry delay after a failed renewal
-  int64_t max_backoff_s = 300;   // cap of the exponential backoff
+  int64_t lease_s = 60;         // how long a renewal lease is held before it is considered lost
+  int64_t min_backoff_s = 2;    // first retry delay after a failed renewal
+  int64_t max_backoff_s = 300;  // cap of the exponential backoff
   // Relay mode: the fallback timer fires at expiry - threshold/2, leaving reminders the first half
   // of their window. Direct mode: at expiry - direct_margin_pct% of the granted lifetime.
   int64_t direct_margin_pct = 25;
@@ -74,11 +74,11 @@ struct RenewalConfig {
 };
 
 struct ServerConfig {
-  int threads = 32;                   // webhook worker threads (more than expected idle connections)
-  int64_t read_timeout_ms = 2000;     // per-read timeout on webhook connections
-  int64_t keep_alive_s = 1;           // idle keep-alive timeout
-  int64_t max_body_bytes = 262144;    // notification body limit (413 above it)
-  int64_t commit_budget_ms = 2000;    // a notification not committed by then is answered 503
+  int threads = 32;                 // webhook worker threads (more than expected idle connections)
+  int64_t read_timeout_ms = 2000;   // per-read timeout on webhook connections
+  int64_t keep_alive_s = 1;         // idle keep-alive timeout
+  int64_t max_body_bytes = 262144;  // notification body limit (413 above it)
+  int64_t commit_budget_ms = 2000;  // a notification not committed by then is answered 503
 };
 
 struct Config {

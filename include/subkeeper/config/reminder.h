@@ -12,7 +12,7 @@
 
 namespace subkeeper::config {
 
-inline constexpr int64_t kMaxExpiresIn = 315360000;  // 10 years, the spec's WebHook maximum
+inline constexpr int64_t kMaxExpiresIn = 315360000;     // 10 years, the spec's WebHook maximum
 inline constexpr int kMaxSubscriptionsPerAccount = 30;  // SUB-505 above it
 
 // "/restapi/v1.0/subscription/~?threshold=T&interval=I"

@@ -30,19 +30,19 @@ struct SubscriptionRecord {
   std::string status;                       // "Active", "Blacklisted", … as returned; "" unknown
   std::vector<std::string> remote_filters;  // as returned (with ~ rewritten to numeric ids)
   std::vector<std::string> disabled_filters;  // filters listed in disabledFilters
-  std::string blacklisted_reason;           // blacklistedData.reason, "" when not blacklisted
-  int64_t granted_ttl_s = 0;                // lifetime the platform granted at the last create/renew
-  WallTime remote_created_at{};             // creationTime
-  WallTime expires_at{};                    // expirationTime as returned
+  std::string blacklisted_reason;             // blacklistedData.reason, "" when not blacklisted
+  int64_t granted_ttl_s = 0;     // lifetime the platform granted at the last create/renew
+  WallTime remote_created_at{};  // creationTime
+  WallTime expires_at{};         // expirationTime as returned
 
   // Renewal bookkeeping.
-  WallTime next_renewal_at{};      // the persisted fallback timer (or the next retry after a failure)
-  WallTime last_renewed_at{};      // last successful renew or create
-  std::string last_trigger;        // "reminder" | "timer" | "manual" | "create" | "startup"
-  WallTime last_reminder_at{};     // last reminder received for the current remote id
+  WallTime next_renewal_at{};   // the persisted fallback timer (or the next retry after a failure)
+  WallTime last_renewed_at{};   // last successful renew or create
+  std::string last_trigger;     // "reminder" | "timer" | "manual" | "create" | "startup"
+  WallTime last_reminder_at{};  // last reminder received for the current remote id
   bool reminder_path_broken = false;  // a reminder was due and did not arrive
-  int32_t failures = 0;            // consecutive failed attempts; 0 after a success
-  std::string last_error;          // e.g. "unavailable: HTTP 503 …"; "" after a success
+  int32_t failures = 0;               // consecutive failed attempts; 0 after a success
+  std::string last_error;             // e.g. "unavailable: HTTP 503 …"; "" after a success
   WallTime last_error_at{};
 
   // Lease (read-only here: written only by TryAcquireLease / ReleaseLease).
@@ -54,8 +54,8 @@ struct SubscriptionRecord {
 
 // One row of the append-only lifecycle history.
 struct HistoryEntry {
-  int64_t id = 0;  // assigned by the store
-  WallTime at{};   // unset = stamped by the store from its clock
+  int64_t id = 0;       // assigned by the store
+  WallTime at{};        // unset = stamped by the store from its clock
   std::string account;  // unset when written with a record = that record's account / name
   std::string name;
   // created | adopted | renewed | updated | recreated | blacklisted | deleted | failed |
@@ -74,15 +74,15 @@ struct HistoryQuery {
 
 // A notification as received on the webhook listener, stored before it is acknowledged.
 struct EventRecord {
-  int64_t seq = 0;               // assigned by the store, increasing
-  std::string uuid;              // the platform's notification uuid, the dedupe key
-  std::string account;           // the route it arrived on
+  int64_t seq = 0;      // assigned by the store, increasing
+  std::string uuid;     // the platform's notification uuid, the dedupe key
+  std::string account;  // the route it arrived on
   std::string name;
-  std::string subscription_id;   // envelope subscriptionId
-  std::string event;             // envelope event (the filter string)
-  std::string body;              // the raw request body, byte for byte
+  std::string subscription_id;  // envelope subscriptionId
+  std::string event;            // envelope event (the filter string)
+  std::string body;             // the raw request body, byte for byte
   WallTime received_at{};
-  std::string kind = "event";    // "event" | "reminder"
+  std::string kind = "event";  // "event" | "reminder"
   // Relay state: "pending" (to deliver), "delivered", "dead", or "none" (nothing to relay).
   std::string relay_state = "pending";
   int32_t attempts = 0;

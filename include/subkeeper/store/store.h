@@ -46,13 +46,13 @@ class Store {
 
   // Stores every event of `batch` in ONE transaction (durable when this returns), skipping those
   // whose uuid is already stored. Returns one outcome per input, in order.
-  virtual Result<std::vector<InsertOutcome>> InsertEvents(const std::vector<EventRecord>& batch) = 0;
+  virtual Result<std::vector<InsertOutcome>> InsertEvents(
+      const std::vector<EventRecord>& batch) = 0;
   // Events in seq order, optionally of one route ("" = any) and relay state ("" = any);
   // `limit` <= 0 = no limit.
   virtual Result<std::vector<EventRecord>> ListEvents(std::string_view account,
                                                       std::string_view name,
-                                                      std::string_view relay_state,
-                                                      int limit) = 0;
+                                                      std::string_view relay_state, int limit) = 0;
 
   // OK when a write transaction can be begun and committed now (used by /readyz).
   virtual Status CheckWritable() = 0;
