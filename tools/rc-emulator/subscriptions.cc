@@ -112,7 +112,8 @@ std::optional<Response> CheckHandshake(const internal::SendResult& sent, const s
     *error = "Validation-Token not returned";
     return ApiError(400, "SUB-520", "Validation Token is not returned");
   }
-  if (ResponseBytes(resp) > kMaxHandshakeBytes || !IsJsonContentType(resp.Header("Content-Type"))) {
+  if (ResponseBytes(resp) > kMaxHandshakeBytes ||
+      !IsJsonContentType(HeaderValue(resp.headers, "Content-Type"))) {
     *error = "response invalid (size or Content-Type)";
     return ApiError(400, "SUB-525", "WebHook server response is invalid");
   }
