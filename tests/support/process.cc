@@ -49,12 +49,12 @@ std::string TailOfFile(const std::string& path, int max_lines) {
 namespace {
 
 // Runs in the child between fork and exec: only async-signal-safe calls from here on.
-[[noreturn]] void ExecChild(int log_fd, int null_fd, char* const* argv) {
+[[noreturn]] void ExecChild(int log_fd, int err_fd, int null_fd, char* const* argv) {
   // The child must not outlive a test process that crashes before its destructors run.
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   dup2(null_fd, STDIN_FILENO);
   dup2(log_fd, STDOUT_FILENO);
-  dup2(log_fd, STDERR_FILENO);
+  dup2(err_fd, STDERR_FILENO);
   execv(argv[0], argv);
   const char msg[] = "process.cc: execv failed\n";
   ssize_t ignored = write(STDERR_FILENO, msg, sizeof(msg) - 1);
@@ -67,6 +67,13 @@ namespace {
 std::optional<Process> Process::Start(const std::string& binary,
                                       const std::vector<std::string>& args,
                                       const std::string& log_path, std::string* error) {
+  return Start(binary, args, log_path, log_path, error);
+}
+
+std::optional<Process> Process::Start(const std::string& binary,
+                                      const std::vector<std::string>& args,
+                                      const std::string& log_path, const std::string& err_path,
+                                      std::string* error) {
   // Everything the child needs is prepared before fork: no allocation after it.
   std::vector<std::string> storage{binary};
   storage.insert(storage.end(), args.begin(), args.end());
@@ -75,17 +82,22 @@ std::optional<Process> Process::Start(const std::string& binary,
   argv.push_back(nullptr);
 
   const int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  const int err_fd = err_path == log_path
+                         ? fcntl(log_fd, F_DUPFD_CLOEXEC, 0)
+                         : open(err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   const int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (log_fd < 0 || null_fd < 0) {
+  if (log_fd < 0 || err_fd < 0 || null_fd < 0) {
     if (error != nullptr) *error = "open: " + std::string(std::strerror(errno));
-    if (log_fd >= 0) close(log_fd);
-    if (null_fd >= 0) close(null_fd);
+    for (int fd : {log_fd, err_fd, null_fd}) {
+      if (fd >= 0) close(fd);
+    }
     return std::nullopt;
   }
   const pid_t pid = fork();
-  if (pid == 0) ExecChild(log_fd, null_fd, argv.data());
+  if (pid == 0) ExecChild(log_fd, err_fd, null_fd, argv.data());
   const int fork_errno = errno;
   close(log_fd);
+  close(err_fd);
   close(null_fd);
   if (pid < 0) {
     if (error != nullptr) *error = "fork: " + std::string(std::strerror(fork_errno));
@@ -133,6 +145,10 @@ void Process::Kill() {
   if (!Running()) return;
   kill(pid_, SIGKILL);
   Reap(true);
+}
+
+bool Process::WaitExit(std::chrono::milliseconds timeout) {
+  return WaitFor([this] { return !Running(); }, timeout, std::chrono::milliseconds(10));
 }
 
 bool Process::Terminate(std::chrono::milliseconds grace) {

@@ -39,6 +39,12 @@ class Process {
                                       const std::vector<std::string>& args,
                                       const std::string& log_path, std::string* error = nullptr);
 
+  // Same, with stderr to its own file `err_path`.
+  static std::optional<Process> Start(const std::string& binary,
+                                      const std::vector<std::string>& args,
+                                      const std::string& log_path, const std::string& err_path,
+                                      std::string* error);
+
   Process(Process&& other) noexcept;
   Process& operator=(Process&& other) noexcept;
   Process(const Process&) = delete;
@@ -54,6 +60,8 @@ class Process {
   // that was not reaped yet).
   std::optional<int> wait_status() const { return wait_status_; }
 
+  // Waits up to `timeout` for the child to exit on its own; true when it has.
+  bool WaitExit(std::chrono::milliseconds timeout);
   // SIGKILL and reap. No-op when already exited.
   void Kill();
   // SIGTERM, then waits up to `grace` for the exit; SIGKILL after that. Returns true when the

@@ -3,12 +3,15 @@
 #include "support/scenario.h"
 
 #include <httplib.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include <catch2/catch.hpp>
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "subkeeper/common/clock.h"
 #include "subkeeper/common/secret.h"
@@ -143,9 +146,21 @@ void Scenario::StartEmulator() {
   emulator_port_ = ports->at("port").get<int>();
 }
 
-void Scenario::WriteConfig(int webhooks_port) {
+std::vector<SubscriptionSpec> Scenario::Specs() const {
+  if (!options_.subscriptions.empty()) return options_.subscriptions;
+  SubscriptionSpec spec;
+  spec.name = options_.subscription;
+  spec.event_filters = options_.event_filters;
+  spec.expires_in_s = options_.expires_in_s;
+  spec.threshold_s = options_.threshold_s;
+  spec.interval_s = options_.interval_s;
+  return {spec};
+}
+
+std::string Scenario::ConfigText(const std::vector<SubscriptionSpec>& subs,
+                                 int webhooks_port) const {
   auto q = [](const std::string& s) { return json(s).dump(); };  // a JSON string is valid YAML
-  std::ofstream out(dir_ + "/subkeeper.yaml");
+  std::ostringstream out;
   out << "listen:\n"
       << "  webhooks: " << q("127.0.0.1:" + std::to_string(webhooks_port)) << "\n"
       << "  admin: \"127.0.0.1:0\"\n"
@@ -158,15 +173,28 @@ void Scenario::WriteConfig(int webhooks_port) {
       << "  request_timeout_ms: 5000\n"
       << "webhook_secret: " << q(kWebhookSecret) << "\n"
       << "accounts:\n  - name: " << q(options_.account) << "\n    jwt: " << q(kJwt) << "\n"
-      << "subscriptions:\n"
-      << "  - name: " << q(options_.subscription) << "\n"
-      << "    account: " << q(options_.account) << "\n"
-      << "    event_filters: " << json(options_.event_filters).dump() << "\n"
-      << "    expires_in: " << options_.expires_in_s << "\n"
-      << "    reminder: { threshold: " << options_.threshold_s
-      << ", interval: " << options_.interval_s << " }\n"
-      << "renewal: { lease: 30, min_backoff: 1, max_backoff: 4 }\n"
+      << "subscriptions:\n";
+  for (const auto& sub : subs) {
+    out << "  - name: " << q(sub.name) << "\n"
+        << "    account: " << q(options_.account) << "\n"
+        << "    event_filters: " << json(sub.event_filters).dump() << "\n"
+        << "    expires_in: " << sub.expires_in_s << "\n";
+    if (sub.address.empty()) {
+      out << "    reminder: { threshold: " << sub.threshold_s << ", interval: " << sub.interval_s
+          << " }\n";
+    } else {
+      out << "    address: " << q(sub.address) << "\n";
+    }
+  }
+  out << "renewal: { lease: 30, min_backoff: 1, max_backoff: 4 }\n"
       << "log:\n  level: debug\n";
+  return out.str();
+}
+
+void Scenario::WriteConfig(int webhooks_port) {
+  config_webhooks_port_ = webhooks_port;
+  std::ofstream out(config_path());
+  out << ConfigText(Specs(), webhooks_port);
   REQUIRE(out.good());
 }
 
@@ -179,9 +207,8 @@ void Scenario::StartKeeper() {
   std::ofstream(log, std::ios::app)
       << "=== scenario: keeper start #" << ++keeper_starts_ << " ===\n";
   std::string error;
-  keeper_ = Process::Start(SUBKEEPER_BIN,
-                           {"run", "-c", dir_ + "/subkeeper.yaml", "--port-file", port_file}, log,
-                           &error);
+  keeper_ = Process::Start(SUBKEEPER_BIN, {"run", "-c", config_path(), "--port-file", port_file},
+                           log, &error);
   INFO("starting subkeeper: " << error);
   REQUIRE(keeper_.has_value());
   std::optional<json> ports;
@@ -243,6 +270,93 @@ HttpReply Scenario::WebhookPost(const std::string& path,
                                 const std::string& body) {
   httplib::Headers h(headers.begin(), headers.end());
   return ToReply(MakeClient(webhooks_port_).Post(path.c_str(), h, body, "application/json"));
+}
+
+void Scenario::ReplaceConfig(const std::string& text) {
+  const std::string tmp = config_path() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << text;
+    REQUIRE(out.good());
+  }
+  REQUIRE(std::rename(tmp.c_str(), config_path().c_str()) == 0);
+}
+
+void Scenario::RewriteConfig(const std::vector<SubscriptionSpec>& subs) {
+  ReplaceConfig(ConfigText(subs, config_webhooks_port_));
+}
+
+std::string Scenario::WriteConfigCopy(const std::string& file_name,
+                                      const std::vector<SubscriptionSpec>& subs) {
+  const std::string path = dir_ + "/" + file_name;
+  std::ofstream out(path, std::ios::trunc);
+  out << ConfigText(subs, webhooks_port_);
+  REQUIRE(out.good());
+  return path;
+}
+
+void Scenario::SignalKeeper(int signal) {
+  REQUIRE(keeper_.has_value());
+  REQUIRE(keeper_->Running());
+  REQUIRE(kill(keeper_->pid(), signal) == 0);
+}
+
+void Scenario::StopKeeper() {
+  REQUIRE(keeper_.has_value());
+  const bool clean = keeper_->Terminate(5000ms);
+  keeper_.reset();
+  INFO("subkeeper did not exit within 5 s of SIGTERM");
+  REQUIRE(clean);
+}
+
+CliRun Scenario::RunCli(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
+  static int runs = 0;
+  const std::string base = dir_ + "/cli-" + std::to_string(++runs);
+  std::string error;
+  auto process = Process::Start(SUBKEEPER_BIN, args, base + ".out", base + ".err", &error);
+  INFO("starting subkeeper " << json(args).dump() << ": " << error);
+  REQUIRE(process.has_value());
+  const bool exited = process->WaitExit(timeout);
+  CliRun run;
+  run.out = ReadFile(base + ".out").value_or("");
+  run.err = ReadFile(base + ".err").value_or("");
+  INFO("subkeeper " << json(args).dump() << " did not exit in time; stderr: " << run.err);
+  REQUIRE(exited);
+  const auto status = process->wait_status();
+  if (status && WIFEXITED(*status)) run.exit_code = WEXITSTATUS(*status);
+  return run;
+}
+
+std::string Scenario::PlatformToken() {
+  auto client = MakeClient(emulator_port_);
+  client.set_basic_auth(kClientId, kClientSecret);
+  const httplib::Params form = {{"grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"},
+                                {"assertion", kJwt}};
+  const auto reply = ToReply(client.Post("/restapi/oauth/token", form));
+  INFO("token answer: " << reply.status << " " << reply.error);
+  REQUIRE(reply.status == 200);
+  const json body = reply.Json();
+  REQUIRE(body.is_object());
+  REQUIRE(body.contains("access_token"));
+  return body["access_token"].get<std::string>();
+}
+
+std::string Scenario::CreateForeignSubscription(const std::string& address,
+                                                const std::vector<std::string>& filters) {
+  const std::string token = PlatformToken();
+  auto client = MakeClient(emulator_port_);
+  client.set_bearer_token_auth(token);
+  const json request = {{"eventFilters", filters},
+                        {"expiresIn", 3600},
+                        {"deliveryMode", {{"transportType", "WebHook"}, {"address", address}}}};
+  const auto reply =
+      ToReply(client.Post("/restapi/v1.0/subscription", request.dump(), "application/json"));
+  INFO("create answer: " << reply.status << " " << reply.body << " " << reply.error);
+  REQUIRE(reply.status == 200);
+  const json body = reply.Json();
+  REQUIRE(body.is_object());
+  REQUIRE(body.contains("id"));
+  return body["id"].get<std::string>();
 }
 
 }  // namespace subkeeper::testing

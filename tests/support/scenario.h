@@ -29,6 +29,17 @@ namespace subkeeper::testing {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
+// One subscription of a generated config, on ScenarioOptions::account. Relay mode (a reminder is
+// written) unless `address` is set (direct mode).
+struct SubscriptionSpec {
+  std::string name;
+  std::vector<std::string> event_filters = {"/restapi/v1.0/account/~/extension/~/presence"};
+  int64_t expires_in_s = 12;
+  int64_t threshold_s = 6;
+  int64_t interval_s = 2;
+  std::string address;
+};
+
 struct ScenarioOptions {
   std::string account = "main";
   std::string subscription = "sms";
@@ -39,6 +50,26 @@ struct ScenarioOptions {
   // false: the test calls StartKeeper() itself (e.g. after changing emulator settings).
   bool start_keeper = true;
   std::vector<std::string> extra_emulator_args;
+  // When non-empty, the config lists these instead of the single subscription above
+  // (`subscription`, `event_filters`, `expires_in_s`, … then only name what View() and History()
+  // look at).
+  std::vector<SubscriptionSpec> subscriptions;
+};
+
+// A window of the emulator's call log summarised: what a reconcile cost.
+struct CallSummary {
+  std::map<std::string, int> subscription;  // method → calls on /restapi/v1.0/subscription*
+  int list = 0;                             // GET /restapi/v1.0/subscription (no id)
+  int token = 0;                            // POST /restapi/oauth/token
+  std::string text;                         // the window, one "seq METHOD path status" per line
+};
+CallSummary Summarize(const std::vector<json>& calls);
+
+// A finished one-shot `subkeeper` command.
+struct CliRun {
+  int exit_code = -1;  // -1 when it did not exit normally in time
+  std::string out;
+  std::string err;
 };
 
 // An HTTP answer; status 0 when the request failed (then `error` says why).
@@ -110,10 +141,54 @@ class Scenario {
   // Calls with this method and exactly this path (query excluded); `status` 0 = any.
   int CountCalls(const std::string& method, const std::string& path, int status = 0);
 
+  // --- Config edits, reloads and one-shot commands (reconcile scenarios) ---
+  std::string config_path() const { return dir_ + "/subkeeper.yaml"; }
+  // The subscriptions the generated config lists: options().subscriptions, or the single default.
+  std::vector<SubscriptionSpec> Specs() const;
+  // The keeper config for `subs` with listen.webhooks on `webhooks_port` (0 = any).
+  std::string ConfigText(const std::vector<SubscriptionSpec>& subs, int webhooks_port) const;
+  // Atomically (tmp + rename) replaces the keeper's config file with `text`, so the keeper's
+  // content poll never reads half a file.
+  void ReplaceConfig(const std::string& text);
+  // ReplaceConfig(ConfigText(subs, <the listen port the running keeper was started with>)):
+  // a changed listen address would be refused as restart-only.
+  void RewriteConfig(const std::vector<SubscriptionSpec>& subs);
+  // Writes ConfigText(subs, webhooks_port()) to <dir>/<file_name> and returns its path: one-shot
+  // commands derive the running keeper's public_url from it, and the keeper does not watch it.
+  std::string WriteConfigCopy(const std::string& file_name,
+                              const std::vector<SubscriptionSpec>& subs);
+  // kill(2) of the running keeper.
+  void SignalKeeper(int signal);
+  // SIGTERM; REQUIREs an exit within 5 s. StartKeeper() may follow.
+  void StopKeeper();
+  // `subkeeper <args>` to completion (REQUIREs an exit within `timeout`).
+  CliRun RunCli(const std::vector<std::string>& args, std::chrono::milliseconds timeout = 30s);
+
+  // The "config" object of GET /v1/subscriptions (null when the admin port does not answer).
+  json ConfigState();
+  // Waits until ConfigState() shows a generation above `before`'s and a new "(reload)"
+  // last_reconcile, i.e. the reload's reconcile has finished; returns that state (null on timeout).
+  json WaitForReload(const json& before, std::chrono::milliseconds timeout = 15s);
+  // The /v1/subscriptions entry of `name` on options().account.
+  std::optional<json> ViewOf(const std::string& name);
+  // <public_url>/webhooks/<account>/<name>
+  std::string AddressOf(const std::string& name) const;
+  // Emulator records delivered to `address`.
+  std::vector<json> RecordsAt(const std::string& address);
+  // The seq of the newest call in the log (0 when empty), and the calls after a seq.
+  int64_t LastCallSeq();
+  std::vector<json> CallsAfter(int64_t seq);
+  // A platform token for the keeper's user (client credentials and JWT of the config).
+  std::string PlatformToken();
+  // Creates a subscription of the keeper's user behind the keeper's back; returns its id.
+  std::string CreateForeignSubscription(const std::string& address,
+                                        const std::vector<std::string>& filters);
+
   // Read-side of the keeper's SQLite file (opened per call, WAL).
   std::vector<store::EventRecord> Events();
   std::vector<store::HistoryEntry> History();
   bool HistoryHas(const std::string& kind);
+  std::vector<store::HistoryEntry> HistoryOf(const std::string& name);
 
  private:
   void StartEmulator();
@@ -129,6 +204,7 @@ class Scenario {
   int admin_port_ = 0;
   std::string public_url_;
   int keeper_starts_ = 0;
+  int config_webhooks_port_ = 0;  // the listen port the running keeper's config names
 };
 
 // Whether any assertion failed in the running test case so far (fed by a Catch listener).

@@ -1,5 +1,6 @@
 // The read-side helpers of the Scenario fixture: what the keeper, the emulator and the keeper's
 // database currently say. None of them waits; tests poll them through WaitFor.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "subkeeper/common/clock.h"
@@ -127,6 +128,92 @@ bool Scenario::HistoryHas(const std::string& kind) {
     if (entry.kind == kind) return true;
   }
   return false;
+}
+
+std::vector<store::HistoryEntry> Scenario::HistoryOf(const std::string& name) {
+  store::HistoryQuery query;
+  query.account = options_.account;
+  query.name = name;
+  auto history = OpenReadSide(db_path())->ListHistory(query);
+  INFO("listing history: " << history.status().ToString());
+  REQUIRE(history.ok());
+  return std::move(history).value();
+}
+
+json Scenario::ConfigState() {
+  const auto reply = AdminGet("/v1/subscriptions");
+  if (reply.status != 200) return nullptr;
+  json parsed = reply.Json();
+  if (!parsed.is_object() || !parsed.contains("config")) return nullptr;
+  return parsed["config"];
+}
+
+json Scenario::WaitForReload(const json& before, std::chrono::milliseconds timeout) {
+  const int64_t generation = before.value("generation", int64_t{0});
+  const std::string last = before.value("last_reconcile", "");
+  json state;
+  const bool reloaded = WaitFor(
+      [&] {
+        state = ConfigState();
+        if (!state.is_object()) return false;
+        const std::string now_last = state.value("last_reconcile", "");
+        return state.value("generation", int64_t{0}) > generation && now_last != last &&
+               now_last.find("(reload)") != std::string::npos;
+      },
+      timeout);
+  return reloaded ? state : json(nullptr);
+}
+
+std::optional<json> Scenario::ViewOf(const std::string& name) {
+  for (const auto& sub : ArrayField(AdminGet("/v1/subscriptions"), "subscriptions")) {
+    if (sub.value("account", "") == options_.account && sub.value("name", "") == name) return sub;
+  }
+  return std::nullopt;
+}
+
+std::string Scenario::AddressOf(const std::string& name) const {
+  return public_url_ + "/webhooks/" + options_.account + "/" + name;
+}
+
+std::vector<json> Scenario::RecordsAt(const std::string& address) {
+  std::vector<json> out;
+  for (const auto& r : EmulatorRecords()) {
+    if (r.contains("deliveryMode") && r["deliveryMode"].value("address", "") == address) {
+      out.push_back(r);
+    }
+  }
+  return out;
+}
+
+int64_t Scenario::LastCallSeq() {
+  int64_t last = 0;
+  for (const auto& call : Calls()) last = std::max(last, call.value("seq", int64_t{0}));
+  return last;
+}
+
+std::vector<json> Scenario::CallsAfter(int64_t seq) {
+  std::vector<json> out;
+  for (const auto& call : Calls()) {
+    if (call.value("seq", int64_t{0}) > seq) out.push_back(call);
+  }
+  return out;
+}
+
+CallSummary Summarize(const std::vector<json>& calls) {
+  static const std::string kSubscription = "/restapi/v1.0/subscription";
+  CallSummary summary;
+  for (const auto& call : calls) {
+    const std::string method = call.value("method", "");
+    std::string path = call.value("path", "");
+    summary.text += std::to_string(call.value("seq", int64_t{0})) + " " + method + " " + path +
+                    " " + std::to_string(call.value("status", 0)) + "\n";
+    path = path.substr(0, path.find('?'));
+    if (path == "/restapi/oauth/token") ++summary.token;
+    if (path.rfind(kSubscription, 0) != 0) continue;
+    ++summary.subscription[method];
+    if (method == "GET" && path == kSubscription) ++summary.list;
+  }
+  return summary;
 }
 
 }  // namespace subkeeper::testing

@@ -1,0 +1,105 @@
+// Scenarios of the one-shot commands against a running keeper: `plan` reports what a reconcile
+// would change (exit 0 / 2) without changing anything, and `history` shows the lifecycle rows.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <sstream>
+
+#include "support/scenario.h"
+
+namespace subkeeper::testing {
+namespace {
+
+using Methods = std::map<std::string, int>;
+
+SubscriptionSpec Relay(const std::string& name) {
+  SubscriptionSpec spec;
+  spec.name = name;
+  spec.event_filters = {"/restapi/v1.0/account/~/extension/~/presence"};
+  spec.expires_in_s = 300;  // no renewal is due while the commands run
+  spec.threshold_s = 100;
+  spec.interval_s = 20;
+  return spec;
+}
+
+bool HasAction(const json& plan, const std::string& action, const std::string& name) {
+  return std::any_of(plan["actions"].begin(), plan["actions"].end(), [&](const json& a) {
+    return a.value("action", "") == action && a.value("name", "") == name;
+  });
+}
+
+}  // namespace
+
+TEST_CASE("plan shows no changes for the running config and the edit of a copy; history rows",
+          "[integration]") {
+  ScenarioOptions options;
+  options.subscriptions = {Relay("a"), Relay("b")};
+  options.subscription = options.subscriptions.front().name;
+  Scenario s(options);
+  const std::string a_id = s.WaitForActive(20s);
+  REQUIRE_FALSE(a_id.empty());
+  const json before = s.ConfigState();
+  REQUIRE(before.is_object());
+  const int64_t seq = s.LastCallSeq();
+
+  // The same config, naming the bound port: the same public_url as the keeper's.
+  const std::string same = s.WriteConfigCopy("plan-same.yaml", s.Specs());
+  const CliRun unchanged = s.RunCli({"plan", "-c", same});
+  INFO("plan (unchanged): exit " << unchanged.exit_code << "\n" << unchanged.out << unchanged.err);
+  CHECK(unchanged.exit_code == 0);
+  CHECK(unchanged.out == "No changes.\n");
+
+  auto edited = s.Specs();
+  edited[0].event_filters = {"/restapi/v1.0/account/~/extension/~/message-store"};
+  edited.push_back(Relay("c"));
+  const std::string copy = s.WriteConfigCopy("plan-edited.yaml", edited);
+  const CliRun changes = s.RunCli({"plan", "-c", copy});
+  INFO("plan (edited): exit " << changes.exit_code << "\n" << changes.out << changes.err);
+  CHECK(changes.exit_code == 2);
+  CHECK(changes.out.find("+ create   main/c") != std::string::npos);
+  std::string update_line = "~ update   main/a  ";
+  update_line += a_id;
+  CHECK(changes.out.find(update_line) != std::string::npos);
+  CHECK(changes.out.find("Plan: 1 to create, 1 to update") != std::string::npos);
+
+  const CliRun as_json = s.RunCli({"plan", "-c", copy, "--json"});
+  INFO("plan --json: exit " << as_json.exit_code << "\n" << as_json.out << as_json.err);
+  CHECK(as_json.exit_code == 2);
+  const json plan = json::parse(as_json.out, nullptr, false);
+  REQUIRE(plan.is_object());
+  CHECK(plan["changes"] == true);
+  REQUIRE(plan["actions"].is_array());
+  CHECK(plan["actions"].size() == 2);
+  CHECK(HasAction(plan, "create", "c"));
+  CHECK(HasAction(plan, "update", "a"));
+
+  // Planning changed nothing: only token and list calls, and the keeper did not reload.
+  const CallSummary calls = Summarize(s.CallsAfter(seq));
+  INFO("calls while planning:\n" << calls.text);
+  CHECK(calls.subscription == Methods{{"GET", 3}});
+  CHECK(s.ConfigState()["generation"] == before["generation"]);
+  CHECK(s.EmulatorRecords().size() == 2);
+
+  const CliRun history = s.RunCli({"history", "-c", same});
+  INFO("history: exit " << history.exit_code << "\n" << history.out << history.err);
+  CHECK(history.exit_code == 0);
+  for (const std::string name : {"a", "b"}) {
+    const auto view = s.ViewOf(name);
+    REQUIRE(view.has_value());
+    const std::string id = (*view)["remote_id"].get<std::string>();
+    std::string row_name = "main/";
+    row_name += name;
+    row_name += ' ';
+    bool found = false;
+    std::istringstream lines(history.out);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.find(row_name) != std::string::npos && line.find(" created") != std::string::npos &&
+          line.find(id) != std::string::npos) {
+        found = true;
+      }
+    }
+    INFO("a created row for main/" << name << " with " << id);
+    CHECK(found);
+  }
+}
+
+}  // namespace subkeeper::testing
