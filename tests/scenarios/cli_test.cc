@@ -29,7 +29,7 @@ bool HasAction(const json& plan, const std::string& action, const std::string& n
 
 }  // namespace
 
-TEST_CASE("plan shows no changes for the running config and the edit of a copy; history rows",
+TEST_CASE("plan reports the running config unchanged and an edited copy changed and history lists",
           "[integration]") {
   ScenarioOptions options;
   options.subscriptions = {Relay("a"), Relay("b")};

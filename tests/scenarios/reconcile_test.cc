@@ -203,6 +203,9 @@ TEST_CASE("SIGHUP applies each kind of edit with exactly the calls it needs", "[
     const auto now_at_b = s.RecordsAt(direct_b);
     REQUIRE(now_at_b.size() == 1);
     CHECK(ActiveId(s, "d") == now_at_b[0]["id"].get<std::string>());
+    const auto history = s.HistoryOf("d");
+    CHECK(std::any_of(history.begin(), history.end(),
+                      [](const store::HistoryEntry& e) { return e.kind == "recreated"; }));
   }
 
   {
