@@ -90,8 +90,7 @@ Status RunDaemon(const config::Config& config, const DaemonOptions& options) {
       spdlog::info("{}: reloading {}", received == SIGHUP ? "SIGHUP" : "config file changed",
                    options.config_path);
       config_text = std::move(text);
-      keeper.Reload(config::LoadConfigFile(options.config_path));
-      cadence.Schedule(true);
+      cadence.Schedule(keeper.Reload(config::LoadConfigFile(options.config_path)));
     } else if (cadence.Due()) {
       cadence.Schedule(keeper.Reconcile("periodic"));
     }

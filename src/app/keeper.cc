@@ -179,7 +179,7 @@ bool Keeper::Reconcile(const std::string& why) {
   return complete;
 }
 
-void Keeper::Reload(const Result<config::Config>& loaded) {
+bool Keeper::Reload(const Result<config::Config>& loaded) {
   const auto old_config = Current();
   std::string refusal;
   if (!loaded.ok()) {
@@ -193,7 +193,7 @@ void Keeper::Reload(const Result<config::Config>& loaded) {
     std::lock_guard lock(mu_);
     refused_reason_ = refusal;
     refused_at_ = clock_.Now();
-    return;
+    return true;  // nothing to retry: the old generation's reconciles go on as scheduled
   }
   // The runtime holds the credentials and renewal settings: swap it while no renewal runs.
   scheduler_->Stop();
@@ -202,14 +202,20 @@ void Keeper::Reload(const Result<config::Config>& loaded) {
   scheduler_->SetService(*runtime_->renewal);
   {
     std::lock_guard lock(mu_);
+    if (!(old_config->webhook_secret == loaded->webhook_secret)) {
+      previous_secrets_.push_back(old_config->webhook_secret);
+      // A few rotations back is plenty: each reload's reconcile replaces the old subscriptions.
+      if (previous_secrets_.size() > 4) previous_secrets_.erase(previous_secrets_.begin());
+    }
     config_ = std::make_shared<const config::Config>(*loaded);
     generation_ += 1;
     applied_at_ = clock_.Now();
     refused_reason_.clear();
   }
   spdlog::info("configuration generation {} applied", generation_);
-  Reconcile("reload");
+  const bool complete = Reconcile("reload");
   scheduler_->Start();
+  return complete;
 }
 
 void Keeper::PublishRoutes() {
@@ -219,6 +225,11 @@ void Keeper::PublishRoutes() {
     return;
   }
   const auto config = Current();
+  std::vector<Secret> previous;
+  {
+    std::lock_guard lock(mu_);
+    previous = previous_secrets_;
+  }
   const auto configured = ConfiguredKeys(*config);
   webhook::RouteMap routes;
   for (const auto& record : *records) {
@@ -226,7 +237,8 @@ void Keeper::PublishRoutes() {
     if (record.reminder_filter.empty() || !configured.count(key)) continue;  // direct: not ours
     routes[key] = webhook::Route{
         record.account, record.name,
-        webhook::DeriveVerificationToken(config->webhook_secret, record.account, record.name),
+        webhook::TokenForFingerprint(record.token_fingerprint, config->webhook_secret, previous,
+                                     record.account, record.name),
         record.reminder_filter, record.remote_id};
   }
   routes_.Publish(std::move(routes));

@@ -40,7 +40,8 @@ class Keeper final : public server::AdminSource {
   bool Reconcile(const std::string& why);
   // Applies a newly loaded config, or refuses it (the old one keeps running) when it failed to
   // load or changes what only a restart can change (listen addresses, store, public URL).
-  void Reload(const Result<config::Config>& loaded);
+  // Returns false when the reconcile that follows an applied config was incomplete.
+  bool Reload(const Result<config::Config>& loaded);
 
   int webhook_port() const { return webhook_port_; }
   int admin_port() const { return admin_port_; }
@@ -88,6 +89,9 @@ class Keeper final : public server::AdminSource {
 
   mutable std::mutex mu_;  // guards the fields below (read by admin request threads)
   std::shared_ptr<const config::Config> config_;
+  // Webhook secrets replaced by reloads: subscriptions created with them are still routed with
+  // their old token until the reconcile has replaced them (make-before-break).
+  std::vector<Secret> previous_secrets_;
   int generation_ = 0;  // 0 until the first config is applied
   WallTime applied_at_{};
   std::string refused_reason_;  // why the newest config was refused; "" when it was applied

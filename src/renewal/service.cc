@@ -75,7 +75,10 @@ Status RenewalService::Update(const std::string& account, const std::string& nam
       ForgetRemote(record);
       return Create(record, "recreated", "the platform no longer had " + gone, now);
     }
-    if (!updated.ok()) return Fail(record, updated.status(), "update", now);
+    if (!updated.ok()) {
+      SK_RETURN_IF_ERROR(Fail(record, updated.status(), "update", now));
+      return updated.status();  // recorded; the caller's reconcile pass is incomplete
+    }
     Apply(record, *updated, now);
     record.last_trigger = "update";
     return store_.PutSubscription(record, Entry(record, "updated", reason, now));
@@ -89,7 +92,15 @@ Status RenewalService::Recreate(const std::string& account, const std::string& n
     if (!record.status.empty() && record.status != "Active") return Replace(record, reason, now);
     const std::string old_id = record.remote_id;
     SK_RETURN_IF_ERROR(Create(record, "recreated", reason, now));
-    if (record.remote_id == old_id) return Status::OK();  // the create failed: the old one stays
+    if (record.remote_id == old_id) {
+      // The create failed (recorded): the old subscription stays, on its normal timer — retrying
+      // the replacement is the reconcile's job, and renewing the healthy old one early is waste.
+      record.next_renewal_at =
+          std::max(now, FallbackAt(record.expires_at, record.granted_ttl_s, record.reminder_filter,
+                                   options_.direct_margin_pct));
+      SK_RETURN_IF_ERROR(store_.PutSubscription(record, std::nullopt));
+      return Status::Unavailable("recreate of " + account + "/" + name + ": " + record.last_error);
+    }
     Status deleted = api_.Delete(record.account, old_id);
     if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) {
       spdlog::warn(

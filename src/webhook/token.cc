@@ -25,4 +25,16 @@ std::string TokenFingerprint(const Secret& token) {
   return HexEncode(HmacSha256("subkeeper-token-fingerprint", token.Reveal())).substr(0, 16);
 }
 
+Secret TokenForFingerprint(std::string_view fingerprint, const Secret& current,
+                           const std::vector<Secret>& previous, std::string_view account,
+                           std::string_view name) {
+  Secret token = DeriveVerificationToken(current, account, name);
+  if (fingerprint.empty() || TokenFingerprint(token) == fingerprint) return token;
+  for (const Secret& old_secret : previous) {
+    Secret old_token = DeriveVerificationToken(old_secret, account, name);
+    if (TokenFingerprint(old_token) == fingerprint) return old_token;
+  }
+  return token;
+}
+
 }  // namespace subkeeper::webhook

@@ -332,4 +332,67 @@ TEST_CASE("a change of the config file is applied without SIGHUP", "[integration
   CHECK(at_b[0]["id"] == b_id);
 }
 
+TEST_CASE("rotating the webhook secret replaces the subscription make-before-break",
+          "[integration]") {
+  const std::vector<SubscriptionSpec> subs = {Relay("a")};
+  Scenario s(WithSubscriptions(subs));
+  const std::string old_id = ActiveId(s, "a");
+  REQUIRE_FALSE(old_id.empty());
+  CHECK(s.EmulatorPost("/_emulator/subscriptions/" + old_id + "/notify").Json()["status"] == 200);
+
+  // The first create of the rotation fails, so the old subscription must live on meanwhile.
+  REQUIRE(s.EmulatorPost("/_emulator/faults", {{"kind", "status"},
+                                               {"count", 1},
+                                               {"method", "POST"},
+                                               {"pathPrefix", kSubscriptionPath},
+                                               {"status", 503}})
+              .status == 200);
+  const json before = s.ConfigState();
+  const int64_t seq = s.LastCallSeq();
+  std::string text = s.ConfigText(subs, 0);  // the listen address it was started with
+  const std::string secret = "scenario-webhook-secret";
+  REQUIRE(text.find(secret) != std::string::npos);
+  text.replace(text.find(secret), secret.size(), "rotated-webhook-secret");
+  s.ReplaceConfig(text);
+  s.SignalKeeper(SIGHUP);
+  REQUIRE(s.WaitForReload(before).is_object());
+  {
+    const CallSummary calls = Summarize(s.CallsAfter(seq));
+    INFO("failed rotation:\n" << calls.text);
+    CHECK(calls.subscription == Methods{{"GET", 1}, {"POST", 1}});
+    // Notifications of the old subscription still carry the old token, and are still accepted.
+    CHECK(s.EmulatorPost("/_emulator/subscriptions/" + old_id + "/notify").Json()["status"] == 200);
+  }
+
+  // The incomplete pass is retried (after about 30 s) and completes the rotation.
+  std::string new_id;
+  REQUIRE(WaitFor(
+      [&] {
+        new_id = ActiveId(s, "a");
+        return !new_id.empty() && new_id != old_id;
+      },
+      60s, 500ms));
+  const auto all = s.CallsAfter(seq);
+  const CallSummary calls = Summarize(all);
+  INFO("rotation:\n" << calls.text);
+  // Exactly: one failed create, one list and one create at the retried pass, one delete — and
+  // no renewal of the healthy old subscription in between.
+  CHECK(calls.subscription == Methods{{"GET", 2}, {"POST", 2}, {"DELETE", 1}});
+  CHECK(calls.token == 0);
+  // Make-before-break: the successful create precedes the delete of the old subscription.
+  int64_t created = -1;
+  for (const auto& call : all) {
+    if (call.value("method", "") == "POST" && call.value("path", "") == kSubscriptionPath &&
+        call.value("status", 0) == 200) {
+      created = call.value("seq", int64_t{0});
+    }
+  }
+  CHECK(created > 0);
+  CHECK(SeqOf(all, "DELETE", kSubscriptionPath + "/" + old_id) > created);
+  CHECK_FALSE(s.EmulatorRecord(old_id).has_value());
+  // The new subscription carries the token derived from the new secret, and it is accepted.
+  CHECK(s.EmulatorPost("/_emulator/subscriptions/" + new_id + "/notify").Json()["status"] == 200);
+  CHECK(s.HistoryHas("recreated"));
+}
+
 }  // namespace subkeeper::testing

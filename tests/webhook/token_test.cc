@@ -38,5 +38,21 @@ TEST_CASE("token fingerprint is short, stable and does not reveal the token", "[
   CHECK(fp != TokenFingerprint(DeriveVerificationToken(Secret("rotated"), "main", "sms")));
 }
 
+TEST_CASE("a subscription made before a secret rotation keeps its old token until replaced",
+          "[webhook]") {
+  const Secret old_secret("before"), new_secret("after");
+  const Secret old_token = DeriveVerificationToken(old_secret, "main", "sms");
+  const Secret new_token = DeriveVerificationToken(new_secret, "main", "sms");
+  // Created with the old secret: its notifications still carry the old token.
+  CHECK(TokenForFingerprint(TokenFingerprint(old_token), new_secret, {old_secret}, "main", "sms") ==
+        old_token);
+  // Replaced (or created) with the new secret.
+  CHECK(TokenForFingerprint(TokenFingerprint(new_token), new_secret, {old_secret}, "main", "sms") ==
+        new_token);
+  // Unknown fingerprint (adopted, or made with a secret no longer known): the current token.
+  CHECK(TokenForFingerprint("", new_secret, {old_secret}, "main", "sms") == new_token);
+  CHECK(TokenForFingerprint("0123456789abcdef", new_secret, {}, "main", "sms") == new_token);
+}
+
 }  // namespace
 }  // namespace subkeeper::webhook

@@ -52,12 +52,14 @@ class RenewalService {
   Status Run(const std::string& account, const std::string& name, Trigger trigger);
 
   // PUT the record's filters (its event filters plus the reminder filter) and requested lifetime
-  // to its remote subscription ("updated" in history). A 404 recreates it. Same errors as Run.
+  // to its remote subscription ("updated" in history). A 404 recreates it. Unlike Run, a
+  // platform error is returned (after being recorded), so the reconcile knows to try again.
   Status Update(const std::string& account, const std::string& name, const std::string& reason);
 
   // Replaces the record's remote subscription. Make-before-break (address or token change): the
   // new one is created first and the old one deleted only after that succeeded, so no event is
-  // missed; when the create fails the old one stays. For a non-Active subscription the old one is
+  // missed; when the create fails the old one stays and kUnavailable is returned (recorded as
+  // well), so the reconcile pass retries. For a non-Active subscription the old one is
   // deleted first (it delivers nothing and counts against the 30-per-user limit).
   Status Recreate(const std::string& account, const std::string& name, const std::string& reason);
 
