@@ -57,19 +57,23 @@ WallTime Scheduler::Tick() {
     return now + Seconds(5);
   }
   WallTime next = now + kIdleWait;
+  std::vector<const store::SubscriptionRecord*> ran;
   for (const auto& record : *records) {
     if (!configured.count(record.account + "/" + record.name)) continue;
     // Unset (epoch) = not scheduled: a record the reconcile has not acted on yet.
-    if (record.next_renewal_at != WallTime{} && record.next_renewal_at <= now) {
+    if (record.next_renewal_at == WallTime{}) continue;
+    if (record.next_renewal_at <= now) {
       RunOne(record.account, record.name, Trigger::kTimer);
+      ran.push_back(&record);
+    } else {
+      next = std::min(next, record.next_renewal_at);
     }
   }
-  // Read again: the runs above moved the due times.
-  auto after = store_.ListSubscriptions();
-  if (after.ok()) {
-    for (const auto& record : *after) {
-      if (configured.count(record.account + "/" + record.name))
-        next = std::min(next, record.next_renewal_at);
+  // Only the runs above moved due times: read those back instead of scanning everything again.
+  for (const auto* record : ran) {
+    auto after = store_.GetSubscription(record->account, record->name);
+    if (after.ok() && after.value() && (*after)->next_renewal_at != WallTime{}) {
+      next = std::min(next, (*after)->next_renewal_at);
     }
   }
   return next;
