@@ -10,6 +10,7 @@
 #include "subkeeper/reconcile/executor.h"
 #include "subkeeper/reconcile/reconcile.h"
 #include "subkeeper/store/sqlite_store.h"
+#include "wiring.h"
 
 namespace subkeeper::app {
 namespace {
@@ -29,20 +30,8 @@ Result<std::unique_ptr<Stack>> OpenStack(const config::Config& config) {
   auto opened = store::OpenSqliteStore(config.store.sqlite_path, stack->clock);
   if (!opened.ok()) return opened.status();
   stack->store = std::move(opened).value();
-  std::map<std::string, platform::AccountCredentials> accounts;
-  for (const auto& account : config.accounts) accounts[account.name] = {account.jwt};
-  stack->api = std::make_unique<platform::RestClient>(
-      platform::ClientOptions{config.platform.server, config.platform.client_id,
-                              config.platform.client_secret,
-                              std::chrono::milliseconds(config.platform.request_timeout_ms)},
-      accounts, stack->transport, stack->clock);
-  renewal::ServiceOptions options;
-  options.owner = "subkeeper-apply";
-  options.lease = Seconds(config.renewal.lease_s);
-  options.backoff = {Seconds(config.renewal.min_backoff_s), Seconds(config.renewal.max_backoff_s)};
-  options.direct_margin_pct = config.renewal.direct_margin_pct;
-  options.webhook_secret = config.webhook_secret;
-  options.reminder_job_interval_s = config.platform.reminder_job_interval_s;
+  stack->api = MakePlatformClient(config, stack->transport, stack->clock);
+  const auto options = MakeServiceOptions(config, "subkeeper-apply");
   stack->renewal = std::make_unique<renewal::RenewalService>(
       *stack->store, *stack->api, stack->clock, options, [] { return 0.5; });
   // The daemon derives an empty public_url from its bound port; offline, the configured one is it.

@@ -12,6 +12,7 @@
 #include "subkeeper/reconcile/reconcile.h"
 #include "subkeeper/store/sqlite_store.h"
 #include "subkeeper/webhook/token.h"
+#include "wiring.h"
 
 namespace subkeeper::app {
 namespace {
@@ -77,21 +78,8 @@ std::unique_ptr<Keeper::Runtime> Keeper::MakeRuntime(const config::Config& confi
                                                      std::unique_ptr<platform::RestClient> api) {
   auto runtime = std::make_unique<Runtime>();
   runtime->api = std::move(api);
-  if (!runtime->api) {
-    std::map<std::string, platform::AccountCredentials> accounts;
-    for (const auto& account : config.accounts) accounts[account.name] = {account.jwt};
-    platform::ClientOptions client{config.platform.server, config.platform.client_id,
-                                   config.platform.client_secret,
-                                   std::chrono::milliseconds(config.platform.request_timeout_ms)};
-    runtime->api = std::make_unique<platform::RestClient>(client, accounts, transport_, clock_);
-  }
-  renewal::ServiceOptions service;
-  service.owner = LeaseOwner();
-  service.lease = Seconds(config.renewal.lease_s);
-  service.backoff = {Seconds(config.renewal.min_backoff_s), Seconds(config.renewal.max_backoff_s)};
-  service.direct_margin_pct = config.renewal.direct_margin_pct;
-  service.webhook_secret = config.webhook_secret;
-  service.reminder_job_interval_s = config.platform.reminder_job_interval_s;
+  if (!runtime->api) runtime->api = MakePlatformClient(config, transport_, clock_);
+  const auto service = MakeServiceOptions(config, LeaseOwner());
   runtime->renewal = std::make_unique<renewal::RenewalService>(*store_, *runtime->api, clock_,
                                                                service, MakeJitter());
   runtime->renewal->SetOnRemoteChange([this] { PublishRoutes(); });

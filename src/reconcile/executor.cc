@@ -20,18 +20,6 @@ const platform::RemoteSubscription* Find(const Observed& observed, const std::st
   return nullptr;
 }
 
-store::HistoryEntry Entry(const std::string& account, const std::string& name, std::string kind,
-                          std::string remote_id, std::string detail, WallTime now) {
-  store::HistoryEntry entry;
-  entry.at = now;
-  entry.account = account;
-  entry.name = name;
-  entry.kind = std::move(kind);
-  entry.remote_id = std::move(remote_id);
-  entry.detail = std::move(detail);
-  return entry;
-}
-
 }  // namespace
 
 Executor::Executor(store::Store& store, platform::SubscriptionApi& api,
@@ -88,8 +76,8 @@ Status Executor::ApplyOne(const Action& action, const Observed& observed) {
     case ActionKind::kDelete: {
       Status deleted = api_.Delete(action.account, action.remote_id);
       if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) return deleted;
-      return store_.AppendHistory(Entry(action.account, action.name, "deleted", action.remote_id,
-                                        action.reason, clock_.Now()));
+      return store_.AppendHistory(store::MakeHistory(clock_.Now(), action.account, action.name,
+                                                     "deleted", action.remote_id, action.reason));
     }
   }
   return Status::Internal("unknown plan action");
@@ -113,8 +101,8 @@ Status Executor::Adopt(const Action& action, const platform::RemoteSubscription&
                                               record.reminder_filter, direct_margin_pct_))
           : now;
   spdlog::info("{}/{}: adopted {} ({})", action.account, action.name, remote.id, action.reason);
-  return store_.PutSubscription(
-      record, Entry(action.account, action.name, "adopted", remote.id, action.reason, now));
+  return store_.PutSubscription(record, store::MakeHistory(now, action.account, action.name,
+                                                           "adopted", remote.id, action.reason));
 }
 
 Status Executor::CreateMissing(const Action& action) {
@@ -127,8 +115,9 @@ Status Executor::CreateMissing(const Action& action) {
     record.remote_id.clear();
     record.status.clear();
     record.expires_at = WallTime{};
-    SK_RETURN_IF_ERROR(store_.PutSubscription(
-        record, Entry(action.account, action.name, "expired", gone, action.reason, clock_.Now())));
+    SK_RETURN_IF_ERROR(
+        store_.PutSubscription(record, store::MakeHistory(clock_.Now(), action.account, action.name,
+                                                          "expired", gone, action.reason)));
   }
   return service_.Run(action.account, action.name, renewal::Trigger::kStartup);
 }

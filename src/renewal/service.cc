@@ -253,14 +253,8 @@ void RenewalService::Apply(Record& record, const platform::RemoteSubscription& r
 
 store::HistoryEntry RenewalService::Entry(const Record& record, std::string kind,
                                           std::string detail, WallTime now) const {
-  store::HistoryEntry entry;
-  entry.at = now;
-  entry.account = record.account;
-  entry.name = record.name;
-  entry.kind = std::move(kind);
-  entry.remote_id = record.remote_id;
-  entry.detail = std::move(detail);
-  return entry;
+  return store::MakeHistory(now, record.account, record.name, std::move(kind), record.remote_id,
+                            std::move(detail));
 }
 
 }  // namespace subkeeper::renewal

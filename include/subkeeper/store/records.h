@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "subkeeper/common/clock.h"
@@ -65,6 +66,19 @@ struct HistoryEntry {
   std::string trigger;  // for renewed: reminder | timer | manual
   std::string detail;   // reason or error code; never a secret
 };
+
+// A history row about (account, name) at `at`; the store assigns its id.
+inline HistoryEntry MakeHistory(WallTime at, std::string account, std::string name,
+                                std::string kind, std::string remote_id, std::string detail) {
+  HistoryEntry entry;
+  entry.at = at;
+  entry.account = std::move(account);
+  entry.name = std::move(name);
+  entry.kind = std::move(kind);
+  entry.remote_id = std::move(remote_id);
+  entry.detail = std::move(detail);
+  return entry;
+}
 
 struct HistoryQuery {
   std::string account;  // "" = all

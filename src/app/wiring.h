@@ -1,0 +1,25 @@
+// Turning the config into the platform client and the renewal service's options, shared by the
+// daemon (keeper.cc) and the one-shot commands (commands.cc) so both talk to the platform alike.
+// Private to the app module.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "subkeeper/common/clock.h"
+#include "subkeeper/config/config.h"
+#include "subkeeper/platform/http.h"
+#include "subkeeper/platform/rest_client.h"
+#include "subkeeper/renewal/service.h"
+
+namespace subkeeper::app {
+
+// The REST client for every configured account. `transport` and `clock` must outlive it.
+std::unique_ptr<platform::RestClient> MakePlatformClient(const config::Config& config,
+                                                         platform::HttpTransport& transport,
+                                                         const Clock& clock);
+
+// The renewal service's options from the config, with `owner` as the lease owner.
+renewal::ServiceOptions MakeServiceOptions(const config::Config& config, std::string owner);
+
+}  // namespace subkeeper::app
