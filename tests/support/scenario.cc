@@ -154,6 +154,7 @@ std::vector<SubscriptionSpec> Scenario::Specs() const {
   spec.expires_in_s = options_.expires_in_s;
   spec.threshold_s = options_.threshold_s;
   spec.interval_s = options_.interval_s;
+  spec.deliver_to = options_.deliver_to;
   return {spec};
 }
 
@@ -182,12 +183,14 @@ std::string Scenario::ConfigText(const std::vector<SubscriptionSpec>& subs,
     if (sub.address.empty()) {
       out << "    reminder: { threshold: " << sub.threshold_s << ", interval: " << sub.interval_s
           << " }\n";
+      if (!sub.deliver_to.empty()) out << "    deliver_to: " << q(sub.deliver_to) << "\n";
     } else {
       out << "    address: " << q(sub.address) << "\n";
     }
   }
   out << "renewal: { lease: 30, min_backoff: 1, max_backoff: 4 }\n"
-      << "log:\n  level: debug\n";
+      << "log:\n  level: debug\n"
+      << options_.extra_config;
   return out.str();
 }
 
@@ -252,6 +255,8 @@ std::string Scenario::verification_token() const {
                                           options_.subscription)
       .Reveal();
 }
+
+std::string Scenario::webhook_secret() const { return kWebhookSecret; }
 
 HttpReply Scenario::AdminGet(const std::string& path) {
   return ToReply(MakeClient(admin_port_).Get(path.c_str()));

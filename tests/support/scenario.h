@@ -38,6 +38,8 @@ struct SubscriptionSpec {
   int64_t threshold_s = 6;
   int64_t interval_s = 2;
   std::string address;
+  // Relay mode: the app URL relayed events go to ("" = stored, not relayed).
+  std::string deliver_to;
 };
 
 struct ScenarioOptions {
@@ -47,6 +49,9 @@ struct ScenarioOptions {
   int64_t expires_in_s = 12;
   int64_t threshold_s = 6;
   int64_t interval_s = 2;
+  std::string deliver_to;  // of the single default subscription ("" = none)
+  // YAML appended verbatim to the generated config (top-level sections such as `relay:`).
+  std::string extra_config;
   // false: the test calls StartKeeper() itself (e.g. after changing emulator settings).
   bool start_keeper = true;
   std::vector<std::string> extra_emulator_args;
@@ -113,6 +118,8 @@ class Scenario {
   std::string reminder_filter() const;
   // DeriveVerificationToken(webhook_secret, account, name), revealed (a test literal).
   std::string verification_token() const;
+  // The config's webhook_secret (a test literal): the relay's signing secret by default.
+  std::string webhook_secret() const;
 
   HttpReply AdminGet(const std::string& path);
   HttpReply EmulatorGet(const std::string& path);
