@@ -1,0 +1,506 @@
+// Scenarios of the relay: events the platform sends reach the subscription's deliver_to (an
+// in-process AppSink) signed the Standard Webhooks way, byte for byte, in order, at least once;
+// a failing app gets retries and then a dead letter that `subkeeper replay` resends; a slow app
+// never slows the answers to the platform; lifecycle events reach the app, reminders never do;
+// and a request the keeper rejects is neither stored nor relayed.
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <set>
+#include <sstream>
+
+#include "scenarios/raw_client.h"
+#include "subkeeper/common/secret.h"
+#include "subkeeper/relay/signature.h"
+#include "support/app_sink.h"
+#include "support/scenario.h"
+
+namespace subkeeper::testing {
+namespace {
+
+constexpr char kPath[] = "/ringcentral/events";
+using Clock = std::chrono::steady_clock;
+using Headers = std::multimap<std::string, std::string>;
+
+// A relayed subscription delivering to the sink. Long-lived unless `short_lived`: no renewal
+// happens during the scenario, so nothing but the events under test moves.
+ScenarioOptions RelayedTo(const AppSink& sink, const std::string& extra_config,
+                          bool short_lived = false) {
+  ScenarioOptions options;
+  options.deliver_to = sink.Url(kPath);
+  options.extra_config = extra_config;
+  if (!short_lived) {
+    options.expires_in_s = 120;
+    options.threshold_s = 40;
+    options.interval_s = 10;
+  }
+  return options;
+}
+
+std::chrono::milliseconds Since(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+}
+
+struct Notified {
+  std::string uuid;
+  int keeper_status = 0;  // what the keeper answered the platform
+  std::chrono::milliseconds took{0};
+};
+
+// The platform sends one event notification for `id` (emulator control API).
+Notified Notify(Scenario& s, const std::string& id, const std::string& uuid, const json& body) {
+  const auto start = Clock::now();
+  const auto reply = s.EmulatorPost("/_emulator/subscriptions/" + id + "/notify",
+                                    {{"uuid", uuid}, {"body", body}});
+  Notified n{uuid, 0, Since(start)};
+  INFO("notify " << uuid << ": " << reply.status << " " << reply.body << " " << reply.error);
+  REQUIRE(reply.status == 200);
+  n.keeper_status = reply.Json().value("status", 0);
+  return n;
+}
+
+std::optional<store::EventRecord> EventOf(Scenario& s, const std::string& uuid) {
+  for (auto& e : s.Events()) {
+    if (e.uuid == uuid) return e;
+  }
+  return std::nullopt;
+}
+
+bool InState(Scenario& s, const std::vector<std::string>& uuids, const std::string& state) {
+  const auto events = s.Events();
+  return std::all_of(uuids.begin(), uuids.end(), [&](const std::string& uuid) {
+    return std::any_of(events.begin(), events.end(), [&](const store::EventRecord& e) {
+      return e.uuid == uuid && e.relay_state == state;
+    });
+  });
+}
+
+// FirstDeliveries restricted to `uuids` (lifecycle events may arrive in between).
+std::vector<std::string> DeliveredOf(const std::vector<SinkRequest>& requests,
+                                     const std::vector<std::string>& uuids) {
+  std::vector<std::string> out;
+  for (const auto& id : FirstDeliveries(requests)) {
+    if (std::find(uuids.begin(), uuids.end(), id) != uuids.end()) out.push_back(id);
+  }
+  return out;
+}
+
+std::vector<SinkRequest> WithId(const std::vector<SinkRequest>& requests, const std::string& id) {
+  std::vector<SinkRequest> out;
+  for (const auto& r : requests) {
+    if (r.Header("webhook-id") == id) out.push_back(r);
+  }
+  return out;
+}
+
+// One line per request, for failure messages.
+std::string Describe(const std::vector<SinkRequest>& requests) {
+  std::ostringstream out;
+  const auto origin = requests.empty() ? Clock::time_point{} : requests.front().arrived;
+  for (const auto& r : requests) {
+    out << "#" << r.index << " +"
+        << std::chrono::duration_cast<std::chrono::milliseconds>(r.arrived - origin).count()
+        << "ms " << r.method << " " << r.path << " id=" << r.Header("webhook-id")
+        << " answered=" << r.status << (r.stalled ? " (stalled)" : "") << "\n";
+  }
+  return out.str();
+}
+
+// The first request the app accepted whose body is the lifecycle event `type`.
+std::optional<SinkRequest> Lifecycle(const std::vector<SinkRequest>& requests,
+                                     const std::string& type) {
+  for (const auto& r : requests) {
+    const json body = json::parse(r.body, nullptr, false);
+    if (r.ok() && body.is_object() && body.value("type", "") == type) return r;
+  }
+  return std::nullopt;
+}
+
+// Rows with this uuid in the keeper's events table, any route (read-only connection).
+int StoredCount(const std::string& db_path, const std::string& uuid) {
+  SQLite::Database db(db_path, SQLite::OPEN_READONLY);
+  SQLite::Statement query(db, "SELECT COUNT(*) FROM events WHERE uuid = ?");
+  query.bind(1, uuid);
+  REQUIRE(query.executeStep());
+  return query.getColumn(0).getInt();
+}
+
+std::string Envelope(const std::string& uuid, const std::string& id) {
+  return json{{"uuid", uuid},
+              {"event", "/restapi/v1.0/account/1/extension/2/presence"},
+              {"timestamp", "2024-05-01T10:00:00.000Z"},
+              {"subscriptionId", id},
+              {"ownerId", "2"},
+              {"body", {{"telephonyStatus", "Ringing"}}}}
+      .dump();
+}
+
+Headers WithToken(const std::string& token) {
+  return {{"User-Agent", "RingCentral-Webhook/8.3 (scenario)"}, {"Verification-Token", token}};
+}
+
+// A platform's `Validation-Token` handshake on the subscription's address.
+RawResponse Handshake(Scenario& s) {
+  const std::string request = "POST " + s.webhook_path() +
+                              " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(s.webhooks_port()) +
+                              "\r\nValidation-Token: relay-scenario-token\r\n"
+                              "Content-Type: application/json\r\nContent-Length: 0\r\n\r\n";
+  return RawExchange(s.webhooks_port(), request, 3000ms);
+}
+
+}  // namespace
+
+TEST_CASE("events are relayed to deliver_to signed and byte for byte in order",
+          "[integration][relay]") {
+  AppSink sink;
+  Scenario s(RelayedTo(sink, ""));
+  const std::string id = s.WaitForActive(20s);
+  REQUIRE_FALSE(id.empty());
+
+  std::vector<std::string> uuids;
+  for (int i = 0; i < 5; ++i) {
+    // Non-ASCII, escapes and spacing: a re-serialised body would differ from the original.
+    const auto n = Notify(s, id, "relay-order-" + std::to_string(i),
+                          {{"n", i}, {"text", "caf\u00e9 \"q\" \\ \u2603"}, {"e", 1.50}});
+    CHECK(n.keeper_status == 200);
+    uuids.push_back(n.uuid);
+  }
+  const bool all = sink.WaitFor(
+      [&](const auto& requests) { return DeliveredOf(requests, uuids).size() == uuids.size(); },
+      20s);
+  const auto requests = sink.RequestsTo(kPath);
+  INFO("app received:\n" << Describe(requests));
+  REQUIRE(all);
+  CHECK(DeliveredOf(requests, uuids) == uuids);
+
+  const std::string key = relay::SigningKey(Secret(s.webhook_secret()));
+  for (const auto& r : requests) {
+    INFO("request #" << r.index << " id " << r.Header("webhook-id") << " body " << r.body);
+    CHECK(r.method == "POST");
+    CHECK(SignedWith(r, key));
+    CHECK_FALSE(SignedWith(r, key + "x"));
+    CHECK(r.Header("content-type").rfind("application/json", 0) == 0);
+    const auto stored = EventOf(s, r.Header("webhook-id"));
+    REQUIRE(stored.has_value());
+    CHECK(r.body == stored->body);
+    CHECK(json::parse(r.body).value("uuid", "") == r.Header("webhook-id"));
+  }
+  // The app's 2xx is recorded, so a restart does not send them again.
+  CHECK(WaitFor([&] { return InState(s, uuids, "delivered"); }, 10s));
+}
+
+TEST_CASE("a failing app gets retries with backoff and then every event in order",
+          "[integration][relay]") {
+  AppSink sink;
+  sink.SetStatus(kPath, 500);
+  // whsec_ + base64("scenario-signing-key"): a Standard Webhooks secret, decoded to its key.
+  Scenario s(RelayedTo(sink,
+                       "relay:\n  min_backoff: 1\n  max_backoff: 2\n"
+                       "  signing_secret: \"whsec_c2NlbmFyaW8tc2lnbmluZy1rZXk=\"\n"));
+  const std::string id = s.WaitForActive(20s);
+  REQUIRE_FALSE(id.empty());
+
+  std::vector<std::string> uuids;
+  for (int i = 0; i < 3; ++i) {
+    const auto n = Notify(s, id, "relay-retry-" + std::to_string(i), {{"n", i}});
+    CHECK(n.keeper_status == 200);  // stored: the app's health is not the platform's concern
+    uuids.push_back(n.uuid);
+  }
+  const bool retried = sink.WaitFor(
+      [&](const auto& requests) { return WithId(requests, uuids[0]).size() >= 3; }, 20s);
+  const auto failing = sink.RequestsTo(kPath);
+  INFO("app received while failing:\n" << Describe(failing));
+  REQUIRE(retried);
+  // In order: nothing behind the failing head was tried.
+  CHECK(WithId(failing, uuids[0]).size() == failing.size());
+  // Backoff: min_backoff 1 s with equal jitter puts at least 0.5 s between attempts.
+  for (size_t i = 1; i < failing.size(); ++i) {
+    CHECK(failing[i].arrived - failing[i - 1].arrived >= 450ms);
+  }
+  const auto head = EventOf(s, uuids[0]);
+  REQUIRE(head.has_value());
+  CHECK(head->relay_state == "pending");
+  CHECK(head->attempts >= 2);
+  CHECK(head->last_error.find("500") != std::string::npos);
+
+  sink.SetStatus(kPath, 200);
+  const bool all = sink.WaitFor(
+      [&](const auto& requests) { return DeliveredOf(requests, uuids).size() == uuids.size(); },
+      20s);
+  const auto requests = sink.RequestsTo(kPath);
+  INFO("app received:\n" << Describe(requests));
+  REQUIRE(all);
+  CHECK(DeliveredOf(requests, uuids) == uuids);
+  for (const auto& r : requests) {
+    CHECK(SignedWith(r, "scenario-signing-key"));
+    CHECK_FALSE(SignedWith(r, relay::SigningKey(Secret(s.webhook_secret()))));
+  }
+}
+
+TEST_CASE("a stalled app never slows the answers to the platform", "[integration][relay]") {
+  AppSink sink;
+  sink.Stall(kPath, 20s);
+  Scenario s(RelayedTo(sink, "relay:\n  timeout_ms: 1500\n  min_backoff: 1\n  max_backoff: 1\n"));
+  const std::string id = s.WaitForActive(20s);
+  REQUIRE_FALSE(id.empty());
+
+  std::vector<std::string> uuids = {Notify(s, id, "relay-stall-0", {{"n", 0}}).uuid};
+  REQUIRE(sink.WaitFor([](const auto& requests) { return !requests.empty(); }, 10s));
+  REQUIRE(sink.Held() >= 1);  // the relay is now waiting on the app
+
+  // Correctness bounds, not benchmarks: the platform gives up on a webhook after 3 s.
+  for (int i = 1; i <= 5; ++i) {
+    const auto n = Notify(s, id, "relay-stall-" + std::to_string(i), {{"n", i}});
+    CHECK(n.keeper_status == 200);
+    CHECK(n.took < 1000ms);
+    uuids.push_back(n.uuid);
+  }
+  const auto handshake = Handshake(s);
+  INFO("handshake: " << handshake.error << "\n" << handshake.bytes);
+  CHECK(handshake.status == 200);
+  CHECK(handshake.elapsed < 1000ms);
+  const auto start = Clock::now();
+  const auto direct = s.WebhookPost(s.webhook_path(), WithToken(s.verification_token()),
+                                    Envelope("relay-stall-direct", id));
+  CHECK(direct.status == 200);
+  CHECK(Since(start) < 1000ms);
+  uuids.push_back("relay-stall-direct");
+  CHECK(sink.Held() >= 1);  // still stalled while all of that was answered
+
+  sink.ReleaseStalls(kPath);
+  const bool all = sink.WaitFor(
+      [&](const auto& requests) { return DeliveredOf(requests, uuids).size() == uuids.size(); },
+      20s);
+  const auto requests = sink.RequestsTo(kPath);
+  INFO("app received:\n" << Describe(requests));
+  REQUIRE(all);
+  CHECK(DeliveredOf(requests, uuids) == uuids);
+}
+
+TEST_CASE("an event the app refuses past max_age is dead until replayed", "[integration][relay]") {
+  AppSink sink;
+  sink.SetStatus(kPath, 503);
+  Scenario s(RelayedTo(sink, "relay:\n  max_age: 2\n  min_backoff: 1\n  max_backoff: 1\n"));
+  const std::string id = s.WaitForActive(20s);
+  REQUIRE_FALSE(id.empty());
+
+  const std::string uuid = Notify(s, id, "relay-dead-0", {{"n", 0}}).uuid;
+  const bool dead = WaitFor(
+      [&] {
+        const auto e = EventOf(s, uuid);
+        return e && e->relay_state == "dead";
+      },
+      20s, 100ms);
+  INFO("app received:\n" << Describe(sink.RequestsTo(kPath)));
+  REQUIRE(dead);
+  const auto record = EventOf(s, uuid);
+  CHECK(record->attempts >= 1);
+  CHECK(record->last_error.find("503") != std::string::npos);
+  const auto refused = WithId(sink.RequestsTo(kPath), uuid);
+  CHECK(!refused.empty());
+  CHECK(std::none_of(refused.begin(), refused.end(), [](const auto& r) { return r.ok(); }));
+
+  sink.SetStatus(kPath, 200);
+  const auto run =
+      s.RunCli({"replay", "-c", s.config_path(), "--account", "main", "sms", "--dead"});
+  INFO("replay: exit " << run.exit_code << "\nout: " << run.out << "\nerr: " << run.err);
+  CHECK(run.exit_code == 0);
+  CHECK(run.out.find("Queued 1 dead") != std::string::npos);
+  // The running keeper picks the requeued event up by itself.
+  const bool delivered = sink.WaitFor(
+      [&](const auto& requests) { return !DeliveredOf(requests, {uuid}).empty(); }, 15s);
+  INFO("app received:\n" << Describe(sink.RequestsTo(kPath)));
+  CHECK(delivered);
+  CHECK(WaitFor([&] { return InState(s, {uuid}, "delivered"); }, 10s));
+}
+
+TEST_CASE("a purged subscription is announced to the app with its inactive window",
+          "[integration][relay]") {
+  AppSink sink;
+  Scenario s(RelayedTo(sink, "", /*short_lived=*/true));
+  const std::string old_id = s.WaitForActive(20s);
+  REQUIRE_FALSE(old_id.empty());
+  REQUIRE(s.EmulatorPost("/_emulator/subscriptions/" + old_id + "/purge").status == 200);
+  const std::string new_id = s.WaitForActive(30s, old_id);
+  REQUIRE_FALSE(new_id.empty());
+
+  const bool told = sink.WaitFor(
+      [](const auto& r) { return Lifecycle(r, "subscription.recreated").has_value(); }, 15s);
+  const auto requests = sink.RequestsTo(kPath);
+  INFO("app received:\n" << Describe(requests));
+  REQUIRE(told);
+  const auto event = *Lifecycle(requests, "subscription.recreated");
+  INFO("lifecycle body: " << event.body);
+  CHECK(SignedWith(event, relay::SigningKey(Secret(s.webhook_secret()))));
+  const json body = json::parse(event.body);
+  const json data = body.value("data", json::object());
+  CHECK(data.value("account", "") == "main");
+  CHECK(data.value("subscription", "") == "sms");
+  CHECK(data.value("subscriptionId", "") == new_id);
+  CHECK(data.value("previousSubscriptionId", "") == old_id);
+  REQUIRE(data.contains("inactiveFrom"));
+  REQUIRE(data.contains("inactiveUntil"));
+  // ISO 8601 UTC strings of one format order as times.
+  CHECK(data["inactiveFrom"].get<std::string>() <= data["inactiveUntil"].get<std::string>());
+  const auto stored = EventOf(s, event.Header("webhook-id"));
+  REQUIRE(stored.has_value());
+  CHECK(stored->kind == "lifecycle");
+  CHECK(stored->body == event.body);
+}
+
+TEST_CASE("a blacklisted subscription is announced and then its recreation",
+          "[integration][relay]") {
+  AppSink sink;
+  Scenario s(RelayedTo(sink, "", /*short_lived=*/true));
+  const std::string old_id = s.WaitForActive(20s);
+  REQUIRE_FALSE(old_id.empty());
+  REQUIRE(s.EmulatorPost("/_emulator/subscriptions/" + old_id + "/blacklist",
+                         {{"reason", "scenario: blacklisted by the test"}})
+              .status == 200);
+  const std::string new_id = s.WaitForActive(30s, old_id);
+  REQUIRE_FALSE(new_id.empty());
+
+  const bool told = sink.WaitFor(
+      [](const auto& r) {
+        return Lifecycle(r, "subscription.blacklisted") && Lifecycle(r, "subscription.recreated");
+      },
+      15s);
+  const auto requests = sink.RequestsTo(kPath);
+  INFO("app received:\n" << Describe(requests));
+  REQUIRE(told);
+  const auto blacklisted = *Lifecycle(requests, "subscription.blacklisted");
+  const auto recreated = *Lifecycle(requests, "subscription.recreated");
+  CHECK(blacklisted.index < recreated.index);
+  const json b = json::parse(blacklisted.body).value("data", json::object());
+  INFO("blacklisted: " << blacklisted.body << "\nrecreated: " << recreated.body);
+  CHECK(b.value("subscription", "") == "sms");
+  CHECK_FALSE(b.value("reason", "").empty());
+  const json r = json::parse(recreated.body).value("data", json::object());
+  CHECK(r.value("previousSubscriptionId", "") == old_id);
+  CHECK(r.value("subscriptionId", "") == new_id);
+  CHECK(r.contains("inactiveFrom"));
+  CHECK(r.contains("inactiveUntil"));
+}
+
+TEST_CASE("reminders renew the subscription and are never relayed", "[integration][relay]") {
+  AppSink sink;
+  Scenario s(RelayedTo(sink, "", /*short_lived=*/true));
+  const std::string id = s.WaitForActive(20s);
+  REQUIRE_FALSE(id.empty());
+
+  std::set<std::string> reminders;
+  const bool reminded = WaitFor(
+      [&] {
+        for (const auto& d : s.Deliveries()) {
+          if (d.value("kind", "") == "reminder" && d.value("status", 0) == 200) {
+            reminders.insert(d.value("uuid", ""));
+          }
+        }
+        return reminders.size() >= 2;
+      },
+      25s, 200ms);
+  REQUIRE(reminded);
+  // Events of one subscription go out in order: once this one is delivered, any reminder
+  // received before it would have been too.
+  const std::string barrier = Notify(s, s.WaitForActive(10s), "relay-barrier", {}).uuid;
+  REQUIRE(sink.WaitFor([&](const auto& r) { return !DeliveredOf(r, {barrier}).empty(); }, 15s));
+
+  const auto requests = sink.RequestsTo(kPath);
+  INFO("app received:\n" << Describe(requests));
+  for (const auto& r : requests) {
+    CHECK(reminders.count(r.Header("webhook-id")) == 0);
+    CHECK(r.body.find("threshold=") == std::string::npos);
+  }
+  for (const auto& uuid : reminders) {
+    const auto stored = EventOf(s, uuid);
+    if (!stored) continue;  // a reminder need not be stored; it must not be relayed
+    CHECK(stored->kind == "reminder");
+    CHECK(stored->relay_state == "none");
+  }
+}
+
+TEST_CASE("a request the keeper rejects is neither stored nor relayed", "[integration][relay]") {
+  AppSink sink;
+  Scenario s(RelayedTo(sink, "server:\n  max_body_bytes: 4096\n"));
+  const std::string id = s.WaitForActive(20s);
+  REQUIRE_FALSE(id.empty());
+  const std::string token = s.verification_token();
+
+  struct Rejected {
+    std::string what, uuid, path, body;
+    Headers headers;
+    int status;
+  };
+  const std::string big = json{{"uuid", "rejected-413"},
+                               {"subscriptionId", id},
+                               {"event", "/restapi/v1.0/account/1/extension/2/presence"},
+                               {"body", {{"pad", std::string(8000, 'x')}}}}
+                              .dump();
+  const std::vector<Rejected> cases = {
+      {"wrong token", "rejected-403a", s.webhook_path(), Envelope("rejected-403a", id),
+       WithToken(token + "x"), 403},
+      {"no token", "rejected-403b", s.webhook_path(), Envelope("rejected-403b", id), {}, 403},
+      {"body over the limit", "rejected-413", s.webhook_path(), big, WithToken(token), 413},
+      {"malformed JSON", "rejected-400", s.webhook_path(),
+       R"({"uuid":"rejected-400","subscriptionId":")" + id + "\",", WithToken(token), 400},
+      {"unknown subscription", "rejected-404a", "/webhooks/main/nope",
+       Envelope("rejected-404a", id), WithToken(token), 404},
+      {"unknown path", "rejected-404b", "/elsewhere", Envelope("rejected-404b", id),
+       WithToken(token), 404},
+  };
+  for (const auto& c : cases) {
+    const auto reply = s.WebhookPost(c.path, c.headers, c.body);
+    INFO(c.what << ": " << reply.status << " " << reply.body << " " << reply.error);
+    CHECK(reply.status == c.status);
+    CHECK(reply.Json().is_object());
+    CHECK(reply.Json().value("error", "") != "");
+    CHECK(reply.body.size() <= 256);
+  }
+  // Everything accepted before the barrier has been relayed once the barrier is.
+  const auto barrier = s.WebhookPost(s.webhook_path(), WithToken(token), Envelope("accepted", id));
+  REQUIRE(barrier.status == 200);
+  REQUIRE(sink.WaitFor([](const auto& r) { return !DeliveredOf(r, {"accepted"}).empty(); }, 15s));
+
+  const auto requests = sink.RequestsTo(kPath);
+  INFO("app received:\n" << Describe(requests));
+  for (const auto& c : cases) {
+    INFO(c.what);
+    CHECK(StoredCount(s.db_path(), c.uuid) == 0);
+    for (const auto& r : requests) CHECK(r.body.find(c.uuid) == std::string::npos);
+  }
+  CHECK(StoredCount(s.db_path(), "accepted") == 1);
+}
+
+TEST_CASE("a notification not committed in budget gets 503 and its retry is stored",
+          "[integration][relay]") {
+  AppSink sink;
+  Scenario s(RelayedTo(sink, "server:\n  commit_budget_ms: 500\n"));
+  const std::string id = s.WaitForActive(20s);
+  REQUIRE_FALSE(id.empty());
+  const std::string envelope = Envelope("busy-0", id);
+  {
+    // Another writer holds the database: the keeper cannot commit.
+    SQLite::Database db(s.db_path(), SQLite::OPEN_READWRITE);
+    SQLite::Transaction lock(db, SQLite::TransactionBehavior::EXCLUSIVE);
+    const auto start = Clock::now();
+    const auto reply = s.WebhookPost(s.webhook_path(), WithToken(s.verification_token()), envelope);
+    INFO("answer while locked: " << reply.status << " " << reply.body << " " << reply.error);
+    CHECK(reply.status == 503);
+    CHECK(reply.Json().value("error", "") != "");
+    CHECK(Since(start) < 3000ms);
+  }  // rolled back: the lock is gone
+  // The platform retries; the retry is stored once (even if the first attempt was committed
+  // after its deadline) and relayed.
+  const bool accepted = WaitFor(
+      [&] {
+        return s.WebhookPost(s.webhook_path(), WithToken(s.verification_token()), envelope)
+                   .status == 200;
+      },
+      10s, 200ms);
+  REQUIRE(accepted);
+  CHECK(StoredCount(s.db_path(), "busy-0") == 1);
+  CHECK(sink.WaitFor([](const auto& r) { return !DeliveredOf(r, {"busy-0"}).empty(); }, 15s));
+}
+
+}  // namespace subkeeper::testing
