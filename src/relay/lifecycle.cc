@@ -1,0 +1,73 @@
+#include "subkeeper/relay/lifecycle.h"
+
+#include <nlohmann/json.hpp>
+
+#include "subkeeper/common/time_format.h"
+
+namespace subkeeper::relay {
+namespace {
+
+using nlohmann::json;
+
+bool IsSet(WallTime t) { return t != WallTime{}; }
+
+// Recreated: the window is only sent when there was one, so an app can tell "backfill this
+// range" from "nothing was missed" (make-before-break) by the key's presence alone.
+void AddRecreated(const LifecycleFacts& facts, json& data) {
+  data["previousSubscriptionId"] = facts.previous_subscription_id;
+  if (IsSet(facts.inactive_from)) {
+    data["inactiveFrom"] = FormatIso8601(facts.inactive_from);
+    if (IsSet(facts.inactive_until)) data["inactiveUntil"] = FormatIso8601(facts.inactive_until);
+  }
+  data["reason"] = facts.reason;
+  // A recreation that also ends a failing streak carries the streak, so the app needs no
+  // separate "recovered" event to close its "failing" alert.
+  if (facts.failures > 0) data["failures"] = facts.failures;
+}
+
+void AddFailing(const LifecycleFacts& facts, json& data) {
+  data["failures"] = facts.failures;
+  data["lastError"] = facts.last_error;
+  if (IsSet(facts.expires_at)) data["expiresAt"] = FormatIso8601(facts.expires_at);
+}
+
+json Data(const LifecycleFacts& facts) {
+  json data = {{"account", facts.account},
+               {"subscription", facts.name},
+               {"subscriptionId", facts.subscription_id}};
+  if (facts.type == "recreated") {
+    AddRecreated(facts, data);
+  } else if (facts.type == "blacklisted") {
+    data["reason"] = facts.reason;
+  } else if (facts.type == "renewal_failing") {
+    AddFailing(facts, data);
+  } else if (facts.type == "renewal_recovered") {
+    if (facts.failures > 0) data["failures"] = facts.failures;
+  } else if (!facts.reason.empty()) {
+    data["reason"] = facts.reason;
+  }
+  return data;
+}
+
+}  // namespace
+
+store::EventRecord MakeLifecycleEvent(const LifecycleFacts& facts, WallTime now, std::string uuid) {
+  const json body = {{"type", "subscription." + facts.type},
+                     {"timestamp", FormatIso8601(now)},
+                     {"data", Data(facts)}};
+  store::EventRecord event;
+  event.uuid = std::move(uuid);
+  event.account = facts.account;
+  event.name = facts.name;
+  event.subscription_id = facts.subscription_id;
+  event.event = "subkeeper:" + facts.type;
+  // Platform error texts may carry bytes that are not UTF-8; replacing them keeps dump() from
+  // throwing and the body valid JSON.
+  event.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  event.received_at = now;
+  event.kind = "lifecycle";
+  event.relay_state = "pending";
+  return event;
+}
+
+}  // namespace subkeeper::relay
