@@ -23,6 +23,7 @@ renewal::ServiceOptions MakeServiceOptions(const config::Config& config, std::st
   options.direct_margin_pct = config.renewal.direct_margin_pct;
   options.webhook_secret = config.webhook_secret;
   options.reminder_job_interval_s = config.platform.reminder_job_interval_s;
+  options.failure_events_after = config.relay.failure_events_after;
   return options;
 }
 

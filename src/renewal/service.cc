@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
+#include "subkeeper/common/crypto.h"
 #include "subkeeper/common/time_format.h"
 #include "subkeeper/config/reminder.h"
 #include "subkeeper/webhook/token.h"
@@ -18,6 +21,22 @@ std::string GrantedTtlWarning(const store::SubscriptionRecord& record, int64_t j
   if (problems.empty()) return "";
   return "; granted lifetime " + std::to_string(record.granted_ttl_s) +
          "s breaks the reminder rules (" + problems.front() + "), the fallback timer still renews";
+}
+
+// A random (version 4) UUID: lifecycle events need a unique id the app can deduplicate on, as
+// Standard Webhooks' webhook-id, and the platform gives none.
+std::string NewEventId() {
+  std::string hex = RandomHex(16);
+  hex[12] = '4';
+  hex[16] = "89ab"[std::stoi(hex.substr(16, 1), nullptr, 16) & 3];
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20);
+}
+
+relay::LifecycleFacts Facts(std::string type) {
+  relay::LifecycleFacts facts;
+  facts.type = std::move(type);
+  return facts;
 }
 
 }  // namespace
@@ -64,34 +83,39 @@ Status RenewalService::WithLease(const std::string& account, const std::string& 
 Status RenewalService::Update(const std::string& account, const std::string& name,
                               const std::string& reason) {
   return WithLease(account, name, [&](Record& record, WallTime now) -> Status {
-    if (record.remote_id.empty()) return Create(record, "created", reason, now);
+    if (record.remote_id.empty()) return CreateMissing(record, reason, now);
     platform::UpdateRequest request;
     request.event_filters = record.event_filters;
     if (!record.reminder_filter.empty()) request.event_filters.push_back(record.reminder_filter);
     request.expires_in_s = record.expires_in_s;
     auto updated = api_.Update(record.account, record.remote_id, request);
     if (!updated.ok() && updated.status().code() == StatusCode::kNotFound) {
-      const std::string gone = record.remote_id;
+      const Previous previous = Replacing(record);
       ForgetRemote(record);
-      return Create(record, "recreated", "the platform no longer had " + gone, now);
+      return Create(record, "recreated", "the platform no longer had " + previous.id, now,
+                    previous);
     }
     if (!updated.ok()) {
       SK_RETURN_IF_ERROR(Fail(record, updated.status(), "update", now));
       return updated.status();  // recorded; the caller's reconcile pass is incomplete
     }
+    const int32_t streak = record.failures;
     Apply(record, *updated, now);
     record.last_trigger = "update";
-    return store_.PutSubscription(record, Entry(record, "updated", reason, now));
+    auto entry = Entry(record, "updated", reason, now);
+    NotifyRecovered(record, streak, entry, now);
+    return store_.PutSubscription(record, entry);
   });
 }
 
 Status RenewalService::Recreate(const std::string& account, const std::string& name,
                                 const std::string& reason) {
   return WithLease(account, name, [&](Record& record, WallTime now) -> Status {
-    if (record.remote_id.empty()) return Create(record, "created", reason, now);
+    if (record.remote_id.empty()) return CreateMissing(record, reason, now);
     if (!record.status.empty() && record.status != "Active") return Replace(record, reason, now);
     const std::string old_id = record.remote_id;
-    SK_RETURN_IF_ERROR(Create(record, "recreated", reason, now));
+    // Make-before-break: the old one delivers until the new one exists, so there is no gap.
+    SK_RETURN_IF_ERROR(Create(record, "recreated", reason, now, Previous{old_id, {}}));
     if (record.remote_id == old_id) {
       // The create failed (recorded): the old subscription stays, on its normal timer — retrying
       // the replacement is the reconcile's job, and renewing the healthy old one early is waste.
@@ -138,11 +162,7 @@ Status RenewalService::RunLocked(Record& record, Trigger trigger, WallTime now) 
     SK_RETURN_IF_ERROR(store_.PutSubscription(
         record, Entry(record, "reminder_missing", "no reminder since the window opened", now)));
   }
-  if (record.remote_id.empty()) {
-    const bool first = record.last_renewed_at == WallTime{};
-    return Create(record, first ? "created" : "recreated", first ? "" : "no live subscription",
-                  now);
-  }
+  if (record.remote_id.empty()) return CreateMissing(record, "", now);
   return Renew(record, trigger, now);
 }
 
@@ -151,6 +171,7 @@ Status RenewalService::Renew(Record& record, Trigger trigger, WallTime now) {
   const Next next = ClassifyRenewal(renewed.status(), renewed.ok() ? renewed->status : "");
   switch (next) {
     case Next::kDone: {
+      const int32_t streak = record.failures;
       Apply(record, *renewed, now);
       record.last_trigger = TriggerName(trigger);
       if (trigger == Trigger::kReminder) record.reminder_path_broken = false;
@@ -158,17 +179,21 @@ Status RenewalService::Renew(Record& record, Trigger trigger, WallTime now) {
                    record.last_trigger, FormatIso8601(record.expires_at));
       auto entry = Entry(record, "renewed", "", now);
       entry.trigger = record.last_trigger;
+      NotifyRecovered(record, streak, entry, now);
       return store_.PutSubscription(record, entry);
     }
     case Next::kRecreate: {
       SK_RETURN_IF_ERROR(store_.AppendHistory(
           Entry(record, "expired", "gone on the platform: " + renewed.status().ToString(), now)));
-      const std::string gone = record.remote_id;
+      const Previous previous = Replacing(record);
       ForgetRemote(record);
-      return Create(record, "recreated", "the platform no longer had " + gone, now);
+      return Create(record, "recreated", "the platform no longer had " + previous.id, now,
+                    previous);
     }
     case Next::kReplace:
-      Apply(record, *renewed, now);
+      // Only what the platform said: an answer that is not Active renewed nothing, so neither
+      // the last renewal (the start of the app's backfill window) nor the failure streak moves.
+      CopyObserved(*renewed, record);
       return Replace(record, "status " + renewed->status, now);
     case Next::kRetry:
     case Next::kRetryAfterPenalty:
@@ -181,18 +206,36 @@ Status RenewalService::Replace(Record& record, const std::string& reason, WallTi
   std::string detail = reason;
   if (!record.blacklisted_reason.empty()) detail += ": " + record.blacklisted_reason;
   const std::string kind = record.status == "Blacklisted" ? "blacklisted" : "inactive";
-  SK_RETURN_IF_ERROR(store_.PutSubscription(record, Entry(record, kind, detail, now)));
+  auto entry = Entry(record, kind, detail, now);
+  if (kind == "blacklisted") {
+    auto facts = Facts("blacklisted");
+    facts.reason = detail;
+    Notify(record, std::move(facts), entry, now);
+  }
+  SK_RETURN_IF_ERROR(store_.PutSubscription(record, entry));
   Status deleted = api_.Delete(record.account, record.remote_id);
   if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) {
     return Fail(record, deleted, "delete of the inactive subscription", now);
   }
   SK_RETURN_IF_ERROR(store_.AppendHistory(Entry(record, "deleted", detail, now)));
+  const Previous previous = Replacing(record);
   ForgetRemote(record);
-  return Create(record, "recreated", detail, now);
+  return Create(record, "recreated", detail, now, previous);
+}
+
+Status RenewalService::CreateMissing(Record& record, const std::string& reason, WallTime now) {
+  if (record.last_renewed_at == WallTime{})
+    return Create(record, "created", reason, now, Previous{});
+  // A record that was live once and has no remote id lost it in an earlier pass (a purge whose
+  // create failed, a reconcile that found it gone); the id it had is only in its history.
+  Previous previous = Replacing(record);
+  previous.id = LastRemoteId(record);
+  return Create(record, "recreated", reason.empty() ? "no live subscription" : reason, now,
+                previous);
 }
 
 Status RenewalService::Create(Record& record, const std::string& kind, const std::string& reason,
-                              WallTime now) {
+                              WallTime now, const Previous& previous) {
   platform::CreateRequest request;
   request.event_filters = record.event_filters;
   if (!record.reminder_filter.empty()) request.event_filters.push_back(record.reminder_filter);
@@ -202,13 +245,30 @@ Status RenewalService::Create(Record& record, const std::string& kind, const std
       webhook::DeriveVerificationToken(options_.webhook_secret, record.account, record.name);
   auto created = api_.Create(record.account, request);
   if (!created.ok()) return Fail(record, created.status(), "create", now);
+  const int32_t streak = record.failures;
   Apply(record, *created, now);
   record.token_fingerprint = webhook::TokenFingerprint(request.verification_token);
   record.last_trigger = "create";
   std::string detail = reason + GrantedTtlWarning(record, options_.reminder_job_interval_s);
   spdlog::info("{}/{}: {} as {}{}", record.account, record.name, kind, record.remote_id,
                reason.empty() ? "" : " (" + reason + ")");
-  return store_.PutSubscription(record, Entry(record, kind, detail, now));
+  auto entry = Entry(record, kind, detail, now);
+  if (kind != "recreated") {
+    NotifyRecovered(record, streak, entry, now);
+    return store_.PutSubscription(record, entry);
+  }
+  auto facts = Facts("recreated");
+  facts.previous_subscription_id = previous.id;
+  facts.reason = reason;
+  if (previous.active_until != WallTime{}) {
+    facts.inactive_from = previous.active_until;
+    // Not record.remote_created_at: Apply keeps the old one when the answer has no creationTime.
+    const WallTime created_at = created->creation_time != WallTime{} ? created->creation_time : now;
+    facts.inactive_until = std::max(created_at, facts.inactive_from);
+  }
+  if (StreakReported(streak)) facts.failures = streak;
+  Notify(record, std::move(facts), entry, now);
+  return store_.PutSubscription(record, entry);
 }
 
 Status RenewalService::Fail(Record& record, const Status& error, const std::string& what,
@@ -227,6 +287,14 @@ Status RenewalService::Fail(Record& record, const Status& error, const std::stri
                error.ToString(),
                std::chrono::duration_cast<Seconds>(record.next_renewal_at - now).count());
   auto entry = Entry(record, "failed", record.last_error, now);
+  // Exactly at the threshold: once per streak, however long the streak goes on.
+  if (options_.failure_events_after > 0 && record.failures == options_.failure_events_after) {
+    auto facts = Facts("renewal_failing");
+    facts.failures = record.failures;
+    facts.last_error = record.last_error;
+    facts.expires_at = record.expires_at;
+    Notify(record, std::move(facts), entry, now);
+  }
   return store_.PutSubscription(record, entry);
 }
 
@@ -236,6 +304,54 @@ void RenewalService::ForgetRemote(Record& record) {
   record.status.clear();
   record.blacklisted_reason.clear();
   record.expires_at = WallTime{};
+}
+
+RenewalService::Previous RenewalService::Replacing(const Record& record) {
+  // The last moment subkeeper knew the old subscription was delivering: its creation, last
+  // renewal or last reminder — but it delivered nothing after it expired.
+  WallTime active =
+      std::max({record.remote_created_at, record.last_renewed_at, record.last_reminder_at});
+  if (record.expires_at != WallTime{}) active = std::min(active, record.expires_at);
+  return Previous{record.remote_id, active};
+}
+
+bool RenewalService::StreakReported(int32_t failures) const {
+  return options_.failure_events_after > 0 && failures >= options_.failure_events_after;
+}
+
+std::string RenewalService::LastRemoteId(const Record& record) {
+  if (record.deliver_to.empty()) return "";  // only the app's event needs it
+  store::HistoryQuery query;
+  query.account = record.account;
+  query.name = record.name;
+  query.limit = 100;  // newest first; failed creates since the loss carry no id
+  auto history = store_.ListHistory(query);
+  if (!history.ok()) {
+    spdlog::warn("{}/{}: reading history for the previous subscription id: {}", record.account,
+                 record.name, history.status().ToString());
+    return "";
+  }
+  for (const auto& entry : *history) {
+    if (!entry.remote_id.empty()) return entry.remote_id;
+  }
+  return "";
+}
+
+void RenewalService::Notify(const Record& record, relay::LifecycleFacts facts,
+                            store::HistoryEntry& entry, WallTime now) const {
+  if (record.deliver_to.empty()) return;  // direct mode or no relay: nobody to tell
+  facts.account = record.account;
+  facts.name = record.name;
+  facts.subscription_id = record.remote_id;
+  entry.outbox = relay::MakeLifecycleEvent(facts, now, NewEventId());
+}
+
+void RenewalService::NotifyRecovered(const Record& record, int32_t streak,
+                                     store::HistoryEntry& entry, WallTime now) const {
+  if (!StreakReported(streak)) return;  // the app was never told it was failing
+  auto facts = Facts("renewal_recovered");
+  facts.failures = streak;
+  Notify(record, std::move(facts), entry, now);
 }
 
 void RenewalService::Apply(Record& record, const platform::RemoteSubscription& remote,

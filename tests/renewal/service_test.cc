@@ -1,7 +1,9 @@
 #include "subkeeper/renewal/service.h"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
+#include "subkeeper/common/time_format.h"
 #include "subkeeper/store/sqlite_store.h"
 #include "subkeeper/webhook/token.h"
 #include "support/fake_platform.h"
@@ -25,7 +27,7 @@ struct Fixture {
     o.reminder_job_interval_s = 5;
     return o;
   }
-  void AddRecord(const std::string& reminder = kReminder) {
+  void AddRecord(const std::string& reminder = kReminder, const std::string& deliver_to = "") {
     store::SubscriptionRecord r;
     r.account = "main";
     r.name = "sms";
@@ -33,11 +35,15 @@ struct Fixture {
     r.expires_in_s = 120;
     r.reminder_filter = reminder;
     r.address = "https://hooks.example.com/webhooks/main/sms";
+    r.deliver_to = deliver_to;
     REQUIRE(store->PutSubscription(r, std::nullopt).ok());
   }
   store::SubscriptionRecord Record() {
     return store->GetSubscription("main", "sms").value().value();
   }
+  void AddRelayed() { AddRecord(kReminder, "http://127.0.0.1:3000/events"); }
+  // Every event queued for the app, in queue order.
+  std::vector<store::EventRecord> Events() { return store->ListEvents("", "", "", 0).value(); }
   std::vector<std::string> Kinds() {
     std::vector<std::string> kinds;
     auto history = store->ListHistory({}).value();
@@ -188,6 +194,266 @@ TEST_CASE("Direct subscriptions get no reminder filter", "[renewal]") {
   REQUIRE(f.platform.creates().size() == 1);
   CHECK(f.platform.creates()[0].event_filters.size() == 1);
   CHECK(f.Record().next_renewal_at == f.Record().expires_at - Seconds(30));
+}
+
+// ---- Lifecycle events queued for the app ----
+
+nlohmann::json Data(const store::EventRecord& event) {
+  return nlohmann::json::parse(event.body).at("data");
+}
+std::string Type(const store::EventRecord& event) {
+  return nlohmann::json::parse(event.body).at("type");
+}
+std::string Iso(WallTime t) { return FormatIso8601(t); }
+
+TEST_CASE("A purged subscription is recreated and the app told the window it was gone",
+          "[renewal][lifecycle]") {
+  Fixture f;
+  f.AddRelayed();
+  const WallTime t0 = f.clock.Now();
+  REQUIRE(f.service.Run("main", "sms", Trigger::kStartup).ok());
+  f.clock.Advance(Seconds(85));
+  REQUIRE(f.service.Run("main", "sms", Trigger::kReminder).ok());  // last renewal: t0+85
+  auto r = f.Record();
+  r.last_reminder_at = t0 + Seconds(90);  // as the scheduler records a later reminder
+  REQUIRE(f.store->PutSubscription(r, std::nullopt).ok());
+  f.clock.Advance(Seconds(15));
+  f.platform.Purge("sub-1");
+  REQUIRE(f.service.Run("main", "sms", Trigger::kTimer).ok());
+
+  auto events = f.Events();
+  REQUIRE(events.size() == 1);  // the first creation tells the app nothing
+  const auto& e = events[0];
+  CHECK(e.kind == "lifecycle");
+  CHECK(e.event == "subkeeper:recreated");
+  CHECK(e.relay_state == "pending");
+  CHECK(e.subscription_id == "sub-2");
+  CHECK(e.uuid.size() == 36);
+  CHECK(e.uuid[14] == '4');
+  CHECK(Type(e) == "subscription.recreated");
+  auto data = Data(e);
+  CHECK(data["subscriptionId"] == "sub-2");
+  CHECK(data["previousSubscriptionId"] == "sub-1");
+  CHECK(data["inactiveFrom"] == Iso(t0 + Seconds(90)));
+  CHECK(data["inactiveUntil"] == Iso(t0 + Seconds(100)));
+  CHECK(data["reason"] == "the platform no longer had sub-1");
+  CHECK_FALSE(data.contains("failures"));
+}
+
+TEST_CASE("The window never starts after the old subscription expired", "[renewal][lifecycle]") {
+  Fixture f;
+  f.AddRelayed();
+  const WallTime t0 = f.clock.Now();
+  REQUIRE(f.service.Run("main", "sms", Trigger::kStartup).ok());  // expires t0+120
+  auto r = f.Record();
+  r.last_reminder_at = t0 + Seconds(125);  // a skewed clock: later than the expiry
+  REQUIRE(f.store->PutSubscription(r, std::nullopt).ok());
+  f.clock.Advance(Seconds(130));  // expired and gone on the platform
+  REQUIRE(f.service.Run("main", "sms", Trigger::kTimer).ok());
+  auto events = f.Events();
+  REQUIRE(events.size() == 1);
+  CHECK(Data(events[0])["inactiveFrom"] == Iso(t0 + Seconds(120)));
+  CHECK(Data(events[0])["inactiveUntil"] == Iso(t0 + Seconds(130)));
+}
+
+TEST_CASE("A blacklisted subscription tells the app, then the recreation with its gap",
+          "[renewal][lifecycle]") {
+  Fixture f;
+  f.AddRelayed();
+  const WallTime t0 = f.clock.Now();
+  REQUIRE(f.service.Run("main", "sms", Trigger::kStartup).ok());
+  f.platform.SetStatus("sub-1", "Blacklisted", "Webhook responses with code: [503]");
+  f.clock.Advance(Seconds(85));
+  REQUIRE(f.service.Run("main", "sms", Trigger::kReminder).ok());
+
+  auto events = f.Events();
+  REQUIRE(events.size() == 2);
+  CHECK(Type(events[0]) == "subscription.blacklisted");
+  CHECK(events[0].subscription_id == "sub-1");
+  CHECK(Data(events[0])["reason"] == "status Blacklisted: Webhook responses with code: [503]");
+  CHECK(Type(events[1]) == "subscription.recreated");
+  auto data = Data(events[1]);
+  CHECK(data["previousSubscriptionId"] == "sub-1");
+  CHECK(data["subscriptionId"] == "sub-2");
+  // The blacklisted answer renewed nothing: the last moment known active is the creation.
+  CHECK(data["inactiveFrom"] == Iso(t0));
+  CHECK(data["inactiveUntil"] == Iso(t0 + Seconds(85)));
+  CHECK(events[0].uuid != events[1].uuid);
+  CHECK(f.Record().last_renewed_at == t0 + Seconds(85));
+}
+
+TEST_CASE("A make-before-break recreation has no gap to backfill", "[renewal][lifecycle]") {
+  Fixture f;
+  f.AddRelayed();
+  REQUIRE(f.service.Run("main", "sms", Trigger::kStartup).ok());
+  f.clock.Advance(Seconds(10));
+  REQUIRE(f.service.Recreate("main", "sms", "address changed").ok());
+  auto events = f.Events();
+  REQUIRE(events.size() == 1);
+  auto data = Data(events[0]);
+  CHECK(Type(events[0]) == "subscription.recreated");
+  CHECK(data["previousSubscriptionId"] == "sub-1");
+  CHECK(data["subscriptionId"] == "sub-2");
+  CHECK(data["reason"] == "address changed");
+  CHECK_FALSE(data.contains("inactiveFrom"));
+  CHECK_FALSE(data.contains("inactiveUntil"));
+}
+
+TEST_CASE("An update of a purged subscription recreates it with its gap", "[renewal][lifecycle]") {
+  Fixture f;
+  f.AddRelayed();
+  const WallTime t0 = f.clock.Now();
+  REQUIRE(f.service.Run("main", "sms", Trigger::kStartup).ok());
+  f.clock.Advance(Seconds(30));
+  f.platform.Purge("sub-1");
+  REQUIRE(f.service.Update("main", "sms", "filters changed").ok());
+  auto events = f.Events();
+  REQUIRE(events.size() == 1);
+  auto data = Data(events[0]);
+  CHECK(data["previousSubscriptionId"] == "sub-1");
+  CHECK(data["subscriptionId"] == "sub-2");
+  CHECK(data["inactiveFrom"] == Iso(t0));
+  CHECK(data["inactiveUntil"] == Iso(t0 + Seconds(30)));
+}
+
+TEST_CASE("A recreation retried after a failed create still names the old id and its gap",
+          "[renewal][lifecycle]") {
+  Fixture f;
+  f.AddRelayed();
+  const WallTime t0 = f.clock.Now();
+  REQUIRE(f.service.Run("main", "sms", Trigger::kStartup).ok());
+  f.clock.Advance(Seconds(100));
+  f.platform.Purge("sub-1");
+  f.platform.FailNext("create", Status::Unavailable("Service Unavailable").WithHttp(503, ""));
+  REQUIRE(f.service.Run("main", "sms", Trigger::kTimer).ok());
+  CHECK(f.Record().remote_id.empty());
+  CHECK(f.Events().empty());
+  f.clock.Advance(Seconds(5));
+  REQUIRE(f.service.Run("main", "sms", Trigger::kTimer).ok());  // no live subscription: create
+  auto events = f.Events();
+  REQUIRE(events.size() == 1);
+  auto data = Data(events[0]);
+  CHECK(data["previousSubscriptionId"] == "sub-1");
+  CHECK(data["subscriptionId"] == "sub-2");
+  CHECK(data["reason"] == "no live subscription");
+  CHECK(data["inactiveFrom"] == Iso(t0));
+  CHECK(data["inactiveUntil"] == Iso(t0 + Seconds(105)));
+}
+
+TEST_CASE("A subscription without deliver_to queues no lifecycle event", "[renewal][lifecycle]") {
+  Fixture f;
+  f.AddRecord();
+  REQUIRE(f.service.Run("main", "sms", Trigger::kStartup).ok());
+  for (int i = 0; i < 3; ++i) {
+    f.platform.FailNext("renew", Status::Unavailable("Service Unavailable").WithHttp(503, ""));
+    REQUIRE(f.service.Run("main", "sms", Trigger::kTimer).ok());
+  }
+  REQUIRE(f.Record().failures == 3);
+  f.platform.SetStatus("sub-1", "Blacklisted", "Webhook responses with code: [503]");
+  REQUIRE(f.service.Run("main", "sms", Trigger::kTimer).ok());
+  f.platform.Purge("sub-2");
+  REQUIRE(f.service.Run("main", "sms", Trigger::kTimer).ok());
+  CHECK(f.Record().remote_id == "sub-3");
+  CHECK(f.Kinds() == std::vector<std::string>{"created", "failed", "failed", "failed",
+                                              "blacklisted", "deleted", "recreated", "expired",
+                                              "recreated"});
+  CHECK(f.Events().empty());
+}
+
+TEST_CASE("renewal_failing fires once at the threshold; renewal_recovered after it",
+          "[renewal][lifecycle]") {
+  Fixture f;
+  f.AddRelayed();
+  REQUIRE(f.service.Run("main", "sms", Trigger::kStartup).ok());
+  const WallTime expires = f.Record().expires_at;
+  auto fail = [&] {
+    f.clock.Advance(Seconds(2));
+    f.platform.FailNext("renew", Status::Unavailable("Service Unavailable").WithHttp(503, ""));
+    REQUIRE(f.service.Run("main", "sms", Trigger::kTimer).ok());
+  };
+  fail();
+  fail();
+  CHECK(f.Events().empty());
+  fail();  // the threshold (3)
+  auto events = f.Events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].event == "subkeeper:renewal_failing");
+  CHECK(events[0].subscription_id == "sub-1");
+  auto data = Data(events[0]);
+  CHECK(data["failures"] == 3);
+  CHECK(data["lastError"].get<std::string>().find("HTTP 503") != std::string::npos);
+  CHECK(data["expiresAt"] == Iso(expires));
+  fail();  // threshold + 1: the app already knows
+  CHECK(f.Events().size() == 1);
+
+  f.clock.Advance(Seconds(2));
+  REQUIRE(f.service.Run("main", "sms", Trigger::kTimer).ok());
+  events = f.Events();
+  REQUIRE(events.size() == 2);
+  CHECK(Type(events[1]) == "subscription.renewal_recovered");
+  CHECK(Data(events[1])["failures"] == 4);
+  CHECK(Data(events[1])["subscriptionId"] == "sub-1");
+
+  // A streak that stays below the threshold is not the app's concern, nor is its end.
+  fail();
+  fail();
+  f.clock.Advance(Seconds(2));
+  REQUIRE(f.service.Run("main", "sms", Trigger::kTimer).ok());
+  CHECK(f.Record().failures == 0);
+  CHECK(f.Events().size() == 2);
+}
+
+TEST_CASE("A recreation that ends a reported streak carries the failures instead of recovered",
+          "[renewal][lifecycle]") {
+  Fixture f;
+  f.AddRelayed();
+  REQUIRE(f.service.Run("main", "sms", Trigger::kStartup).ok());
+  for (int i = 0; i < 3; ++i) {
+    f.platform.FailNext("renew", Status::Unavailable("Service Unavailable").WithHttp(503, ""));
+    REQUIRE(f.service.Run("main", "sms", Trigger::kTimer).ok());
+  }
+  f.platform.Purge("sub-1");
+  REQUIRE(f.service.Run("main", "sms", Trigger::kTimer).ok());
+  auto events = f.Events();
+  REQUIRE(events.size() == 2);
+  CHECK(Type(events[0]) == "subscription.renewal_failing");
+  CHECK(Type(events[1]) == "subscription.recreated");
+  CHECK(Data(events[1])["failures"] == 3);
+}
+
+TEST_CASE("A first creation after a reported streak of failed creates is a recovery",
+          "[renewal][lifecycle]") {
+  Fixture f;
+  f.AddRelayed();
+  for (int i = 0; i < 3; ++i) {
+    f.platform.FailNext("create", Status::Unavailable("Service Unavailable").WithHttp(503, ""));
+    REQUIRE(f.service.Run("main", "sms", Trigger::kStartup).ok());
+  }
+  REQUIRE(f.service.Run("main", "sms", Trigger::kStartup).ok());
+  auto events = f.Events();
+  REQUIRE(events.size() == 2);
+  CHECK(Type(events[0]) == "subscription.renewal_failing");
+  CHECK(Data(events[0])["subscriptionId"] == "");
+  CHECK_FALSE(Data(events[0]).contains("expiresAt"));  // nothing exists to lapse
+  CHECK(Type(events[1]) == "subscription.renewal_recovered");
+  CHECK(Data(events[1])["subscriptionId"] == "sub-1");
+  CHECK(f.Kinds().back() == "created");
+}
+
+TEST_CASE("failure_events_after 0 never reports failures", "[renewal][lifecycle]") {
+  Fixture f;
+  auto options = Fixture::Options();
+  options.failure_events_after = 0;
+  RenewalService quiet{*f.store, f.platform, f.clock, options, [] { return 0.5; }};
+  f.AddRelayed();
+  REQUIRE(quiet.Run("main", "sms", Trigger::kStartup).ok());
+  for (int i = 0; i < 5; ++i) {
+    f.platform.FailNext("renew", Status::Unavailable("Service Unavailable").WithHttp(503, ""));
+    REQUIRE(quiet.Run("main", "sms", Trigger::kTimer).ok());
+  }
+  REQUIRE(quiet.Run("main", "sms", Trigger::kTimer).ok());
+  CHECK(f.Record().failures == 0);
+  CHECK(f.Events().empty());
 }
 
 }  // namespace

@@ -9,6 +9,14 @@
 //   429 / penalty         → retry when Retry-After has passed, never earlier
 // Every state change is written together with a history row. The expiry stored is always the
 // one the platform returned. Thread-safe; calls block on platform I/O.
+//
+// Lifecycle events for the app (relay/lifecycle.h) ride on those history rows as their outbox,
+// only for a record with a deliver_to: "recreated" (every path but the first creation; with the
+// window [last moment the old one was known active, creation of the new one], none for a
+// make-before-break replacement), "blacklisted", "renewal_failing" when `failures` reaches
+// failure_events_after (once per streak) and "renewal_recovered" on the first success after such
+// a streak. A row carries one event: when a recreation ends such a streak, the "recreated" event
+// is sent and carries the streak's `failures` instead of a separate "renewal_recovered".
 #pragma once
 
 #include <functional>
@@ -18,6 +26,7 @@
 #include "subkeeper/common/secret.h"
 #include "subkeeper/common/status.h"
 #include "subkeeper/platform/api.h"
+#include "subkeeper/relay/lifecycle.h"
 #include "subkeeper/renewal/policy.h"
 #include "subkeeper/store/store.h"
 
@@ -30,6 +39,8 @@ struct ServiceOptions {
   int64_t direct_margin_pct = 25;
   Secret webhook_secret;                // derives each subscription's verification token
   int64_t reminder_job_interval_s = 5;  // for checking reminder rules against the granted TTL
+  // Consecutive failures after which the app is sent "renewal_failing"; 0 = never.
+  int32_t failure_events_after = 3;
 };
 
 class RenewalService {
@@ -73,14 +84,35 @@ class RenewalService {
                    const std::function<Status(store::SubscriptionRecord&, WallTime)>& body);
   using Record = store::SubscriptionRecord;
   using History = std::optional<store::HistoryEntry>;
+  // The subscription a recreation replaces: its id and the last moment it was known to be
+  // active (unset = no gap, it was still active when the new one was created).
+  struct Previous {
+    std::string id;
+    WallTime active_until{};
+  };
 
   Status RunLocked(Record& record, Trigger trigger, WallTime now);
   Status Renew(Record& record, Trigger trigger, WallTime now);
-  Status Create(Record& record, const std::string& kind, const std::string& reason, WallTime now);
+  Status Create(Record& record, const std::string& kind, const std::string& reason, WallTime now,
+                const Previous& previous);
+  // Create for a record without a remote id: "created" the first time, else "recreated" of the
+  // id its history last named.
+  Status CreateMissing(Record& record, const std::string& reason, WallTime now);
   Status Replace(Record& record, const std::string& reason, WallTime now);
   Status Fail(Record& record, const Status& error, const std::string& what, WallTime now);
   void Apply(Record& record, const platform::RemoteSubscription& remote, WallTime now);
   static void ForgetRemote(Record& record);
+  static Previous Replacing(const Record& record);
+  bool StreakReported(int32_t failures) const;
+  std::string LastRemoteId(const Record& record);
+  // Queues `facts` (account, name and current id filled in from `record`) as `entry`'s outbox
+  // when the record has somewhere to deliver it.
+  void Notify(const Record& record, relay::LifecycleFacts facts, store::HistoryEntry& entry,
+              WallTime now) const;
+  // Notifies "renewal_recovered" when the failure streak this success ended (`streak` long) was
+  // reported to the app.
+  void NotifyRecovered(const Record& record, int32_t streak, store::HistoryEntry& entry,
+                       WallTime now) const;
   store::HistoryEntry Entry(const Record& record, std::string kind, std::string detail,
                             WallTime now) const;
 
