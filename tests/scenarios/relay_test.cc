@@ -1,9 +1,11 @@
 // Scenarios of the relay: events the platform sends reach the subscription's deliver_to (an
 // in-process AppSink) signed the Standard Webhooks way, byte for byte, in order, at least once;
 // a failing app gets retries and then a dead letter that `subkeeper replay` resends; a slow app
-// never slows the answers to the platform; lifecycle events reach the app, reminders never do;
-// and a request the keeper rejects is neither stored nor relayed.
+// never slows the answers to the platform; lifecycle events (recreated, blacklisted, renewals
+// failing and recovered) reach the app, reminders never do; and a request the keeper rejects is
+// neither stored nor relayed.
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <httplib.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -138,6 +140,15 @@ std::string Envelope(const std::string& uuid, const std::string& id) {
 
 Headers WithToken(const std::string& token) {
   return {{"User-Agent", "RingCentral-Webhook/8.3 (scenario)"}, {"Verification-Token", token}};
+}
+
+// DELETE on the emulator's control API; the HTTP status (0 when it did not answer).
+int EmulatorDelete(Scenario& s, const std::string& path) {
+  httplib::Client client("127.0.0.1", s.emulator_port());
+  client.set_connection_timeout(std::chrono::seconds(2));
+  client.set_read_timeout(std::chrono::seconds(5));
+  const auto res = client.Delete(path.c_str());
+  return res ? res->status : 0;
 }
 
 // A platform's `Validation-Token` handshake on the subscription's address.
@@ -381,6 +392,56 @@ TEST_CASE("a blacklisted subscription is announced and then its recreation",
   CHECK(r.value("subscriptionId", "") == new_id);
   CHECK(r.contains("inactiveFrom"));
   CHECK(r.contains("inactiveUntil"));
+}
+
+TEST_CASE("renewals failing in a row are announced and so is the recovery",
+          "[integration][relay]") {
+  AppSink sink;
+  ScenarioOptions options = RelayedTo(sink, "relay:\n  failure_events_after: 3\n");
+  // Reminders from 10 s before expiry, every 5 s; renewal backoff 1..4 s (harness): three
+  // failures fit well before the expiry.
+  options.expires_in_s = 20;
+  options.threshold_s = 10;
+  options.interval_s = 5;
+  Scenario s(options);
+  const std::string id = s.WaitForActive(20s);
+  REQUIRE_FALSE(id.empty());
+  const json fault = {{"kind", "status"},
+                      {"status", 503},
+                      {"count", 100},
+                      {"method", "POST"},
+                      {"pathPrefix", "/restapi/v1.0/subscription/" + id + "/renew"}};
+  REQUIRE(s.EmulatorPost("/_emulator/faults", fault).status / 100 == 2);
+
+  const bool failing = sink.WaitFor(
+      [](const auto& r) { return Lifecycle(r, "subscription.renewal_failing").has_value(); }, 20s);
+  INFO("app received:\n" << Describe(sink.RequestsTo(kPath)));
+  REQUIRE(failing);
+  REQUIRE(EmulatorDelete(s, "/_emulator/faults") / 100 == 2);
+  const auto event = *Lifecycle(sink.RequestsTo(kPath), "subscription.renewal_failing");
+  INFO("renewal_failing: " << event.body);
+  const json data = json::parse(event.body).value("data", json::object());
+  CHECK(data.value("subscriptionId", "") == id);
+  CHECK(data.value("failures", 0) == 3);
+  CHECK_FALSE(data.value("lastError", "").empty());
+  CHECK(data.contains("expiresAt"));
+  CHECK(event.body.find(s.verification_token()) == std::string::npos);
+  CHECK(event.body.find(s.webhook_secret()) == std::string::npos);
+
+  // The next renewal succeeds; the app hears that the streak is over (announced once).
+  const bool recovered = sink.WaitFor(
+      [](const auto& r) { return Lifecycle(r, "subscription.renewal_recovered").has_value(); },
+      20s);
+  const auto requests = sink.RequestsTo(kPath);
+  INFO("app received:\n" << Describe(requests));
+  CHECK(recovered);
+  std::set<std::string> failing_ids;
+  for (const auto& r : requests) {
+    if (r.body.find("subscription.renewal_failing") != std::string::npos) {
+      failing_ids.insert(r.Header("webhook-id"));
+    }
+  }
+  CHECK(failing_ids.size() == 1);
 }
 
 TEST_CASE("reminders renew the subscription and are never relayed", "[integration][relay]") {
