@@ -171,11 +171,11 @@ HistoryEntry ReadHistory(const SQLite::Statement& st) {
 
 const char* const kEventInsertSql =
     "INSERT INTO events (uuid, account, name, subscription_id, event, body, received_at, kind, "
-    "relay_state, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT(uuid) DO NOTHING";
+    "relay_state, attempts, next_attempt_at, last_error, delivered_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(uuid) DO NOTHING";
 const char* const kEventSelectSql =
     "SELECT seq, uuid, account, name, subscription_id, event, body, received_at, kind, "
-    "relay_state, attempts, next_attempt_at FROM events";
+    "relay_state, attempts, next_attempt_at, last_error, delivered_at FROM events";
 
 void BindEvent(SQLite::Statement& st, const EventRecord& e) {
   int i = 1;
@@ -191,6 +191,8 @@ void BindEvent(SQLite::Statement& st, const EventRecord& e) {
   st.bind(i++, e.relay_state);
   st.bind(i++, e.attempts);
   st.bind(i++, ToUnixMillis(e.next_attempt_at));
+  st.bind(i++, e.last_error);
+  st.bind(i++, ToUnixMillis(e.delivered_at));
 }
 
 EventRecord ReadEvent(const SQLite::Statement& st) {
@@ -208,6 +210,8 @@ EventRecord ReadEvent(const SQLite::Statement& st) {
   e.relay_state = st.getColumn(i++).getString();
   e.attempts = st.getColumn(i++).getInt();
   e.next_attempt_at = ReadTime(st.getColumn(i++));
+  e.last_error = st.getColumn(i++).getString();
+  e.delivered_at = ReadTime(st.getColumn(i++));
   return e;
 }
 

@@ -7,6 +7,7 @@
 
 #include <mutex>
 
+#include "event_sql.h"
 #include "record_codec.h"
 #include "sqlite_error.h"
 #include "sqlite_open.h"
@@ -25,6 +26,14 @@ Status CheckKey(std::string_view account, std::string_view name) {
   if (account.empty() || name.empty()) {
     return Status::InvalidArgument("store: a subscription needs an account and a name, got '" +
                                    Route(account, name) + "'");
+  }
+  return Status::OK();
+}
+
+// The outbox event obeys InsertEvents' rules; checked before any transaction begins.
+Status CheckOutbox(const HistoryEntry& h) {
+  if (h.outbox && h.outbox->uuid.empty()) {
+    return Status::InvalidArgument("store: an outbox event needs a uuid");
   }
   return Status::OK();
 }
@@ -73,11 +82,17 @@ class SqliteStore final : public Store {
   Result<std::vector<InsertOutcome>> InsertEvents(const std::vector<EventRecord>& batch) override;
   Result<std::vector<EventRecord>> ListEvents(std::string_view account, std::string_view name,
                                               std::string_view relay_state, int limit) override;
+  Result<std::vector<EventRecord>> ListRelayHeads() override;
+  Status UpdateRelay(int64_t seq, const RelayUpdate& update) override;
+  Result<int64_t> RequeueEvents(const ReplayQuery& query) override;
+  Result<int64_t> PruneEvents(WallTime done_before, WallTime dead_before, int limit) override;
+  Result<std::vector<RelayBacklog>> CountRelay() override;
   Status CheckWritable() override;
 
  private:
-  // Appends `entry`, defaulting its time to `now_ms` and its route to (account, name) when unset.
-  // REQUIRES: mu_ held. Throws SQLite::Exception.
+  // Appends `entry`, defaulting its time to `now_ms` and its route to (account, name) when unset,
+  // and queues its outbox event (skipped when its uuid is already stored).
+  // REQUIRES: mu_ held, inside a write transaction. Throws SQLite::Exception.
   void InsertHistory(HistoryEntry entry, std::string_view account, std::string_view name,
                      int64_t now_ms);
 
@@ -116,6 +131,7 @@ Result<std::optional<SubscriptionRecord>> SqliteStore::GetSubscription(std::stri
 Status SqliteStore::PutSubscription(const SubscriptionRecord& record,
                                     const std::optional<HistoryEntry>& history) {
   SK_RETURN_IF_ERROR(CheckKey(record.account, record.name));
+  if (history) SK_RETURN_IF_ERROR(CheckOutbox(*history));
   std::lock_guard lock(mu_);
   return CatchSqlite("put subscription " + Route(record.account, record.name), [&]() -> Status {
     const int64_t now_ms = ToUnixMillis(clock_.Now());
@@ -131,6 +147,7 @@ Status SqliteStore::PutSubscription(const SubscriptionRecord& record,
 
 Status SqliteStore::DeleteSubscription(std::string_view account, std::string_view name,
                                        const std::optional<HistoryEntry>& history) {
+  if (history) SK_RETURN_IF_ERROR(CheckOutbox(*history));
   std::lock_guard lock(mu_);
   return CatchSqlite("delete subscription " + Route(account, name), [&]() -> Status {
     SQLite::Transaction tx(*db_, kImmediate);
@@ -189,9 +206,12 @@ Status SqliteStore::ReleaseLease(std::string_view account, std::string_view name
 
 Status SqliteStore::AppendHistory(const HistoryEntry& entry) {
   SK_RETURN_IF_ERROR(CheckKey(entry.account, entry.name));
+  SK_RETURN_IF_ERROR(CheckOutbox(entry));
   std::lock_guard lock(mu_);
   return CatchSqlite("append history for " + Route(entry.account, entry.name), [&]() -> Status {
+    SQLite::Transaction tx(*db_, kImmediate);
     InsertHistory(entry, entry.account, entry.name, ToUnixMillis(clock_.Now()));
+    tx.commit();
     return Status::OK();
   });
 }
@@ -240,16 +260,92 @@ Result<std::vector<EventRecord>> SqliteStore::ListEvents(std::string_view accoun
                                                          std::string_view relay_state, int limit) {
   std::lock_guard lock(mu_);
   return CatchSqlite("list events", [&]() -> Result<std::vector<EventRecord>> {
-    std::vector<std::string_view> values;
-    const std::string sql =
-        WithFilters(kEventSelectSql,
-                    {{"account", account}, {"name", name}, {"relay_state", relay_state}}, values);
-    SQLite::Statement st(*db_, sql + " ORDER BY seq LIMIT ?");
+    const bool by_state = !relay_state.empty() && relay_state != "pending";
+    SQLite::Statement st(*db_, ListEventsSql(!account.empty(), !name.empty(), relay_state));
     int i = 1;
-    for (std::string_view v : values) st.bind(i++, std::string(v));
+    if (!account.empty()) st.bind(i++, std::string(account));
+    if (!name.empty()) st.bind(i++, std::string(name));
+    if (by_state) st.bind(i++, std::string(relay_state));
     st.bind(i, SqlLimit(limit));
     std::vector<EventRecord> out;
     while (st.executeStep()) out.push_back(ReadEvent(st));
+    return out;
+  });
+}
+
+Result<std::vector<EventRecord>> SqliteStore::ListRelayHeads() {
+  std::lock_guard lock(mu_);
+  return CatchSqlite("list relay heads", [&]() -> Result<std::vector<EventRecord>> {
+    SQLite::Statement st(*db_, RelayHeadsSql());
+    std::vector<EventRecord> out;
+    while (st.executeStep()) out.push_back(ReadEvent(st));
+    return out;
+  });
+}
+
+Status SqliteStore::UpdateRelay(int64_t seq, const RelayUpdate& update) {
+  if (update.relay_state != "pending" && update.relay_state != "delivered" &&
+      update.relay_state != "dead") {
+    return Status::InvalidArgument(
+        "store: a delivery outcome is pending, delivered or dead, got '" + update.relay_state +
+        "'");
+  }
+  std::lock_guard lock(mu_);
+  return CatchSqlite("update relay state of event " + std::to_string(seq), [&]() -> Status {
+    SQLite::Statement st(*db_,
+                         "UPDATE events SET relay_state = ?, attempts = ?, next_attempt_at = ?, "
+                         "last_error = ?, delivered_at = ? WHERE seq = ?");
+    st.bind(1, update.relay_state);
+    st.bind(2, update.attempts);
+    st.bind(3, ToUnixMillis(update.next_attempt_at));
+    st.bind(4, update.last_error);
+    st.bind(5, ToUnixMillis(update.delivered_at));
+    st.bind(6, seq);
+    if (st.exec() == 0) return Status::NotFound("store: no event " + std::to_string(seq));
+    return Status::OK();
+  });
+}
+
+Result<int64_t> SqliteStore::RequeueEvents(const ReplayQuery& query) {
+  std::lock_guard lock(mu_);
+  return CatchSqlite("requeue events", [&]() -> Result<int64_t> {
+    SQLite::Statement st(*db_, RequeueEventsSql(query));
+    if (!query.account.empty()) st.bind(":account", query.account);
+    if (!query.name.empty()) st.bind(":name", query.name);
+    if (query.since != WallTime{}) st.bind(":since", ToUnixMillis(query.since));
+    return static_cast<int64_t>(st.exec());
+  });
+}
+
+Result<int64_t> SqliteStore::PruneEvents(WallTime done_before, WallTime dead_before, int limit) {
+  std::lock_guard lock(mu_);
+  return CatchSqlite("prune events", [&]() -> Result<int64_t> {
+    // Bounded so that one prune never holds the write lock long enough to delay ingest.
+    SQLite::Statement st(*db_, kPruneEventsSql);
+    st.bind(1, ToUnixMillis(done_before));
+    st.bind(2, ToUnixMillis(dead_before));
+    st.bind(3, SqlLimit(limit));
+    return static_cast<int64_t>(st.exec());
+  });
+}
+
+Result<std::vector<RelayBacklog>> SqliteStore::CountRelay() {
+  std::lock_guard lock(mu_);
+  return CatchSqlite("count relay backlog", [&]() -> Result<std::vector<RelayBacklog>> {
+    SQLite::Statement st(*db_, kCountRelaySql);
+    std::vector<RelayBacklog> out;
+    while (st.executeStep()) {
+      RelayBacklog b;
+      int i = 0;
+      b.account = st.getColumn(i++).getString();
+      b.name = st.getColumn(i++).getString();
+      b.pending = st.getColumn(i++).getInt64();
+      b.dead = st.getColumn(i++).getInt64();
+      b.delivered = st.getColumn(i++).getInt64();
+      b.oldest_pending_at = FromUnixMillis(st.getColumn(i++).getInt64());
+      b.last_error = st.getColumn(i++).getString();
+      out.push_back(std::move(b));
+    }
     return out;
   });
 }
@@ -278,6 +374,15 @@ void SqliteStore::InsertHistory(HistoryEntry entry, std::string_view account, st
   SQLite::Statement st(*db_, kHistoryInsertSql);
   BindHistory(st, entry);
   st.exec();
+  if (!entry.outbox) return;
+  EventRecord& e = *entry.outbox;
+  if (e.account.empty()) e.account = entry.account;
+  if (e.name.empty()) e.name = entry.name;
+  if (e.received_at == WallTime{}) e.received_at = entry.at;
+  SQLite::Statement insert(*db_, kEventInsertSql);
+  BindEvent(insert, e);
+  // ON CONFLICT DO NOTHING: a lifecycle event already queued (a retried write) is not an error.
+  insert.exec();
 }
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const Clock& clock) {

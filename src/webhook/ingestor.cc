@@ -1,5 +1,6 @@
 #include "subkeeper/webhook/ingestor.h"
 
+#include <algorithm>
 #include <exception>
 #include <optional>
 #include <utility>
@@ -12,6 +13,7 @@ namespace subkeeper::webhook {
 struct EventIngestor::Pending {
   store::EventRecord event;
   std::condition_variable done_cv;
+  bool taken = false;  // the writer moved it into a batch; it can no longer be withdrawn
   std::optional<Result<store::InsertOutcome>> outcome;
 };
 
@@ -50,11 +52,18 @@ Result<store::InsertOutcome> EventIngestor::Commit(store::EventRecord event, Ste
   if (stopping_) return Status::Unavailable("event ingestor stopped");
   queue_.push_back(pending);
   cv_.notify_one();
-  // On timeout the event stays queued: committing it later is harmless (dedupe on uuid).
   if (!pending->done_cv.wait_until(lock, deadline, [&] { return pending->outcome.has_value(); })) {
+    // Withdrawn while still queued: once answered 503 the event must not reach the relay unless
+    // the platform's retry brings it again. One already in a batch may still commit (its retry
+    // is then a duplicate), which is as good as it gets without aborting the batch.
+    if (!pending->taken) std::erase(queue_, pending);
     return Status::DeadlineExceeded("event not committed before the deadline");
   }
   return *pending->outcome;
+}
+
+void EventIngestor::SetOnCommitted(std::function<void()> on_committed) {
+  on_committed_ = std::move(on_committed);
 }
 
 Result<std::vector<store::InsertOutcome>> EventIngestor::Insert(
@@ -84,16 +93,23 @@ void EventIngestor::WriterLoop() {
     while (!queue_.empty() && batch.size() < max_batch_) {
       batch.push_back(std::move(queue_.front()));
       queue_.pop_front();
+      batch.back()->taken = true;
       events.push_back(std::move(batch.back()->event));
     }
     lock.unlock();
     Result<std::vector<store::InsertOutcome>> result = Insert(events);
+    const bool valid = result.ok() && result->size() == batch.size();
+    // Before the waiters are answered, so that whoever sees a 200 also sees the relay woken.
+    if (valid && on_committed_ &&
+        std::ranges::find(*result, store::InsertOutcome::kInserted) != result->end()) {
+      on_committed_();
+    }
     lock.lock();
 
     for (size_t i = 0; i < batch.size(); ++i) {
       if (!result.ok()) {
         batch[i]->outcome = result.status();
-      } else if (result->size() != batch.size()) {
+      } else if (!valid) {
         batch[i]->outcome = Status::Internal("store returned a wrong number of outcomes");
       } else {
         batch[i]->outcome = (*result)[i];

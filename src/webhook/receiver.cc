@@ -76,7 +76,8 @@ store::EventRecord MakeRecord(const Route& route, Notification n, std::string_vi
     e.relay_state = "none";
   } else {
     e.kind = "event";
-    e.relay_state = "pending";
+    // Without a deliver_to nobody would ever take a pending event off the relay's backlog.
+    e.relay_state = route.relayed ? "pending" : "none";
   }
   return e;
 }

@@ -116,6 +116,45 @@ TEST_CASE("SqliteStore keeps its data across a restart", "[store]") {
   CHECK(again->at(0) == InsertOutcome::kDuplicate);
 }
 
+TEST_CASE("A version 1 database migrates to the relay schema keeping its rows", "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("subkeeper.db");
+  {
+    // What a build before the relay left behind: only 0001 applied, a pending event and a record.
+    SQLite::Database raw(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    REQUIRE(EmbeddedMigrations().at(0).version == 1);
+    raw.exec(EmbeddedMigrations().at(0).sql);
+    raw.exec("PRAGMA user_version = 1");
+    raw.exec(
+        "INSERT INTO subscriptions (account, name, remote_id) VALUES ('main', 'sms', 'sub-1');"
+        "INSERT INTO events (uuid, account, name, body, received_at, relay_state, attempts) "
+        "VALUES ('old-1', 'main', 'sms', x'7b7d', 1000, 'pending', 2),"
+        "       ('old-2', 'main', 'sms', x'7b7d', 2000, 'delivered', 1);");
+  }
+  ManualClock clock;
+  auto store = OpenSqliteStore(path, clock);
+  REQUIRE(store.ok());
+  {
+    SQLite::Database raw(path, SQLite::OPEN_READONLY);
+    CHECK(raw.execAndGet("PRAGMA user_version").getInt() == 2);
+    CHECK(raw.execAndGet("SELECT count(*) FROM sqlite_master WHERE name = 'events_pending'")
+              .getInt() == 1);
+  }
+  CHECK((*store)->GetSubscription("main", "sms").value()->remote_id == "sub-1");
+  const auto events = (*store)->ListEvents("main", "sms", "", 0).value();
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].uuid == "old-1");
+  CHECK(events[0].body == "{}");
+  CHECK(events[0].attempts == 2);
+  CHECK(events[0].last_error.empty());
+  CHECK(events[1].delivered_at == WallTime{});
+  // The old backlog is what the relay delivers first.
+  const auto heads = (*store)->ListRelayHeads().value();
+  REQUIRE(heads.size() == 1);
+  CHECK(heads[0].uuid == "old-1");
+  CHECK((*store)->InsertEvents({Event("old-2")}).value().at(0) == InsertOutcome::kDuplicate);
+}
+
 TEST_CASE("SqliteStore refuses a database newer than this build", "[store]") {
   TempDir dir;
   const std::string path = dir.File("subkeeper.db");

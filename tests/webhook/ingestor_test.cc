@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -27,6 +28,7 @@ class FakeStore final : public store::Store {
     cv_.wait(lock, [&] { return gate_open_; });
     if (!fail_.ok()) return fail_;
     batch_sizes_.push_back(batch.size());
+    for (const auto& e : batch) seen_.push_back(e.uuid);
     std::vector<InsertOutcome> out;
     for (const auto& e : batch) {
       out.push_back(uuids_.insert(e.uuid).second ? InsertOutcome::kInserted
@@ -49,6 +51,11 @@ class FakeStore final : public store::Store {
   std::vector<size_t> batch_sizes() {
     std::lock_guard lock(mu_);
     return batch_sizes_;
+  }
+  // Every uuid passed to InsertEvents, duplicates included, in order.
+  std::vector<std::string> seen() {
+    std::lock_guard lock(mu_);
+    return seen_;
   }
   size_t stored() {
     std::lock_guard lock(mu_);
@@ -83,6 +90,11 @@ class FakeStore final : public store::Store {
                                               int) override {
     return No();
   }
+  Result<std::vector<EventRecord>> ListRelayHeads() override { return No(); }
+  Status UpdateRelay(int64_t, const store::RelayUpdate&) override { return No(); }
+  Result<int64_t> RequeueEvents(const store::ReplayQuery&) override { return No(); }
+  Result<int64_t> PruneEvents(WallTime, WallTime, int) override { return No(); }
+  Result<std::vector<store::RelayBacklog>> CountRelay() override { return No(); }
   Status CheckWritable() override { return No(); }
 
  private:
@@ -100,6 +112,7 @@ class FakeStore final : public store::Store {
   Status fail_;                      // guarded by mu_
   std::vector<size_t> batch_sizes_;  // guarded by mu_
   std::set<std::string> uuids_;      // guarded by mu_
+  std::vector<std::string> seen_;    // guarded by mu_
 };
 
 EventRecord Event(const std::string& uuid) {
@@ -188,22 +201,47 @@ TEST_CASE("a store failure reaches every waiter of the batch", "[webhook]") {
   }
 }
 
-TEST_CASE("a waiter whose deadline passes gets kDeadlineExceeded", "[webhook]") {
+TEST_CASE("an event still queued at its deadline is withdrawn and never stored", "[webhook]") {
   FakeStore store;
   EventIngestor ingestor(store);
   ingestor.Start();
   store.CloseGate();
-  std::thread first([&] { (void)ingestor.Commit(Event("held"), Later()); });
-  REQUIRE(store.WaitEntered(1));
+  std::optional<Result<InsertOutcome>> held;
+  std::thread first([&] { held = ingestor.Commit(Event("held"), Later()); });
+  REQUIRE(store.WaitEntered(1));  // the writer is inside InsertEvents: "late" can only queue
 
   auto late = ingestor.Commit(Event("late"), std::chrono::steady_clock::now());
   CHECK(late.status().code() == StatusCode::kDeadlineExceeded);
+  CHECK(ingestor.QueueDepth() == 0);
 
-  // The late event stays queued and is committed once the store moves again.
   store.OpenGate();
   first.join();
   ingestor.Stop();
-  CHECK(store.stored() == 2);
+  REQUIRE(held.has_value());
+  CHECK(held->ok());
+  // Answered 503, so it must not reach the app unless the platform's retry brings it again.
+  CHECK(store.seen() == std::vector<std::string>{"held"});
+}
+
+TEST_CASE("OnCommitted runs after a batch that inserted something, before its answer",
+          "[webhook]") {
+  FakeStore store;
+  EventIngestor ingestor(store);
+  std::atomic<int> woken = 0;
+  ingestor.SetOnCommitted([&] { ++woken; });
+  ingestor.Start();
+
+  REQUIRE(ingestor.Commit(Event("a"), Later()).value() == InsertOutcome::kInserted);
+  CHECK(woken == 1);
+  // Nothing new for the relay: a redelivery, or a batch that failed.
+  REQUIRE(ingestor.Commit(Event("a"), Later()).value() == InsertOutcome::kDuplicate);
+  CHECK(woken == 1);
+  store.Fail(Status::Unavailable("database is locked"));
+  CHECK_FALSE(ingestor.Commit(Event("b"), Later()).ok());
+  CHECK(woken == 1);
+  store.Fail(Status::OK());
+  REQUIRE(ingestor.Commit(Event("b"), Later()).value() == InsertOutcome::kInserted);
+  CHECK(woken == 2);
 }
 
 TEST_CASE("Stop commits what is queued, then refuses new events", "[webhook]") {

@@ -24,9 +24,10 @@ std::string Envelope(const std::string& uuid, const std::string& event,
 }
 
 struct Fixture {
-  Fixture() {
+  explicit Fixture(bool relayed = true) {
     Route route{"main", "sms", DeriveVerificationToken(Secret("s3cret"), "main", "sms"),
                 kReminderFilter, "sub-1"};
+    route.relayed = relayed;
     routes.Publish({{"main/sms", route}});
   }
   WebhookResponse Post(std::string_view path, const std::string& body, const std::string& token) {
@@ -125,6 +126,23 @@ TEST_CASE("an accepted event is committed as received and answered 200 empty", "
   CHECK(e.received_at == f.clock.Now());
   CHECK(calls[0].deadline == f.clock.SteadyNow() + std::chrono::milliseconds(1500));
   CHECK(f.reminders.empty());
+}
+
+TEST_CASE("events of a subscription without deliver_to are stored with nothing to relay",
+          "[webhook]") {
+  const bool relayed = GENERATE(true, false);
+  Fixture f(relayed);
+  const std::string event = "/restapi/v1.0/account/~/extension/~/message-store";
+  REQUIRE(f.Post(kPath, Envelope("u1", event, "sub-1"), f.Token()).status == 200);
+  REQUIRE(f.Post(kPath, Envelope("r1", kReminderFilter, "sub-1"), f.Token()).status == 200);
+  auto calls = f.sink.calls();
+  REQUIRE(calls.size() == 2);
+  CHECK(calls[0].event.kind == "event");
+  CHECK(calls[0].event.relay_state == (relayed ? "pending" : "none"));
+  // Reminders are subkeeper's own, relayed subscription or not.
+  CHECK(calls[1].event.kind == "reminder");
+  CHECK(calls[1].event.relay_state == "none");
+  CHECK(f.reminders.size() == 1);
 }
 
 TEST_CASE("a committed reminder for the current remote id triggers the callback", "[webhook]") {

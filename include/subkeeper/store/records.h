@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -53,6 +54,27 @@ struct SubscriptionRecord {
   WallTime updated_at{};  // set by the store on every write
 };
 
+// A notification as received on the webhook listener, stored before it is acknowledged; or a
+// lifecycle event subkeeper itself queued for the app (kind "lifecycle").
+struct EventRecord {
+  int64_t seq = 0;      // assigned by the store, increasing
+  std::string uuid;     // the platform's notification uuid (ours for lifecycle), the dedupe key
+  std::string account;  // the route it arrived on / the subscription it is about
+  std::string name;
+  std::string subscription_id;  // envelope subscriptionId
+  std::string event;            // envelope event (the filter string); the type for lifecycle
+  std::string body;             // the raw request body, byte for byte (relayed untouched)
+  WallTime received_at{};
+  std::string kind = "event";  // "event" | "reminder" | "lifecycle"
+  // Relay state: "pending" (to deliver), "delivered", "dead" (gave up after the maximum age), or
+  // "none" (nothing to relay: a reminder, or a subscription without deliver_to).
+  std::string relay_state = "pending";
+  int32_t attempts = 0;        // delivery attempts made so far
+  WallTime next_attempt_at{};  // unset = as soon as possible
+  std::string last_error;      // why the last attempt failed ("" after success / none yet)
+  WallTime delivered_at{};     // when the app answered 2xx
+};
+
 // One row of the append-only lifecycle history.
 struct HistoryEntry {
   int64_t id = 0;       // assigned by the store
@@ -65,6 +87,10 @@ struct HistoryEntry {
   std::string remote_id;
   std::string trigger;  // for renewed: reminder | timer | manual
   std::string detail;   // reason or error code; never a secret
+  // A lifecycle event for the app, queued (InsertEvents semantics) in the same transaction as
+  // this row, so the app hears of every recreation / blacklisting it must react to, even across
+  // a crash. Not part of the stored history row.
+  std::optional<EventRecord> outbox;
 };
 
 // A history row about (account, name) at `at`; the store assigns its id.
@@ -86,23 +112,35 @@ struct HistoryQuery {
   int limit = 1000;     // newest rows first when limited; <= 0 = no limit
 };
 
-// A notification as received on the webhook listener, stored before it is acknowledged.
-struct EventRecord {
-  int64_t seq = 0;      // assigned by the store, increasing
-  std::string uuid;     // the platform's notification uuid, the dedupe key
-  std::string account;  // the route it arrived on
-  std::string name;
-  std::string subscription_id;  // envelope subscriptionId
-  std::string event;            // envelope event (the filter string)
-  std::string body;             // the raw request body, byte for byte
-  WallTime received_at{};
-  std::string kind = "event";  // "event" | "reminder"
-  // Relay state: "pending" (to deliver), "delivered", "dead", or "none" (nothing to relay).
-  std::string relay_state = "pending";
+enum class InsertOutcome { kInserted, kDuplicate };
+
+// The outcome of one delivery attempt, written by the relay.
+struct RelayUpdate {
+  std::string relay_state;  // "pending" (retry at next_attempt_at), "delivered" or "dead"
   int32_t attempts = 0;
   WallTime next_attempt_at{};
+  std::string last_error;
+  WallTime delivered_at{};
 };
 
-enum class InsertOutcome { kInserted, kDuplicate };
+// Which events `subkeeper replay` sends again. Matching events go back to "pending" with
+// attempts 0 and no wait; "pending" ones are left as they are.
+struct ReplayQuery {
+  std::string account;     // "" = all
+  std::string name;        // "" = all
+  WallTime since{};        // received at or after; unset = any time
+  bool dead_only = false;  // only "dead" events; otherwise "dead" and "delivered"
+};
+
+// Relay counts of one subscription, for status and metrics.
+struct RelayBacklog {
+  std::string account;
+  std::string name;
+  int64_t pending = 0;
+  int64_t dead = 0;
+  int64_t delivered = 0;
+  WallTime oldest_pending_at{};  // received_at of the oldest pending event; unset when none
+  std::string last_error;        // last_error of the oldest pending event
+};
 
 }  // namespace subkeeper::store

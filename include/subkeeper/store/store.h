@@ -24,10 +24,11 @@ class Store {
                                                                     std::string_view name) = 0;
 
   // Inserts or replaces the record (all columns but the lease, which is kept) and, when
-  // `history` is given, appends it — in one transaction.
+  // `history` is given, appends it and queues its `outbox` event — in one transaction.
   virtual Status PutSubscription(const SubscriptionRecord& record,
                                  const std::optional<HistoryEntry>& history) = 0;
-  // Removes the record (and its lease) and appends `history` when given, in one transaction.
+  // Removes the record (and its lease) and appends `history` (queuing its `outbox` event) when
+  // given, in one transaction.
   // Deleting a missing record is OK.
   virtual Status DeleteSubscription(std::string_view account, std::string_view name,
                                     const std::optional<HistoryEntry>& history) = 0;
@@ -41,6 +42,7 @@ class Store {
   virtual Status ReleaseLease(std::string_view account, std::string_view name,
                               std::string_view owner) = 0;
 
+  // Appends `entry` and queues its `outbox` event, in one transaction.
   virtual Status AppendHistory(const HistoryEntry& entry) = 0;
   virtual Result<std::vector<HistoryEntry>> ListHistory(const HistoryQuery& query) = 0;
 
@@ -53,6 +55,23 @@ class Store {
   virtual Result<std::vector<EventRecord>> ListEvents(std::string_view account,
                                                       std::string_view name,
                                                       std::string_view relay_state, int limit) = 0;
+
+  // ---- Relay (the events table as a durable outbox to the app) ----
+
+  // For every (account, name) with "pending" events: its oldest pending event (lowest seq),
+  // ordered by seq. The relay delivers in order per subscription, so only heads are eligible.
+  virtual Result<std::vector<EventRecord>> ListRelayHeads() = 0;
+  // Writes the outcome of a delivery attempt to event `seq`. kNotFound when there is no such event.
+  virtual Status UpdateRelay(int64_t seq, const RelayUpdate& update) = 0;
+  // Puts the events matching `query` back to "pending" (attempts 0, next attempt unset,
+  // last_error cleared) in one transaction. Returns how many changed.
+  virtual Result<int64_t> RequeueEvents(const ReplayQuery& query) = 0;
+  // Deletes at most `limit` events that need nothing more: "delivered" / "none" received before
+  // `done_before`, "dead" received before `dead_before`. Never a "pending" one. Returns how many.
+  // `limit` <= 0 = no limit.
+  virtual Result<int64_t> PruneEvents(WallTime done_before, WallTime dead_before, int limit) = 0;
+  // Relay counts per (account, name) that has any event, ordered by account, name.
+  virtual Result<std::vector<RelayBacklog>> CountRelay() = 0;
 
   // OK when a write transaction can be begun and committed now (used by /readyz).
   virtual Status CheckWritable() = 0;

@@ -1,7 +1,8 @@
 // The EventSink in production: request threads enqueue events; one writer thread commits
 // whatever is queued in a single transaction (group commit), then wakes every waiter with its
 // outcome. A waiter whose deadline passes gets kDeadlineExceeded; its event may still be
-// committed later, which is safe because the platform's retry is deduplicated on uuid.
+// committed later only if the writer had already taken it into a batch; one still queued at its
+// deadline is withdrawn and never stored. Either way the platform retries (dedupe on uuid).
 //
 // Thread-safety: Commit may be called from any number of threads; Start/Stop from one owner.
 // Errors from Commit: the Store's own Status for a failed batch (kUnavailable when busy),
@@ -11,6 +12,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -27,6 +29,9 @@ class EventIngestor final : public EventSink {
   explicit EventIngestor(store::Store& store, size_t max_batch = 256);
   ~EventIngestor() override;  // Stop()s
 
+  // Called on the writer thread after every batch that inserted at least one new event (e.g. to
+  // wake the relay). Set before Start; must not block.
+  void SetOnCommitted(std::function<void()> on_committed);
   // Starts the writer thread. Events committed before Start wait in the queue. No-op when
   // already started or stopped.
   void Start();
@@ -50,6 +55,7 @@ class EventIngestor final : public EventSink {
   std::condition_variable cv_;
   std::deque<std::shared_ptr<Pending>> queue_;  // guarded by mu_
   bool stopping_ = false;                       // guarded by mu_
+  std::function<void()> on_committed_;
   std::thread writer_;
 };
 

@@ -19,6 +19,8 @@ struct Route {
   Secret verification_token;
   std::string reminder_filter;  // the exact event string of this subscription's reminders
   std::string remote_id;        // current remote subscription id ("" while none)
+  // deliver_to is set: events are stored "pending" for the relay; otherwise stored as "none".
+  bool relayed = false;
 };
 
 // Keyed by "<account>/<name>".
