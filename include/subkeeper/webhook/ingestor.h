@@ -29,8 +29,8 @@ class EventIngestor final : public EventSink {
   explicit EventIngestor(store::Store& store, size_t max_batch = 256);
   ~EventIngestor() override;  // Stop()s
 
-  // Called on the writer thread after every batch that inserted at least one new event (e.g. to
-  // wake the relay). Set before Start; must not block.
+  // Called on the writer thread after every batch that inserted at least one new event, before
+  // its waiters are answered (e.g. to wake the relay). Set before Start; must not block.
   void SetOnCommitted(std::function<void()> on_committed);
   // Starts the writer thread. Events committed before Start wait in the queue. No-op when
   // already started or stopped.
