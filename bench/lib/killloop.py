@@ -141,8 +141,8 @@ class Load:
                         self.false_200.append(uuid)
                     elif status is not None:
                         self.invalid.add(uuid)
-            if status is None:
-                time.sleep(0.005)  # the keeper is down or restarting
+            if status is None or (valid and status != 200):
+                time.sleep(0.005)  # the keeper is down, restarting or not yet routing
 
 
 class Store:
