@@ -30,6 +30,10 @@ constexpr const char* kUsage =
     "  apply   -c FILE                     reconcile once and exit (0 all applied, 1 otherwise)\n"
     "  history -c FILE [--account A] [--limit N] [NAME]\n"
     "                                      print the lifecycle history, oldest first\n"
+    "  replay  -c FILE [--account A] [NAME] [--since T] [--dead]\n"
+    "                                      relay delivered and dead events again (only dead\n"
+    "                                      ones with --dead); T is ISO 8601 or an age: 30m, 6h, "
+    "7d\n"
     "\n"
     "options:\n"
     "  -c, --config FILE   config file (YAML, or JSON when it ends in .json);\n"
@@ -45,6 +49,8 @@ struct Args {
   std::string account;
   std::string name;  // history: the positional NAME
   int limit = 1000;
+  std::string since;  // replay
+  bool dead = false;  // replay
   bool json = false;
   bool help = false;
 };
@@ -78,13 +84,18 @@ bool ParseArgs(int argc, char** argv, Args& args) {
         std::fprintf(stderr, "subkeeper: --limit needs a positive number\n");
         return false;
       }
+    } else if (arg == "--since") {
+      if (!value(args.since)) return false;
+    } else if (arg == "--dead") {
+      args.dead = true;
     } else if (arg == "--json") {
       args.json = true;
     } else if (arg == "--version") {
       // handled by RunCli
     } else if (args.command.empty() && !arg.empty() && arg[0] != '-') {
       args.command = arg;
-    } else if (args.command == "history" && args.name.empty() && !arg.empty() && arg[0] != '-') {
+    } else if ((args.command == "history" || args.command == "replay") && args.name.empty() &&
+               !arg.empty() && arg[0] != '-') {
       args.name = arg;
     } else {
       std::fprintf(stderr, "subkeeper: unknown argument '%s'\n%s", arg.c_str(), kUsage);
@@ -155,14 +166,26 @@ int RunCli(int argc, char** argv) {
   }
   if (args.command == "check") return Check(args);
   if (args.command == "run") return Run(args);
-  if (args.command == "plan" || args.command == "apply" || args.command == "history") {
+  if (args.command == "plan" || args.command == "apply" || args.command == "history" ||
+      args.command == "replay") {
     auto loaded = Load(args);
     if (!loaded) return 1;
     // One-shot commands log warnings only, to stderr, so their stdout stays parseable.
     SetUpLogging("warn");
     if (args.command == "plan") return PlanCommand(*loaded, args.json);
     if (args.command == "apply") return ApplyCommand(*loaded);
-    return HistoryCommand(*loaded, args.account, args.name, args.limit);
+    if (args.command == "history")
+      return HistoryCommand(*loaded, args.account, args.name, args.limit);
+    WallTime since{};
+    if (!args.since.empty()) {
+      auto parsed = ParseSince(args.since, SystemClock().Now());
+      if (!parsed.ok()) {
+        std::fprintf(stderr, "subkeeper replay: %s\n", parsed.status().message().c_str());
+        return 2;
+      }
+      since = *parsed;
+    }
+    return ReplayCommand(*loaded, args.account, args.name, since, args.dead);
   }
   std::fprintf(stderr, "subkeeper: unknown command '%s'\n%s", args.command.c_str(), kUsage);
   return 2;

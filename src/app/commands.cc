@@ -1,5 +1,6 @@
 #include "subkeeper/app/commands.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <random>
 
@@ -110,6 +111,62 @@ int HistoryCommand(const config::Config& config, const std::string& account,
                 (it->account + "/" + it->name).c_str(), kind.c_str(), it->remote_id.c_str(),
                 it->detail.c_str());
   }
+  return 0;
+}
+
+Result<WallTime> ParseSince(std::string_view text, WallTime now) {
+  if (text.empty()) return Status::InvalidArgument("--since needs a time or an age");
+  const char unit = text.back();
+  const std::string_view digits = text.substr(0, text.size() - 1);
+  const bool age =
+      (unit == 's' || unit == 'm' || unit == 'h' || unit == 'd') && !digits.empty() &&
+      digits.size() <= 9 &&
+      std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (age) {
+    const int64_t n = std::stoll(std::string(digits));
+    const int64_t scale = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : 86400;
+    return now - Seconds(n * scale);
+  }
+  auto parsed = ParseIso8601(text);
+  if (!parsed.ok()) {
+    return Status::InvalidArgument(
+        "--since must be an ISO 8601 time (2026-11-22T08:00:00Z) or an age (90s, 30m, 6h, 7d)");
+  }
+  return *parsed;
+}
+
+int ReplayCommand(const config::Config& config, const std::string& account, const std::string& name,
+                  WallTime since, bool dead_only) {
+  bool known = account.empty() && name.empty();
+  for (const auto& sub : config.subscriptions) {
+    if ((account.empty() || sub.account == account) && (name.empty() || sub.name == name) &&
+        !sub.deliver_to.empty()) {
+      known = true;
+    }
+  }
+  if (!known) {
+    std::fprintf(stderr,
+                 "subkeeper replay: warning: no configured subscription with a deliver_to "
+                 "matches; matching events wait until one is configured\n");
+  }
+  SystemClock clock;
+  auto opened = store::OpenSqliteStore(config.store.sqlite_path, clock);
+  if (!opened.ok()) {
+    std::fprintf(stderr, "subkeeper replay: %s\n", opened.status().ToString().c_str());
+    return 1;
+  }
+  store::ReplayQuery query;
+  query.account = account;
+  query.name = name;
+  query.since = since;
+  query.dead_only = dead_only;
+  auto requeued = (*opened)->RequeueEvents(query);
+  if (!requeued.ok()) {
+    std::fprintf(stderr, "subkeeper replay: %s\n", requeued.status().ToString().c_str());
+    return 1;
+  }
+  std::printf("Queued %lld %sevent(s) for relay again.\n", static_cast<long long>(*requeued),
+              dead_only ? "dead " : "");
   return 0;
 }
 

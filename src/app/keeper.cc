@@ -60,6 +60,25 @@ std::string RestartOnlyChange(const config::Config& old_config, const config::Co
   return "";
 }
 
+relay::RelayOptions RelayOptionsFor(const config::Config& config) {
+  relay::RelayOptions options;
+  options.retry.min_backoff = Seconds(config.relay.min_backoff_s);
+  options.retry.max_backoff = Seconds(config.relay.max_backoff_s);
+  options.retry.max_age = Seconds(config.relay.max_age_s);
+  options.timeout = std::chrono::milliseconds(config.relay.timeout_ms);
+  options.concurrency = config.relay.concurrency;
+  options.retention = Seconds(config.relay.retention_s);
+  options.dead_retention = Seconds(config.relay.dead_retention_s);
+  return options;
+}
+
+bool SameRelayOptions(const relay::RelayOptions& a, const relay::RelayOptions& b) {
+  return a.retry.min_backoff == b.retry.min_backoff && a.retry.max_backoff == b.retry.max_backoff &&
+         a.retry.max_age == b.retry.max_age && a.timeout == b.timeout &&
+         a.concurrency == b.concurrency && a.retention == b.retention &&
+         a.dead_retention == b.dead_retention;
+}
+
 }  // namespace
 
 Keeper::Keeper(config::Config config, const Clock& clock)
@@ -92,6 +111,7 @@ Status Keeper::Start() {
   SK_RETURN_IF_ERROR(OpenStore());
   runtime_ = MakeRuntime(*Current());
   scheduler_ = std::make_unique<renewal::Scheduler>(*store_, *runtime_->renewal, clock_);
+  ConfigureRelay(*Current());
   SK_RETURN_IF_ERROR(StartListeners());
   startup_complete_ = Reconcile("start-up");
   scheduler_->Start();
@@ -110,6 +130,10 @@ Status Keeper::OpenStore() {
 Status Keeper::StartListeners() {
   const auto config = Current();
   ingestor_ = std::make_unique<webhook::EventIngestor>(*store_);
+  ingestor_->SetOnCommitted([this] {
+    std::lock_guard lock(relay_mu_);
+    if (relay_) relay_->Wake();
+  });
   ingestor_->Start();
   webhook::ReceiverOptions receiver_options;
   receiver_options.max_body_bytes = static_cast<size_t>(config->server.max_body_bytes);
@@ -201,9 +225,41 @@ bool Keeper::Reload(const Result<config::Config>& loaded) {
     refused_reason_.clear();
   }
   spdlog::info("configuration generation {} applied", generation_);
+  ConfigureRelay(*loaded);
   const bool complete = Reconcile("reload");
   scheduler_->Start();
   return complete;
+}
+
+void Keeper::ConfigureRelay(const config::Config& config) {
+  relay::Targets targets;
+  for (const auto& sub : config.subscriptions) {
+    if (!sub.direct() && !sub.deliver_to.empty())
+      targets[sub.account + "/" + sub.name] = sub.deliver_to;
+  }
+  const Secret& secret =
+      config.relay.signing_secret.empty() ? config.webhook_secret : config.relay.signing_secret;
+  const relay::RelayOptions options = RelayOptionsFor(config);
+  std::unique_ptr<relay::Relay> retired;
+  {
+    std::lock_guard lock(relay_mu_);
+    if (relay_ && SameRelayOptions(options, relay_options_)) {
+      relay_->Configure(std::move(targets), secret);
+      relay_->Wake();
+      return;
+    }
+    retired = std::move(relay_);
+  }
+  // Stopped outside the lock: it waits for in-flight deliveries, which must not hold up the
+  // ingestor's wake-ups.
+  if (retired) retired->Stop();
+  auto next =
+      std::make_unique<relay::Relay>(*store_, relay_transport_, clock_, options, MakeJitter());
+  next->Configure(std::move(targets), secret);
+  next->Start();
+  std::lock_guard lock(relay_mu_);
+  relay_options_ = options;
+  relay_ = std::move(next);
 }
 
 void Keeper::PublishRoutes() {
@@ -219,15 +275,22 @@ void Keeper::PublishRoutes() {
     previous = previous_secrets_;
   }
   const auto configured = ConfiguredKeys(*config);
+  std::set<std::string> relayed;
+  for (const auto& sub : config->subscriptions) {
+    if (!sub.deliver_to.empty()) relayed.insert(sub.account + "/" + sub.name);
+  }
   webhook::RouteMap routes;
   for (const auto& record : *records) {
     const std::string key = record.account + "/" + record.name;
     if (record.reminder_filter.empty() || !configured.count(key)) continue;  // direct: not ours
     routes[key] = webhook::Route{
-        record.account, record.name,
+        record.account,
+        record.name,
         webhook::TokenForFingerprint(record.token_fingerprint, config->webhook_secret, previous,
                                      record.account, record.name),
-        record.reminder_filter, record.remote_id};
+        record.reminder_filter,
+        record.remote_id,
+        relayed.count(key) > 0};
   }
   routes_.Publish(std::move(routes));
 }
@@ -243,6 +306,12 @@ void Keeper::Stop() {
   webhooks_up_ = false;
   if (scheduler_) scheduler_->Stop();
   if (ingestor_) ingestor_->Stop();
+  std::unique_ptr<relay::Relay> relay;
+  {
+    std::lock_guard lock(relay_mu_);
+    relay = std::move(relay_);
+  }
+  if (relay) relay->Stop();  // what it has not delivered stays pending for the next start
   if (admin_server_) admin_server_->Stop();
 }
 
@@ -268,7 +337,9 @@ std::string Keeper::SubscriptionsJson() {
   for (auto& record : *records) {
     if (configured.count(record.account + "/" + record.name)) shown.push_back(std::move(record));
   }
-  nlohmann::json view = SubscriptionsView(shown, clock_.Now());
+  auto backlog = store_->CountRelay();
+  nlohmann::json view = SubscriptionsView(
+      shown, backlog.ok() ? *backlog : std::vector<store::RelayBacklog>{}, clock_.Now());
   std::lock_guard lock(mu_);
   view["config"] = {
       {"generation", generation_},

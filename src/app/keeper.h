@@ -13,6 +13,7 @@
 #include "subkeeper/platform/curl_transport.h"
 #include "subkeeper/platform/rest_client.h"
 #include "subkeeper/reconcile/executor.h"
+#include "subkeeper/relay/relay.h"
 #include "subkeeper/renewal/scheduler.h"
 #include "subkeeper/renewal/service.h"
 #include "subkeeper/server/http_server.h"
@@ -66,6 +67,9 @@ class Keeper final : public server::AdminSource {
                                        std::unique_ptr<platform::RestClient> api = nullptr);
   Status OpenStore();
   Status StartListeners();
+  // (Re)creates the relay when its options changed (or it does not exist yet) and gives it the
+  // targets and signing key of `config`.
+  void ConfigureRelay(const config::Config& config);
   void PublishRoutes();
   std::shared_ptr<const config::Config> Current() const;
   static std::set<std::string> ConfiguredKeys(const config::Config& config);
@@ -77,6 +81,12 @@ class Keeper final : public server::AdminSource {
   std::unique_ptr<renewal::Scheduler> scheduler_;
   webhook::RouteTable routes_;
   std::unique_ptr<webhook::EventIngestor> ingestor_;
+  // The relay has its own transport: deliveries to a slow app never share anything with the
+  // platform client or the webhook listener but the store.
+  platform::CurlTransport relay_transport_;
+  std::unique_ptr<relay::Relay> relay_;
+  std::mutex relay_mu_;  // guards relay_ and relay_options_ (the ingestor's thread wakes it)
+  relay::RelayOptions relay_options_;
   std::unique_ptr<webhook::WebhookReceiver> receiver_;
   std::unique_ptr<server::WebhookServer> webhook_server_;
   std::unique_ptr<server::AdminServer> admin_server_;

@@ -42,10 +42,38 @@ nlohmann::json SubscriptionView(const store::SubscriptionRecord& record, WallTim
   };
 }
 
+nlohmann::json RelayView(const store::SubscriptionRecord& record,
+                         const store::RelayBacklog* backlog, WallTime now) {
+  store::RelayBacklog none;
+  const store::RelayBacklog& b = backlog != nullptr ? *backlog : none;
+  nlohmann::json age = nullptr;
+  if (b.oldest_pending_at != WallTime{}) {
+    age = std::chrono::duration_cast<Seconds>(now - b.oldest_pending_at).count();
+  }
+  return {
+      {"deliver_to",
+       record.deliver_to.empty() ? nlohmann::json(nullptr) : nlohmann::json(record.deliver_to)},
+      {"pending", b.pending},
+      {"dead", b.dead},
+      {"delivered", b.delivered},
+      {"oldest_pending_at", TimeOrNull(b.oldest_pending_at)},
+      {"oldest_pending_age_s", age},
+      {"last_error", b.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(b.last_error)},
+  };
+}
+
 nlohmann::json SubscriptionsView(const std::vector<store::SubscriptionRecord>& records,
-                                 WallTime now) {
+                                 const std::vector<store::RelayBacklog>& backlogs, WallTime now) {
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& record : records) list.push_back(SubscriptionView(record, now));
+  for (const auto& record : records) {
+    nlohmann::json view = SubscriptionView(record, now);
+    const store::RelayBacklog* backlog = nullptr;
+    for (const auto& b : backlogs) {
+      if (b.account == record.account && b.name == record.name) backlog = &b;
+    }
+    view["relay"] = RelayView(record, backlog, now);
+    list.push_back(std::move(view));
+  }
   return {{"subscriptions", list}};
 }
 

@@ -52,6 +52,7 @@ class Decoder {
   void Reminder(const Node* node, const std::string& path, SubscriptionConfig& sub);
   void Renewal(const Node& node);
   void Server(const Node& node);
+  void Relay(const Node& node);
 
   const LoadOptions& options_;
   Decoded out_;

@@ -24,7 +24,7 @@ Decoded Decoder::Run(const Node& root) {
   }
   if (!Map(root, "",
            {"public_url", "listen", "store", "platform", "webhook_secret", "webhook_secret_file",
-            "accounts", "subscriptions", "renewal", "server", "log"})) {
+            "accounts", "subscriptions", "renewal", "server", "relay", "log"})) {
     return std::move(out_);
   }
   Str(root, "", "public_url", c.public_url);
@@ -37,6 +37,7 @@ Decoded Decoder::Run(const Node& root) {
   if (const Node* n = Present(root, "subscriptions")) Subscriptions(*n);
   if (const Node* n = Present(root, "renewal")) Renewal(*n);
   if (const Node* n = Present(root, "server")) Server(*n);
+  if (const Node* n = Present(root, "relay")) Relay(*n);
   if (const Node* n = Present(root, "log"); n != nullptr && Map(*n, "log", {"level"})) {
     Str(*n, "log", "level", c.log_level);
   }
@@ -161,6 +162,25 @@ void Decoder::Server(const Node& node) {
   Int(node, p, "keep_alive", s.keep_alive_s);
   Int(node, p, "max_body_bytes", s.max_body_bytes);
   Int(node, p, "commit_budget_ms", s.commit_budget_ms);
+}
+
+void Decoder::Relay(const Node& node) {
+  const std::string p = "relay";
+  if (!Map(node, p,
+           {"signing_secret", "signing_secret_file", "timeout_ms", "concurrency", "min_backoff",
+            "max_backoff", "max_age", "retention", "dead_retention", "failure_events_after"})) {
+    return;
+  }
+  RelayConfig& r = out_.config.relay;
+  SecretValue(node, p, "signing_secret", r.signing_secret);
+  Int(node, p, "timeout_ms", r.timeout_ms);
+  SmallInt(node, p, "concurrency", r.concurrency);
+  Int(node, p, "min_backoff", r.min_backoff_s);
+  Int(node, p, "max_backoff", r.max_backoff_s);
+  Int(node, p, "max_age", r.max_age_s);
+  Int(node, p, "retention", r.retention_s);
+  Int(node, p, "dead_retention", r.dead_retention_s);
+  SmallInt(node, p, "failure_events_after", r.failure_events_after);
 }
 
 Decoded Decode(const Node& root, const std::string& file, const LoadOptions& options) {

@@ -228,6 +228,16 @@ void Validator::Tuning(const Config& c) {
   Range(s.max_body_bytes, 1024, 64 << 20, "server.max_body_bytes");
   Range(s.commit_budget_ms, 1, 2999, "server.commit_budget_ms",
         " (the platform waits about 3000 ms for an answer)");
+  const RelayConfig& relay = c.relay;
+  Range(relay.timeout_ms, 100, 120000, "relay.timeout_ms");
+  Range(relay.concurrency, 1, 64, "relay.concurrency");
+  Range(relay.min_backoff_s, 1, 3600, "relay.min_backoff");
+  Range(relay.max_backoff_s, std::max<int64_t>(1, relay.min_backoff_s), 86400, "relay.max_backoff",
+        " (and at least min_backoff)");
+  Range(relay.max_age_s, 1, 30 * 86400, "relay.max_age");
+  Range(relay.retention_s, 0, 365 * 86400, "relay.retention");
+  Range(relay.dead_retention_s, 0, 365 * 86400, "relay.dead_retention");
+  Range(relay.failure_events_after, 0, 1000, "relay.failure_events_after", " (0 = never)");
   static const std::vector<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
   if (std::find(kLevels.begin(), kLevels.end(), c.log_level) == kLevels.end()) {
     Add("log.level", "must be one of trace, debug, info, warn, error (got '" + c.log_level + "')");

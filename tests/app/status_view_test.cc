@@ -24,9 +24,39 @@ TEST_CASE("The status view shows state and conditions and nothing secret", "[app
   CHECK(view["conditions"][0]["type"] == "Ready");
   CHECK(view["conditions"][0]["status"] == "True");
   CHECK(view["last_error"].is_null());
-  const std::string text = SubscriptionsView({r}, now).dump();
+  const std::string text = SubscriptionsView({r}, {}, now).dump();
   CHECK(text.find("token") == std::string::npos);
   CHECK(text.find("secret") == std::string::npos);
+}
+
+TEST_CASE("The status view shows each subscription's relay backlog", "[app]") {
+  const WallTime now = FromUnixMillis(1'700'000'000'000);
+  store::SubscriptionRecord sms;
+  sms.account = "main";
+  sms.name = "sms";
+  sms.deliver_to = "http://app:3000/events";
+  store::SubscriptionRecord quiet = sms;
+  quiet.name = "quiet";
+  store::RelayBacklog backlog;
+  backlog.account = "main";
+  backlog.name = "sms";
+  backlog.pending = 3;
+  backlog.dead = 1;
+  backlog.delivered = 40;
+  backlog.oldest_pending_at = now - Seconds(90);
+  backlog.last_error = "HTTP 503";
+  auto view = SubscriptionsView({sms, quiet}, {backlog}, now);
+  const auto& relay = view["subscriptions"][0]["relay"];
+  CHECK(relay["deliver_to"] == "http://app:3000/events");
+  CHECK(relay["pending"] == 3);
+  CHECK(relay["dead"] == 1);
+  CHECK(relay["delivered"] == 40);
+  CHECK(relay["oldest_pending_age_s"] == 90);
+  CHECK(relay["last_error"] == "HTTP 503");
+  const auto& none = view["subscriptions"][1]["relay"];
+  CHECK(none["pending"] == 0);
+  CHECK(none["oldest_pending_at"].is_null());
+  CHECK(none["last_error"].is_null());
 }
 
 }  // namespace

@@ -57,6 +57,15 @@ TEST_CASE("A minimal file yields the documented defaults", "[config]") {
   CHECK(c.server.keep_alive_s == 1);
   CHECK(c.server.max_body_bytes == 262144);
   CHECK(c.server.commit_budget_ms == 2000);
+  CHECK(c.relay.signing_secret.empty());
+  CHECK(c.relay.timeout_ms == 10000);
+  CHECK(c.relay.concurrency == 4);
+  CHECK(c.relay.min_backoff_s == 1);
+  CHECK(c.relay.max_backoff_s == 600);
+  CHECK(c.relay.max_age_s == 86400);
+  CHECK(c.relay.retention_s == 604800);
+  CHECK(c.relay.dead_retention_s == 2592000);
+  CHECK(c.relay.failure_events_after == 3);
   CHECK(c.log_level == "info");
 }
 
@@ -97,6 +106,16 @@ subscriptions:
     address: https://app.example.com/rc
 renewal: { lease: 30, min_backoff: 1, max_backoff: 60, direct_margin_pct: 20 }
 server: { threads: 8, read_timeout_ms: 1000, keep_alive: 2, max_body_bytes: 4096, commit_budget_ms: 1500 }
+relay:
+  signing_secret: rsec
+  timeout_ms: 2500
+  concurrency: 2
+  min_backoff: 3
+  max_backoff: 90
+  max_age: 7200
+  retention: 3600
+  dead_retention: 86400
+  failure_events_after: 5
 log: { level: debug }
 )";
 
@@ -118,6 +137,9 @@ constexpr const char* kFullJson = R"({
   "renewal": {"lease": 30, "min_backoff": 1, "max_backoff": 60, "direct_margin_pct": 20},
   "server": {"threads": 8, "read_timeout_ms": 1000, "keep_alive": 2, "max_body_bytes": 4096,
              "commit_budget_ms": 1500},
+  "relay": {"signing_secret": "rsec", "timeout_ms": 2500, "concurrency": 2, "min_backoff": 3,
+            "max_backoff": 90, "max_age": 7200, "retention": 3600, "dead_retention": 86400,
+            "failure_events_after": 5},
   "log": {"level": "debug"}
 })";
 
@@ -150,6 +172,15 @@ void CheckFull(const Config& c) {
   CHECK(c.server.keep_alive_s == 2);
   CHECK(c.server.max_body_bytes == 4096);
   CHECK(c.server.commit_budget_ms == 1500);
+  CHECK(c.relay.signing_secret.Reveal() == "rsec");
+  CHECK(c.relay.timeout_ms == 2500);
+  CHECK(c.relay.concurrency == 2);
+  CHECK(c.relay.min_backoff_s == 3);
+  CHECK(c.relay.max_backoff_s == 90);
+  CHECK(c.relay.max_age_s == 7200);
+  CHECK(c.relay.retention_s == 3600);
+  CHECK(c.relay.dead_retention_s == 86400);
+  CHECK(c.relay.failure_events_after == 5);
   CHECK(c.log_level == "debug");
 }
 

@@ -3,7 +3,10 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
+#include "subkeeper/common/clock.h"
+#include "subkeeper/common/status.h"
 #include "subkeeper/config/config.h"
 
 namespace subkeeper::app {
@@ -21,4 +24,14 @@ int ApplyCommand(const config::Config& config);
 int HistoryCommand(const config::Config& config, const std::string& account,
                    const std::string& name, int limit);
 
+// Parses --since: an ISO 8601 time ("2026-11-22T08:00:00Z") or an age back from `now` ("90s",
+// "30m", "6h", "7d").
+Result<WallTime> ParseSince(std::string_view text, WallTime now);
+
+// Puts events back in the relay queue: delivered and dead ones (only dead with `dead_only`),
+// optionally of one account and/or name, received at or after `since` (unset = any time). A
+// running keeper picks them up within a second; otherwise they go at its next start. Exit 0 on
+// success (also when nothing matched), 1 on error.
+int ReplayCommand(const config::Config& config, const std::string& account, const std::string& name,
+                  WallTime since, bool dead_only);
 }  // namespace subkeeper::app

@@ -14,8 +14,13 @@ namespace subkeeper::app {
 // verification token and credentials are not part of a record.
 nlohmann::json SubscriptionView(const store::SubscriptionRecord& record, WallTime now);
 
-// {"subscriptions":[…]} for `records`, in the order given.
+// The relay figures of one subscription: {deliver_to, pending, dead, delivered,
+// oldest_pending_at, oldest_pending_age_s, last_error}. `backlog` may be null (no events yet).
+nlohmann::json RelayView(const store::SubscriptionRecord& record,
+                         const store::RelayBacklog* backlog, WallTime now);
+// {"subscriptions":[…]} for `records`, in the order given, each with a "relay" object from
+// the matching entry of `backlogs` (by account and name).
 nlohmann::json SubscriptionsView(const std::vector<store::SubscriptionRecord>& records,
-                                 WallTime now);
+                                 const std::vector<store::RelayBacklog>& backlogs, WallTime now);
 
 }  // namespace subkeeper::app

@@ -81,6 +81,23 @@ struct ServerConfig {
   int64_t commit_budget_ms = 2000;  // a notification not committed by then is answered 503
 };
 
+// Delivery of committed events to each subscription's deliver_to (see relay/relay.h).
+struct RelayConfig {
+  // Signs relayed requests (Standard Webhooks). Empty = webhook_secret. A "whsec_<base64>" value
+  // is decoded the Standard Webhooks way. `signing_secret`, `signing_secret_file` or `${VAR}`.
+  Secret signing_secret;
+  int64_t timeout_ms = 10000;          // per delivery request
+  int concurrency = 4;                 // subscriptions delivered at the same time, 1..64
+  int64_t min_backoff_s = 1;           // first retry delay
+  int64_t max_backoff_s = 600;         // retry delay cap
+  int64_t max_age_s = 86400;           // after this since receipt a failing event is dead-lettered
+  int64_t retention_s = 604800;        // delivered events kept this long (for replay), then pruned
+  int64_t dead_retention_s = 2592000;  // dead events kept this long
+  // A "subscription.renewal_failing" lifecycle event is sent when this many renewal attempts in
+  // a row have failed (once per streak); 0 = never.
+  int32_t failure_events_after = 3;
+};
+
 struct Config {
   std::string source_path;  // the file this was loaded from
   // Base URL RingCentral reaches, no trailing slash. Empty = "http://<webhooks listen address>"
@@ -94,6 +111,7 @@ struct Config {
   std::vector<SubscriptionConfig> subscriptions;
   RenewalConfig renewal;
   ServerConfig server;
+  RelayConfig relay;
   std::string log_level = "info";  // trace|debug|info|warn|error
 };
 

@@ -1,0 +1,45 @@
+// Lifecycle events subkeeper sends to the app through the relay, so it can react: a subscription
+// recreated (with the window in which it may have missed events, to backfill), blacklisted, or
+// failing to renew. Built here (pure) and queued by the renewal service as the `outbox` of the
+// history row that records the change, in the same transaction.
+//
+// Body (Standard Webhooks payload shape), relayed with kind "lifecycle":
+//   {"type": "subscription.recreated" | "subscription.blacklisted" |
+//            "subscription.renewal_failing" | "subscription.renewal_recovered",
+//    "timestamp": "<ISO 8601 UTC, ms>",
+//    "data": {"account": "...", "subscription": "<name>", "subscriptionId": "<current id or "">",
+//             "previousSubscriptionId": "...",          (recreated)
+//             "inactiveFrom": "...", "inactiveUntil": "...",  (recreated, when there was a gap)
+//             "reason": "...",                          (blacklisted, recreated)
+//             "failures": N, "lastError": "...",        (renewal_failing)
+//             "expiresAt": "..."}}                      (renewal_failing: when it will lapse)
+#pragma once
+#include <optional>
+#include <string>
+
+#include "subkeeper/common/clock.h"
+#include "subkeeper/store/records.h"
+
+namespace subkeeper::relay {
+
+struct LifecycleFacts {
+  std::string type;  // one of the four above, without a prefix
+  std::string account;
+  std::string name;
+  std::string subscription_id;
+  std::string previous_subscription_id;
+  // Recreated: [inactive_from, inactive_until] may have lost events. Unset = no gap (the new
+  // subscription was made before the old one stopped, e.g. a rotation).
+  WallTime inactive_from{};
+  WallTime inactive_until{};
+  std::string reason;
+  int32_t failures = 0;
+  std::string last_error;
+  WallTime expires_at{};
+};
+
+// The event to queue for the app. uuid = `uuid` (random, from the caller), kind "lifecycle",
+// event = "subkeeper:" + type, relay_state "pending", received_at = `now`, body as above.
+store::EventRecord MakeLifecycleEvent(const LifecycleFacts& facts, WallTime now, std::string uuid);
+
+}  // namespace subkeeper::relay

@@ -1,0 +1,120 @@
+// The relay: delivers committed events to each subscription's `deliver_to`, at least once and in
+// order per subscription, signed the Standard Webhooks way, retrying with backoff until the
+// maximum age, then dead-lettering (`subkeeper replay` resends). It runs on its own threads with
+// its own HTTP transport: a slow or dead app never slows the answers to RingCentral.
+//
+// Ordering: only the oldest pending event of a subscription is eligible (Store::ListRelayHeads);
+// a subscription is handled by one worker at a time; a failed head blocks the ones behind it
+// until it is delivered or dead. Subscriptions proceed independently of each other.
+#pragma once
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "subkeeper/common/clock.h"
+#include "subkeeper/common/secret.h"
+#include "subkeeper/platform/http.h"
+#include "subkeeper/relay/policy.h"
+#include "subkeeper/store/store.h"
+
+namespace subkeeper::relay {
+
+// Where each subscription's events go, keyed by "<account>/<name>". Published by the keeper on
+// every applied config; a subscription missing here (or with an empty URL) keeps its pending
+// events until it is configured again.
+using Targets = std::map<std::string, std::string>;
+
+struct RelayOptions {
+  RetryPolicy retry;
+  std::chrono::milliseconds timeout{10000};  // per delivery request, connect + transfer
+  int concurrency = 4;                       // subscriptions delivered at the same time
+  int batch = 64;                            // events read per subscription per turn
+  // Retention: delivered/none events are pruned after `retention`, dead ones after
+  // `dead_retention` (by received_at), a bounded batch per pass.
+  Seconds retention{604800};
+  Seconds dead_retention{2592000};
+  // How often the loop looks for work when nothing woke it (events requeued by another process,
+  // e.g. `subkeeper replay` against a running daemon).
+  std::chrono::milliseconds idle_poll{1000};
+  std::string user_agent = "subkeeper";
+};
+
+struct RelayStats {
+  int64_t delivered = 0;  // attempts answered 2xx
+  int64_t failed = 0;     // attempts that failed (and will be retried or went dead)
+  int64_t dead = 0;       // events dead-lettered
+};
+
+class Relay {
+ public:
+  // `store`, `transport` and `clock` must outlive the relay. `unit_random` returns [0, 1) for
+  // the retry jitter.
+  Relay(store::Store& store, platform::HttpTransport& transport, const Clock& clock,
+        RelayOptions options, std::function<double()> unit_random);
+  ~Relay();  // Stop()s
+
+  // Replaces the targets and the signing key (SigningKey(secret)); takes effect on the next turn.
+  void Configure(Targets targets, const Secret& signing_secret);
+
+  // One synchronous pass at `clock.Now()`: delivers every due event of every configured
+  // subscription, in order, with `concurrency` workers, and returns when they are done; prunes
+  // one batch. Returns the earliest time something will be due again (unset = nothing pending
+  // for a configured subscription). Used by the background loop and directly by tests.
+  Result<WallTime> RunOnce();
+
+  // Background loop: RunOnce, then wait until the earliest due time, a Wake, or idle_poll.
+  void Start();
+  void Stop();  // finishes in-flight requests (bounded by the timeout), then returns. Idempotent.
+  void Wake();  // new events were committed; cheap, callable from any thread
+
+  RelayStats stats() const;
+
+ private:
+  struct Route;
+  Status DeliverRoute(const std::string& account, const std::string& name, const std::string& url,
+                      const std::string& key);
+  // Delivers one event; writes the outcome. Returns true when the next event of the route may
+  // go (delivered or dead), false when the route must wait (retry scheduled).
+  Result<bool> DeliverOne(const store::EventRecord& event, const std::string& url,
+                          const std::string& key);
+  void Loop();
+  // Runs the routes of `due` ("<account>/<name>" and URL) on up to `concurrency` workers;
+  // returns the first store error.
+  Status DeliverRoutes(const std::vector<std::pair<store::EventRecord, std::string>>& due,
+                       const std::string& key);
+  bool ClaimRoute(const std::string& route);  // false when another worker holds it
+  void ReleaseRoute(const std::string& route);
+  // Logs a route's change between delivering and failing once, not every attempt.
+  void NoteOutcome(const std::string& route, bool delivered, bool dead, const std::string& reason);
+  bool Stopping() const;
+  double Random();
+
+  store::Store& store_;
+  platform::HttpTransport& transport_;
+  const Clock& clock_;
+  const RelayOptions options_;
+  std::function<double()> unit_random_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  Targets targets_;        // guarded by mu_
+  std::string key_;        // guarded by mu_; never logged
+  bool woken_ = false;     // guarded by mu_
+  bool stopping_ = false;  // guarded by mu_
+  RelayStats stats_;       // guarded by mu_
+  // Per-route bookkeeping, keyed by "<account>/<name>": which routes a worker holds (so two
+  // passes never deliver one route at once) and what was last logged about each.
+  std::map<std::string, std::unique_ptr<Route>> routes_;  // guarded by mu_
+  std::mutex random_mu_;                                  // unit_random_ need not be thread-safe
+  std::thread loop_;
+};
+
+}  // namespace subkeeper::relay
