@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "scenarios/raw_client.h"
 #include "subkeeper/common/secret.h"
@@ -234,6 +235,11 @@ TEST_CASE("a failing app gets retries with backoff and then every event in order
   CHECK(head->relay_state == "pending");
   CHECK(head->attempts >= 2);
   CHECK(head->last_error.find("500") != std::string::npos);
+  const auto view = s.View();
+  REQUIRE(view.has_value());
+  INFO("view: " << view->dump());
+  CHECK(view->value("relay", json::object()).value("pending", -1) == 3);
+  CHECK(view->value("relay", json::object()).value("last_error", json()).is_string());
 
   sink.SetStatus(kPath, 200);
   const bool all = sink.WaitFor(
@@ -308,6 +314,12 @@ TEST_CASE("an event the app refuses past max_age is dead until replayed", "[inte
   const auto record = EventOf(s, uuid);
   CHECK(record->attempts >= 1);
   CHECK(record->last_error.find("503") != std::string::npos);
+  // The status page shows the dead letter.
+  const auto view = s.View();
+  REQUIRE(view.has_value());
+  INFO("view: " << view->dump());
+  CHECK(view->value("relay", json::object()).value("dead", -1) == 1);
+  CHECK(view->value("relay", json::object()).value("pending", -1) == 0);
   const auto refused = WithId(sink.RequestsTo(kPath), uuid);
   CHECK(!refused.empty());
   CHECK(std::none_of(refused.begin(), refused.end(), [](const auto& r) { return r.ok(); }));
@@ -324,6 +336,19 @@ TEST_CASE("an event the app refuses past max_age is dead until replayed", "[inte
   INFO("app received:\n" << Describe(sink.RequestsTo(kPath)));
   CHECK(delivered);
   CHECK(WaitFor([&] { return InState(s, {uuid}, "delivered"); }, 10s));
+
+  // Without --dead, delivered events are sent again too (an app that lost its data).
+  const auto again = s.RunCli({"replay", "-c", s.config_path(), "--since", "1h"});
+  INFO("replay --since: exit " << again.exit_code << "\nout: " << again.out
+                               << "\nerr: " << again.err);
+  CHECK(again.exit_code == 0);
+  CHECK(again.out.find("Queued 1 ") != std::string::npos);
+  CHECK(sink.WaitFor(
+      [&](const auto& requests) {
+        const auto sent = WithId(requests, uuid);
+        return std::count_if(sent.begin(), sent.end(), [](const auto& r) { return r.ok(); }) >= 2;
+      },
+      15s));
 }
 
 TEST_CASE("a purged subscription is announced to the app with its inactive window",
@@ -562,6 +587,44 @@ TEST_CASE("a notification not committed in budget gets 503 and its retry is stor
   REQUIRE(accepted);
   CHECK(StoredCount(s.db_path(), "busy-0") == 1);
   CHECK(sink.WaitFor([](const auto& r) { return !DeliveredOf(r, {"busy-0"}).empty(); }, 15s));
+}
+
+TEST_CASE("the app sink answers as programmed and records every request", "[sink]") {
+  AppSink sink;
+  httplib::Client client("127.0.0.1", sink.port());
+  client.set_read_timeout(std::chrono::seconds(5));
+  auto post = [&](const std::string& path) {
+    const auto res = client.Post(path.c_str(), {{"Webhook-Id", path}}, "{}", "application/json");
+    return res ? res->status : 0;
+  };
+  sink.FailNext("/a", 2, 503);
+  CHECK(post("/a") == 503);
+  CHECK(post("/a") == 503);
+  CHECK(post("/a") == 200);
+  CHECK(post("/b") == 200);
+  sink.SetStatus("/b", 410);
+  CHECK(post("/b") == 410);
+
+  sink.Stall("/c", 10s);
+  std::thread stalled([&] {
+    httplib::Client other("127.0.0.1", sink.port());
+    other.set_read_timeout(std::chrono::seconds(10));
+    const auto res = other.Post("/c", {{"Webhook-Id", "/c"}}, "{}", "application/json");
+    CHECK((res && res->status == 200));
+  });
+  REQUIRE(sink.WaitFor([](const auto& r) { return r.size() == 6; }, 5s));
+  CHECK(sink.Held() == 1);
+  sink.ReleaseStalls("/c");
+  stalled.join();
+  CHECK(sink.Held() == 0);
+  CHECK_FALSE(sink.WaitFor([](const auto& r) { return r.size() > 6; }, 50ms));
+
+  const auto requests = sink.Requests();
+  REQUIRE(requests.size() == 6);
+  CHECK(requests[0].Header("WEBHOOK-ID") == "/a");
+  CHECK(requests[5].stalled);
+  CHECK(FirstDeliveries(requests) == std::vector<std::string>{"/a", "/b", "/c"});
+  CHECK(sink.RequestsTo("/b").size() == 2);
 }
 
 }  // namespace subkeeper::testing
