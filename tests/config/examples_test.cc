@@ -34,7 +34,8 @@ TEST_CASE("examples/subkeeper.yaml loads with its variables and secret file", "[
     if (it == env.end()) return std::nullopt;
     return it->second;
   };
-  options.read = ReaderWith({{"/run/secrets/rc_client_secret", "example-secret\n"}});
+  options.read = ReaderWith({{"/run/secrets/rc_client_secret", "example-secret\n"},
+                             {"/run/secrets/subkeeper_signing_secret", "whsec_c2lnbmluZw==\n"}});
   Result<Config> c = LoadConfigFile(kExamples + "subkeeper.yaml", options);
   INFO((c.ok() ? "" : c.status().message()));
   REQUIRE(c.ok());
@@ -48,6 +49,8 @@ TEST_CASE("examples/subkeeper.yaml loads with its variables and secret file", "[
   CHECK(c->subscriptions[0].reminder == ReminderSpec{86400, 3600});
   CHECK(c->subscriptions[1].reminder == DefaultReminder(86400));
   CHECK(c->subscriptions[2].direct());
+  CHECK(c->relay.signing_secret.Reveal() == "whsec_c2lnbmluZw==");
+  CHECK(c->relay.max_age_s == 86400);
   CHECK(Validate(*c).empty());
 
   // Without the environment the file names what is missing.
