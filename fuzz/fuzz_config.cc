@@ -4,11 +4,13 @@
 // file's text. `${VAR}` expands to "60" (usable as a number and as a string) except for names
 // starting with UNSET, which are unset; every *_file read fails, as for a missing file.
 //
-// Invariants: never crashes or throws; an error is kInvalidArgument whose every line is
+// Invariants: never crashes or throws; an error is kInvalidArgument made of issues
 // "fuzz.<ext>:LINE: ..." or "fuzz.<ext>: ..." with a reason after it; a config that loads has
 // no issue left for Validate to find (the loader already ran the same rules).
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <optional>
 #include <string>
@@ -45,16 +47,24 @@ bool WellFormedLine(std::string_view line, std::string_view source) {
     if (!line.starts_with(':')) return false;
     line.remove_prefix(1);
   }
-  return line.size() >= 2 && line[0] == ' ' && line[1] != ' ';
+  // The key path is echoed as written, so it may itself start with a space.
+  return line.size() >= 2 && line[0] == ' ';
 }
 
+// Each issue is one "FILE..." line, but a key is echoed as written, and a YAML key may hold a
+// newline: a line not starting with the source name continues the issue before it.
 void CheckMessage(const std::string& message, std::string_view source) {
-  FUZZ_CHECK(!message.empty());
+  FUZZ_CHECK(message.starts_with(source));
   size_t start = 0;
   while (start <= message.size()) {
     size_t end = message.find('\n', start);
     if (end == std::string::npos) end = message.size();
-    FUZZ_CHECK(WellFormedLine(std::string_view(message).substr(start, end - start), source));
+    const std::string_view line = std::string_view(message).substr(start, end - start);
+    if (line.starts_with(source) && !WellFormedLine(line, source)) {
+      std::fprintf(stderr, "fuzz_config: malformed error line: %.*s\n",
+                   static_cast<int>(line.size()), line.data());
+      FUZZ_CHECK(false);
+    }
     start = end + 1;
   }
 }
