@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "subkeeper/common/text.h"
+
 namespace subkeeper::config::internal {
 namespace {
 
@@ -67,6 +69,13 @@ int LineOfByte(std::string_view text, size_t byte) {
 
 }  // namespace
 
+Node::Node() = default;
+Node::~Node() = default;
+Node::Node(const Node&) = default;
+Node::Node(Node&&) noexcept = default;
+Node& Node::operator=(const Node&) = default;
+Node& Node::operator=(Node&&) noexcept = default;
+
 const Node* Node::Find(std::string_view key) const {
   for (const auto& [k, v] : map) {
     if (k == key) return &v;
@@ -79,7 +88,7 @@ Result<Node> ParseYamlTree(std::string_view text, const std::string& source) {
     return FromYaml(YAML::Load(std::string(text)));
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(source + ":" + std::to_string(e.mark.line + 1) +
-                                   ": YAML syntax error: " + e.msg);
+                                   ": YAML syntax error: " + Printable(e.msg));
   }
 }
 

@@ -17,6 +17,15 @@ struct Node {
   // types so that `"expires_in": "60"` and `"name": 5` can be told apart from the right thing.
   enum class ScalarType { kText, kString, kNumber, kBool };
 
+  // Out of line: clang 14 with libstdc++ 12 cannot instantiate the implicit members while the
+  // map's std::pair<std::string, Node> still names an incomplete Node.
+  Node();
+  ~Node();
+  Node(const Node&);
+  Node(Node&&) noexcept;
+  Node& operator=(const Node&);
+  Node& operator=(Node&&) noexcept;
+
   Kind kind = Kind::kNull;
   ScalarType scalar_type = ScalarType::kText;
   std::string scalar;  // the scalar's text (JSON numbers and booleans as written by dump())

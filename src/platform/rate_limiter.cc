@@ -114,8 +114,9 @@ std::vector<RateLimitSnapshot> RateLimiter::Snapshot() const {
   std::lock_guard lock(mu_);
   std::vector<RateLimitSnapshot> out;
   for (const auto& [key, bucket] : buckets_) {
-    const auto live = std::count_if(bucket.sent.begin(), bucket.sent.end(),
-                                    [&](SteadyTime t) { return t + bucket.window > now; });
+    const auto live =
+        std::count_if(bucket.sent.begin(), bucket.sent.end(),
+                      [&, window = bucket.window](SteadyTime t) { return t + window > now; });
     const bool blocked = now < bucket.blocked_until;
     const int remaining = blocked ? 0 : std::max(bucket.limit - static_cast<int>(live), 0);
     out.push_back(
