@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "fuzz_check.h"
+#include "subkeeper/common/text.h"
 #include "subkeeper/config/loader.h"
 
 namespace {
@@ -51,8 +52,9 @@ bool WellFormedLine(std::string_view line, std::string_view source) {
   return line.size() >= 2 && line[0] == ' ';
 }
 
-// Each issue is one "FILE..." line, but a key is echoed as written, and a YAML key may hold a
-// newline: a line not starting with the source name continues the issue before it.
+// Each issue is exactly one "FILE..." line of printable UTF-8: keys and values from the file are
+// escaped (\xNN) when echoed, so a newline or a stray byte in a key cannot split or corrupt a
+// message that /readyz later serialises as JSON.
 void CheckMessage(const std::string& message, std::string_view source) {
   FUZZ_CHECK(message.starts_with(source));
   size_t start = 0;
@@ -60,7 +62,7 @@ void CheckMessage(const std::string& message, std::string_view source) {
     size_t end = message.find('\n', start);
     if (end == std::string::npos) end = message.size();
     const std::string_view line = std::string_view(message).substr(start, end - start);
-    if (line.starts_with(source) && !WellFormedLine(line, source)) {
+    if (!WellFormedLine(line, source) || subkeeper::Printable(line) != line) {
       std::fprintf(stderr, "fuzz_config: malformed error line: %.*s\n",
                    static_cast<int>(line.size()), line.data());
       FUZZ_CHECK(false);

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "subkeeper/common/text.h"
+
 namespace subkeeper {
 namespace {
 
@@ -61,7 +63,7 @@ std::string FormatIso8601(WallTime t) {
 Result<WallTime> ParseIso8601(std::string_view text) {
   auto bad = [&] {
     return Status::InvalidArgument("not an ISO 8601 timestamp: '" +
-                                   std::string(text.substr(0, 64)) + "'");
+                                   Printable(Utf8Prefix(text, 64)) + "'");
   };
   size_t pos = 0;
   int year, month, day, hour, minute, second;
@@ -73,7 +75,13 @@ Result<WallTime> ParseIso8601(std::string_view text) {
       !ReadDigits(text, pos, 2, second)) {
     return bad();
   }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+  // WallTime counts nanoseconds in 64 bits (years 1678..2261); anything outside 1970..2200 is
+  // not a time the platform means, and must not wrap around.
+  static constexpr int kDaysIn[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (year < 1970 || year > 2200 || month < 1 || month > 12 || day < 1 ||
+      day > kDaysIn[month - 1] || (month == 2 && day == 29 && !leap) || hour > 23 || minute > 59 ||
+      second > 60) {
     return bad();
   }
   int64_t millis = 0;
@@ -98,6 +106,7 @@ Result<WallTime> ParseIso8601(std::string_view text) {
     if (!ReadDigits(text, pos, 2, oh) || !Expect(text, pos, ':') || !ReadDigits(text, pos, 2, om)) {
       return bad();
     }
+    if (oh > 23 || om > 59) return bad();
     offset_s = sign * (oh * 3600 + om * 60);
   } else {
     return bad();

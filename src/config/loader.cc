@@ -9,6 +9,7 @@
 
 #include "internal.h"
 #include "node.h"
+#include "subkeeper/common/text.h"
 
 namespace subkeeper::config {
 namespace {
@@ -54,8 +55,9 @@ std::string ConfigIssue::ToString() const {
   std::string out = file;
   if (line > 0) out += ":" + std::to_string(line);
   out += ": ";
-  if (!key_path.empty()) out += key_path + ": ";
-  out += rule;
+  // Keys and values come from the file: one issue must stay one printable line.
+  if (!key_path.empty()) out += Printable(key_path) + ": ";
+  out += Printable(rule);
   return out;
 }
 

@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "subkeeper/common/text.h"
+
 namespace subkeeper::platform {
 namespace {
 
@@ -39,12 +41,12 @@ PlatformError ParseErrorBody(std::string_view body) {
   return out;
 }
 
-std::string Truncate(std::string text) {
-  if (text.size() > kMaxMessage) {
-    text.resize(kMaxMessage);
-    text += "...";
-  }
-  return text;
+// The platform's message ends up in last_error, logs and JSON status: cut on a character
+// boundary and made printable, so it never breaks a JSON encoder or a log line.
+std::string Truncate(const std::string& text) {
+  std::string out = Printable(Utf8Prefix(text, kMaxMessage));
+  if (text.size() > kMaxMessage) out += "...";
+  return out;
 }
 
 Status StatusFor(int http, const PlatformError& error, std::string message) {
@@ -84,7 +86,7 @@ Status MapHttpError(const HttpResponse& response) {
   PlatformError error = ParseErrorBody(response.body);
   std::string message = error.message.empty()
                             ? "platform answered HTTP " + std::to_string(response.status)
-                            : Truncate(std::move(error.message));
+                            : Truncate(error.message);
   Status status = StatusFor(response.status, error, std::move(message));
   status.WithHttp(response.status, error.code);
   if (response.status == 429) status.WithRetryAfter(ParseRetryAfter(response));

@@ -25,7 +25,8 @@ void ServeReadiness(AdminSource& source, httplib::Response& res) {
   if (!readiness.ready) body["reasons"] = readiness.reasons;
   if (readiness.config_generation > 0) body["config_generation"] = readiness.config_generation;
   if (!readiness.config_refused.empty()) body["config_refused"] = readiness.config_refused;
-  SetJson(res, readiness.ready ? 200 : 503, body.dump());
+  SetJson(res, readiness.ready ? 200 : 503,
+          body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace

@@ -42,7 +42,9 @@ void SetMillis(int64_t ms, Setter set) {
 
 void SetJsonError(httplib::Response& res, int status, std::string_view reason) {
   res.status = status;
-  res.set_content(nlohmann::json{{"error", reason}}.dump(), "application/json");
+  res.set_content(nlohmann::json{{"error", reason}}.dump(-1, ' ', false,
+                                                         nlohmann::json::error_handler_t::replace),
+                  "application/json");
 }
 
 void Harden(httplib::Server& http, int threads, const config::ServerConfig& options) {

@@ -29,3 +29,27 @@ TEST_CASE("ISO 8601 rejects malformed input with the input named", "[common]") {
 
 }  // namespace
 }  // namespace subkeeper
+
+namespace subkeeper {
+namespace {
+
+TEST_CASE("ParseIso8601 refuses dates that do not exist or would overflow the clock", "[common]") {
+  for (const char* bad :
+       {"4032-01-01T00:00:00Z", "1008-01-01T00:00:00Z", "1969-12-31T23:59:59Z",
+        "2201-01-01T00:00:00Z", "2026-02-30T00:00:00Z", "2025-02-29T00:00:00Z",
+        "2026-04-31T00:00:00Z", "2026-01-01T00:00:00-25:00", "2026-01-01T00:00:00+01:60"}) {
+    INFO(bad);
+    CHECK_FALSE(ParseIso8601(bad).ok());
+  }
+  CHECK(ParseIso8601("2024-02-29T00:00:00Z").ok());
+  CHECK(ParseIso8601("2200-12-31T23:59:59+23:59").ok());
+  const auto garbage = ParseIso8601(
+      "\n\xff"
+      "2026");
+  REQUIRE_FALSE(garbage.ok());
+  CHECK(garbage.status().message().find('\n') == std::string::npos);
+  CHECK(garbage.status().message().find("\\x0A\\xFF") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace subkeeper
