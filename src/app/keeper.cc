@@ -112,6 +112,10 @@ Status Keeper::Start() {
   runtime_ = MakeRuntime(*Current());
   scheduler_ = std::make_unique<renewal::Scheduler>(*store_, *runtime_->renewal, clock_);
   ConfigureRelay(*Current());
+  // Routes come from the store before the listener opens: after a restart the platform keeps
+  // delivering to the subscriptions we already have, and must not get 404s (which it would
+  // count against the endpoint) while the start-up reconcile talks to it.
+  PublishRoutes();
   SK_RETURN_IF_ERROR(StartListeners());
   startup_complete_ = Reconcile("start-up");
   scheduler_->Start();
@@ -331,7 +335,9 @@ server::AdminSource::Readiness Keeper::GetReadiness() {
 std::string Keeper::SubscriptionsJson() {
   const auto config = Current();
   auto records = store_->ListSubscriptions();
-  if (!records.ok()) return nlohmann::json{{"error", records.status().ToString()}}.dump();
+  if (!records.ok())
+    return nlohmann::json{{"error", records.status().ToString()}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace);
   const auto configured = ConfiguredKeys(*config);
   std::vector<store::SubscriptionRecord> shown;
   for (auto& record : *records) {
@@ -349,7 +355,7 @@ std::string Keeper::SubscriptionsJson() {
                                           : nlohmann::json{{"at", FormatIso8601(refused_at_)},
                                                            {"reason", refused_reason_}}},
       {"last_reconcile", last_reconcile_}};
-  return view.dump();
+  return view.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace subkeeper::app

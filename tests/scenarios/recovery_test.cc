@@ -2,6 +2,7 @@
 // the keeper killed mid-life. In each, exactly one Active subscription must remain for the
 // address.
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "support/scenario.h"
 
@@ -116,4 +117,55 @@ TEST_CASE("a keeper killed right after create resumes the same subscription", "[
   CHECK((*view)["status"] == "Active");
 }
 
+}  // namespace subkeeper::testing
+
+namespace subkeeper::testing {
+namespace {
+
+TEST_CASE("after a restart notifications are accepted before the platform answers",
+          "[integration]") {
+  Scenario s;
+  const std::string id = s.WaitForActive(20s);
+  REQUIRE_FALSE(id.empty());
+  s.KillKeeper();
+  // The restarted keeper must log in again; the platform takes 4 s to answer that, so the
+  // start-up reconcile (and its list call) is still waiting while the notification arrives.
+  REQUIRE(s.EmulatorPost("/_emulator/faults", {{"kind", "latency"},
+                                               {"latencyMs", 4000},
+                                               {"count", 1},
+                                               {"pathPrefix", "/restapi/oauth"}})
+              .status == 200);
+  const int lists_before = s.CountCalls("GET", kSubscriptionPath);
+  const std::string uuid = "restart-0001";
+  const std::string envelope = json{
+      {"uuid", uuid},
+      {"event", "/restapi/v1.0/account/1/extension/1/presence"},
+      {"timestamp", "2026-11-22T10:00:00.000Z"},
+      {"subscriptionId", id},
+      {"body", json::object()}}.dump();
+  const std::string token = s.verification_token();
+  const std::string path = s.webhook_path();
+  HttpReply reply;
+  int lists_at_answer = -1;
+  // The poster, not the keeper, runs on the thread: a child started from a thread that ends
+  // would get its parent-death signal.
+  std::thread poster([&] {
+    WaitFor(
+        [&] {
+          reply = s.WebhookPost(path, {{"Verification-Token", token}}, envelope);
+          return reply.status != 0;
+        },
+        10s, 20ms);
+    lists_at_answer = s.CountCalls("GET", kSubscriptionPath);
+  });
+  s.StartKeeper();
+  poster.join();
+  INFO("first answer after restart: " << reply.status << " " << reply.body << reply.error);
+  CHECK(reply.status == 200);
+  CHECK(lists_at_answer == lists_before);  // answered while the reconcile was still waiting
+  const std::string after = s.WaitForActive(20s);
+  CHECK(after == id);
+}
+
+}  // namespace
 }  // namespace subkeeper::testing
