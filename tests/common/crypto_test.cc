@@ -22,3 +22,23 @@ TEST_CASE("Base64 and constant-time compare", "[common]") {
 
 }  // namespace
 }  // namespace subkeeper
+
+namespace subkeeper {
+namespace {
+
+TEST_CASE("Base64Decode inverts Base64Encode and rejects what is not base64", "[common]") {
+  for (std::string bytes : {std::string(), std::string("f"), std::string("fo"), std::string("foo"),
+                            std::string("foobar"), std::string("\0\xff\x10", 3)}) {
+    CHECK(Base64Decode(Base64Encode(bytes)) == bytes);
+  }
+  CHECK(Base64Decode("Zm8") == "fo");  // padding is optional
+  CHECK(Base64Decode("Zm9vYg") == "foob");
+  CHECK_FALSE(Base64Decode("Zm9v!mFy").has_value());
+  CHECK_FALSE(Base64Decode("Zm9vY").has_value());  // a lone trailing character
+  CHECK_FALSE(Base64Decode("Zm8==").has_value());  // padding past the quartet
+  CHECK_FALSE(Base64Decode("Zm===").has_value());
+  CHECK_FALSE(Base64Decode("Zm 9v").has_value());
+}
+
+}  // namespace
+}  // namespace subkeeper

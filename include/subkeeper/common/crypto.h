@@ -1,6 +1,7 @@
 // Small cryptographic helpers over OpenSSL.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,9 @@ std::string Base64Encode(std::string_view bytes);
 
 // True when a and b are equal, in time that depends only on their lengths.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
+// The bytes of standard base64 `text` (padding optional); nullopt when it is not base64.
+std::optional<std::string> Base64Decode(std::string_view text);
 
 // `n` cryptographically random bytes, hex-encoded (2n characters).
 std::string RandomHex(size_t n);
