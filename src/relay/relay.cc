@@ -1,0 +1,306 @@
+#include "subkeeper/relay/relay.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+
+#include "subkeeper/relay/signature.h"
+
+namespace subkeeper::relay {
+
+struct Relay::Route {
+  bool busy = false;         // a worker is delivering it
+  bool failing = false;      // its last attempt failed (already logged)
+  bool dead_logged = false;  // a dead-letter was logged during the current failure
+};
+
+namespace {
+
+constexpr int kPruneBatch = 1000;
+
+std::string RouteKey(const std::string& account, const std::string& name) {
+  return account + "/" + name;
+}
+
+int64_t UnixSeconds(WallTime t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+platform::HttpRequest BuildRequest(const store::EventRecord& event, const std::string& url,
+                                   const std::string& key, WallTime now,
+                                   const RelayOptions& options) {
+  const int64_t timestamp = UnixSeconds(now);
+  platform::HttpRequest request;
+  request.method = "POST";
+  request.url = url;
+  request.body = event.body;
+  request.timeout = options.timeout;
+  request.headers = {
+      {"content-type", "application/json"},
+      {"webhook-id", event.uuid},
+      {"webhook-timestamp", std::to_string(timestamp)},
+      {"webhook-signature", Sign(key, event.uuid, timestamp, event.body)},
+      {"user-agent", options.user_agent},
+      // So the app can route without parsing the body.
+      {"subkeeper-account", event.account},
+      {"subkeeper-subscription", event.name},
+      {"subkeeper-event-kind", event.kind},
+  };
+  return request;
+}
+
+}  // namespace
+
+Relay::Relay(store::Store& store, platform::HttpTransport& transport, const Clock& clock,
+             RelayOptions options, std::function<double()> unit_random)
+    : store_(store),
+      transport_(transport),
+      clock_(clock),
+      options_(std::move(options)),
+      unit_random_(std::move(unit_random)) {}
+
+Relay::~Relay() { Stop(); }
+
+void Relay::Configure(Targets targets, const Secret& signing_secret) {
+  std::string key = SigningKey(signing_secret);
+  std::lock_guard lock(mu_);
+  targets_ = std::move(targets);
+  key_ = std::move(key);
+}
+
+Result<WallTime> Relay::RunOnce() {
+  const WallTime now = clock_.Now();
+  SK_ASSIGN_OR_RETURN(std::vector<store::EventRecord> heads, store_.ListRelayHeads());
+  Targets targets;
+  std::string key;
+  {
+    std::lock_guard lock(mu_);
+    targets = targets_;
+    key = key_;
+  }
+  auto url_of = [&targets](const store::EventRecord& head) -> const std::string* {
+    auto it = targets.find(RouteKey(head.account, head.name));
+    return it == targets.end() || it->second.empty() ? nullptr : &it->second;
+  };
+
+  std::vector<std::pair<store::EventRecord, std::string>> due;
+  for (store::EventRecord& head : heads) {
+    const std::string* url = url_of(head);
+    if (url != nullptr && head.next_attempt_at <= now) due.emplace_back(std::move(head), *url);
+  }
+  Status first_error = DeliverRoutes(due, key);
+
+  auto pruned =
+      store_.PruneEvents(now - options_.retention, now - options_.dead_retention, kPruneBatch);
+  if (!pruned.ok() && first_error.ok()) first_error = pruned.status();
+
+  // Heads again: the pass moved them, and events may have arrived meanwhile.
+  SK_ASSIGN_OR_RETURN(heads, store_.ListRelayHeads());
+  SK_RETURN_IF_ERROR(first_error);
+  const WallTime after = clock_.Now();
+  WallTime earliest{};
+  for (const store::EventRecord& head : heads) {
+    if (url_of(head) == nullptr) continue;
+    const WallTime at = std::max(head.next_attempt_at, after);
+    if (earliest == WallTime{} || at < earliest) earliest = at;
+  }
+  return earliest;
+}
+
+Status Relay::DeliverRoutes(const std::vector<std::pair<store::EventRecord, std::string>>& due,
+                            const std::string& key) {
+  std::atomic<size_t> next{0};
+  std::mutex error_mu;
+  Status first_error;
+  auto work = [&] {
+    for (size_t i = next++; i < due.size() && !Stopping(); i = next++) {
+      const store::EventRecord& head = due[i].first;
+      Status status = DeliverRoute(head.account, head.name, due[i].second, key);
+      if (!status.ok()) {
+        // Returned to the loop, which logs a store error once rather than every pass.
+        spdlog::debug("relay {}/{}: {}", head.account, head.name, status.ToString());
+        std::lock_guard lock(error_mu);
+        if (first_error.ok()) first_error = std::move(status);
+      }
+    }
+  };
+  const size_t workers =
+      std::min(due.size(), static_cast<size_t>(std::max(1, options_.concurrency)));
+  std::vector<std::thread> threads;
+  // The calling thread is one of the workers.
+  for (size_t i = 1; i < workers; ++i) threads.emplace_back(work);
+  work();
+  for (std::thread& t : threads) t.join();
+  return first_error;
+}
+
+Status Relay::DeliverRoute(const std::string& account, const std::string& name,
+                           const std::string& url, const std::string& key) {
+  const std::string route = RouteKey(account, name);
+  if (!ClaimRoute(route)) return Status::OK();  // another pass is delivering it
+  struct Claim {
+    Relay* relay;
+    const std::string& route;
+    ~Claim() { relay->ReleaseRoute(route); }
+  } claim{this, route};
+  SK_ASSIGN_OR_RETURN(std::vector<store::EventRecord> events,
+                      store_.ListEvents(account, name, "pending", options_.batch));
+  for (const store::EventRecord& event : events) {
+    // A retry that is not due yet blocks the events behind it.
+    if (Stopping() || event.next_attempt_at > clock_.Now()) break;
+    SK_ASSIGN_OR_RETURN(const bool go_on, DeliverOne(event, url, key));
+    if (!go_on) break;
+  }
+  return Status::OK();
+}
+
+Result<bool> Relay::DeliverOne(const store::EventRecord& event, const std::string& url,
+                               const std::string& key) {
+  const auto response = transport_.Send(BuildRequest(event, url, key, clock_.Now(), options_));
+  const WallTime now = clock_.Now();
+  store::RelayUpdate update;
+  update.attempts = event.attempts + 1;
+  const std::string route = RouteKey(event.account, event.name);
+  if (response.ok() && Delivered(response->status)) {
+    update.relay_state = "delivered";
+    update.delivered_at = now;
+    {
+      std::lock_guard lock(mu_);
+      ++stats_.delivered;
+    }
+    SK_RETURN_IF_ERROR(store_.UpdateRelay(event.seq, update));
+    NoteOutcome(route, true, false, "");
+    return true;
+  }
+  update.last_error = response.ok() ? FailureReason(response->status, response->body)
+                                    : FailureReason(response.status());
+  const std::optional<WallTime> next =
+      NextAttempt(options_.retry, event.received_at, now, update.attempts, Random());
+  update.relay_state = next ? "pending" : "dead";
+  if (next) update.next_attempt_at = *next;
+  {
+    std::lock_guard lock(mu_);
+    ++stats_.failed;
+    if (!next) ++stats_.dead;
+  }
+  SK_RETURN_IF_ERROR(store_.UpdateRelay(event.seq, update));
+  NoteOutcome(route, false, !next, update.last_error);
+  return !next.has_value();
+}
+
+bool Relay::ClaimRoute(const std::string& route) {
+  std::lock_guard lock(mu_);
+  std::unique_ptr<Route>& state = routes_[route];
+  if (!state) state = std::make_unique<Route>();
+  if (state->busy) return false;
+  state->busy = true;
+  return true;
+}
+
+void Relay::ReleaseRoute(const std::string& route) {
+  std::lock_guard lock(mu_);
+  routes_[route]->busy = false;
+}
+
+void Relay::NoteOutcome(const std::string& route, bool delivered, bool dead,
+                        const std::string& reason) {
+  bool recovered = false;
+  bool started_failing = false;
+  bool first_dead = false;
+  {
+    std::lock_guard lock(mu_);
+    Route& state = *routes_[route];
+    if (delivered) {
+      recovered = state.failing;
+      state.failing = false;
+      state.dead_logged = false;
+    } else {
+      started_failing = !state.failing;
+      state.failing = true;
+      first_dead = dead && !state.dead_logged;
+      state.dead_logged = state.dead_logged || dead;
+    }
+  }
+  // An app that is down fails every attempt: one line when that starts and one when it ends.
+  if (recovered) spdlog::info("relay {}: delivering again", route);
+  if (started_failing) spdlog::warn("relay {}: delivery failing ({}); retrying", route, reason);
+  if (first_dead) {
+    spdlog::warn("relay {}: events older than {} s are dead-lettered (`subkeeper replay` resends)",
+                 route, options_.retry.max_age.count());
+  } else if (dead) {
+    spdlog::debug("relay {}: event dead-lettered: {}", route, reason);
+  } else if (!delivered && !started_failing) {
+    spdlog::debug("relay {}: attempt failed: {}", route, reason);
+  }
+}
+
+bool Relay::Stopping() const {
+  std::lock_guard lock(mu_);
+  return stopping_;
+}
+
+double Relay::Random() {
+  std::lock_guard lock(random_mu_);
+  return unit_random_();
+}
+
+void Relay::Start() {
+  std::lock_guard lock(mu_);
+  if (loop_.joinable()) return;
+  stopping_ = false;
+  loop_ = std::thread([this] { Loop(); });
+}
+
+void Relay::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (loop_.joinable()) loop_.join();
+  std::lock_guard lock(mu_);
+  stopping_ = false;
+}
+
+void Relay::Wake() {
+  {
+    std::lock_guard lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+RelayStats Relay::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+void Relay::Loop() {
+  std::string last_error;  // logged once per distinct error, not every pass
+  for (;;) {
+    Result<WallTime> due = RunOnce();
+    std::chrono::milliseconds wait = options_.idle_poll;
+    if (!due.ok()) {
+      if (due.status().ToString() != last_error) {
+        last_error = due.status().ToString();
+        spdlog::error("relay: {}", last_error);
+      }
+    } else {
+      if (!last_error.empty()) spdlog::info("relay: store reachable again");
+      last_error.clear();
+      // The Clock is wall time (the due times are persisted); the wait itself is on the
+      // condition variable's steady clock, bounded so a wall-clock jump cannot stall the loop.
+      if (*due != WallTime{}) {
+        wait = std::clamp(std::chrono::ceil<std::chrono::milliseconds>(*due - clock_.Now()),
+                          std::chrono::milliseconds(0), options_.idle_poll);
+      }
+    }
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, wait, [this] { return woken_ || stopping_; });
+    if (stopping_) return;
+    woken_ = false;
+  }
+}
+
+}  // namespace subkeeper::relay

@@ -1,0 +1,455 @@
+#include "subkeeper/relay/relay.h"
+
+#include <catch2/catch.hpp>
+#include <condition_variable>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "store/temp_dir.h"
+#include "subkeeper/relay/signature.h"
+#include "subkeeper/store/sqlite_store.h"
+#include "support/fake_transport.h"
+
+namespace subkeeper::relay {
+namespace {
+
+using platform::HttpRequest;
+using platform::HttpResponse;
+using std::chrono::milliseconds;
+
+const Secret kSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+const std::string kSmsUrl = "http://127.0.0.1:1/hooks/sms";
+const std::string kFaxUrl = "http://127.0.0.1:1/hooks/fax";
+constexpr auto kDeadline = std::chrono::seconds(10);
+
+RelayOptions TestOptions() {
+  RelayOptions options;
+  options.retry = RetryPolicy{Seconds(1), Seconds(600), Seconds(3600)};
+  options.timeout = milliseconds(1500);
+  options.idle_poll = std::chrono::hours(1);  // only Wake or a due time moves the loop
+  return options;
+}
+
+// Notified on every change a test waits for; waits are bounded so a broken relay fails the test
+// instead of hanging it.
+class Signal {
+ public:
+  void Notify(std::function<void()> change = [] {}) {
+    {
+      std::lock_guard lock(mu_);
+      change();
+    }
+    cv_.notify_all();
+  }
+  template <typename Pred>
+  bool WaitFor(Pred pred, milliseconds deadline = kDeadline) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, deadline, pred);
+  }
+  std::mutex& mu() { return mu_; }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+};
+
+// The SQLite store, with the number of ListRelayHeads answers observable: each pass reads the
+// heads twice, so a test can tell when the loop has finished a pass and is idle.
+class ObservedStore final : public store::Store {
+ public:
+  ObservedStore(store::Store& inner, Signal& signal) : inner_(inner), signal_(signal) {}
+  // REQUIRES: signal.mu() held (call it inside a Signal::WaitFor predicate).
+  int heads_reads() const { return heads_reads_; }
+
+  Result<std::vector<store::EventRecord>> ListRelayHeads() override {
+    auto heads = inner_.ListRelayHeads();
+    signal_.Notify([this] { ++heads_reads_; });
+    return heads;
+  }
+  Result<std::vector<store::SubscriptionRecord>> ListSubscriptions() override {
+    return inner_.ListSubscriptions();
+  }
+  Result<std::optional<store::SubscriptionRecord>> GetSubscription(std::string_view a,
+                                                                   std::string_view n) override {
+    return inner_.GetSubscription(a, n);
+  }
+  Status PutSubscription(const store::SubscriptionRecord& r,
+                         const std::optional<store::HistoryEntry>& h) override {
+    return inner_.PutSubscription(r, h);
+  }
+  Status DeleteSubscription(std::string_view a, std::string_view n,
+                            const std::optional<store::HistoryEntry>& h) override {
+    return inner_.DeleteSubscription(a, n, h);
+  }
+  Result<bool> TryAcquireLease(std::string_view a, std::string_view n, std::string_view o,
+                               WallTime now, WallTime until) override {
+    return inner_.TryAcquireLease(a, n, o, now, until);
+  }
+  Status ReleaseLease(std::string_view a, std::string_view n, std::string_view o) override {
+    return inner_.ReleaseLease(a, n, o);
+  }
+  Status AppendHistory(const store::HistoryEntry& e) override { return inner_.AppendHistory(e); }
+  Result<std::vector<store::HistoryEntry>> ListHistory(const store::HistoryQuery& q) override {
+    return inner_.ListHistory(q);
+  }
+  Result<std::vector<store::InsertOutcome>> InsertEvents(
+      const std::vector<store::EventRecord>& b) override {
+    return inner_.InsertEvents(b);
+  }
+  Result<std::vector<store::EventRecord>> ListEvents(std::string_view a, std::string_view n,
+                                                     std::string_view s, int limit) override {
+    return inner_.ListEvents(a, n, s, limit);
+  }
+  Status UpdateRelay(int64_t seq, const store::RelayUpdate& u) override {
+    return inner_.UpdateRelay(seq, u);
+  }
+  Result<int64_t> RequeueEvents(const store::ReplayQuery& q) override {
+    return inner_.RequeueEvents(q);
+  }
+  Result<int64_t> PruneEvents(WallTime done, WallTime dead, int limit) override {
+    return inner_.PruneEvents(done, dead, limit);
+  }
+  Result<std::vector<store::RelayBacklog>> CountRelay() override { return inner_.CountRelay(); }
+  Status CheckWritable() override { return inner_.CheckWritable(); }
+
+ private:
+  store::Store& inner_;
+  Signal& signal_;
+  int heads_reads_ = 0;  // guarded by signal_.mu()
+};
+
+struct Fixture {
+  explicit Fixture(RelayOptions options = TestOptions())
+      : store(std::move(store::OpenSqliteStore(dir.File("subkeeper.db"), clock).value())),
+        relay(std::make_unique<Relay>(*store, transport, clock, options, [] { return 0.0; })) {
+    relay->Configure({{"main/sms", kSmsUrl}, {"main/fax", kFaxUrl}}, kSecret);
+  }
+
+  // Stores a pending event received now; returns its uuid.
+  std::string Add(const std::string& name, const std::string& uuid,
+                  const std::string& body = R"({"uuid":"x"})") {
+    store::EventRecord event;
+    event.uuid = uuid;
+    event.account = "main";
+    event.name = name;
+    event.subscription_id = "sub-" + name;
+    event.event = "/restapi/v1.0/account/~/extension/~/message-store";
+    event.body = body;
+    event.received_at = clock.Now();
+    REQUIRE(store->InsertEvents({event}).ok());
+    return uuid;
+  }
+
+  store::EventRecord Get(const std::string& uuid) {
+    auto events = store->ListEvents("", "", "", 0);
+    REQUIRE(events.ok());
+    for (const auto& e : *events) {
+      if (e.uuid == uuid) return e;
+    }
+    FAIL("no event " << uuid);
+    return {};
+  }
+
+  store::testing::TempDir dir;
+  ManualClock clock;
+  std::unique_ptr<store::Store> store;
+  testing::FakeTransport transport;
+  std::unique_ptr<Relay> relay;
+};
+
+std::string HeaderOf(const HttpRequest& request, std::string_view name) {
+  const std::string* value = platform::FindHeader(request.headers, name);
+  return value == nullptr ? "<absent>" : *value;
+}
+
+std::vector<std::string> WebhookIds(const std::vector<HttpRequest>& requests) {
+  std::vector<std::string> ids;
+  for (const HttpRequest& r : requests) ids.push_back(HeaderOf(r, "webhook-id"));
+  return ids;
+}
+
+// Answers `failure` for URLs containing `failing_fragment` and 200 otherwise.
+testing::FakeTransport::Handler StatusBy(std::string failing_fragment, int failure) {
+  return [failing_fragment, failure](const HttpRequest& r) -> Result<HttpResponse> {
+    if (r.url.find(failing_fragment) != std::string::npos) {
+      return testing::FakeTransport::Response(failure, "{\"error\":\"down\"}\n");
+    }
+    return testing::FakeTransport::Response(200);
+  };
+}
+
+TEST_CASE("A relayed event carries its body untouched and verifiable Standard Webhooks headers",
+          "[relay]") {
+  Fixture f;
+  const std::string body = "{\"uuid\":\"u-1\", \"body\": {\"text\":\"h\xC3\xA9llo\\n\"}}\r\n  ";
+  f.Add("sms", "u-1", body);
+  f.transport.Push(204);
+
+  auto due = f.relay->RunOnce();
+  REQUIRE(due.ok());
+  CHECK(*due == WallTime{});  // nothing pending any more
+
+  const auto requests = f.transport.Requests();
+  REQUIRE(requests.size() == 1);
+  const HttpRequest& r = requests[0];
+  CHECK(r.method == "POST");
+  CHECK(r.url == kSmsUrl);
+  CHECK(r.body == body);
+  CHECK(r.timeout == milliseconds(1500));
+  const int64_t now_s = ToUnixMillis(f.clock.Now()) / 1000;
+  CHECK(HeaderOf(r, "content-type") == "application/json");
+  CHECK(HeaderOf(r, "webhook-id") == "u-1");
+  CHECK(HeaderOf(r, "webhook-timestamp") == std::to_string(now_s));
+  CHECK(HeaderOf(r, "user-agent") == "subkeeper");
+  CHECK(HeaderOf(r, "subkeeper-account") == "main");
+  CHECK(HeaderOf(r, "subkeeper-subscription") == "sms");
+  CHECK(HeaderOf(r, "subkeeper-event-kind") == "event");
+  CHECK(Verify(SigningKey(kSecret), "u-1", HeaderOf(r, "webhook-timestamp"), r.body,
+               HeaderOf(r, "webhook-signature"), now_s));
+  CHECK_FALSE(Verify(SigningKey(Secret("another secret")), "u-1", HeaderOf(r, "webhook-timestamp"),
+                     r.body, HeaderOf(r, "webhook-signature"), now_s));
+
+  const store::EventRecord stored = f.Get("u-1");
+  CHECK(stored.relay_state == "delivered");
+  CHECK(stored.attempts == 1);
+  CHECK(stored.delivered_at == f.clock.Now());
+  CHECK(f.relay->stats().delivered == 1);
+  CHECK(f.relay->stats().failed == 0);
+}
+
+TEST_CASE("A failing head blocks its followers, not another subscription, until its retry time",
+          "[relay]") {
+  Fixture f;
+  const WallTime t0 = f.clock.Now();
+  f.Add("sms", "sms-1");
+  f.Add("fax", "fax-1");
+  f.Add("sms", "sms-2");
+  f.Add("fax", "fax-2");
+  f.transport.SetHandler(StatusBy("/sms", 503));
+
+  auto due = f.relay->RunOnce();
+  REQUIRE(due.ok());
+  CHECK(WebhookIds(f.transport.RequestsTo("/sms")) == std::vector<std::string>{"sms-1"});
+  CHECK(WebhookIds(f.transport.RequestsTo("/fax")) == std::vector<std::string>{"fax-1", "fax-2"});
+  const store::EventRecord head = f.Get("sms-1");
+  CHECK(head.relay_state == "pending");
+  CHECK(head.attempts == 1);
+  CHECK(head.last_error == "HTTP 503: {\"error\":\"down\"}");
+  CHECK(head.next_attempt_at == t0 + milliseconds(500));  // first retry, jitter 0
+  CHECK(f.Get("sms-2").attempts == 0);
+  CHECK(*due == t0 + milliseconds(500));
+
+  // The app is back, but the retry is not due yet: nothing is sent.
+  f.transport.SetHandler(StatusBy("/none", 500));
+  f.transport.ClearRequests();
+  f.clock.Advance(milliseconds(499));
+  REQUIRE(f.relay->RunOnce().ok());
+  CHECK(f.transport.RequestCount() == 0);
+
+  f.clock.Advance(milliseconds(1));
+  due = f.relay->RunOnce();
+  REQUIRE(due.ok());
+  CHECK(WebhookIds(f.transport.RequestsTo("/sms")) == std::vector<std::string>{"sms-1", "sms-2"});
+  CHECK(f.Get("sms-1").relay_state == "delivered");
+  CHECK(f.Get("sms-1").attempts == 2);
+  CHECK(f.Get("sms-1").last_error.empty());
+  CHECK(f.Get("sms-2").relay_state == "delivered");
+  CHECK(*due == WallTime{});
+  CHECK(f.relay->stats().failed == 1);
+  CHECK(f.relay->stats().delivered == 4);
+}
+
+TEST_CASE("A transport error is retried with growing backoff", "[relay]") {
+  Fixture f;
+  const WallTime t0 = f.clock.Now();
+  f.Add("sms", "sms-1");
+  f.transport.PushError(Status::DeadlineExceeded("POST /hooks/sms: timed out"));
+  f.transport.PushError(Status::Unavailable("POST /hooks/sms: connection refused"));
+
+  REQUIRE(f.relay->RunOnce().ok());
+  CHECK(f.Get("sms-1").last_error == "deadline_exceeded: POST /hooks/sms: timed out");
+  f.clock.Set(f.Get("sms-1").next_attempt_at);
+  auto due = f.relay->RunOnce();
+  REQUIRE(due.ok());
+  const store::EventRecord event = f.Get("sms-1");
+  CHECK(event.attempts == 2);
+  CHECK(event.last_error == "unavailable: POST /hooks/sms: connection refused");
+  CHECK(event.next_attempt_at == t0 + milliseconds(500) + milliseconds(1000));
+  CHECK(*due == event.next_attempt_at);
+}
+
+TEST_CASE("An event past the maximum age is dead after its failure and the next one goes",
+          "[relay]") {
+  RelayOptions options = TestOptions();
+  options.retry.max_age = Seconds(10);
+  Fixture f(options);
+  const WallTime t0 = f.clock.Now();
+  f.Add("sms", "old");
+  f.Add("sms", "next");
+  f.transport.SetHandler([](const HttpRequest& r) -> Result<HttpResponse> {
+    return testing::FakeTransport::Response(HeaderOf(r, "webhook-id") == "old" ? 500 : 200);
+  });
+
+  REQUIRE(f.relay->RunOnce().ok());
+  CHECK(f.Get("old").relay_state == "pending");
+  CHECK(f.Get("next").attempts == 0);
+
+  // A retry at 9.8 s would next go at 10.8 s, past the maximum age: dead now.
+  f.clock.Set(t0 + milliseconds(9800));
+  auto due = f.relay->RunOnce();
+  REQUIRE(due.ok());
+  const store::EventRecord old = f.Get("old");
+  CHECK(old.relay_state == "dead");
+  CHECK(old.attempts == 2);
+  CHECK(old.last_error == "HTTP 500");
+  CHECK(f.Get("next").relay_state == "delivered");
+  CHECK(WebhookIds(f.transport.Requests()) == std::vector<std::string>{"old", "old", "next"});
+  CHECK(*due == WallTime{});
+  CHECK(f.relay->stats().dead == 1);
+  CHECK(f.relay->stats().failed == 2);
+}
+
+TEST_CASE("An unconfigured subscription keeps its events pending until it is configured",
+          "[relay]") {
+  Fixture f;
+  f.relay->Configure({{"main/sms", ""}}, kSecret);
+  f.Add("sms", "sms-1");
+  f.Add("fax", "fax-1");
+
+  auto due = f.relay->RunOnce();
+  REQUIRE(due.ok());
+  CHECK(*due == WallTime{});
+  CHECK(f.transport.RequestCount() == 0);
+  CHECK(f.Get("sms-1").relay_state == "pending");
+  CHECK(f.Get("fax-1").relay_state == "pending");
+  CHECK(f.Get("fax-1").attempts == 0);
+
+  f.relay->Configure({{"main/fax", kFaxUrl}}, kSecret);
+  f.transport.Push(200);
+  REQUIRE(f.relay->RunOnce().ok());
+  CHECK(WebhookIds(f.transport.Requests()) == std::vector<std::string>{"fax-1"});
+  CHECK(f.Get("fax-1").relay_state == "delivered");
+  CHECK(f.Get("sms-1").relay_state == "pending");
+}
+
+TEST_CASE("Delivered events past the retention are pruned, pending ones never", "[relay]") {
+  RelayOptions options = TestOptions();
+  options.retention = Seconds(60);
+  Fixture f(options);
+  f.relay->Configure({{"main/sms", kSmsUrl}}, kSecret);
+  f.Add("sms", "delivered-old");
+  f.Add("fax", "pending-old");  // not configured: stays pending
+  f.transport.Push(200);
+  REQUIRE(f.relay->RunOnce().ok());
+  CHECK(f.Get("delivered-old").relay_state == "delivered");
+
+  f.clock.Advance(Seconds(61));
+  REQUIRE(f.relay->RunOnce().ok());
+  auto left = f.store->ListEvents("", "", "", 0);
+  REQUIRE(left.ok());
+  REQUIRE(left->size() == 1);
+  CHECK((*left)[0].uuid == "pending-old");
+}
+
+TEST_CASE("Two subscriptions are delivered by different workers when one app hangs", "[relay]") {
+  RelayOptions options = TestOptions();
+  options.concurrency = 2;
+  Fixture f(options);
+  f.Add("sms", "sms-1");
+  f.Add("fax", "fax-1");
+
+  Signal signal;
+  bool sms_entered = false;
+  bool sms_released = false;
+  bool fax_done = false;
+  std::thread::id sms_thread;
+  std::thread::id fax_thread;
+  f.transport.SetHandler([&](const HttpRequest& r) -> Result<HttpResponse> {
+    if (r.url == kSmsUrl) {
+      signal.Notify([&] {
+        sms_entered = true;
+        sms_thread = std::this_thread::get_id();
+      });
+      signal.WaitFor([&] { return sms_released; });
+    } else {
+      signal.Notify([&] {
+        fax_done = true;
+        fax_thread = std::this_thread::get_id();
+      });
+    }
+    return testing::FakeTransport::Response(200);
+  });
+
+  auto pass = std::async(std::launch::async, [&] { return f.relay->RunOnce(); });
+  // Both requests are made while the sms one is still held: two workers.
+  const bool both = signal.WaitFor([&] { return sms_entered && fax_done; });
+  signal.Notify([&] { sms_released = true; });
+  REQUIRE(pass.wait_for(kDeadline) == std::future_status::ready);
+  REQUIRE(pass.get().ok());
+  CHECK(both);
+  CHECK(sms_thread != fax_thread);
+  CHECK(f.Get("sms-1").relay_state == "delivered");
+  CHECK(f.Get("fax-1").relay_state == "delivered");
+}
+
+TEST_CASE("The background loop delivers what a Wake announces", "[relay]") {
+  Fixture f;
+  Signal signal;
+  ObservedStore observed(*f.store, signal);
+  Relay relay(observed, f.transport, f.clock, TestOptions(), [] { return 0.0; });
+  relay.Configure({{"main/sms", kSmsUrl}, {"main/fax", kFaxUrl}}, kSecret);
+  f.transport.SetHandler([](const HttpRequest&) -> Result<HttpResponse> {
+    return testing::FakeTransport::Response(200);
+  });
+  f.Add("sms", "before-start");
+  relay.Start();
+  // The first pass is over once it has read the heads again at its end; the loop then waits
+  // for idle_poll (an hour), so only the Wake can make it look again.
+  REQUIRE(signal.WaitFor([&] { return observed.heads_reads() >= 2; }));
+  CHECK(f.Get("before-start").relay_state == "delivered");
+  f.Add("fax", "after-wake");
+  relay.Wake();
+  REQUIRE(signal.WaitFor([&] { return observed.heads_reads() >= 4; }));
+  relay.Stop();
+  CHECK(f.Get("after-wake").relay_state == "delivered");
+  CHECK(WebhookIds(f.transport.Requests()) ==
+        std::vector<std::string>{"before-start", "after-wake"});
+}
+
+TEST_CASE("Stop waits for the request in flight, at most its timeout, and starts no other",
+          "[relay]") {
+  RelayOptions options = TestOptions();
+  options.timeout = milliseconds(1000);
+  Fixture f(options);
+  f.Add("sms", "sms-1");
+  f.Add("sms", "sms-2");
+  Signal signal;
+  bool entered = false;
+  // A slow app: it answers, but only when the request's own timeout is about to run out.
+  f.transport.SetHandler([&](const HttpRequest& r) -> Result<HttpResponse> {
+    signal.Notify([&] { entered = true; });
+    signal.WaitFor([] { return false; }, r.timeout);
+    return testing::FakeTransport::Response(200);
+  });
+  f.relay->Start();
+  REQUIRE(signal.WaitFor([&] { return entered; }));
+
+  const auto started = std::chrono::steady_clock::now();
+  f.relay->Stop();
+  CHECK(std::chrono::steady_clock::now() - started < kDeadline);
+  CHECK(f.transport.RequestCount() == 1);
+  // The request in flight finished and its outcome was written; the next one never started.
+  CHECK(f.Get("sms-1").relay_state == "delivered");
+  CHECK(f.Get("sms-2").relay_state == "pending");
+  CHECK(f.Get("sms-2").attempts == 0);
+  f.relay->Stop();  // idempotent
+}
+
+}  // namespace
+}  // namespace subkeeper::relay
