@@ -1,86 +1,75 @@
-#include <httplib.h>
-
+#include <algorithm>
+#include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
-#include "http_common.h"
+#include "event_server.h"
+#include "http_message.h"
 #include "subkeeper/server/http_server.h"
 
 namespace subkeeper::server {
 
 namespace {
 
-using httplib::Server;
+using internal::HttpRequest;
+using internal::HttpResponse;
 
-constexpr const char* kWebhookPattern = R"(/webhooks/.*)";
+constexpr std::string_view kWebhookPrefix = "/webhooks/";
 
-void Apply(const webhook::WebhookResponse& from, httplib::Response& to) {
+HttpResponse ToHttp(webhook::WebhookResponse from) {
+  HttpResponse to;
   to.status = from.status;
-  std::string content_type = "application/json";
-  for (const auto& [name, value] : from.headers) {
-    if (strcasecmp(name.c_str(), "Content-Type") == 0) {
-      content_type = value;
-    } else {
-      to.set_header(name, value);
-    }
-  }
-  // set_content owns Content-Type, so it is not set twice.
-  to.set_content(from.body, content_type);
+  to.headers = std::move(from.headers);
+  to.body = std::move(from.body);
+  return to;
 }
 
-// A handshake answered before its body was read leaves that body in the socket, where it would
-// be parsed as the next request; asking the client to close avoids that. HTTP/1.1 gives a
-// request without Content-Length or Transfer-Encoding no body, so only these two matter.
-bool BodyLeftUnread(const httplib::Request& req) {
-  if (req.has_header("Transfer-Encoding")) return true;
-  const std::string length = req.get_header_value("Content-Length");
-  return !length.empty() && length.find_first_not_of('0') != std::string::npos;
+// On the loop thread: the handshake needs nothing but the headers, so it never waits for a
+// body, a worker or a slow client.
+std::optional<HttpResponse> AnswerHandshake(const HttpRequest& request) {
+  const std::string* token = request.Header("Validation-Token");
+  if (token == nullptr) return std::nullopt;
+  return ToHttp(webhook::WebhookReceiver::Handshake(*token));
 }
 
-platform::Headers CopyHeaders(const httplib::Request& req) {
-  platform::Headers headers;
-  headers.reserve(req.headers.size());
-  for (const auto& [name, value] : req.headers) headers.emplace_back(name, value);
-  return headers;
+HttpResponse Route(webhook::WebhookReceiver& receiver, const HttpRequest& request) {
+  if (!request.path.starts_with(kWebhookPrefix)) return internal::JsonError(404, "not found");
+  if (request.method != "POST") return internal::JsonError(405, "method not allowed");
+  return ToHttp(receiver.HandleNotification(request.path, request.headers, request.body));
 }
 
-void MethodNotAllowed(const httplib::Request&, httplib::Response& res) {
-  internal::SetJsonError(res, 405, "method not allowed");
+internal::EventServerOptions ToOptions(const config::ServerConfig& options) {
+  internal::EventServerOptions o;
+  o.threads = options.threads;
+  o.read_timeout_ms = std::max<int64_t>(1, options.read_timeout_ms);
+  o.keep_alive_s = std::max<int64_t>(0, options.keep_alive_s);
+  o.max_body_bytes = static_cast<size_t>(std::max<int64_t>(0, options.max_body_bytes));
+  // A request with a worker ends within the commit budget; the second is for writing it.
+  o.stop_grace_ms = std::max<int64_t>(0, options.commit_budget_ms) + 1000;
+  return o;
 }
 
 }  // namespace
 
 WebhookServer::WebhookServer(webhook::WebhookReceiver& receiver,
                              const config::ServerConfig& options)
-    : http_(std::make_unique<httplib::Server>()) {
-  internal::Harden(*http_, options.threads, options);
-  // Answered from the request headers alone, before httplib reads (or waits for) a body.
-  http_->set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (!req.has_header("Validation-Token")) return Server::HandlerResponse::Unhandled;
-    Apply(webhook::WebhookReceiver::Handshake(req.get_header_value("Validation-Token")), res);
-    if (BodyLeftUnread(req)) res.set_header("Connection", "close");
-    return Server::HandlerResponse::Handled;
-  });
-  http_->Post(kWebhookPattern, [&receiver](const httplib::Request& req, httplib::Response& res) {
-    Apply(receiver.HandleNotification(req.path, CopyHeaders(req), req.body), res);
-  });
-  http_->Get(kWebhookPattern, MethodNotAllowed);
-  http_->Put(kWebhookPattern, MethodNotAllowed);
-  http_->Patch(kWebhookPattern, MethodNotAllowed);
-  http_->Delete(kWebhookPattern, MethodNotAllowed);
-  http_->Options(kWebhookPattern, MethodNotAllowed);
-}
+    : impl_(std::make_unique<internal::EventServer>(
+          internal::EventHandlers{
+              AnswerHandshake,
+              [&receiver](const HttpRequest& request) { return Route(receiver, request); }},
+          ToOptions(options))) {}
 
 WebhookServer::~WebhookServer() { Stop(); }
 
 Result<int> WebhookServer::Bind(const std::string& host, int port) {
-  return internal::BindServer(*http_, host, port);
+  return impl_->Bind(host, port);
 }
 
-void WebhookServer::Start() { internal::StartServer(*http_, thread_); }
+void WebhookServer::Start() { impl_->Start(); }
 
-void WebhookServer::Stop() { internal::StopServer(*http_, thread_); }
+void WebhookServer::Stop() { impl_->Stop(); }
 
-bool WebhookServer::running() const { return http_->is_running(); }
+bool WebhookServer::running() const { return impl_->running(); }
 
 }  // namespace subkeeper::server

@@ -83,6 +83,21 @@ std::string RawConnection::ReadResponse(int timeout_ms) {
   }
 }
 
+bool RawConnection::WaitClosed(int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd pfd{fd_, POLLIN, 0};
+    if (::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) return false;
+    char chunk[4096];
+    const ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
+    if (n <= 0) return true;
+    buffer_.append(chunk, static_cast<size_t>(n));
+  }
+}
+
 ParsedResponse Parse(const std::string& raw) {
   ParsedResponse p;
   p.total_bytes = raw.size();

@@ -20,6 +20,9 @@ class RawConnection {
   // Reads one response: the header block, then Content-Length bytes of body. Returns everything
   // read, or "" when nothing complete arrived within `timeout_ms`.
   std::string ReadResponse(int timeout_ms = 5000);
+  // True when the server closes the connection (EOF or reset) within `timeout_ms`; bytes that
+  // arrive first are kept for ReadResponse.
+  bool WaitClosed(int timeout_ms = 5000);
 
  private:
   int fd_ = -1;

@@ -1,5 +1,7 @@
-// The two listeners, over cpp-httplib (Debian's shared build, so all tuning uses the runtime
-// setters). Both bind explicitly (port 0 = any) so callers learn the real port before serving.
+// The two listeners. The webhook listener is a small HTTP/1.1 server on one epoll loop and a
+// worker pool (src/server/event_server.h); the admin listener is cpp-httplib (Debian's shared
+// build, so all tuning uses the runtime setters). Both bind explicitly (port 0 = any) so callers
+// learn the real port before serving.
 #pragma once
 
 #include <functional>
@@ -19,16 +21,26 @@ class Server;
 
 namespace subkeeper::server {
 
-// The public webhook listener. Hardened against the traps measured in
-// ../shared/reference/measurement-notes.md: the Validation-Token handshake is answered in the
-// pre-routing handler (before any body is read, so a POST without Content-Length does not wait
-// for the read timeout); a worker pool larger than the expected idle connections; short
-// keep-alive and read timeouts; a payload limit.
-//
-// Routes: POST /webhooks/<account>/<name> → receiver.HandleNotification; other methods on that
-// prefix 405; anything else 404; every error answer has a {"error": …} JSON body. A handshake
-// whose request still carries an unread body is answered with "Connection: close".
-// Start/Stop/Bind are for one owner thread; requests are served on `options.threads` workers.
+namespace internal {
+class EventServer;
+}
+
+// The public webhook listener. Built so that idle keep-alive and half-sent connections cannot
+// delay anyone (../shared/reference/measurement-notes.md): they cost an fd, not a thread.
+//   - The Validation-Token handshake (any method, any path) is answered on the event loop as
+//     soon as the headers are complete, never waiting for a body; a POST without Content-Length
+//     or Transfer-Encoding has no body. A handshake whose request declared a body is answered
+//     with "Connection: close" (the body is never read).
+//   - Other requests are read whole (Content-Length or chunked, at most max_body_bytes, else 413
+//     and close) within read_timeout_ms of their first byte (else 408 and close), then routed on
+//     one of `options.threads` workers: POST /webhooks/<account>/<name> →
+//     receiver.HandleNotification; other methods on that prefix 405; anything else 404. Every
+//     error answer has a {"error": …} JSON body; a malformed request is answered 400 (431 for a
+//     head over 16 KiB, 501 for a transfer coding other than chunked) and closed.
+//   - Keep-alive: HTTP/1.1 unless "Connection: close", HTTP/1.0 only when asked; an idle
+//     connection is closed after keep_alive_s (0 = close after each answer). At most 10000
+//     connections; more are accepted and closed at once.
+// Start/Stop/Bind are for one owner thread.
 class WebhookServer {
  public:
   // `receiver` must outlive the server.
@@ -39,12 +51,13 @@ class WebhookServer {
   // be bound. Call once, before Start.
   Result<int> Bind(const std::string& host, int port);
   void Start();  // serves on a background thread; returns once connections are accepted
-  void Stop();   // stops accepting, lets open connections finish, joins. Idempotent.
+  // Stops accepting, lets requests a worker holds finish (up to commit_budget_ms + 1 s), closes
+  // every connection, joins. Idempotent.
+  void Stop();
   bool running() const;
 
  private:
-  std::unique_ptr<httplib::Server> http_;
-  std::thread thread_;
+  std::unique_ptr<internal::EventServer> impl_;
 };
 
 // What the admin listener shows. Implemented by the app; called on admin request threads.
