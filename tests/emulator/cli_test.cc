@@ -40,6 +40,10 @@ TEST_CASE("cli: defaults and every flag", "[emulator]") {
                        "100",
                        "--delivery-timeout-ms",
                        "200",
+                       "--demo-events-interval",
+                       "15",
+                       "--app-secret",
+                       "app-s3cret",
                        "--log-level",
                        "debug"});
   REQUIRE(cfg.ok());
@@ -57,7 +61,11 @@ TEST_CASE("cli: defaults and every flag", "[emulator]") {
   CHECK(cfg->options.penalty == Seconds(9));
   CHECK(cfg->options.handshake_timeout == Millis(100));
   CHECK(cfg->options.delivery_timeout == Millis(200));
+  CHECK(cfg->options.demo_events_interval == Seconds(15));
+  CHECK(cfg->options.app_secret.Reveal() == "app-s3cret");
   CHECK(cfg->log_level == "debug");
+  CHECK(defaults->options.demo_events_interval == Seconds(0));
+  CHECK(defaults->options.app_secret.empty());
 }
 
 TEST_CASE("cli: errors name the flag and never echo the secret", "[emulator]") {
@@ -70,6 +78,10 @@ TEST_CASE("cli: errors name the flag and never echo the secret", "[emulator]") {
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.status().message().find("--penalty") != std::string::npos);
   CHECK(bad.status().message().find("topsecret") == std::string::npos);
+  auto negative = ParseCli({"--app-secret", "appsecret", "--demo-events-interval", "-1"});
+  REQUIRE_FALSE(negative.ok());
+  CHECK(negative.status().message().find("--demo-events-interval") != std::string::npos);
+  CHECK(negative.status().message().find("appsecret") == std::string::npos);
   CHECK(ParseCli({"--help"})->help);
 }
 

@@ -87,6 +87,14 @@ const std::map<std::string, Setter>& Setters() {
       {"--delivery-timeout-ms",
        IntFlag("--delivery-timeout-ms", 1, 600000,
                [](CliConfig* c, int64_t n) { c->options.delivery_timeout = Millis(n); })},
+      {"--demo-events-interval",
+       IntFlag("--demo-events-interval", 0, 86400,
+               [](CliConfig* c, int64_t n) { c->options.demo_events_interval = Seconds(n); })},
+      {"--app-secret",
+       [](const std::string& v, CliConfig* c) {
+         c->options.app_secret = subkeeper::Secret(v);
+         return Status::OK();
+       }},
       {"--rate-limits", [](const std::string& v,
                            CliConfig* c) { return ParseRateLimits(v, &c->options.rate_limits); }},
       {"--log-level",
@@ -167,10 +175,14 @@ Usage: rc-emulator [flags]
   --penalty S                    429 penalty; default 60
   --handshake-timeout-ms MS      default 3000
   --delivery-timeout-ms MS       default 3000
+  --demo-events-interval S       default 0 (off): every S seconds each Active subscription
+                                 gets one demo event for its first non-reminder filter
+  --app-secret S                 the app sink (POST /_emulator/app/...) checks Standard
+                                 Webhooks signatures with this key (as the keeper derives it)
   --log-level info|debug|warn
   --help, --version
 Control API under /_emulator (health, subscriptions, faults, settings, revoke-jwt, calls,
-deliveries). SIGINT/SIGTERM stop it.
+deliveries, app). SIGINT/SIGTERM stop it.
 )";
 }
 

@@ -2,6 +2,7 @@
 // auth, are never rate limited and never enter the call log.
 #include <algorithm>
 #include <cctype>
+#include <map>
 
 #include "platform_impl.h"
 #include "subkeeper/common/time_format.h"
@@ -70,6 +71,36 @@ json DeliveryJson(const DeliveryRecord& d) {
           {"latencyMs", d.latency_ms},
           {"responseBytes", d.response_bytes},
           {"error", d.error}};
+}
+
+json AppRecordJson(const AppRecord& r) {
+  return {{"seq", r.seq},
+          {"time", subkeeper::FormatIso8601(r.time)},
+          {"path", r.path},
+          {"webhookId", r.webhook_id},
+          {"webhookTimestamp", r.webhook_timestamp},
+          {"account", r.account},
+          {"subscription", r.subscription},
+          {"kind", r.kind},
+          {"bodyBytes", r.body_bytes},
+          {"signature", SignatureCheckName(r.signature)}};
+}
+
+// GET lists what the sink holds, with totals over that window so a glance says whether every
+// delivery was signed correctly; DELETE empties it.
+Response AppListOp(AppSink& sink, const Request& req) {
+  if (req.method == "DELETE") {
+    sink.Clear();
+    return JsonResponse(200, {{"cleared", true}});
+  }
+  json list = json::array();
+  std::map<std::string, int> by_signature;
+  for (const AppRecord& r : sink.Records()) {
+    list.push_back(AppRecordJson(r));
+    ++by_signature[SignatureCheckName(r.signature)];
+  }
+  return JsonResponse(
+      200, {{"count", list.size()}, {"signatures", by_signature}, {"deliveries", std::move(list)}});
 }
 
 Response SubscriptionOp(Platform& platform, const Request& req, const std::string& rest,
@@ -192,6 +223,12 @@ Response Platform::HandleControl(const Request& request, WallTime now) {
       RevokeJwt(json::parse(request.body).at("assertion").get<std::string>());
       return JsonResponse(200, {{"revoked", true}});
     }
+    if (path == "/_emulator/app" && (m == "GET" || m == "DELETE")) {
+      return AppListOp(impl_->app_sink, request);
+    }
+    if ((path == "/_emulator/app" || path.starts_with("/_emulator/app/")) && m == "POST") {
+      return impl_->app_sink.Receive(request, now);
+    }
     if (path == "/_emulator/calls") return LogsOp(*this, request, true);
     if (path == "/_emulator/deliveries") return LogsOp(*this, request, false);
   } catch (const json::exception& e) {
@@ -280,5 +317,7 @@ void Platform::ClearDeliveries() {
   std::lock_guard lock(impl_->mu);
   impl_->deliveries.clear();
 }
+
+std::vector<AppRecord> Platform::AppRecords() const { return impl_->app_sink.Records(); }
 
 }  // namespace rcemu

@@ -112,6 +112,25 @@ std::string Platform::Impl::Envelope(const Subscription& sub, const std::string&
       .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+std::optional<std::string> Platform::Impl::FirstEventFilter(const Subscription& sub) const {
+  for (const std::string& f : Snapshot(sub).event_filters) {
+    if (!IsReminderFilter(f)) return f;
+  }
+  return std::nullopt;
+}
+
+Delivery Platform::Impl::EventDelivery(const Subscription& sub, const std::string& event,
+                                       const std::string& uuid, const json& body,
+                                       WallTime now) const {
+  return Delivery{DeliveryKind::kEvent,
+                  sub.id,
+                  sub.address,
+                  sub.verification_token,
+                  event,
+                  uuid,
+                  Envelope(sub, event, uuid, body, now)};
+}
+
 std::vector<Delivery> Platform::Impl::DueReminders(WallTime now) {
   std::vector<Delivery> due;
   for (auto& [id, sub] : subs) {
@@ -171,26 +190,12 @@ subkeeper::Result<DeliveryOutcome> Platform::Notify(std::string_view id,
     if (sub.blacklisted) {
       return subkeeper::Status::FailedPrecondition("subscription is blacklisted");
     }
-    if (!event) {
-      for (const std::string& f : impl_->Snapshot(sub).event_filters) {
-        if (!IsReminderFilter(f)) {
-          event = f;
-          break;
-        }
-      }
-    }
+    if (!event) event = impl_->FirstEventFilter(sub);
     if (!event) return subkeeper::Status::FailedPrecondition("no event filter to notify");
     json body = json::object();
     if (body_json) body = json::parse(*body_json, nullptr, false);
     if (body.is_discarded()) return subkeeper::Status::InvalidArgument("body is not JSON");
-    const std::string id_for_event = uuid.value_or(impl_->ids.Uuid());
-    delivery = Delivery{DeliveryKind::kEvent,
-                        sub.id,
-                        sub.address,
-                        sub.verification_token,
-                        *event,
-                        id_for_event,
-                        impl_->Envelope(sub, *event, id_for_event, body, now)};
+    delivery = impl_->EventDelivery(sub, *event, uuid.value_or(impl_->ids.Uuid()), body, now);
   }
   return Deliver(delivery, now);
 }

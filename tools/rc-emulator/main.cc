@@ -42,6 +42,12 @@ int Run(rcemu::CliConfig cfg, const sigset_t& signals) {
   }
   spdlog::info("listening on {}:{} (client id {}, reminder job every {} s)", cfg.host,
                server.port(), cfg.options.client_id, cfg.options.reminder_job_interval.count());
+  if (cfg.options.demo_events_interval.count() > 0) {
+    spdlog::info("demo events every {} s to each active subscription",
+                 cfg.options.demo_events_interval.count());
+  }
+  spdlog::info("app sink at /_emulator/app/<name>, signatures {}",
+               cfg.options.app_secret.empty() ? "not checked (no --app-secret)" : "checked");
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   spdlog::info("signal {} received, stopping", signal_number);

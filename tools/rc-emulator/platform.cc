@@ -88,7 +88,8 @@ Platform::Impl::Impl(Options opts, subkeeper::platform::HttpTransport& http,
       clock(clk),
       options(std::move(opts)),
       ids(options.seed),
-      limiter(options.rate_limits, options.penalty) {}
+      limiter(options.rate_limits, options.penalty),
+      app_sink(options.app_secret) {}
 
 std::optional<Response> Platform::Impl::ApplyFault(const Request& req, CallContext& ctx,
                                                    WallTime now) {
@@ -235,8 +236,12 @@ std::vector<Delivery> Platform::Tick(WallTime now) {
     it = now >= it->second.expiration ? impl_->subs.erase(it) : std::next(it);
   }
   impl_->PurgeSessions(now);
-  if (!impl_->options.reminders_enabled) return {};
-  return impl_->DueReminders(now);
+  std::vector<Delivery> due = impl_->DueDemoEvents(now);
+  if (!impl_->options.reminders_enabled) return due;
+  std::vector<Delivery> reminders = impl_->DueReminders(now);
+  due.insert(due.end(), std::make_move_iterator(reminders.begin()),
+             std::make_move_iterator(reminders.end()));
+  return due;
 }
 
 }  // namespace rcemu

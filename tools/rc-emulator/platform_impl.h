@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "rcemu/app_sink.h"
 #include "rcemu/filters.h"
 #include "rcemu/platform.h"
 #include "rcemu/rate_limiter.h"
@@ -49,7 +50,8 @@ struct Subscription {
   WallTime blacklisted_at;
   std::vector<DisabledFilter> disabled;
   int failures = 0;
-  std::optional<WallTime> last_reminder;  // reset by create/renew
+  std::optional<WallTime> last_reminder;    // reset by create/renew
+  std::optional<WallTime> last_demo_event;  // Options::demo_events_interval
 };
 
 enum class Op { kToken, kRevoke, kList, kCreate, kGet, kUpdate, kDelete, kRenew, kUnknown };
@@ -159,6 +161,16 @@ struct Platform::Impl {
   std::vector<Delivery> DueReminders(WallTime now);
   std::string Envelope(const internal::Subscription& sub, const std::string& event,
                        const std::string& uuid, const nlohmann::json& body, WallTime now) const;
+  // The first filter of `sub` that is not the reminder, `~` rewritten (as the API returns it).
+  std::optional<std::string> FirstEventFilter(const internal::Subscription& sub) const;
+  // An event notification for `sub`, as the platform would POST it.
+  Delivery EventDelivery(const internal::Subscription& sub, const std::string& event,
+                         const std::string& uuid, const nlohmann::json& body, WallTime now) const;
+
+  // --- demo_events.cc ---
+  // The demo events due at `now` (one per Active subscription with an event filter, every
+  // options.demo_events_interval), marking them sent. Empty when the interval is 0.
+  std::vector<Delivery> DueDemoEvents(WallTime now);
 
   subkeeper::platform::HttpTransport& transport;
   const subkeeper::Clock& clock;
@@ -178,6 +190,9 @@ struct Platform::Impl {
   int64_t call_seq = 0;
   std::deque<DeliveryRecord> deliveries;
   int64_t delivery_seq = 0;
+  int64_t demo_event_seq = 0;
+
+  AppSink app_sink;  // its own lock; not guarded by mu
 };
 
 }  // namespace rcemu

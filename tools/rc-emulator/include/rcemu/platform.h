@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rcemu/app_sink.h"
 #include "rcemu/types.h"
 #include "subkeeper/common/clock.h"
 #include "subkeeper/common/status.h"
@@ -76,8 +77,9 @@ class Platform {
   Response HandleControl(const Request& request, WallTime now);
 
   // One pass of the reminder/expiry job: purges subscriptions with now >= expirationTime and
-  // expired sessions, and returns the reminders that are due (marking them sent). The caller
-  // performs them with Deliver(), in any order, outside any lock of its own.
+  // expired sessions, and returns the deliveries that are due (marking them sent): demo events
+  // (Options::demo_events_interval, the same notification Notify() sends) first, then reminders.
+  // The caller performs them with Deliver(), in any order, outside any lock of its own.
   std::vector<Delivery> Tick(WallTime now);
 
   // Sends `delivery` through the transport, records it in the delivery log and feeds the result
@@ -107,6 +109,8 @@ class Platform {
   void ClearCalls();
   std::vector<DeliveryRecord> Deliveries() const;
   void ClearDeliveries();
+  // What the app sink (POST /_emulator/app/...) received, oldest first.
+  std::vector<AppRecord> AppRecords() const;
 
   // Logs keep at most this many records each (oldest dropped; seq keeps counting).
   static constexpr size_t kMaxLogRecords = 100000;

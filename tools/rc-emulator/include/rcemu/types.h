@@ -77,6 +77,11 @@ struct Options {
   // Seed of every generated id and token. Fixed in tests (deterministic ids); random in the
   // executable so tokens cannot be guessed across runs.
   std::string seed = "rc-emulator";
+  // Demo traffic: every this often, each Active subscription gets one event for its first
+  // non-reminder filter (delivered by the reminder job, so at its granularity). 0 = off.
+  Seconds demo_events_interval{0};
+  // Key material of the app sink (/_emulator/app/...): empty = signatures are not checked.
+  subkeeper::Secret app_secret;
 };
 
 // The subset of Options changeable at run time through POST /_emulator/settings.
