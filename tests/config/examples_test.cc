@@ -88,7 +88,11 @@ TEST_CASE("examples/demo.yaml is the emulator demo configuration", "[config]") {
     CHECK(s.expires_in_s == 120);
     CHECK(s.reminder == ReminderSpec{40, 10});
     CHECK_FALSE(s.direct());
+    // Relayed to the emulator's app sink, one path per subscription (scripts/demo).
+    CHECK(s.deliver_to == "http://127.0.0.1:18080/_emulator/app/" + s.name);
   }
+  CHECK(c->relay.signing_secret.empty());  // the sink checks with webhook_secret
+  CHECK(Validate(*c).empty());
   CHECK(c->subscriptions[0].name == "sms");
   CHECK(c->subscriptions[1].name == "presence");
   CHECK(c->subscriptions[1].event_filters ==
