@@ -18,6 +18,8 @@ struct Relay::Route {
 namespace {
 
 constexpr int kPruneBatch = 1000;
+// The background loop turns after every finished subscription; pruning is not that urgent.
+constexpr Seconds kPruneEvery{10};
 
 std::string RouteKey(const std::string& account, const std::string& name) {
   return account + "/" + name;
@@ -139,11 +141,13 @@ Status Relay::DeliverRoute(const std::string& account, const std::string& name,
                            const std::string& url, const std::string& key) {
   const std::string route = RouteKey(account, name);
   if (!ClaimRoute(route)) return Status::OK();  // another pass is delivering it
-  struct Claim {
-    Relay* relay;
-    const std::string& route;
-    ~Claim() { relay->ReleaseRoute(route); }
-  } claim{this, route};
+  Status status = DeliverClaimed(account, name, url, key);
+  ReleaseRoute(route);
+  return status;
+}
+
+Status Relay::DeliverClaimed(const std::string& account, const std::string& name,
+                             const std::string& url, const std::string& key) {
   SK_ASSIGN_OR_RETURN(std::vector<store::EventRecord> events,
                       store_.ListEvents(account, name, "pending", options_.batch));
   for (const store::EventRecord& event : events) {
@@ -249,6 +253,9 @@ void Relay::Start() {
   std::lock_guard lock(mu_);
   if (loop_.joinable()) return;
   stopping_ = false;
+  for (int i = 0; i < std::max(1, options_.concurrency); ++i) {
+    workers_.emplace_back([this] { Work(); });
+  }
   loop_ = std::thread([this] { Loop(); });
 }
 
@@ -258,9 +265,69 @@ void Relay::Stop() {
     stopping_ = true;
   }
   cv_.notify_all();
+  work_cv_.notify_all();
   if (loop_.joinable()) loop_.join();
+  for (std::thread& worker : workers_) worker.join();
+  workers_.clear();
   std::lock_guard lock(mu_);
+  // Queued but never started: their events stay pending for the next start.
+  for (const Task& task : tasks_) routes_[RouteKey(task.account, task.name)]->busy = false;
+  tasks_.clear();
   stopping_ = false;
+}
+
+Result<WallTime> Relay::Dispatch() {
+  const WallTime now = clock_.Now();
+  SK_ASSIGN_OR_RETURN(std::vector<store::EventRecord> heads, store_.ListRelayHeads());
+  Targets targets;
+  std::string key;
+  {
+    std::lock_guard lock(mu_);
+    targets = targets_;
+    key = key_;
+  }
+  WallTime earliest{};
+  bool queued = false;
+  for (const store::EventRecord& head : heads) {
+    auto target = targets.find(RouteKey(head.account, head.name));
+    if (target == targets.end() || target->second.empty()) continue;
+    if (head.next_attempt_at > now) {
+      if (earliest == WallTime{} || head.next_attempt_at < earliest)
+        earliest = head.next_attempt_at;
+      continue;
+    }
+    // A subscription already claimed is with a worker, which wakes the loop when it is done.
+    if (!ClaimRoute(target->first)) continue;
+    std::lock_guard lock(mu_);
+    tasks_.push_back(Task{head.account, head.name, target->second, key});
+    queued = true;
+  }
+  if (queued) work_cv_.notify_all();
+  if (last_prune_ == WallTime{} || now - last_prune_ >= kPruneEvery) {
+    last_prune_ = now;
+    SK_RETURN_IF_ERROR(
+        store_.PruneEvents(now - options_.retention, now - options_.dead_retention, kPruneBatch)
+            .status());
+  }
+  return earliest;
+}
+
+void Relay::Work() {
+  for (;;) {
+    Task task;
+    {
+      std::unique_lock lock(mu_);
+      work_cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+      if (stopping_) return;
+      task = std::move(tasks_.front());
+      tasks_.pop_front();
+    }
+    const std::string route = RouteKey(task.account, task.name);
+    Status status = DeliverClaimed(task.account, task.name, task.url, task.key);
+    if (!status.ok()) spdlog::debug("relay {}: {}", route, status.ToString());
+    ReleaseRoute(route);
+    Wake();  // its next events, or its retry time, are the loop's to schedule
+  }
 }
 
 void Relay::Wake() {
@@ -279,7 +346,7 @@ RelayStats Relay::stats() const {
 void Relay::Loop() {
   std::string last_error;  // logged once per distinct error, not every pass
   for (;;) {
-    Result<WallTime> due = RunOnce();
+    Result<WallTime> due = Dispatch();
     std::chrono::milliseconds wait = options_.idle_poll;
     if (!due.ok()) {
       if (due.status().ToString() != last_error) {

@@ -422,6 +422,40 @@ TEST_CASE("The background loop delivers what a Wake announces", "[relay]") {
         std::vector<std::string>{"before-start", "after-wake"});
 }
 
+TEST_CASE("In the background an app that hangs holds one worker and not the other deliveries",
+          "[relay]") {
+  RelayOptions options = TestOptions();
+  options.concurrency = 2;
+  Fixture f(options);
+  Signal signal;
+  bool sms_entered = false;
+  bool sms_released = false;
+  std::vector<std::string> fax_delivered;
+  f.transport.SetHandler([&](const HttpRequest& r) -> Result<HttpResponse> {
+    if (r.url == kSmsUrl) {
+      signal.Notify([&] { sms_entered = true; });
+      signal.WaitFor([&] { return sms_released; });
+    } else {
+      signal.Notify([&] { fax_delivered.push_back(HeaderOf(r, "webhook-id")); });
+    }
+    return testing::FakeTransport::Response(200);
+  });
+  f.Add("sms", "sms-1");
+  f.relay->Start();
+  REQUIRE(signal.WaitFor([&] { return sms_entered; }));
+  // While the sms app hangs, fax events keep flowing, each announced by a Wake.
+  for (const std::string uuid : {"fax-1", "fax-2", "fax-3"}) {
+    f.Add("fax", uuid);
+    f.relay->Wake();
+    INFO(uuid);
+    REQUIRE(signal.WaitFor([&] { return !fax_delivered.empty() && fax_delivered.back() == uuid; }));
+  }
+  signal.Notify([&] { sms_released = true; });
+  f.relay->Stop();
+  CHECK(f.Get("sms-1").relay_state == "delivered");
+  CHECK(fax_delivered == std::vector<std::string>{"fax-1", "fax-2", "fax-3"});
+}
+
 TEST_CASE("Stop waits for the request in flight, at most its timeout, and starts no other",
           "[relay]") {
   RelayOptions options = TestOptions();

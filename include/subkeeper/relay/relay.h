@@ -9,6 +9,7 @@
 #pragma once
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -70,7 +71,10 @@ class Relay {
   // for a configured subscription). Used by the background loop and directly by tests.
   Result<WallTime> RunOnce();
 
-  // Background loop: RunOnce, then wait until the earliest due time, a Wake, or idle_poll.
+  // Background mode: a loop hands each due subscription to a pool of `concurrency` workers and
+  // does not wait for them, so an app that hangs holds one worker, never the others' deliveries;
+  // a worker that finishes a subscription wakes the loop. The loop waits for the earliest due
+  // time, a Wake, or idle_poll.
   void Start();
   void Stop();  // finishes in-flight requests (bounded by the timeout), then returns. Idempotent.
   void Wake();  // new events were committed; cheap, callable from any thread
@@ -79,13 +83,21 @@ class Relay {
 
  private:
   struct Route;
+  // Claims the route, delivers it, releases it (a no-op when another worker holds it).
   Status DeliverRoute(const std::string& account, const std::string& name, const std::string& url,
                       const std::string& key);
+  // Delivers the due events of a route already claimed, in order.
+  Status DeliverClaimed(const std::string& account, const std::string& name, const std::string& url,
+                        const std::string& key);
   // Delivers one event; writes the outcome. Returns true when the next event of the route may
   // go (delivered or dead), false when the route must wait (retry scheduled).
   Result<bool> DeliverOne(const store::EventRecord& event, const std::string& url,
                           const std::string& key);
   void Loop();
+  // One turn of the background loop: claims the due subscriptions and queues them for the
+  // workers; prunes at most every prune_every. Returns the earliest due time of the unclaimed.
+  Result<WallTime> Dispatch();
+  void Work();  // a pool worker: delivers queued subscriptions until Stop
   // Runs the routes of `due` ("<account>/<name>" and URL) on up to `concurrency` workers;
   // returns the first store error.
   Status DeliverRoutes(const std::vector<std::pair<store::EventRecord, std::string>>& due,
@@ -114,6 +126,17 @@ class Relay {
   // passes never deliver one route at once) and what was last logged about each.
   std::map<std::string, std::unique_ptr<Route>> routes_;  // guarded by mu_
   std::mutex random_mu_;                                  // unit_random_ need not be thread-safe
+  // Background mode: claimed subscriptions waiting for a worker.
+  struct Task {
+    std::string account;
+    std::string name;
+    std::string url;
+    std::string key;
+  };
+  std::deque<Task> tasks_;  // guarded by mu_
+  std::condition_variable work_cv_;
+  std::vector<std::thread> workers_;
+  WallTime last_prune_{};  // loop thread only
   std::thread loop_;
 };
 
