@@ -25,6 +25,12 @@ std::string RouteKey(const std::string& account, const std::string& name) {
   return account + "/" + name;
 }
 
+// The delivery URL of the head's subscription; nullptr when it has none configured.
+const std::string* UrlOf(const Targets& targets, const store::EventRecord& head) {
+  auto it = targets.find(RouteKey(head.account, head.name));
+  return it == targets.end() || it->second.empty() ? nullptr : &it->second;
+}
+
 int64_t UnixSeconds(WallTime t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
@@ -71,24 +77,18 @@ void Relay::Configure(Targets targets, const Secret& signing_secret) {
   key_ = std::move(key);
 }
 
+std::pair<Targets, std::string> Relay::Snapshot() const {
+  std::lock_guard lock(mu_);
+  return {targets_, key_};
+}
+
 Result<WallTime> Relay::RunOnce() {
   const WallTime now = clock_.Now();
   SK_ASSIGN_OR_RETURN(std::vector<store::EventRecord> heads, store_.ListRelayHeads());
-  Targets targets;
-  std::string key;
-  {
-    std::lock_guard lock(mu_);
-    targets = targets_;
-    key = key_;
-  }
-  auto url_of = [&targets](const store::EventRecord& head) -> const std::string* {
-    auto it = targets.find(RouteKey(head.account, head.name));
-    return it == targets.end() || it->second.empty() ? nullptr : &it->second;
-  };
-
+  const auto [targets, key] = Snapshot();
   std::vector<std::pair<store::EventRecord, std::string>> due;
   for (store::EventRecord& head : heads) {
-    const std::string* url = url_of(head);
+    const std::string* url = UrlOf(targets, head);
     if (url != nullptr && head.next_attempt_at <= now) due.emplace_back(std::move(head), *url);
   }
   Status first_error = DeliverRoutes(due, key);
@@ -103,7 +103,7 @@ Result<WallTime> Relay::RunOnce() {
   const WallTime after = clock_.Now();
   WallTime earliest{};
   for (const store::EventRecord& head : heads) {
-    if (url_of(head) == nullptr) continue;
+    if (UrlOf(targets, head) == nullptr) continue;
     const WallTime at = std::max(head.next_attempt_at, after);
     if (earliest == WallTime{} || at < earliest) earliest = at;
   }
@@ -279,27 +279,21 @@ void Relay::Stop() {
 Result<WallTime> Relay::Dispatch() {
   const WallTime now = clock_.Now();
   SK_ASSIGN_OR_RETURN(std::vector<store::EventRecord> heads, store_.ListRelayHeads());
-  Targets targets;
-  std::string key;
-  {
-    std::lock_guard lock(mu_);
-    targets = targets_;
-    key = key_;
-  }
+  const auto [targets, key] = Snapshot();
   WallTime earliest{};
   bool queued = false;
   for (const store::EventRecord& head : heads) {
-    auto target = targets.find(RouteKey(head.account, head.name));
-    if (target == targets.end() || target->second.empty()) continue;
+    const std::string* url = UrlOf(targets, head);
+    if (url == nullptr) continue;
     if (head.next_attempt_at > now) {
       if (earliest == WallTime{} || head.next_attempt_at < earliest)
         earliest = head.next_attempt_at;
       continue;
     }
     // A subscription already claimed is with a worker, which wakes the loop when it is done.
-    if (!ClaimRoute(target->first)) continue;
+    if (!ClaimRoute(RouteKey(head.account, head.name))) continue;
     std::lock_guard lock(mu_);
-    tasks_.push_back(Task{head.account, head.name, target->second, key});
+    tasks_.push_back(Task{head.account, head.name, *url, key});
     queued = true;
   }
   if (queued) work_cv_.notify_all();

@@ -107,6 +107,7 @@ class Relay {
   // Logs a route's change between delivering and failing once, not every attempt.
   void NoteOutcome(const std::string& route, bool delivered, bool dead, const std::string& reason);
   bool Stopping() const;
+  std::pair<Targets, std::string> Snapshot() const;  // the targets and the signing key
   double Random();
 
   store::Store& store_;
