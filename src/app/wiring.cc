@@ -4,15 +4,34 @@
 
 namespace subkeeper::app {
 
+Result<std::optional<store::AccountRecord>> StoreAccountState::LoadAccount(
+    const std::string& account) {
+  return store_.GetAccount(account);
+}
+
+Status StoreAccountState::SaveAccount(const store::AccountRecord& record) {
+  return store_.PutAccount(record);
+}
+
+Result<std::vector<store::RateBlock>> StoreAccountState::LoadRateBlocks(WallTime now) {
+  return store_.ListRateBlocks(now);
+}
+
+Status StoreAccountState::SaveRateBlock(const store::RateBlock& block) {
+  return store_.PutRateBlock(block);
+}
+
 std::unique_ptr<platform::RestClient> MakePlatformClient(const config::Config& config,
                                                          platform::HttpTransport& transport,
-                                                         const Clock& clock) {
+                                                         const Clock& clock,
+                                                         platform::AccountStateStore* state) {
   std::map<std::string, platform::AccountCredentials> accounts;
-  for (const auto& account : config.accounts) accounts[account.name] = {account.jwt};
+  for (const auto& account : config.accounts)
+    accounts[account.name] = {account.jwt, account.refresh_token};
   platform::ClientOptions options{config.platform.server, config.platform.client_id,
                                   config.platform.client_secret,
                                   std::chrono::milliseconds(config.platform.request_timeout_ms)};
-  return std::make_unique<platform::RestClient>(options, accounts, transport, clock);
+  return std::make_unique<platform::RestClient>(options, accounts, transport, clock, state);
 }
 
 renewal::ServiceOptions MakeServiceOptions(const config::Config& config, std::string owner) {

@@ -11,13 +11,28 @@
 #include "subkeeper/platform/http.h"
 #include "subkeeper/platform/rest_client.h"
 #include "subkeeper/renewal/service.h"
+#include "subkeeper/store/store.h"
 
 namespace subkeeper::app {
 
-// The REST client for every configured account. `transport` and `clock` must outlive it.
-std::unique_ptr<platform::RestClient> MakePlatformClient(const config::Config& config,
-                                                         platform::HttpTransport& transport,
-                                                         const Clock& clock);
+// The platform client's persistent account state, kept in the keeper's store.
+class StoreAccountState final : public platform::AccountStateStore {
+ public:
+  explicit StoreAccountState(store::Store& store) : store_(store) {}
+  Result<std::optional<store::AccountRecord>> LoadAccount(const std::string& account) override;
+  Status SaveAccount(const store::AccountRecord& record) override;
+  Result<std::vector<store::RateBlock>> LoadRateBlocks(WallTime now) override;
+  Status SaveRateBlock(const store::RateBlock& block) override;
+
+ private:
+  store::Store& store_;
+};
+
+// The REST client for every configured account. `transport`, `clock` and `state` (when given)
+// must outlive it.
+std::unique_ptr<platform::RestClient> MakePlatformClient(
+    const config::Config& config, platform::HttpTransport& transport, const Clock& clock,
+    platform::AccountStateStore* state = nullptr);
 
 // The renewal service's options from the config, with `owner` as the lease owner.
 renewal::ServiceOptions MakeServiceOptions(const config::Config& config, std::string owner);

@@ -40,7 +40,10 @@ int DefaultRateLimit(RateGroup group) {
   return 5;
 }
 
-RateLimiter::RateLimiter(const Clock& clock) : clock_(clock) {}
+RateLimiter::RateLimiter(const Clock& clock, AccountStateStore* state)
+    : clock_(clock), state_(state) {}
+
+void RateLimiter::Restore() {}  // TEMPORARY (being implemented)
 
 RateLimiter::Bucket& RateLimiter::BucketFor(const Key& key) {
   auto it = buckets_.find(key);

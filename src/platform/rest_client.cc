@@ -44,14 +44,18 @@ std::string UpdateBody(const UpdateRequest& request) {
 }  // namespace
 
 RestClient::RestClient(ClientOptions options, std::map<std::string, AccountCredentials> accounts,
-                       HttpTransport& transport, const Clock& clock)
+                       HttpTransport& transport, const Clock& clock, AccountStateStore* state)
     : options_(std::move(options)),
       transport_(transport),
       clock_(clock),
-      limiter_(std::make_unique<RateLimiter>(clock)) {
-  tokens_ =
-      std::make_unique<TokenManager>(options_, std::move(accounts), transport, clock, *limiter_);
+      limiter_(std::make_unique<RateLimiter>(clock, state)) {
+  limiter_->Restore();
+  tokens_ = std::make_unique<TokenManager>(options_, std::move(accounts), transport, clock,
+                                           *limiter_, state);
 }
+
+std::vector<AccountStatus> RestClient::Accounts() const { return tokens_->Accounts(); }
+WallTime RestClient::KeepAlive() { return tokens_->KeepAlive(); }
 
 RestClient::~RestClient() = default;
 

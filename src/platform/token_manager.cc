@@ -57,7 +57,8 @@ Result<int64_t> PositiveInt(const nlohmann::json& doc, const char* name) {
 
 TokenManager::TokenManager(ClientOptions options,
                            std::map<std::string, AccountCredentials> accounts,
-                           HttpTransport& transport, const Clock& clock, RateLimiter& limiter)
+                           HttpTransport& transport, const Clock& clock, RateLimiter& limiter,
+                           AccountStateStore* /*state*/)
     : options_(std::move(options)), transport_(transport), clock_(clock), limiter_(limiter) {
   for (auto& [name, credentials] : accounts) {
     auto account = std::make_unique<Account>();
@@ -93,6 +94,10 @@ Result<Secret> TokenManager::AccessToken(const std::string& account_name) {
       grant->refresh_expires_in ? now + *grant->refresh_expires_in : SteadyTime::max();
   return account.access_token;
 }
+
+// TEMPORARY (being implemented).
+WallTime TokenManager::KeepAlive() { return WallTime::max(); }
+std::vector<AccountStatus> TokenManager::Accounts() const { return {}; }
 
 void TokenManager::Invalidate(const std::string& account_name, const Secret& token) {
   auto it = accounts_.find(account_name);

@@ -61,7 +61,8 @@ std::string EffectivePublicUrl(const config::Config& config, int webhook_port) {
 }
 
 Result<Planned> PlanReconcile(const config::Config& config, const std::string& public_url,
-                              store::Store& store, platform::SubscriptionApi& api, WallTime now) {
+                              store::Store& store, platform::SubscriptionApi& api, WallTime now,
+                              const std::set<std::string>* /*accounts*/) {
   Planned planned;
   planned.desired = DesiredRecords(config, public_url);
   std::vector<std::string> accounts;

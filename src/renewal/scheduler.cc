@@ -4,7 +4,8 @@
 
 namespace subkeeper::renewal {
 
-Scheduler::Scheduler(store::Store& store, RenewalService& service, const Clock& clock)
+Scheduler::Scheduler(store::Store& store, RenewalService& service, const Clock& clock,
+                     SchedulerOptions /*options*/)
     : store_(store), service_(&service), clock_(clock) {}
 
 Scheduler::~Scheduler() { Stop(); }

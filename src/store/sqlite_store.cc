@@ -88,6 +88,26 @@ class SqliteStore final : public Store {
   Result<int64_t> PruneEvents(WallTime done_before, WallTime dead_before, int limit) override;
   Result<std::vector<RelayBacklog>> CountRelay() override;
   Status CheckWritable() override;
+  // TEMPORARY (being implemented): the account and schedule methods.
+  Result<std::vector<ScheduleEntry>> ListSchedule(const std::optional<ScheduleEntry>&,
+                                                  int) override {
+    return Status::Internal("ListSchedule: not implemented yet");
+  }
+  Result<std::optional<AccountRecord>> GetAccount(std::string_view) override {
+    return Status::Internal("GetAccount: not implemented yet");
+  }
+  Result<std::vector<AccountRecord>> ListAccounts() override {
+    return Status::Internal("ListAccounts: not implemented yet");
+  }
+  Status PutAccount(const AccountRecord&) override {
+    return Status::Internal("PutAccount: not implemented yet");
+  }
+  Status PutRateBlock(const RateBlock&) override {
+    return Status::Internal("PutRateBlock: not implemented yet");
+  }
+  Result<std::vector<RateBlock>> ListRateBlocks(WallTime) override {
+    return Status::Internal("ListRateBlocks: not implemented yet");
+  }
 
  private:
   // Appends `entry`, defaulting its time to `now_ms` and its route to (account, name) when unset,

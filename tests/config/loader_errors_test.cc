@@ -190,7 +190,7 @@ TEST_CASE("Validate works on a Config built in code", "[config]") {
   c.platform.client_id = "id";
   c.platform.client_secret = Secret("cs");
   c.webhook_secret = Secret("ws");
-  c.accounts.push_back({"main", Secret("jwt")});
+  c.accounts.push_back({"main", Secret("jwt"), Secret()});
   SubscriptionConfig s;
   s.name = "sms";
   s.account = "main";

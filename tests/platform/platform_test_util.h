@@ -29,7 +29,7 @@ inline ClientOptions Options() {
 }
 
 inline std::map<std::string, AccountCredentials> Accounts() {
-  return {{"main", AccountCredentials{Secret(kJwt)}}};
+  return {{"main", AccountCredentials{Secret(kJwt), Secret()}}};
 }
 
 inline std::string TokenJson(const std::string& access, int expires_in,

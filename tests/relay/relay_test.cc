@@ -116,6 +116,21 @@ class ObservedStore final : public store::Store {
     return inner_.PruneEvents(done, dead, limit);
   }
   Result<std::vector<store::RelayBacklog>> CountRelay() override { return inner_.CountRelay(); }
+  Result<std::vector<store::ScheduleEntry>> ListSchedule(
+      const std::optional<store::ScheduleEntry>& after, int limit) override {
+    return inner_.ListSchedule(after, limit);
+  }
+  Result<std::optional<store::AccountRecord>> GetAccount(std::string_view a) override {
+    return inner_.GetAccount(a);
+  }
+  Result<std::vector<store::AccountRecord>> ListAccounts() override {
+    return inner_.ListAccounts();
+  }
+  Status PutAccount(const store::AccountRecord& r) override { return inner_.PutAccount(r); }
+  Status PutRateBlock(const store::RateBlock& b) override { return inner_.PutRateBlock(b); }
+  Result<std::vector<store::RateBlock>> ListRateBlocks(WallTime now) override {
+    return inner_.ListRateBlocks(now);
+  }
   Status CheckWritable() override { return inner_.CheckWritable(); }
 
  private:

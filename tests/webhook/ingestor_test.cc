@@ -95,6 +95,15 @@ class FakeStore final : public store::Store {
   Result<int64_t> RequeueEvents(const store::ReplayQuery&) override { return No(); }
   Result<int64_t> PruneEvents(WallTime, WallTime, int) override { return No(); }
   Result<std::vector<store::RelayBacklog>> CountRelay() override { return No(); }
+  Result<std::vector<store::ScheduleEntry>> ListSchedule(const std::optional<store::ScheduleEntry>&,
+                                                         int) override {
+    return No();
+  }
+  Result<std::optional<store::AccountRecord>> GetAccount(std::string_view) override { return No(); }
+  Result<std::vector<store::AccountRecord>> ListAccounts() override { return No(); }
+  Status PutAccount(const store::AccountRecord&) override { return No(); }
+  Status PutRateBlock(const store::RateBlock&) override { return No(); }
+  Result<std::vector<store::RateBlock>> ListRateBlocks(WallTime) override { return No(); }
   Status CheckWritable() override { return No(); }
 
  private:

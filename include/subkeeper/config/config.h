@@ -20,7 +20,11 @@ struct ReminderSpec {
 
 struct AccountConfig {
   std::string name;  // [A-Za-z0-9_-]{1,64}; part of the delivery address
-  Secret jwt;        // `jwt`, `jwt_file` or `${VAR}`; required
+  // At least one of the two. `jwt`, `jwt_file` or `${VAR}`: the JWT bearer credential.
+  Secret jwt;
+  // `refresh_token`, `refresh_token_file` or `${VAR}`: a refresh token to start from (for apps
+  // that authorise users interactively); used once, then the keeper keeps its successors.
+  Secret refresh_token;
 };
 
 struct SubscriptionConfig {

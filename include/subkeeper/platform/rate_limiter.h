@@ -8,7 +8,11 @@
 // While blocked, Admit() refuses locally: the platform restarts a penalty on every request sent
 // inside it, so nothing may be sent.
 //
-// Thread-safe. Time is read only from the injected Clock's SteadyNow().
+// Blocks are reported to the injected AccountStateStore (when given) as wall-clock RateBlocks and
+// restored from it by Restore(), so a restarted keeper still honours a penalty it was given.
+//
+// Thread-safe. Time is read from the injected Clock (SteadyNow for windows and blocks; Now only
+// to convert blocks to and from wall time).
 #pragma once
 
 #include <chrono>
@@ -21,6 +25,7 @@
 
 #include "subkeeper/common/clock.h"
 #include "subkeeper/common/status.h"
+#include "subkeeper/platform/account_state.h"
 #include "subkeeper/platform/http.h"
 #include "subkeeper/platform/types.h"
 
@@ -41,7 +46,10 @@ struct RateLimitSnapshot {
 class RateLimiter {
  public:
   // `clock` must outlive the limiter.
-  explicit RateLimiter(const Clock& clock);
+  explicit RateLimiter(const Clock& clock, AccountStateStore* state = nullptr);
+
+  // Re-applies the persisted blocks that are still in force (errors are logged, not fatal).
+  void Restore();
 
   // Reserves one request of `group` for `account`: OK when it may be sent now (and counts it),
   // otherwise kResourceExhausted with retry_after() = the time until a request may be sent
@@ -70,6 +78,7 @@ class RateLimiter {
   static void ApplyHeaders(Bucket& bucket, const HttpResponse& response, SteadyTime now);
 
   const Clock& clock_;
+  AccountStateStore* state_;  // may be null; written outside mu_
   mutable std::mutex mu_;
   std::map<Key, Bucket> buckets_;  // guarded by mu_
 };

@@ -8,6 +8,7 @@
 
 #include "subkeeper/common/clock.h"
 #include "subkeeper/common/secret.h"
+#include "subkeeper/platform/account_state.h"
 #include "subkeeper/platform/api.h"
 #include "subkeeper/platform/http.h"
 #include "subkeeper/platform/rate_limiter.h"
@@ -21,17 +22,22 @@ struct ClientOptions {
   std::chrono::milliseconds timeout{10000};  // per call
 };
 
+// At least one of the two. With a JWT, logins use the JWT bearer grant and refresh tokens are
+// an optimisation; with only a refresh token, that token (and each single-use successor) is all
+// the keeper has, so it is refreshed before it expires (TokenManager::KeepAlive).
 struct AccountCredentials {
-  Secret jwt;  // JWT bearer assertion
+  Secret jwt;            // JWT bearer assertion
+  Secret refresh_token;  // a refresh token to start from
 };
 
 class TokenManager;
 
 class RestClient final : public SubscriptionApi {
  public:
-  // `transport` and `clock` must outlive the client.
+  // `transport`, `clock` and `state` (when given) must outlive the client. With `state`, tokens,
+  // credential state and rate-limit penalties are loaded from it and saved to it.
   RestClient(ClientOptions options, std::map<std::string, AccountCredentials> accounts,
-             HttpTransport& transport, const Clock& clock);
+             HttpTransport& transport, const Clock& clock, AccountStateStore* state = nullptr);
   ~RestClient() override;
 
   Result<RemoteSubscription> Create(const std::string& account,
@@ -45,6 +51,10 @@ class RestClient final : public SubscriptionApi {
 
   // The current per-account, per-group budgets, for metrics. Thread-safe.
   std::vector<RateLimitSnapshot> RateLimits() const;
+  // Credential state of every configured account, for status and metrics. Thread-safe.
+  std::vector<AccountStatus> Accounts() const;
+  // See TokenManager::KeepAlive.
+  WallTime KeepAlive();
 
  private:
   // Sends one authenticated call in `group`: admits it through the rate limiter, attaches the

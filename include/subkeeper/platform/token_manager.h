@@ -1,11 +1,28 @@
 // One shared OAuth access token per account (reference §6).
 //
+// Tokens, the credential state and the time of the next allowed login are kept in the injected
+// AccountStateStore (when given): a restarted keeper reuses them instead of logging in again, and
+// remembers a rejected credential. Records whose credential_fingerprint differs from the
+// configured credential's are ignored (the operator changed it). Wall time (clock.Now()) is used
+// for everything persisted.
+//
+// A credential the platform rejects (400/401 from the token endpoint, for the JWT or for a
+// refresh token when there is no JWT) puts the account in "auth_failed": AccessToken() then
+// answers kUnauthenticated with retry_after() = the time to the next login attempt and sends
+// nothing until then. Attempts are spaced 60 s, 120 s, … doubling up to 1 h (and always go
+// through the Auth group's budget); a success returns the account to "ready". Network errors and
+// 5xx from the token endpoint are not rejections: they leave the state alone.
+//
 // The first call for an account logs in with the JWT bearer grant. The token is reused until less
 // than max(60 s, 10% of its lifetime) remains (capped at half the lifetime, so a short-lived token
 // is not refreshed on every call); it is then refreshed with the refresh-token grant when a
 // refresh token exists and has not expired, otherwise with the JWT again. A refresh grant
 // rejected with 400/401 (refresh tokens are single-use) falls back to the JWT once. If a
 // proactive refresh fails while the current token is still valid, the current token is returned.
+//
+// Accounts with only a refresh token (no JWT) lose access when it expires, so KeepAlive()
+// refreshes them once less than a quarter of the refresh token's lifetime remains; accounts with
+// a JWT are never refreshed ahead of need (a login per renewal would waste the Auth budget).
 //
 // Every token request goes to POST {server}/restapi/oauth/token through the RateLimiter's Auth
 // group, with Basic client authentication.
@@ -19,10 +36,12 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "subkeeper/common/clock.h"
 #include "subkeeper/common/secret.h"
 #include "subkeeper/common/status.h"
+#include "subkeeper/platform/account_state.h"
 #include "subkeeper/platform/http.h"
 #include "subkeeper/platform/rate_limiter.h"
 #include "subkeeper/platform/rest_client.h"
@@ -31,16 +50,19 @@ namespace subkeeper::platform {
 
 class TokenManager {
  public:
-  // `transport`, `clock` and `limiter` must outlive the manager. Only options.server,
-  // client_id, client_secret and timeout are used.
+  // `transport`, `clock`, `limiter` and `state` (when given) must outlive the manager. Only
+  // options.server, client_id, client_secret and timeout are used. Loads every account's
+  // persisted record from `state` here.
   TokenManager(ClientOptions options, std::map<std::string, AccountCredentials> accounts,
-               HttpTransport& transport, const Clock& clock, RateLimiter& limiter);
+               HttpTransport& transport, const Clock& clock, RateLimiter& limiter,
+               AccountStateStore* state = nullptr);
   ~TokenManager();
   TokenManager(const TokenManager&) = delete;
   TokenManager& operator=(const TokenManager&) = delete;
 
   // A usable access token for `account`. Errors: kNotFound for an unknown account;
-  // kUnauthenticated naming the account when the platform rejects its credentials;
+  // kUnauthenticated naming the account when the platform rejects its credentials, or while it
+  // is "auth_failed" and its next login attempt is not due (retry_after set, nothing sent);
   // kResourceExhausted when the Auth group is rate limited (nothing sent); kUnavailable /
   // kDeadlineExceeded when the token endpoint cannot be reached; kInternal for a malformed answer.
   Result<Secret> AccessToken(const std::string& account);
@@ -49,6 +71,14 @@ class TokenManager {
   // but only if it is still the account's current token: a token another caller already replaced
   // stays replaced. Unknown accounts are ignored.
   void Invalidate(const std::string& account, const Secret& token);
+
+  // Refreshes, with the refresh grant, every account without a JWT whose refresh token has less
+  // than a quarter of its lifetime left. Returns when it next needs to run (WallTime::max() when
+  // no account needs it). Errors are recorded in the account's state, not returned.
+  WallTime KeepAlive();
+
+  // One entry per configured account, ordered by name.
+  std::vector<AccountStatus> Accounts() const;
 
  private:
   struct Account;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -43,7 +44,12 @@ struct Planned {
 
 // Reads the store, lists every configured account once, and plans. Store errors are returned;
 // a failed list call only marks its account unavailable in the plan.
+//
+// With `accounts`, only those accounts are listed and planned for (desired and known records
+// of other accounts are left out, so nothing is planned for them); records of accounts that are
+// no longer configured are planned (kForget) only in a pass over every account (no `accounts`).
 Result<Planned> PlanReconcile(const config::Config& config, const std::string& public_url,
-                              store::Store& store, platform::SubscriptionApi& api, WallTime now);
+                              store::Store& store, platform::SubscriptionApi& api, WallTime now,
+                              const std::set<std::string>* accounts = nullptr);
 
 }  // namespace subkeeper::reconcile

@@ -4,10 +4,22 @@
 // Due work is: reminders queued by the webhook listener (OnReminder, which never blocks), runs
 // requested explicitly (Request), and every configured subscription whose persisted
 // next_renewal_at has passed. Subscriptions not in the configured set are never touched.
+//
+// Due times come from the store's schedule index (Store::ListSchedule), a page at a time, so a
+// pass costs O(due work + log n), not a scan of every record: 100k idle subscriptions cost
+// nothing between due times.
+//
+// A reminder that should start a renewal (ShouldRenewOnReminder) starts it after a random delay
+// of up to min(the reminder filter's interval, threshold / 4, max_reminder_spread): the platform
+// reminds every subscription created in the same second in the same second, and this keeps
+// thousands of accounts from renewing together cycle after cycle. The delay is held in memory; if
+// the process dies meanwhile, the persisted fallback timer (or the next reminder) still renews.
 #pragma once
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -19,10 +31,17 @@
 
 namespace subkeeper::renewal {
 
+struct SchedulerOptions {
+  Seconds max_reminder_spread{3600};  // 0 = renew on the reminder at once
+  // Values in [0, 1) for the reminder delay. Unset = no delay.
+  std::function<double()> unit_random;
+};
+
 class Scheduler {
  public:
   // `store`, `service` and `clock` must outlive the scheduler.
-  Scheduler(store::Store& store, RenewalService& service, const Clock& clock);
+  Scheduler(store::Store& store, RenewalService& service, const Clock& clock,
+            SchedulerOptions options = {});
   ~Scheduler();  // Stop()s
 
   // Replaces the service renewals go through (after a config reload).
@@ -41,8 +60,9 @@ class Scheduler {
   // Makes the loop re-read due times now (after something else changed the store). Thread-safe.
   void Wake();
 
-  // One pass at the clock's now. Returns when the next pass is due (the earliest persisted
-  // next_renewal_at among configured subscriptions, or now + idle_wait when there is none).
+  // One pass at the clock's now. Returns when the next pass is due (the earliest of: persisted
+  // next_renewal_at among configured subscriptions, delayed reminders; or now + idle_wait when
+  // there is none).
   WallTime Tick();
 
   // Runs Tick in a loop on a background thread, sleeping until the next due time or a wake-up.

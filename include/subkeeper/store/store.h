@@ -23,6 +23,12 @@ class Store {
   virtual Result<std::optional<SubscriptionRecord>> GetSubscription(std::string_view account,
                                                                     std::string_view name) = 0;
 
+  // The renewal schedule: records with next_renewal_at set, ordered by (next_renewal_at,
+  // account, name), starting after `after` (exclusive; nullopt = from the start), at most `limit`
+  // (> 0). Served by an index: the cost does not grow with the number of records.
+  virtual Result<std::vector<ScheduleEntry>> ListSchedule(const std::optional<ScheduleEntry>& after,
+                                                          int limit) = 0;
+
   // Inserts or replaces the record (all columns but the lease, which is kept) and, when
   // `history` is given, appends it and queues its `outbox` event — in one transaction.
   virtual Status PutSubscription(const SubscriptionRecord& record,
@@ -72,6 +78,19 @@ class Store {
   virtual Result<int64_t> PruneEvents(WallTime done_before, WallTime dead_before, int limit) = 0;
   // Relay counts per (account, name) that has any event, ordered by account, name.
   virtual Result<std::vector<RelayBacklog>> CountRelay() = 0;
+
+  // ---- Accounts (credentials state and rate-limit penalties, surviving restarts) ----
+
+  virtual Result<std::optional<AccountRecord>> GetAccount(std::string_view account) = 0;
+  // Ordered by account.
+  virtual Result<std::vector<AccountRecord>> ListAccounts() = 0;
+  // Inserts or replaces the record (updated_at set by the store).
+  virtual Status PutAccount(const AccountRecord& record) = 0;
+  // Inserts or replaces the block of (account, group). Blocks whose `until` has passed may be
+  // dropped by the store at any time.
+  virtual Status PutRateBlock(const RateBlock& block) = 0;
+  // Blocks with until > now, ordered by account, group.
+  virtual Result<std::vector<RateBlock>> ListRateBlocks(WallTime now) = 0;
 
   // OK when a write transaction can be begun and committed now (used by /readyz).
   virtual Status CheckWritable() = 0;
