@@ -233,7 +233,12 @@ Response Platform::Handle(const Request& request, WallTime now) {
 std::vector<Delivery> Platform::Tick(WallTime now) {
   std::lock_guard lock(impl_->mu);
   for (auto it = impl_->subs.begin(); it != impl_->subs.end();) {
-    it = now >= it->second.expiration ? impl_->subs.erase(it) : std::next(it);
+    if (now < it->second.expiration) {
+      ++it;
+      continue;
+    }
+    ++expired_purges_;
+    it = impl_->subs.erase(it);
   }
   impl_->PurgeSessions(now);
   std::vector<Delivery> due = impl_->DueDemoEvents(now);
@@ -242,6 +247,11 @@ std::vector<Delivery> Platform::Tick(WallTime now) {
   due.insert(due.end(), std::make_move_iterator(reminders.begin()),
              std::make_move_iterator(reminders.end()));
   return due;
+}
+
+int64_t Platform::ExpiredPurges() const {
+  std::lock_guard lock(impl_->mu);
+  return expired_purges_;
 }
 
 }  // namespace rcemu

@@ -82,6 +82,10 @@ class Platform {
   // The caller performs them with Deliver(), in any order, outside any lock of its own.
   std::vector<Delivery> Tick(WallTime now);
 
+  // How many subscriptions Tick has purged because they reached their expirationTime (not
+  // counting Purge(), deletes, or an expired subscription an API call found first).
+  int64_t ExpiredPurges() const;
+
   // Sends `delivery` through the transport, records it in the delivery log and feeds the result
   // into the subscription's failure counter (blacklisting). Skips (error "not delivered") a
   // subscription that is gone or blacklisted by the time of sending.
@@ -119,6 +123,7 @@ class Platform {
 
  private:
   std::unique_ptr<Impl> impl_;
+  int64_t expired_purges_ = 0;  // guarded by impl_->mu
 };
 
 }  // namespace rcemu
