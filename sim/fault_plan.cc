@@ -65,8 +65,9 @@ std::vector<FaultEvent> MakeFaultPlan(const SimOptions& options, std::mt19937_64
       Seconds(0), Seconds(0));
   Add(plan, engine, start, span, FaultKind::kBlacklist,
       Count(f.blacklists_per_sub_day * subs, days), Seconds(0), Seconds(0));
-  Add(plan, engine, start, span, FaultKind::kRestart, options.restarts, Seconds(0),
-      Seconds(options.restart_downtime_max_s));
+  Add(plan, engine, start, span, FaultKind::kRestart, options.restarts,
+      Seconds(options.restart_downtime_min_s),
+      Seconds(std::max(options.restart_downtime_min_s, options.restart_downtime_max_s)));
   std::stable_sort(plan.begin(), plan.end(),
                    [](const FaultEvent& a, const FaultEvent& b) { return a.at < b.at; });
   return plan;

@@ -18,7 +18,8 @@ using subkeeper::sim::SimOptions;
 const char* kUsage =
     "usage: subkeeper-sim [--seed N] [--accounts N] [--subs N] [--days N] [--expires-in S]\n"
     "  [--threshold S] [--interval S] [--no-reminders] [--reconcile-interval S]\n"
-    "  [--reminder-spread S] [--restarts N] [--step S] [--bursts-5xx R] [--bursts-429 R]\n"
+    "  [--reminder-spread S] [--restarts N] [--downtime-min S]\n"
+    "  [--downtime-max S] [--step S] [--bursts-5xx R] [--bursts-429 R]\n"
     "  [--timeout-bursts R] [--token-outages R] [--hit-probability P] [--purges R]\n"
     "  [--blacklists R] [--no-faults] [--work-dir DIR] [--log-level L]\n"
     "Rates R are per virtual day (purges, blacklists: per subscription-day).\n";
@@ -37,6 +38,8 @@ bool Parse(int argc, char** argv, SimOptions* options, std::string* log_level) {
        [&](const char* v) { options->reconcile_interval_s = std::atoll(v); }},
       {"--reminder-spread", [&](const char* v) { options->max_reminder_spread_s = std::atoll(v); }},
       {"--restarts", [&](const char* v) { options->restarts = std::atoi(v); }},
+      {"--downtime-min", [&](const char* v) { options->restart_downtime_min_s = std::atoll(v); }},
+      {"--downtime-max", [&](const char* v) { options->restart_downtime_max_s = std::atoll(v); }},
       {"--step", [&](const char* v) { options->step_s = std::atoll(v); }},
       {"--bursts-5xx", [&](const char* v) { f.bursts_5xx_per_day = std::atof(v); }},
       {"--bursts-429", [&](const char* v) { f.bursts_429_per_day = std::atof(v); }},

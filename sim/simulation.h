@@ -43,8 +43,9 @@ struct SimOptions {
   int64_t reconcile_interval_s = 900;    // per-account periodic reconcile (config default)
   int64_t max_reminder_spread_s = 3600;  // scheduler's reminder spread (SchedulerOptions)
   int restarts = 3;                      // keeper restarts, at random times
-  int64_t restart_downtime_max_s = 300;  // the keeper is down 0..this per restart
-  int64_t step_s = 60;                   // the platform's reminder/expiry job period
+  int64_t restart_downtime_min_s = 0;    // the keeper is down min..max per restart
+  int64_t restart_downtime_max_s = 300;
+  int64_t step_s = 60;  // the platform's reminder/expiry job period
   FaultOptions faults;
   std::string work_dir;  // for the SQLite file; "" = /dev/shm when it exists, else /tmp
 };
