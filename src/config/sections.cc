@@ -77,9 +77,10 @@ void Decoder::Accounts(const Node& node) {
     const Node& item = node.seq[i];
     const std::string path = Index("accounts", i);
     AccountConfig account;
-    if (Map(item, path, {"name", "jwt", "jwt_file"})) {
+    if (Map(item, path, {"name", "jwt", "jwt_file", "refresh_token", "refresh_token_file"})) {
       Str(item, path, "name", account.name);
       SecretValue(item, path, "jwt", account.jwt);
+      SecretValue(item, path, "refresh_token", account.refresh_token);
     }
     out_.config.accounts.push_back(std::move(account));
   }

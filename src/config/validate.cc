@@ -117,7 +117,11 @@ void Validator::Accounts(const std::vector<AccountConfig>& accounts) {
   for (size_t i = 0; i < accounts.size(); ++i) {
     const std::string path = "accounts[" + std::to_string(i) + "]";
     Name(accounts[i].name, path + ".name");
-    Required(!accounts[i].jwt.empty(), path + ".jwt");
+    // Either credential will do; a refresh token whose file could not be read was reported.
+    if (accounts[i].jwt.empty() && accounts[i].refresh_token.empty() &&
+        !AlreadyReported(path + ".refresh_token")) {
+      Add(path + ".jwt", "is required (or give " + path + ".refresh_token)");
+    }
     if (accounts[i].name.empty()) continue;
     auto [it, inserted] = first_index.emplace(accounts[i].name, i);
     if (!inserted) {

@@ -1,6 +1,9 @@
 #include "subkeeper/platform/rate_limiter.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <optional>
 
@@ -24,6 +27,22 @@ std::chrono::seconds CeilSeconds(SteadyTime::duration d) {
   return std::max(s, std::chrono::seconds(1));
 }
 
+// The persisted spelling of a group: "light", "medium", "heavy", "auth" (store::RateBlock).
+std::string StoredGroupName(RateGroup group) {
+  std::string name = RateGroupName(group);
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return name;
+}
+
+std::optional<RateGroup> ParseStoredGroup(std::string_view name) {
+  for (RateGroup group :
+       {RateGroup::kLight, RateGroup::kMedium, RateGroup::kHeavy, RateGroup::kAuth}) {
+    if (StoredGroupName(group) == name) return group;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int DefaultRateLimit(RateGroup group) {
@@ -43,7 +62,28 @@ int DefaultRateLimit(RateGroup group) {
 RateLimiter::RateLimiter(const Clock& clock, AccountStateStore* state)
     : clock_(clock), state_(state) {}
 
-void RateLimiter::Restore() {}  // TEMPORARY (being implemented)
+void RateLimiter::Restore() {
+  if (state_ == nullptr) return;
+  // Wall time is what survives a restart; it is converted to steady time once, here.
+  const WallTime wall_now = clock_.Now();
+  const SteadyTime now = clock_.SteadyNow();
+  Result<std::vector<store::RateBlock>> blocks = state_->LoadRateBlocks(wall_now);
+  if (!blocks.ok()) {
+    spdlog::warn("rate limiter: cannot load persisted penalties: {}", blocks.status().ToString());
+    return;
+  }
+  std::lock_guard lock(mu_);
+  for (const store::RateBlock& block : *blocks) {
+    std::optional<RateGroup> group = ParseStoredGroup(block.group);
+    if (!group) {
+      spdlog::warn("rate limiter: ignoring a persisted penalty of unknown group '{}'", block.group);
+      continue;
+    }
+    if (block.until <= wall_now) continue;
+    Bucket& bucket = BucketFor({block.account, *group});
+    bucket.blocked_until = std::max(bucket.blocked_until, now + (block.until - wall_now));
+  }
+}
 
 RateLimiter::Bucket& RateLimiter::BucketFor(const Key& key) {
   auto it = buckets_.find(key);
@@ -104,12 +144,26 @@ void RateLimiter::ApplyHeaders(Bucket& bucket, const HttpResponse& response, Ste
 void RateLimiter::Observe(const std::string& account, RateGroup group,
                           const HttpResponse& response) {
   const SteadyTime now = clock_.SteadyNow();
-  std::lock_guard lock(mu_);
-  Bucket& bucket = BucketFor({account, group});
-  if (response.status == 429) {
-    bucket.blocked_until = std::max(bucket.blocked_until, now + ParseRetryAfter(response));
+  SteadyTime blocked_until;
+  {
+    std::lock_guard lock(mu_);
+    Bucket& bucket = BucketFor({account, group});
+    const SteadyTime before = bucket.blocked_until;
+    if (response.status == 429) {
+      bucket.blocked_until = std::max(bucket.blocked_until, now + ParseRetryAfter(response));
+    }
+    ApplyHeaders(bucket, response, now);
+    if (bucket.blocked_until == before) return;
+    blocked_until = bucket.blocked_until;
   }
-  ApplyHeaders(bucket, response, now);
+  // Outside mu_: a store write must not hold up every other caller's Admit().
+  if (state_ == nullptr) return;
+  const store::RateBlock block{account, StoredGroupName(group),
+                               clock_.Now() + (blocked_until - now)};
+  if (Status saved = state_->SaveRateBlock(block); !saved.ok()) {
+    spdlog::warn("rate limiter: cannot persist the {} penalty of account '{}': {}",
+                 RateGroupName(group), account, saved.ToString());
+  }
 }
 
 std::vector<RateLimitSnapshot> RateLimiter::Snapshot() const {

@@ -68,8 +68,10 @@ Result<HttpResponse> RestClient::Call(const std::string& account, RateGroup grou
   // A 401 means the token died early (revoked session, too many sessions): one fresh token and
   // one retry; a second 401 is reported.
   for (int attempt = 0;; ++attempt) {
-    SK_RETURN_IF_ERROR(limiter_->Admit(account, group));
+    // The token first: a failed token fetch (which has its own Auth admission) must not use up a
+    // request of `group`.
     SK_ASSIGN_OR_RETURN(Secret token, tokens_->AccessToken(account));
+    SK_RETURN_IF_ERROR(limiter_->Admit(account, group));
     HttpRequest sent = request;
     sent.headers.emplace_back("Authorization", "Bearer " + token.Reveal());
     Result<HttpResponse> response = transport_.Send(sent);

@@ -68,6 +68,25 @@ TEST_CASE("*_file keys read the secret from a file without its trailing newline"
   CHECK(c->webhook_secret.Reveal() == "ws-secret");
 }
 
+TEST_CASE("An account may start from a refresh token instead of a JWT", "[config]") {
+  FakeWorld world;
+  world.files = {{"/rt", "refresh-from-file\n"}};
+  std::string text =
+      "platform:\n  client_id: id\n  client_secret: cs\nwebhook_secret: ws\naccounts:\n"
+      "  - name: main\n    refresh_token_file: /rt\n  - name: other\n    refresh_token: rt-2\n";
+  Result<Config> c = ParseConfig(text, "f.yaml", false, world.Options());
+  REQUIRE(c.ok());
+  CHECK(c->accounts[0].jwt.empty());
+  CHECK(c->accounts[0].refresh_token.Reveal() == "refresh-from-file");
+  CHECK(c->accounts[1].refresh_token.Reveal() == "rt-2");
+  // An unreadable refresh token file is reported at its key, without "is required" on top.
+  std::string error = ErrorOf(text, FakeWorld{});
+  CHECK_THAT(error,
+             Catch::Contains("test.yaml:7: accounts[0].refresh_token_file: cannot read '/rt'"));
+  CHECK_THAT(error, !Catch::Contains("is required"));
+  CHECK_THAT(error, !Catch::Contains("rt-2"));
+}
+
 TEST_CASE("An unreadable or empty secret file is reported at its key", "[config]") {
   FakeWorld world;
   world.files = {{"/empty", "\n"}};

@@ -53,7 +53,10 @@ std::vector<Row> Rows() {
       {"secret and secret file", Doc("", "  client_secret_file: /s\n"),
        "platform.client_secret: give either client_secret or client_secret_file, not both"},
       {"account without jwt", Doc("", "", "accounts:\n  - name: a\n"),
-       "accounts[0].jwt: is required"},
+       "accounts[0].jwt: is required (or give accounts[0].refresh_token)"},
+      {"refresh token and refresh token file",
+       Doc("", "", "accounts:\n  - name: a\n    refresh_token: r\n    refresh_token_file: /r\n"),
+       "accounts[0].refresh_token: give either refresh_token or refresh_token_file, not both"},
       {"empty account list", Doc("", "", "accounts: []\n"), "accounts: is required"},
       {"duplicate account", Doc("", "", two_accounts),
        "accounts[1].name: duplicate account name 'main' (first at accounts[0])"},
@@ -196,6 +199,8 @@ TEST_CASE("Values at the edge of each rule are accepted", "[config]") {
       Doc("renewal:\n  min_backoff: 5\n  max_backoff: 5\n"),
       Doc("server:\n  keep_alive: 0\n  commit_budget_ms: 2999\n"),
       Doc("log:\n  level: trace\n"),
+      Doc("", "", "accounts:\n  - name: main\n    refresh_token: r\n"),
+      Doc("", "", "accounts:\n  - name: main\n    jwt: j\n    refresh_token: r\n"),
       Doc("", "", "accounts:\n  - name: a\n    jwt: x\n  - name: b\n    jwt: y\n") +
           "subscriptions:\n  - {name: s, account: a, event_filters: [/x]}\n"
           "  - {name: s, account: b, event_filters: [/x]}\n",

@@ -4,10 +4,13 @@
 
 #include <atomic>
 #include <map>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "subkeeper/common/status.h"
+#include "subkeeper/platform/account_state.h"
 #include "subkeeper/platform/rest_client.h"
 #include "support/fake_transport.h"
 
@@ -31,6 +34,63 @@ inline ClientOptions Options() {
 inline std::map<std::string, AccountCredentials> Accounts() {
   return {{"main", AccountCredentials{Secret(kJwt), Secret()}}};
 }
+
+// An AccountStateStore in memory: what a restarted keeper would find in the store. Thread-safe.
+class MemoryAccountState final : public AccountStateStore {
+ public:
+  Result<std::optional<store::AccountRecord>> LoadAccount(const std::string& account) override {
+    std::lock_guard lock(mu_);
+    auto it = accounts_.find(account);
+    if (it == accounts_.end()) return std::optional<store::AccountRecord>();
+    return std::optional<store::AccountRecord>(it->second);
+  }
+  Status SaveAccount(const store::AccountRecord& record) override {
+    std::lock_guard lock(mu_);
+    accounts_[record.account] = record;
+    ++account_saves_;
+    return Status::OK();
+  }
+  Result<std::vector<store::RateBlock>> LoadRateBlocks(WallTime now) override {
+    std::lock_guard lock(mu_);
+    std::vector<store::RateBlock> out;
+    for (const auto& block : blocks_) {
+      if (block.until > now) out.push_back(block);
+    }
+    return out;
+  }
+  Status SaveRateBlock(const store::RateBlock& block) override {
+    std::lock_guard lock(mu_);
+    for (auto& existing : blocks_) {
+      if (existing.account == block.account && existing.group == block.group) {
+        existing.until = block.until;
+        return Status::OK();
+      }
+    }
+    blocks_.push_back(block);
+    return Status::OK();
+  }
+
+  std::optional<store::AccountRecord> Account(const std::string& account) const {
+    std::lock_guard lock(mu_);
+    auto it = accounts_.find(account);
+    if (it == accounts_.end()) return std::nullopt;
+    return it->second;
+  }
+  std::vector<store::RateBlock> Blocks() const {
+    std::lock_guard lock(mu_);
+    return blocks_;
+  }
+  int AccountSaves() const {
+    std::lock_guard lock(mu_);
+    return account_saves_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, store::AccountRecord> accounts_;  // guarded by mu_
+  std::vector<store::RateBlock> blocks_;                  // guarded by mu_
+  int account_saves_ = 0;                                 // guarded by mu_
+};
 
 inline std::string TokenJson(const std::string& access, int expires_in,
                              const std::string& refresh = "", int refresh_expires_in = 0) {

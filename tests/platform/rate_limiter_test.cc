@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "platform/platform_test_util.h"
+
 namespace subkeeper::platform {
 namespace {
 
@@ -108,6 +110,47 @@ TEST_CASE("Remaining: 0 blocks the group until the window has passed", "[platfor
   CHECK_FALSE(limiter.Admit("a", RateGroup::kMedium).ok());
   clock.Advance(seconds(1));
   CHECK(limiter.Admit("a", RateGroup::kMedium).ok());
+}
+
+TEST_CASE("Blocks are saved as wall-clock penalties", "[platform]") {
+  ManualClock clock;
+  test::MemoryAccountState state;
+  RateLimiter limiter(clock, &state);
+  limiter.Observe("a", RateGroup::kLight, WithHeaders(429, {{"Retry-After", "45"}}));
+  limiter.Observe(
+      "b", RateGroup::kMedium,
+      WithHeaders(200, {{"X-Rate-Limit-Remaining", "0"}, {"X-Rate-Limit-Window", "30"}}));
+  limiter.Observe("a", RateGroup::kAuth, WithHeaders(200, {{"X-Rate-Limit-Remaining", "4"}}));
+  const std::vector<store::RateBlock> expected = {{"a", "light", clock.Now() + seconds(45)},
+                                                  {"b", "medium", clock.Now() + seconds(30)}};
+  CHECK(state.Blocks() == expected);
+}
+
+TEST_CASE("A restored limiter honours a persisted penalty", "[platform]") {
+  ManualClock clock;
+  test::MemoryAccountState state;
+  {
+    RateLimiter before(clock, &state);
+    before.Observe("a", RateGroup::kLight, WithHeaders(429, {{"Retry-After", "45"}}));
+  }
+  clock.Advance(seconds(15));
+  RateLimiter after(clock, &state);
+  after.Restore();
+  Status refused = after.Admit("a", RateGroup::kLight);
+  CHECK(refused.code() == StatusCode::kResourceExhausted);
+  CHECK(refused.retry_after() == seconds(30));
+  CHECK(after.Admit("a", RateGroup::kMedium).ok());
+  clock.Advance(seconds(29));
+  CHECK_FALSE(after.Admit("a", RateGroup::kLight).ok());
+  clock.Advance(seconds(1));
+  CHECK(after.Admit("a", RateGroup::kLight).ok());
+
+  // Past penalties and unknown groups are ignored.
+  REQUIRE(state.SaveRateBlock({"c", "no-such-group", clock.Now() + seconds(60)}).ok());
+  RateLimiter later(clock, &state);
+  later.Restore();
+  CHECK(later.Admit("a", RateGroup::kLight).ok());
+  CHECK(later.Admit("c", RateGroup::kLight).ok());
 }
 
 }  // namespace

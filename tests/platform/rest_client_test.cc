@@ -215,5 +215,42 @@ TEST_CASE("Remaining: 0 holds the group until the window passes", "[platform]") 
   CHECK(f.client.Renew("main", "id").ok());
 }
 
+TEST_CASE("A failed token fetch does not use up a request of the call's group", "[platform]") {
+  Fixture f;
+  for (int i = 0; i < 3; ++i) f.transport.Push(503, "");
+  for (int i = 0; i < 3; ++i) {
+    CHECK(f.client.Get("main", "id").status().code() == StatusCode::kUnavailable);
+  }
+  REQUIRE(f.client.Get("main", "id").ok());
+  int light_remaining = -1;
+  for (const auto& snapshot : f.client.RateLimits()) {
+    if (snapshot.group == RateGroup::kLight) light_remaining = snapshot.remaining;
+  }
+  CHECK(light_remaining == 49);  // only the call that was sent
+}
+
+TEST_CASE("A restarted client sends nothing in a persisted penalty", "[platform]") {
+  ManualClock clock;
+  Router router;
+  FakeTransport transport;
+  Route(transport, router);
+  MemoryAccountState state;
+  auto client = std::make_unique<RestClient>(Options(), Accounts(), transport, clock, &state);
+  REQUIRE(client->Get("main", "id").ok());
+  transport.Push(429, "", {{"Retry-After", "40"}});
+  CHECK(client->Renew("main", "id").status().code() == StatusCode::kResourceExhausted);
+  const size_t sent = transport.RequestCount();
+
+  clock.Advance(seconds(10));
+  client = std::make_unique<RestClient>(Options(), Accounts(), transport, clock, &state);
+  Result<RemoteSubscription> held = client->Renew("main", "id");
+  CHECK(held.status().code() == StatusCode::kResourceExhausted);
+  CHECK(held.status().retry_after() == seconds(30));
+  CHECK(transport.RequestCount() == sent);  // neither a token request nor the call
+  clock.Advance(seconds(30));
+  CHECK(client->Renew("main", "id").ok());
+  CHECK(transport.RequestCount() == sent + 1);  // the persisted token is reused
+}
+
 }  // namespace
 }  // namespace subkeeper::platform

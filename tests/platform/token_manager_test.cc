@@ -195,5 +195,294 @@ TEST_CASE("Concurrent callers share one token request", "[platform]") {
   for (const auto& token : got) CHECK(token == "access-1");
 }
 
+// --- Persistence, auth_failed, refresh-token-only accounts ---
+
+constexpr char kRefreshOnly[] = "rt";
+
+std::map<std::string, AccountCredentials> RefreshOnly(const std::string& token = "refresh-0") {
+  return {{kRefreshOnly, AccountCredentials{Secret(), Secret(token)}}};
+}
+
+// A manager over a MemoryAccountState that survives Restart(), as the store would.
+struct Persisted {
+  explicit Persisted(std::map<std::string, AccountCredentials> accounts = Accounts())
+      : credentials(std::move(accounts)) {
+    Restart();
+  }
+  void Restart() {
+    tokens.reset();
+    limiter = std::make_unique<RateLimiter>(clock, &state);
+    limiter->Restore();
+    tokens =
+        std::make_unique<TokenManager>(Options(), credentials, transport, clock, *limiter, &state);
+  }
+  AccountStatus Status(const std::string& account = "main") const {
+    for (const AccountStatus& status : tokens->Accounts()) {
+      if (status.account == account) return status;
+    }
+    FAIL("no status for " << account);
+    return {};
+  }
+
+  std::map<std::string, AccountCredentials> credentials;
+  ManualClock clock;
+  FakeTransport transport;
+  MemoryAccountState state;
+  std::unique_ptr<RateLimiter> limiter;
+  std::unique_ptr<TokenManager> tokens;
+};
+
+const char kRejectedJwt[] =
+    R"({"error":"invalid_grant","errors":[{"errorCode":"OAU-140","message":"Invalid JWT"}]})";
+
+TEST_CASE("A restarted manager reuses the persisted token", "[platform]") {
+  Persisted f;
+  f.transport.Push(200, TokenJson("access-1", 3600, "refresh-1", 604800));
+  REQUIRE(f.tokens->AccessToken("main").ok());
+  std::optional<store::AccountRecord> saved = f.state.Account("main");
+  REQUIRE(saved);
+  CHECK(saved->access_token.Reveal() == "access-1");
+  CHECK(saved->access_expires_at == f.clock.Now() + seconds(3600));
+  CHECK(saved->refresh_token.Reveal() == "refresh-1");
+  CHECK(saved->refresh_expires_at == f.clock.Now() + seconds(604800));
+  CHECK(saved->state == "ready");
+  CHECK(saved->credential_fingerprint == CredentialFingerprint(Secret(kJwt), Secret()));
+
+  f.clock.Advance(seconds(600));
+  f.Restart();
+  CHECK(f.Status().state == "ready");
+  Result<Secret> token = f.tokens->AccessToken("main");
+  REQUIRE(token.ok());
+  CHECK(token->Reveal() == "access-1");
+  CHECK(f.transport.RequestCount() == 1);  // no token request after the restart
+
+  // Near expiry the persisted refresh token is used.
+  f.transport.Push(200, TokenJson("access-2", 3600, "refresh-2", 604800));
+  f.clock.Advance(seconds(2700));
+  CHECK(f.tokens->AccessToken("main")->Reveal() == "access-2");
+  CHECK(f.transport.Requests().back().body == "grant_type=refresh_token&refresh_token=refresh-1");
+}
+
+TEST_CASE("A changed credential discards the persisted tokens", "[platform]") {
+  Persisted f;
+  f.transport.Push(200, TokenJson("access-1", 3600, "refresh-1", 604800));
+  REQUIRE(f.tokens->AccessToken("main").ok());
+  f.credentials["main"].jwt = Secret("another.jwt.value");
+  f.Restart();
+  CHECK(f.Status().state == "logged_out");
+  f.transport.Push(200, TokenJson("access-2", 3600));
+  CHECK(f.tokens->AccessToken("main")->Reveal() == "access-2");
+  auto requests = f.transport.Requests();
+  REQUIRE(requests.size() == 2);
+  CHECK(FormField(requests[1].body, "assertion") == "another.jwt.value");
+  CHECK(f.state.Account("main")->credential_fingerprint ==
+        CredentialFingerprint(Secret("another.jwt.value"), Secret()));
+}
+
+TEST_CASE("A rejected credential stops calls and retries login at 60 s then 120 s", "[platform]") {
+  Persisted f;
+  f.transport.Push(400, kRejectedJwt);
+  Result<Secret> rejected = f.tokens->AccessToken("main");
+  REQUIRE_FALSE(rejected.ok());
+  CHECK(rejected.status().code() == StatusCode::kUnauthenticated);
+  CHECK(rejected.status().retry_after() == seconds(60));
+  CHECK(f.transport.RequestCount() == 1);
+  AccountStatus status = f.Status();
+  CHECK(status.state == "auth_failed");
+  CHECK(status.auth_failures == 1);
+  CHECK(status.next_login_at == f.clock.Now() + seconds(60));
+  CHECK(status.last_error.find("OAU-140") != std::string::npos);
+  CHECK(f.state.Account("main")->state == "auth_failed");
+
+  // Not due: refused locally, with the time left; nothing is sent.
+  f.clock.Advance(seconds(59));
+  Result<Secret> waiting = f.tokens->AccessToken("main");
+  CHECK(waiting.status().code() == StatusCode::kUnauthenticated);
+  CHECK(waiting.status().retry_after() == seconds(1));
+  CHECK(waiting.status().message().find("'main'") != std::string::npos);
+  CHECK(f.transport.RequestCount() == 1);
+
+  // Due: exactly one attempt, rejected again: the next one is 120 s away.
+  f.clock.Advance(seconds(1));
+  f.transport.Push(401, kRejectedJwt);
+  CHECK(f.tokens->AccessToken("main").status().retry_after() == seconds(120));
+  CHECK(f.transport.RequestCount() == 2);
+  CHECK(f.Status().auth_failures == 2);
+
+  // A restart remembers the pause.
+  f.clock.Advance(seconds(119));
+  f.Restart();
+  CHECK(f.tokens->AccessToken("main").status().code() == StatusCode::kUnauthenticated);
+  CHECK(f.transport.RequestCount() == 2);
+
+  // The next attempt succeeds: back to ready.
+  f.clock.Advance(seconds(1));
+  f.transport.Push(200, TokenJson("access-1", 3600));
+  CHECK(f.tokens->AccessToken("main")->Reveal() == "access-1");
+  status = f.Status();
+  CHECK(status.state == "ready");
+  CHECK(status.auth_failures == 0);
+  CHECK(status.last_error.empty());
+  CHECK(f.state.Account("main")->state == "ready");
+}
+
+TEST_CASE("Login attempts back off by doubling up to one hour", "[platform]") {
+  Persisted f;
+  for (int expected : {60, 120, 240, 480, 960, 1920, 3600, 3600}) {
+    f.transport.Push(400, kRejectedJwt);
+    Result<Secret> rejected = f.tokens->AccessToken("main");
+    CHECK(rejected.status().retry_after() == seconds(expected));
+    f.clock.Advance(seconds(expected));
+  }
+  CHECK(f.transport.RequestCount() == 8);
+}
+
+TEST_CASE("Server errors and rate limits are not rejections", "[platform]") {
+  Persisted f;
+  f.transport.Push(503, "");
+  CHECK(f.tokens->AccessToken("main").status().code() == StatusCode::kUnavailable);
+  f.transport.PushError(Status::DeadlineExceeded("timed out"));
+  CHECK(f.tokens->AccessToken("main").status().code() == StatusCode::kDeadlineExceeded);
+  CHECK(f.Status().state == "logged_out");
+  CHECK(f.Status().auth_failures == 0);
+  f.transport.Push(200, TokenJson("access-1", 3600));
+  CHECK(f.tokens->AccessToken("main").ok());  // no pause: sent at once
+  CHECK(f.transport.RequestCount() == 3);
+}
+
+TEST_CASE("A token from before a rejection is used until it expires", "[platform]") {
+  Persisted f;
+  f.transport.Push(200, TokenJson("access-1", 3600));  // no refresh token: the JWT again
+  REQUIRE(f.tokens->AccessToken("main").ok());
+  f.clock.Advance(seconds(3590));
+  f.transport.Push(400, kRejectedJwt);
+  CHECK(f.tokens->AccessToken("main")->Reveal() == "access-1");
+  CHECK(f.Status().state == "auth_failed");
+  CHECK(f.tokens->AccessToken("main")->Reveal() == "access-1");
+  CHECK(f.transport.RequestCount() == 2);
+  // Expired, and the next attempt (60 s after the rejection) is not due yet.
+  f.clock.Advance(seconds(20));
+  CHECK(f.tokens->AccessToken("main").status().code() == StatusCode::kUnauthenticated);
+  CHECK(f.transport.RequestCount() == 2);
+}
+
+TEST_CASE("A refresh-token-only account starts from its refresh token", "[platform]") {
+  Persisted f(RefreshOnly());
+  CHECK(f.Status(kRefreshOnly).state == "logged_out");
+  f.transport.Push(200, TokenJson("access-1", 3600, "refresh-1", 86400));
+  CHECK(f.tokens->AccessToken(kRefreshOnly)->Reveal() == "access-1");
+  CHECK(f.transport.Requests()[0].body == "grant_type=refresh_token&refresh_token=refresh-0");
+  CHECK(f.state.Account(kRefreshOnly)->refresh_token.Reveal() == "refresh-1");
+
+  // After a restart the successor, not the configured token, is used.
+  f.Restart();
+  f.tokens->Invalidate(kRefreshOnly, Secret("access-1"));
+  f.transport.Push(200, TokenJson("access-2", 3600, "refresh-2", 86400));
+  CHECK(f.tokens->AccessToken(kRefreshOnly)->Reveal() == "access-2");
+  CHECK(f.transport.Requests()[1].body == "grant_type=refresh_token&refresh_token=refresh-1");
+  CHECK(f.state.Account(kRefreshOnly)->refresh_token.Reveal() == "refresh-2");
+}
+
+TEST_CASE("KeepAlive refreshes a refresh-only account at 75 percent of its lifetime",
+          "[platform]") {
+  auto accounts = RefreshOnly();
+  accounts.emplace("main", AccountCredentials{Secret(kJwt), Secret()});
+  Persisted f(accounts);
+  Router router;
+  router.refresh_expires_in = 1000;
+  Route(f.transport, router);
+  const WallTime start = f.clock.Now();
+
+  // The configured token's expiry is unknown: refreshed at once. The JWT account is left alone.
+  CHECK(f.tokens->KeepAlive() == start + seconds(750));
+  auto requests = f.transport.Requests();
+  REQUIRE(requests.size() == 1);
+  CHECK(requests[0].body == "grant_type=refresh_token&refresh_token=refresh-0");
+  CHECK(f.state.Account(kRefreshOnly)->refresh_token.Reveal() == "refresh-1");
+  CHECK(f.Status(kRefreshOnly).refresh_expires_at == start + seconds(1000));
+
+  f.clock.Advance(seconds(749));
+  CHECK(f.tokens->KeepAlive() == start + seconds(750));
+  CHECK(f.transport.RequestCount() == 1);
+
+  f.clock.Advance(seconds(1));
+  CHECK(f.tokens->KeepAlive() == f.clock.Now() + seconds(750));
+  requests = f.transport.Requests();
+  REQUIRE(requests.size() == 2);
+  CHECK(requests[1].body == "grant_type=refresh_token&refresh_token=refresh-1");
+  CHECK(f.state.Account(kRefreshOnly)->refresh_token.Reveal() == "refresh-2");
+  CHECK(f.tokens->AccessToken(kRefreshOnly)->Reveal() == "access-2");
+  CHECK(f.transport.RequestCount() == 2);
+}
+
+TEST_CASE("KeepAlive retries after a failure that is not a rejection", "[platform]") {
+  Persisted f(RefreshOnly());
+  f.transport.Push(503, "");
+  CHECK(f.tokens->KeepAlive() == f.clock.Now() + seconds(60));
+  CHECK(f.Status(kRefreshOnly).state == "logged_out");
+  CHECK(f.state.Account(kRefreshOnly) == std::nullopt);  // nothing changed, nothing saved
+}
+
+TEST_CASE("A rejected refresh token without a JWT is auth_failed and presented again",
+          "[platform]") {
+  Persisted f(RefreshOnly());
+  f.transport.Push(400, std::string(R"({"error":"invalid_grant","error_description":"bad )") +
+                            "refresh-0" + R"("})");
+  Result<Secret> rejected = f.tokens->AccessToken(kRefreshOnly);
+  CHECK(rejected.status().code() == StatusCode::kUnauthenticated);
+  CHECK(rejected.status().retry_after() == seconds(60));
+  CHECK_FALSE(LeaksSecret(rejected.status()));
+  AccountStatus status = f.Status(kRefreshOnly);
+  CHECK(status.state == "auth_failed");
+  CHECK(status.last_error.find("refresh-0") == std::string::npos);
+  CHECK(status.last_error.find("[redacted]") != std::string::npos);
+
+  // KeepAlive waits for the next attempt too, then presents the same token once.
+  CHECK(f.tokens->KeepAlive() == f.clock.Now() + seconds(60));
+  CHECK(f.transport.RequestCount() == 1);
+  f.clock.Advance(seconds(60));
+  f.transport.Push(200, TokenJson("access-1", 3600, "refresh-1", 86400));
+  CHECK(f.tokens->KeepAlive() == f.clock.Now() + seconds(86400 * 3 / 4));
+  auto requests = f.transport.Requests();
+  REQUIRE(requests.size() == 2);
+  CHECK(requests[1].body == "grant_type=refresh_token&refresh_token=refresh-0");
+  CHECK(f.Status(kRefreshOnly).state == "ready");
+}
+
+TEST_CASE("No secret reaches a Status or an account status", "[platform]") {
+  Persisted f;
+  f.transport.Push(400, std::string(R"({"error":"invalid_grant","error_description":"bad )") +
+                            kJwt + " for " + kClientSecret + R"("})");
+  Result<Secret> rejected = f.tokens->AccessToken("main");
+  CHECK(rejected.status().code() == StatusCode::kUnauthenticated);
+  CHECK_FALSE(LeaksSecret(rejected.status()));
+  Result<Secret> waiting = f.tokens->AccessToken("main");
+  CHECK(waiting.status().code() == StatusCode::kUnauthenticated);
+  CHECK_FALSE(LeaksSecret(waiting.status()));
+  const std::string last_error = f.Status().last_error;
+  CHECK_FALSE(last_error.empty());
+  CHECK(last_error.find(kJwt) == std::string::npos);
+  CHECK(last_error.find(kClientSecret) == std::string::npos);
+  CHECK(f.state.Account("main")->last_error == last_error);
+}
+
+TEST_CASE("Accounts shows each account without secrets", "[platform]") {
+  auto accounts = RefreshOnly();
+  accounts.emplace("main", AccountCredentials{Secret(kJwt), Secret()});
+  Persisted f(accounts);
+  f.transport.Push(200, TokenJson("access-1", 3600, "refresh-1", 604800));
+  REQUIRE(f.tokens->AccessToken("main").ok());
+  std::vector<AccountStatus> all = f.tokens->Accounts();
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].account == "main");
+  CHECK(all[0].state == "ready");
+  CHECK(all[0].access_expires_at == f.clock.Now() + seconds(3600));
+  CHECK(all[0].refresh_expires_at == f.clock.Now() + seconds(604800));
+  CHECK(all[0].next_login_at == WallTime());
+  CHECK(all[1].account == kRefreshOnly);
+  CHECK(all[1].state == "logged_out");
+  CHECK(all[1].access_expires_at == WallTime());
+}
+
 }  // namespace
 }  // namespace subkeeper::platform

@@ -57,8 +57,8 @@ class RestClient final : public SubscriptionApi {
   WallTime KeepAlive();
 
  private:
-  // Sends one authenticated call in `group`: admits it through the rate limiter, attaches the
-  // token, refreshes once on 401, records X-Rate-Limit-* headers and 429 penalties.
+  // Sends one authenticated call in `group`: obtains the token, then admits the call through the
+  // rate limiter, refreshes once on 401, records X-Rate-Limit-* headers and 429 penalties.
   // Non-2xx answers come back mapped by MapHttpError.
   Result<HttpResponse> Call(const std::string& account, RateGroup group, HttpRequest request);
   // {server}/restapi/v1.0/subscription/{url-encoded id}

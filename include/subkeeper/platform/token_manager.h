@@ -4,7 +4,8 @@
 // AccountStateStore (when given): a restarted keeper reuses them instead of logging in again, and
 // remembers a rejected credential. Records whose credential_fingerprint differs from the
 // configured credential's are ignored (the operator changed it). Wall time (clock.Now()) is used
-// for everything persisted.
+// for everything persisted. Lifetimes are not persisted: a restored token is taken to have lived
+// at least the nominal 1 h (access) or 7 days (refresh), which errs towards refreshing early.
 //
 // A credential the platform rejects (400/401 from the token endpoint, for the JWT or for a
 // refresh token when there is no JWT) puts the account in "auth_failed": AccessToken() then
@@ -20,17 +21,21 @@
 // rejected with 400/401 (refresh tokens are single-use) falls back to the JWT once. If a
 // proactive refresh fails while the current token is still valid, the current token is returned.
 //
-// Accounts with only a refresh token (no JWT) lose access when it expires, so KeepAlive()
-// refreshes them once less than a quarter of the refresh token's lifetime remains; accounts with
-// a JWT are never refreshed ahead of need (a login per renewal would waste the Auth budget).
+// A configured refresh token is tried first (with a JWT as the fallback, when there is one); each
+// successor the platform issues replaces it. Accounts with only a refresh token (no JWT) lose
+// access when it expires, so KeepAlive() refreshes them once less than a quarter of the refresh
+// token's lifetime remains (at once for a configured token, whose expiry is unknown); a rejected
+// one is kept and presented again at each login attempt, as it is all the account has. Accounts
+// with a JWT are never refreshed ahead of need (a login per renewal would waste the Auth budget).
+// A refresh answer without a successor keeps the current refresh token.
 //
 // Every token request goes to POST {server}/restapi/oauth/token through the RateLimiter's Auth
 // group, with Basic client authentication.
 //
 // Thread-safe. One refresh at a time per account: a per-account mutex is held across the token
-// request, so concurrent callers wait and then reuse its result. Accounts do not block each other.
-// Time comes from the injected Clock (SteadyNow). No secret (client secret, JWT, tokens) ever
-// appears in a returned Status.
+// request, so concurrent callers wait and then reuse its result. Accounts do not block each other,
+// and Accounts() never waits for a token request. Time comes from the injected Clock (Now). No
+// secret (client secret, JWT, tokens) ever appears in a returned Status or a log line.
 #pragma once
 
 #include <map>
@@ -62,7 +67,9 @@ class TokenManager {
 
   // A usable access token for `account`. Errors: kNotFound for an unknown account;
   // kUnauthenticated naming the account when the platform rejects its credentials, or while it
-  // is "auth_failed" and its next login attempt is not due (retry_after set, nothing sent);
+  // is "auth_failed" and its next login attempt is not due (both with retry_after() = the time
+  // to the next attempt; nothing is sent while it is not due, and an access token obtained before
+  // the rejection is still returned until it expires);
   // kResourceExhausted when the Auth group is rate limited (nothing sent); kUnavailable /
   // kDeadlineExceeded when the token endpoint cannot be reached; kInternal for a malformed answer.
   Result<Secret> AccessToken(const std::string& account);
@@ -73,8 +80,10 @@ class TokenManager {
   void Invalidate(const std::string& account, const Secret& token);
 
   // Refreshes, with the refresh grant, every account without a JWT whose refresh token has less
-  // than a quarter of its lifetime left. Returns when it next needs to run (WallTime::max() when
-  // no account needs it). Errors are recorded in the account's state, not returned.
+  // than a quarter of its lifetime left, or which is "auth_failed" with its next login attempt
+  // due. Returns when it next needs to run (WallTime::max() when no account needs it; 60 s or the
+  // Auth group's retry_after from now after a failure that is not a rejection). Errors are
+  // recorded in the account's state and logged, not returned.
   WallTime KeepAlive();
 
   // One entry per configured account, ordered by name.
@@ -84,14 +93,18 @@ class TokenManager {
   struct Account;
   struct Grant;
 
-  Result<Grant> Obtain(Account& account);
+  void Load(Account& account, WallTime now);
+  Result<Secret> Acquire(Account& account, WallTime now);
+  Result<Grant> Obtain(Account& account, WallTime now);
   Result<Grant> RequestToken(Account& account, const std::string& form);
   static Result<Grant> ParseGrant(const std::string& body);
+  void Publish(Account& account);
 
   ClientOptions options_;
   HttpTransport& transport_;
   const Clock& clock_;
   RateLimiter& limiter_;
+  AccountStateStore* state_;  // may be null
   // Built in the constructor and never changed after, so lookups need no lock; each Account
   // guards its own state.
   std::map<std::string, std::unique_ptr<Account>> accounts_;
