@@ -92,6 +92,7 @@ Status Executor::Adopt(const Action& action, const platform::RemoteSubscription&
   renewal::CopyObserved(remote, record);
   record.last_renewed_at = now;
   record.last_trigger = "adopt";
+  record.create_uncertain = false;  // what a lost create made, if anything, is adopted or deleted
   // The platform never returns the verification token; an adopted subscription was made with the
   // token derived from the current secret (that is what makes adoption safe), so it is recorded.
   record.token_fingerprint = desired_fingerprints_[action.account + "/" + action.name];

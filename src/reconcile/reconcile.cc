@@ -62,13 +62,24 @@ std::string EffectivePublicUrl(const config::Config& config, int webhook_port) {
 
 Result<Planned> PlanReconcile(const config::Config& config, const std::string& public_url,
                               store::Store& store, platform::SubscriptionApi& api, WallTime now,
-                              const std::set<std::string>* /*accounts*/) {
+                              const std::set<std::string>* accounts) {
+  const auto in_pass = [accounts](const std::string& account) {
+    return accounts == nullptr || accounts->count(account) > 0;
+  };
   Planned planned;
-  planned.desired = DesiredRecords(config, public_url);
-  std::vector<std::string> accounts;
-  for (const auto& account : config.accounts) accounts.push_back(account.name);
-  planned.observed = ObserveAccounts(api, accounts, planned.list_errors);
+  for (const auto& sub : config.subscriptions) {
+    if (in_pass(sub.account))
+      planned.desired.push_back(DesiredRecord(sub, public_url, config.webhook_secret));
+  }
+  std::vector<std::string> listed;  // an account no longer configured has nothing to list with
+  for (const auto& account : config.accounts) {
+    if (in_pass(account.name)) listed.push_back(account.name);
+  }
+  planned.observed = ObserveAccounts(api, listed, planned.list_errors);
   SK_ASSIGN_OR_RETURN(auto known, store.ListSubscriptions());
+  // Without the records of other accounts the planner plans nothing for them: no kForget of
+  // a removed account's records unless that account is in the pass.
+  std::erase_if(known, [&](const store::SubscriptionRecord& r) { return !in_pass(r.account); });
   PlanInput input;
   input.desired = planned.desired;
   input.known = std::move(known);

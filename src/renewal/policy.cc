@@ -38,12 +38,36 @@ WallTime FallbackAt(WallTime expires_at, int64_t granted_ttl_s, const std::strin
   return expires_at - Seconds(margin_s);
 }
 
+WallTime SpreadFallbackAt(WallTime expires_at, int64_t granted_ttl_s,
+                          const std::string& reminder_filter, int64_t direct_margin_pct,
+                          double unit_random) {
+  const WallTime fallback =
+      FallbackAt(expires_at, granted_ttl_s, reminder_filter, direct_margin_pct);
+  if (fallback >= expires_at) return fallback;
+  const auto room = std::chrono::duration_cast<Millis>(expires_at - fallback) / 8;
+  const double share = std::clamp(unit_random, 0.0, 1.0);
+  return fallback - Millis(static_cast<int64_t>(static_cast<double>(room.count()) * share));
+}
+
+Seconds ReminderSpread(const std::string& reminder_filter, Seconds max_spread) {
+  auto spec = config::ParseReminderFilter(reminder_filter);
+  if (!spec || max_spread <= Seconds(0)) return Seconds(0);
+  return std::min({Seconds(spec->interval_s), Seconds(spec->threshold_s / 4), max_spread});
+}
+
 WallTime RetryAt(WallTime now, WallTime expires_at, Seconds delay) {
   // Keep one second before expiry so the last attempt still reaches a live subscription.
   const WallTime latest = expires_at - Seconds(1);
   WallTime at = now + delay;
   if (expires_at > now && at > latest) at = latest;
   return std::max(at, now);
+}
+
+WallTime RetryAtAfter(WallTime now, WallTime expires_at, const Status& error, Seconds backoff) {
+  if (auto wait = error.retry_after()) return now + std::max(*wait, Seconds(0)) + Seconds(1);
+  if (error.code() == StatusCode::kResourceExhausted) return now + Seconds(31);
+  if (expires_at == WallTime{}) return now + backoff;
+  return RetryAt(now, expires_at, backoff);
 }
 
 bool ShouldRenewOnReminder(const store::SubscriptionRecord& record,
@@ -71,8 +95,41 @@ Next ClassifyRenewal(const Status& status, const std::string& returned_status) {
     case StatusCode::kResourceExhausted:
       return Next::kRetryAfterPenalty;
     default:
-      return Next::kRetry;
+      return status.retry_after() ? Next::kRetryAfterPenalty : Next::kRetry;
   }
+}
+
+bool CreateCertainlyFailed(const Status& error) {
+  const int http = error.http_status();
+  if (http != 0) return http >= 400 && http < 500 && http != 408;
+  switch (error.code()) {
+    case StatusCode::kResourceExhausted:
+    case StatusCode::kUnauthenticated:
+    case StatusCode::kInvalidArgument:
+      return true;
+    default:
+      return false;
+  }
+}
+
+UncertainCreateMatch MatchUncertainCreate(const std::vector<platform::RemoteSubscription>& listed,
+                                          const std::string& address,
+                                          const std::vector<std::string>& exclude) {
+  std::vector<const platform::RemoteSubscription*> found;
+  for (const auto& remote : listed) {
+    if (remote.status != "Active" || remote.address != address) continue;
+    if (std::find(exclude.begin(), exclude.end(), remote.id) != exclude.end()) continue;
+    found.push_back(&remote);
+  }
+  UncertainCreateMatch match;
+  if (found.empty()) return match;
+  std::sort(found.begin(), found.end(), [](const auto* a, const auto* b) {
+    if (a->expiration_time != b->expiration_time) return a->expiration_time > b->expiration_time;
+    return a->id < b->id;
+  });
+  match.keep = *found.front();
+  for (size_t i = 1; i < found.size(); ++i) match.duplicates.push_back(found[i]->id);
+  return match;
 }
 
 void CopyObserved(const platform::RemoteSubscription& remote, store::SubscriptionRecord& record) {

@@ -2,21 +2,40 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace subkeeper::renewal {
+namespace {
+
+std::string KeyOf(const std::string& account, const std::string& name) {
+  return account + "/" + name;
+}
+
+}  // namespace
 
 Scheduler::Scheduler(store::Store& store, RenewalService& service, const Clock& clock,
-                     SchedulerOptions /*options*/)
-    : store_(store), service_(&service), clock_(clock) {}
+                     SchedulerOptions options)
+    : store_(store),
+      service_(&service),
+      clock_(clock),
+      options_(std::move(options)),
+      configured_(std::make_shared<const Keys>()) {}
 
 Scheduler::~Scheduler() { Stop(); }
 
 void Scheduler::SetConfigured(std::set<std::string> keys) {
+  auto shared = std::make_shared<const Keys>(std::move(keys));
   {
     std::lock_guard lock(mu_);
-    configured_ = std::move(keys);
+    configured_ = std::move(shared);
     poked_ = true;
   }
   wake_.notify_all();
+}
+
+std::shared_ptr<const Scheduler::Keys> Scheduler::Configured() const {
+  std::lock_guard lock(mu_);
+  return configured_;
 }
 
 void Scheduler::Wake() {
@@ -44,40 +63,62 @@ void Scheduler::Request(const std::string& account, const std::string& name, Tri
   wake_.notify_all();
 }
 
+size_t Scheduler::delayed_reminders() const {
+  std::lock_guard lock(mu_);
+  return delayed_.size();
+}
+
 WallTime Scheduler::Tick() {
   const WallTime now = clock_.Now();
   RunQueued(now);
-  std::set<std::string> configured;
-  {
-    std::lock_guard lock(mu_);
-    configured = configured_;
-  }
-  auto records = store_.ListSubscriptions();
-  if (!records.ok()) {
-    spdlog::error("scheduler: cannot read subscriptions: {}", records.status().ToString());
-    return now + Seconds(5);
-  }
-  WallTime next = now + kIdleWait;
-  std::vector<const store::SubscriptionRecord*> ran;
-  for (const auto& record : *records) {
-    if (!configured.count(record.account + "/" + record.name)) continue;
-    // Unset (epoch) = not scheduled: a record the reconcile has not acted on yet.
-    if (record.next_renewal_at == WallTime{}) continue;
-    if (record.next_renewal_at <= now) {
-      RunOne(record.account, record.name, Trigger::kTimer);
-      ran.push_back(&record);
-    } else {
-      next = std::min(next, record.next_renewal_at);
-    }
-  }
-  // Only the runs above moved due times: read those back instead of scanning everything again.
-  for (const auto* record : ran) {
-    auto after = store_.GetSubscription(record->account, record->name);
-    if (after.ok() && after.value() && (*after)->next_renewal_at != WallTime{}) {
-      next = std::min(next, (*after)->next_renewal_at);
-    }
-  }
+  RunDelayed(now);
+  const auto configured = Configured();
+  Keys ran;
+  bool failed = false;
+  std::optional<WallTime> head = Walk(now, *configured, /*run=*/true, ran, failed);
+  // Runs moved their entries; only a second look from the head tells where they went (one
+  // indexed page, not a scan).
+  if (!ran.empty() && !failed) head = Walk(now, *configured, /*run=*/false, ran, failed);
+  WallTime next = failed ? now + Seconds(5) : now + kIdleWait;
+  if (head) next = std::min(next, *head);
+  std::lock_guard lock(mu_);
+  if (!delayed_order_.empty()) next = std::min(next, delayed_order_.begin()->first);
   return next;
+}
+
+std::optional<WallTime> Scheduler::Walk(WallTime now, const Keys& configured, bool run, Keys& ran,
+                                        bool& failed) {
+  std::optional<store::ScheduleEntry> after;
+  std::optional<WallTime> head;
+  // Usually the head is in the first few rows: start small, grow while the walk goes on.
+  int limit = kFirstPageSize;
+  while (true) {
+    auto page = store_.ListSchedule(after, limit);
+    if (!page.ok()) {
+      spdlog::error("scheduler: cannot read the schedule: {}", page.status().ToString());
+      failed = true;
+      return head;
+    }
+    for (const auto& entry : *page) {
+      const std::string key = KeyOf(entry.account, entry.name);
+      // Records not configured (yet, or any more) are the reconcile's business, never run here.
+      if (!configured.count(key)) continue;
+      if (entry.next_renewal_at > now)
+        return std::min(head.value_or(entry.next_renewal_at), entry.next_renewal_at);
+      if (ran.count(key)) {
+        // Ran in this pass and due again at once: the next pass, not this one, retries it.
+        head = std::min(head.value_or(now + kBusyWait), now + kBusyWait);
+      } else if (run) {
+        ran.insert(key);
+        RunOne(entry.account, entry.name, Trigger::kTimer);
+      } else {
+        return now;  // due and not run (it fell due behind the walk): the next pass runs it
+      }
+    }
+    if (page->size() < static_cast<size_t>(limit)) return head;
+    after = page->back();
+    limit = std::min(limit * 4, kPageSize);
+  }
 }
 
 void Scheduler::RunQueued(WallTime now) {
@@ -104,7 +145,44 @@ void Scheduler::HandleReminder(const Work& work, WallTime now) {
   Status saved = store_.PutSubscription(updated, std::nullopt);
   if (!saved.ok())
     spdlog::warn("recording reminder of {}/{}: {}", work.account, work.name, saved.ToString());
-  if (ShouldRenewOnReminder(updated, work.subscription_id, now)) {
+  if (!ShouldRenewOnReminder(updated, work.subscription_id, now)) return;
+  const std::string key = KeyOf(work.account, work.name);
+  const Seconds spread = ReminderSpread(updated.reminder_filter, options_.max_reminder_spread);
+  const double share = options_.unit_random ? std::clamp(options_.unit_random(), 0.0, 1.0) : 0.0;
+  const auto delay =
+      Millis(static_cast<int64_t>(static_cast<double>(Millis(spread).count()) * share));
+  {
+    std::lock_guard lock(mu_);
+    if (delayed_.count(key)) return;  // already waiting to renew: one renewal per window
+    if (delay > Millis(0)) {
+      Work later = work;
+      later.at = now + delay;
+      delayed_order_.insert({later.at, key});
+      delayed_.emplace(key, std::move(later));
+      return;
+    }
+  }
+  RunOne(work.account, work.name, Trigger::kReminder);
+}
+
+void Scheduler::RunDelayed(WallTime now) {
+  std::vector<Work> due;
+  {
+    std::lock_guard lock(mu_);
+    while (!delayed_order_.empty() && delayed_order_.begin()->first <= now) {
+      auto it = delayed_.find(delayed_order_.begin()->second);
+      due.push_back(std::move(it->second));
+      delayed_.erase(it);
+      delayed_order_.erase(delayed_order_.begin());
+    }
+  }
+  const auto configured = Configured();
+  for (const auto& work : due) {
+    if (!configured->count(KeyOf(work.account, work.name))) continue;
+    // The timer (or a request) may have renewed it meanwhile: then renewing again is waste.
+    auto record = store_.GetSubscription(work.account, work.name);
+    if (!record.ok() || !record.value()) continue;
+    if (!ShouldRenewOnReminder(**record, work.subscription_id, now)) continue;
     RunOne(work.account, work.name, Trigger::kReminder);
   }
 }

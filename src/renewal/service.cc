@@ -12,17 +12,6 @@
 namespace subkeeper::renewal {
 namespace {
 
-// Checks the reminder rules again against the lifetime the platform granted (it may clamp
-// expiresIn without saying so, reference §0.3). Returns "" when they hold.
-std::string GrantedTtlWarning(const store::SubscriptionRecord& record, int64_t job_interval_s) {
-  auto spec = config::ParseReminderFilter(record.reminder_filter);
-  if (!spec || record.granted_ttl_s <= 0) return "";
-  auto problems = config::CheckReminderRules(record.granted_ttl_s, *spec, job_interval_s);
-  if (problems.empty()) return "";
-  return "; granted lifetime " + std::to_string(record.granted_ttl_s) +
-         "s breaks the reminder rules (" + problems.front() + "), the fallback timer still renews";
-}
-
 // A random (version 4) UUID: lifecycle events need a unique id the app can deduplicate on, as
 // Standard Webhooks' webhook-id, and the platform gives none.
 std::string NewEventId() {
@@ -119,9 +108,7 @@ Status RenewalService::Recreate(const std::string& account, const std::string& n
     if (record.remote_id == old_id) {
       // The create failed (recorded): the old subscription stays, on its normal timer — retrying
       // the replacement is the reconcile's job, and renewing the healthy old one early is waste.
-      record.next_renewal_at =
-          std::max(now, FallbackAt(record.expires_at, record.granted_ttl_s, record.reminder_filter,
-                                   options_.direct_margin_pct));
+      record.next_renewal_at = NextTimer(record, now);
       SK_RETURN_IF_ERROR(store_.PutSubscription(record, std::nullopt));
       return Status::Unavailable("recreate of " + account + "/" + name + ": " + record.last_error);
     }
@@ -223,66 +210,16 @@ Status RenewalService::Replace(Record& record, const std::string& reason, WallTi
   return Create(record, "recreated", detail, now, previous);
 }
 
-Status RenewalService::CreateMissing(Record& record, const std::string& reason, WallTime now) {
-  if (record.last_renewed_at == WallTime{})
-    return Create(record, "created", reason, now, Previous{});
-  // A record that was live once and has no remote id lost it in an earlier pass (a purge whose
-  // create failed, a reconcile that found it gone); the id it had is only in its history.
-  Previous previous = Replacing(record);
-  previous.id = LastRemoteId(record);
-  return Create(record, "recreated", reason.empty() ? "no live subscription" : reason, now,
-                previous);
-}
-
-Status RenewalService::Create(Record& record, const std::string& kind, const std::string& reason,
-                              WallTime now, const Previous& previous) {
-  platform::CreateRequest request;
-  request.event_filters = record.event_filters;
-  if (!record.reminder_filter.empty()) request.event_filters.push_back(record.reminder_filter);
-  request.expires_in_s = record.expires_in_s;
-  request.address = record.address;
-  request.verification_token =
-      webhook::DeriveVerificationToken(options_.webhook_secret, record.account, record.name);
-  auto created = api_.Create(record.account, request);
-  if (!created.ok()) return Fail(record, created.status(), "create", now);
-  const int32_t streak = record.failures;
-  Apply(record, *created, now);
-  record.token_fingerprint = webhook::TokenFingerprint(request.verification_token);
-  record.last_trigger = "create";
-  std::string detail = reason + GrantedTtlWarning(record, options_.reminder_job_interval_s);
-  spdlog::info("{}/{}: {} as {}{}", record.account, record.name, kind, record.remote_id,
-               reason.empty() ? "" : " (" + reason + ")");
-  auto entry = Entry(record, kind, detail, now);
-  if (kind != "recreated") {
-    NotifyRecovered(record, streak, entry, now);
-    return store_.PutSubscription(record, entry);
-  }
-  auto facts = Facts("recreated");
-  facts.previous_subscription_id = previous.id;
-  facts.reason = reason;
-  if (previous.active_until != WallTime{}) {
-    facts.inactive_from = previous.active_until;
-    // Not record.remote_created_at: Apply keeps the old one when the answer has no creationTime.
-    const WallTime created_at = created->creation_time != WallTime{} ? created->creation_time : now;
-    facts.inactive_until = std::max(created_at, facts.inactive_from);
-  }
-  if (StreakReported(streak)) facts.failures = streak;
-  Notify(record, std::move(facts), entry, now);
-  return store_.PutSubscription(record, entry);
-}
-
 Status RenewalService::Fail(Record& record, const Status& error, const std::string& what,
                             WallTime now) {
   record.failures += 1;
   record.last_error = what + ": " + error.ToString();
   record.last_error_at = now;
-  Seconds delay = BackoffDelay(options_.backoff, record.failures, unit_random_());
-  if (error.code() == StatusCode::kResourceExhausted) {
-    // Never retry inside a penalty: a request sent during it restarts it (reference §7).
-    delay = error.retry_after().value_or(Seconds(30)) + Seconds(1);
-  }
+  const Seconds delay = BackoffDelay(options_.backoff, record.failures, unit_random_());
+  // Never retry inside a penalty (a request sent during it restarts it, reference §7), nor
+  // before an account in "auth_failed" may log in again.
   record.next_renewal_at =
-      record.remote_id.empty() ? now + delay : RetryAt(now, record.expires_at, delay);
+      RetryAtAfter(now, record.remote_id.empty() ? WallTime{} : record.expires_at, error, delay);
   spdlog::warn("{}/{}: {} failed ({}), retry in {}s", record.account, record.name, what,
                error.ToString(),
                std::chrono::duration_cast<Seconds>(record.next_renewal_at - now).count());
@@ -361,10 +298,14 @@ void RenewalService::Apply(Record& record, const platform::RemoteSubscription& r
   record.failures = 0;
   record.last_error.clear();
   record.last_renewed_at = now;
-  record.next_renewal_at =
-      std::max(now, FallbackAt(record.expires_at, record.granted_ttl_s, record.reminder_filter,
-                               options_.direct_margin_pct));
+  record.next_renewal_at = NextTimer(record, now);
   if (new_remote) record.reminder_path_broken = false;
+}
+
+WallTime RenewalService::NextTimer(const Record& record, WallTime now) const {
+  return std::max(now,
+                  SpreadFallbackAt(record.expires_at, record.granted_ttl_s, record.reminder_filter,
+                                   options_.direct_margin_pct, unit_random_()));
 }
 
 store::HistoryEntry RenewalService::Entry(const Record& record, std::string kind,

@@ -79,6 +79,93 @@ TEST_CASE("Renew answers map to the next step", "[renewal]") {
   CHECK(ClassifyRenewal(Status::Unavailable("503"), "") == Next::kRetry);
   CHECK(ClassifyRenewal(Status::DeadlineExceeded("timeout"), "") == Next::kRetry);
   CHECK(ClassifyRenewal(Status::Unauthenticated("401"), "") == Next::kRetry);
+  // An account in auth_failed: refused locally until its next login.
+  CHECK(ClassifyRenewal(Status::Unauthenticated("auth_failed").WithRetryAfter(Seconds(60)), "") ==
+        Next::kRetryAfterPenalty);
+}
+
+TEST_CASE("The fallback timer is spread over up to an eighth before it", "[renewal]") {
+  const WallTime expires = kNow + Seconds(800);
+  // Relay: FallbackAt = expires - 20 s; 1/8 of those 20 s is 2.5 s.
+  CHECK(SpreadFallbackAt(expires, 800, kReminder, 25, 0.0) == expires - Seconds(20));
+  CHECK(SpreadFallbackAt(expires, 800, kReminder, 25, 0.5) == expires - Millis(21250));
+  CHECK(SpreadFallbackAt(expires, 800, kReminder, 25, 0.999) > expires - Millis(22500));
+  // Direct: FallbackAt = expires - 200 s; up to 25 s earlier.
+  CHECK(SpreadFallbackAt(expires, 800, "", 25, 0.0) == expires - Seconds(200));
+  CHECK(SpreadFallbackAt(expires, 800, "", 25, 0.5) == expires - Millis(212500));
+  // Out-of-range randomness is clamped, never past the whole eighth.
+  CHECK(SpreadFallbackAt(expires, 800, "", 25, 7.0) == expires - Seconds(225));
+}
+
+TEST_CASE("The reminder spread is the smallest of interval and threshold/4 and the cap",
+          "[renewal]") {
+  CHECK(ReminderSpread(kReminder, Seconds(3600)) == Seconds(10));  // threshold 40, interval 10
+  CHECK(ReminderSpread("/restapi/v1.0/subscription/~?threshold=86400&interval=3600",
+                       Seconds(3600)) == Seconds(3600));
+  CHECK(ReminderSpread("/restapi/v1.0/subscription/~?threshold=86400&interval=3600",
+                       Seconds(600)) == Seconds(600));
+  CHECK(ReminderSpread("/restapi/v1.0/subscription/~?threshold=400&interval=200", Seconds(3600)) ==
+        Seconds(100));
+  CHECK(ReminderSpread(kReminder, Seconds(0)) == Seconds(0));
+  CHECK(ReminderSpread("", Seconds(3600)) == Seconds(0));
+}
+
+TEST_CASE("Errors with retry_after are never retried earlier even past expiry", "[renewal]") {
+  const WallTime expires = kNow + Seconds(10);
+  const auto penalty =
+      Status::ResourceExhausted("429").WithHttp(429, "CMN-301").WithRetryAfter(Seconds(60));
+  CHECK(RetryAtAfter(kNow, expires, penalty, Seconds(2)) == kNow + Seconds(61));
+  const auto local =
+      Status::ResourceExhausted("paused by the platform's rate limit").WithRetryAfter(Seconds(5));
+  CHECK(RetryAtAfter(kNow, expires, local, Seconds(2)) == kNow + Seconds(6));
+  const auto auth = Status::Unauthenticated("auth_failed").WithRetryAfter(Seconds(120));
+  CHECK(RetryAtAfter(kNow, expires, auth, Seconds(2)) == kNow + Seconds(121));
+  // A 429 without Retry-After waits 30 s or more (reference §7).
+  CHECK(RetryAtAfter(kNow, expires, Status::ResourceExhausted("429"), Seconds(2)) ==
+        kNow + Seconds(31));
+  // Other errors: backoff, kept before expiry; no expiry known: just the backoff.
+  CHECK(RetryAtAfter(kNow, expires, Status::Unavailable("503"), Seconds(60)) ==
+        expires - Seconds(1));
+  CHECK(RetryAtAfter(kNow, WallTime{}, Status::Unavailable("503"), Seconds(60)) ==
+        kNow + Seconds(60));
+}
+
+TEST_CASE("Only a refused create is known to have made nothing", "[renewal]") {
+  CHECK(CreateCertainlyFailed(Status::InvalidArgument("bad").WithHttp(400, "SUB-523")));
+  CHECK(CreateCertainlyFailed(Status::ResourceExhausted("429").WithHttp(429, "CMN-301")));
+  CHECK(CreateCertainlyFailed(Status::ResourceExhausted("paused locally")));
+  CHECK(CreateCertainlyFailed(Status::Unauthenticated("auth_failed")));
+  CHECK_FALSE(CreateCertainlyFailed(Status::Unavailable("503").WithHttp(503, "")));
+  CHECK_FALSE(CreateCertainlyFailed(Status::Unavailable("408").WithHttp(408, "")));
+  CHECK_FALSE(CreateCertainlyFailed(Status::DeadlineExceeded("timed out")));
+  CHECK_FALSE(CreateCertainlyFailed(Status::Unavailable("connection reset")));
+}
+
+platform::RemoteSubscription Remote(const std::string& id, const std::string& address,
+                                    WallTime expires, const std::string& status = "Active") {
+  platform::RemoteSubscription remote;
+  remote.id = id;
+  remote.address = address;
+  remote.expiration_time = expires;
+  remote.status = status;
+  return remote;
+}
+
+TEST_CASE("An uncertain create keeps the longest-lived Active one at its address", "[renewal]") {
+  const std::string here = "https://h/webhooks/main/sms";
+  const std::vector<platform::RemoteSubscription> listed{
+      Remote("s1", here, kNow + Seconds(50)),
+      Remote("s2", here, kNow + Seconds(90)),
+      Remote("s3", here, kNow + Seconds(90)),
+      Remote("s4", here, kNow + Seconds(500), "Blacklisted"),
+      Remote("s5", "https://h/webhooks/main/other", kNow + Seconds(900)),
+      Remote("old", here, kNow + Seconds(900)),
+  };
+  auto match = MatchUncertainCreate(listed, here, {"old"});
+  REQUIRE(match.keep);
+  CHECK(match.keep->id == "s2");  // equal lifetimes: the smaller id
+  CHECK(match.duplicates == std::vector<std::string>{"s3", "s1"});
+  CHECK_FALSE(MatchUncertainCreate(listed, "https://h/none", {}).keep);
 }
 
 }  // namespace

@@ -69,7 +69,8 @@ TEST_CASE("First run creates with the reminder filter and the derived verificati
   CHECK(r.remote_id == "sub-1");
   CHECK(r.status == "Active");
   CHECK(r.expires_at == f.clock.Now() + Seconds(120));
-  CHECK(r.next_renewal_at == r.expires_at - Seconds(20));
+  // expires - threshold/2, spread earlier by unit_random (0.5) × 1/8 of those 20 s.
+  CHECK(r.next_renewal_at == r.expires_at - Millis(21250));
   CHECK(f.Kinds() == std::vector<std::string>{"created"});
 }
 
@@ -161,6 +162,37 @@ TEST_CASE("A 429 retries only after Retry-After has passed", "[renewal]") {
   CHECK(r.next_renewal_at >= f.clock.Now() + Seconds(45));
 }
 
+TEST_CASE("An account in auth_failed is not retried before its next login", "[renewal]") {
+  Fixture f;
+  f.AddRecord();
+  REQUIRE(f.service.Run("main", "sms", Trigger::kStartup).ok());
+  f.clock.Advance(Seconds(100));
+  // The token manager refuses locally until the next login attempt, 600 s away: past expiry.
+  f.platform.FailNext(
+      "renew",
+      Status::Unauthenticated("account main: credentials rejected").WithRetryAfter(Seconds(600)));
+  REQUIRE(f.service.Run("main", "sms", Trigger::kTimer).ok());
+  auto r = f.Record();
+  CHECK(r.failures == 1);
+  CHECK(r.next_renewal_at == f.clock.Now() + Seconds(601));
+  // A 401 without retry_after is an ordinary transient failure: backoff, before expiry.
+  f.platform.FailNext("renew", Status::Unauthenticated("expired token").WithHttp(401, "OAU-213"));
+  REQUIRE(f.service.Run("main", "sms", Trigger::kTimer).ok());
+  CHECK(f.Record().next_renewal_at < f.Record().expires_at);
+}
+
+TEST_CASE("A 429 retry is never moved before Retry-After to beat expiry", "[renewal]") {
+  Fixture f;
+  f.AddRecord();
+  REQUIRE(f.service.Run("main", "sms", Trigger::kStartup).ok());
+  f.clock.Advance(Seconds(100));  // 20 s left
+  f.platform.FailNext("renew", Status::ResourceExhausted("Request rate exceeded")
+                                   .WithHttp(429, "CMN-301")
+                                   .WithRetryAfter(Seconds(60)));
+  REQUIRE(f.service.Run("main", "sms", Trigger::kTimer).ok());
+  CHECK(f.Record().next_renewal_at == f.clock.Now() + Seconds(61));
+}
+
 TEST_CASE("A subscription whose lease is held elsewhere is not touched", "[renewal]") {
   Fixture f;
   f.AddRecord();
@@ -193,7 +225,8 @@ TEST_CASE("Direct subscriptions get no reminder filter", "[renewal]") {
   REQUIRE(f.service.Run("main", "sms", Trigger::kStartup).ok());
   REQUIRE(f.platform.creates().size() == 1);
   CHECK(f.platform.creates()[0].event_filters.size() == 1);
-  CHECK(f.Record().next_renewal_at == f.Record().expires_at - Seconds(30));
+  // 25% of 120 s, spread earlier by 0.5 × 1/8 of those 30 s.
+  CHECK(f.Record().next_renewal_at == f.Record().expires_at - Millis(31875));
 }
 
 // ---- Lifecycle events queued for the app ----

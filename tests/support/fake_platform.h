@@ -24,6 +24,12 @@ class FakePlatform final : public platform::SubscriptionApi {
     std::lock_guard lock(mu_);
     failures_[method].push_back(std::move(s));
   }
+  // The next create is made on the platform but its answer is lost: the caller gets `s` (a
+  // timeout, a dropped connection, a 5xx) although the subscription now exists.
+  void LoseNextCreateAnswer(Status s) {
+    std::lock_guard lock(mu_);
+    lost_creates_.push_back(std::move(s));
+  }
   void SetStatus(const std::string& id, const std::string& status, const std::string& reason = "") {
     std::lock_guard lock(mu_);
     subs_.at(id).status = status;
@@ -77,6 +83,11 @@ class FakePlatform final : public platform::SubscriptionApi {
     creates_.push_back(request);
     auto sub = MakeLocked(account, request.event_filters, request.address, request.expires_in_s);
     subs_[sub.id] = sub;
+    if (!lost_creates_.empty()) {
+      Status lost = lost_creates_.front();
+      lost_creates_.pop_front();
+      return lost;
+    }
     return sub;
   }
   Result<std::vector<platform::RemoteSubscription>> List(const std::string& account) override {
@@ -181,6 +192,7 @@ class FakePlatform final : public platform::SubscriptionApi {
   std::map<std::string, int64_t> ttl_;
   std::map<std::string, std::string> owners_;
   std::map<std::string, std::deque<Status>> failures_;
+  std::deque<Status> lost_creates_;
   std::map<std::string, int> calls_;
   std::vector<platform::CreateRequest> creates_;
   int64_t max_ttl_ = 315360000;

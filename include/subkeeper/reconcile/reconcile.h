@@ -45,9 +45,16 @@ struct Planned {
 // Reads the store, lists every configured account once, and plans. Store errors are returned;
 // a failed list call only marks its account unavailable in the plan.
 //
-// With `accounts`, only those accounts are listed and planned for (desired and known records
-// of other accounts are left out, so nothing is planned for them); records of accounts that are
-// no longer configured are planned (kForget) only in a pass over every account (no `accounts`).
+// With `accounts`, only those accounts are listed and planned for: desired and known records of
+// other accounts are left out, so nothing is planned for them. Records of an account that is no
+// longer configured are planned (kForget) by a pass over every account (no `accounts`) or by a
+// pass whose `accounts` names it (it is not listed: it has no credentials); a pass over other
+// accounts leaves them alone. Names removed from a configured account are forgotten by any pass
+// over that account.
+//
+// Cost: one list call per configured account in the pass, and one read of every stored record
+// (the store has no per-account listing): pass several due accounts at once rather than one
+// call per account when there are many records.
 Result<Planned> PlanReconcile(const config::Config& config, const std::string& public_url,
                               store::Store& store, platform::SubscriptionApi& api, WallTime now,
                               const std::set<std::string>* accounts = nullptr);

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "subkeeper/common/clock.h"
 #include "subkeeper/common/status.h"
@@ -33,9 +35,32 @@ Seconds BackoffDelay(const BackoffPolicy& policy, int attempt, double unit_rando
 WallTime FallbackAt(WallTime expires_at, int64_t granted_ttl_s, const std::string& reminder_filter,
                     int64_t direct_margin_pct);
 
+// The fallback timer spread over time: FallbackAt(...) moved earlier by `unit_random` (in [0, 1))
+// times 1/8 of (expires_at - FallbackAt(...)). Thousands of subscriptions created in the same
+// second would otherwise all fall due in the same second, lifetime after lifetime; the spread
+// stays well inside the reminder window (relay: at most T/16 earlier than expires_at - T/2).
+WallTime SpreadFallbackAt(WallTime expires_at, int64_t granted_ttl_s,
+                          const std::string& reminder_filter, int64_t direct_margin_pct,
+                          double unit_random);
+
+// The longest a renewal started by a reminder may be delayed: min(the reminder filter's
+// interval, its threshold / 4, max_spread). Zero when `reminder_filter` is not a reminder filter
+// or max_spread is not positive. Reminders keep coming every interval while the window is open,
+// so the delayed renewal is never later than the next reminder, and at most a quarter of the
+// window is spent waiting.
+Seconds ReminderSpread(const std::string& reminder_filter, Seconds max_spread);
+
 // When to retry after a failure: now + delay, but no later than just before expiry (a retry after
 // expiry is useless: the platform purges the subscription). At least `now`.
 WallTime RetryAt(WallTime now, WallTime expires_at, Seconds delay);
+
+// When to retry after `error`. An error that carries retry_after() (a 429, a call the local rate
+// limiter refused inside a penalty, kUnauthenticated from an account in "auth_failed" whose next
+// login is not due) is retried at now + retry_after + 1 s and never earlier, even past expiry: a
+// request sent inside a penalty restarts it (reference §7), and a login before its time is
+// refused anyway. A kResourceExhausted without retry_after waits 30 s (+1). Any other error:
+// RetryAt(now, expires_at, backoff); `expires_at` unset = no expiry to respect.
+WallTime RetryAtAfter(WallTime now, WallTime expires_at, const Status& error, Seconds backoff);
 
 // True when a reminder received at `now` should start a renewal: the record has a remote id,
 // the reminder names it, and the subscription is inside its reminder window (a late duplicate
@@ -53,9 +78,28 @@ enum class Next {
   kRecreate,  // gone on the platform (404 / CMN-102, or already expired): create again now
   kReplace,   // exists but not Active (Blacklisted, Suspended, unknown): delete, then create
   kRetry,     // transient (5xx, timeout, connection, 401): retry with backoff
-  kRetryAfterPenalty  // 429 or a locally refused call: retry when the penalty is over
+  // 429, a locally refused call, or any error carrying retry_after (kUnauthenticated from an
+  // account in "auth_failed"): retry when retry_after has passed, never earlier
+  kRetryAfterPenalty
 };
 Next ClassifyRenewal(const Status& status, const std::string& returned_status);
+
+// True when a failed create certainly made nothing on the platform: a 4xx answer other than 408
+// (the platform refused it), or a call refused locally before anything was sent (rate limiter,
+// an account in "auth_failed", a bad URL). Otherwise (timeout, dropped connection, 5xx, 408) the
+// platform may have created the subscription and the record stays create_uncertain.
+bool CreateCertainlyFailed(const Status& error);
+
+// What an earlier create whose outcome is unknown may have left at `address`: the Active
+// subscriptions listed there, except `exclude` (the ids the create is replacing). `keep` is the
+// longest-lived one (latest expiration, then smallest id), `duplicates` the ids of the others.
+struct UncertainCreateMatch {
+  std::optional<platform::RemoteSubscription> keep;
+  std::vector<std::string> duplicates;
+};
+UncertainCreateMatch MatchUncertainCreate(const std::vector<platform::RemoteSubscription>& listed,
+                                          const std::string& address,
+                                          const std::vector<std::string>& exclude);
 
 // Copies what the platform said about a subscription into the record: id, status, filters,
 // disabled filters, blacklisting, creation and expiration time, granted lifetime.

@@ -10,17 +10,22 @@
 // nothing between due times.
 //
 // A reminder that should start a renewal (ShouldRenewOnReminder) starts it after a random delay
-// of up to min(the reminder filter's interval, threshold / 4, max_reminder_spread): the platform
-// reminds every subscription created in the same second in the same second, and this keeps
-// thousands of accounts from renewing together cycle after cycle. The delay is held in memory; if
-// the process dies meanwhile, the persisted fallback timer (or the next reminder) still renews.
+// of up to min(the reminder filter's interval, threshold / 4, max_reminder_spread)
+// (ReminderSpread): the platform reminds every subscription created in the same second in the
+// same second, and this keeps thousands of accounts from renewing together cycle after cycle.
+// While a reminder of a subscription is delayed, further reminders of it add nothing; when the
+// delay is over the renewal runs only if the subscription still needs it (ShouldRenewOnReminder
+// again: the timer may have renewed it meanwhile). The delay is held in memory; if the process
+// dies meanwhile, the persisted fallback timer (or the next reminder) still renews.
 #pragma once
 
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -60,16 +65,27 @@ class Scheduler {
   // Makes the loop re-read due times now (after something else changed the store). Thread-safe.
   void Wake();
 
-  // One pass at the clock's now. Returns when the next pass is due (the earliest of: persisted
-  // next_renewal_at among configured subscriptions, delayed reminders; or now + idle_wait when
-  // there is none).
+  // One pass at the clock's now: queued requests and reminders, delayed reminders that are due,
+  // then the schedule from its head — every configured entry whose next_renewal_at has passed,
+  // skipping entries not configured, stopping at the first configured entry in the future.
+  // Returns when the next pass is due: the earliest of that entry's time, the earliest delayed
+  // reminder, and now + kIdleWait. An entry that ran and is due again at once (its lease was
+  // held elsewhere, say) is not run twice in one pass; the next pass is then due within
+  // kBusyWait.
   WallTime Tick();
 
   // Runs Tick in a loop on a background thread, sleeping until the next due time or a wake-up.
   void Start();
   void Stop();
 
+  // Reminders delayed and not yet run (for status and tests). Thread-safe.
+  size_t delayed_reminders() const;
+
   static constexpr Seconds kIdleWait{60};
+  static constexpr Seconds kBusyWait{1};
+  // Schedule pages grow from kFirstPageSize to kPageSize rows as a walk goes on.
+  static constexpr int kFirstPageSize = 16;
+  static constexpr int kPageSize = 256;
 
  private:
   struct Work {
@@ -77,22 +93,36 @@ class Scheduler {
     std::string name;
     std::string subscription_id;  // reminders only
     Trigger trigger;
+    WallTime at{};  // delayed reminders: when to run
   };
+  using Keys = std::set<std::string>;
+
   void RunQueued(WallTime now);
   void HandleReminder(const Work& work, WallTime now);
+  void RunDelayed(WallTime now);
+  // Walks the schedule from its head. With `run`, runs due configured entries not in `ran` (and
+  // adds them to it). Returns the time the head of the remaining work is due: the first
+  // configured entry in the future, or now + kBusyWait for an entry already run and still due;
+  // nullopt when there is none, or on a store error (`failed` set).
+  std::optional<WallTime> Walk(WallTime now, const Keys& configured, bool run, Keys& ran,
+                               bool& failed);
   void RunOne(const std::string& account, const std::string& name, Trigger trigger);
   void Loop();
+  std::shared_ptr<const Keys> Configured() const;
 
   store::Store& store_;
   RenewalService* service_;  // never null; swapped only while stopped
   const Clock& clock_;
+  const SchedulerOptions options_;
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable wake_;
-  std::set<std::string> configured_;  // guarded by mu_
-  std::deque<Work> queue_;            // guarded by mu_
-  bool stopping_ = false;             // guarded by mu_
-  bool poked_ = false;                // guarded by mu_
+  std::shared_ptr<const Keys> configured_;  // guarded by mu_; never null
+  std::deque<Work> queue_;                  // guarded by mu_
+  std::map<std::string, Work> delayed_;     // guarded by mu_; "account/name" → delayed reminder
+  std::set<std::pair<WallTime, std::string>> delayed_order_;  // guarded by mu_; (at, key)
+  bool stopping_ = false;                                     // guarded by mu_
+  bool poked_ = false;                                        // guarded by mu_
   std::thread thread_;
 };
 

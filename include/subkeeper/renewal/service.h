@@ -10,6 +10,20 @@
 // Every state change is written together with a history row. The expiry stored is always the
 // one the platform returned. Thread-safe; calls block on platform I/O.
 //
+// Timing: after a success the fallback timer (next_renewal_at) is FallbackAt(...) moved earlier by
+// a random part of up to 1/8 of (expires_at - FallbackAt) (SpreadFallbackAt, with the injected
+// unit_random), so subscriptions created together do not fall due together. After a failure the
+// retry is RetryAtAfter(...): backoff before expiry, but never before an error's retry_after (429,
+// a locally refused call, kUnauthenticated from an account in "auth_failed").
+//
+// No duplicate creates: before a create is sent, the record is persisted with create_uncertain
+// set; a definite answer (success, a 4xx, a local refusal) clears it. A create of a record still
+// marked (the last one timed out, lost its connection, got a 5xx, or the process died) first
+// lists the account and adopts an Active subscription at the record's address ("adopted" in
+// history, saying why; the longest-lived one when there are several, the others deleted); only
+// when there is none is a create sent. A failed list is a failure like any other (retried, the
+// mark kept).
+//
 // Lifecycle events for the app (relay/lifecycle.h) ride on those history rows as their outbox,
 // only for a record with a deliver_to: "recreated" (every path but the first creation; with the
 // window [last moment the old one was known active, creation of the new one], none for a
@@ -21,6 +35,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "subkeeper/common/clock.h"
 #include "subkeeper/common/secret.h"
@@ -98,9 +113,18 @@ class RenewalService {
   // Create for a record without a remote id: "created" the first time, else "recreated" of the
   // id its history last named.
   Status CreateMissing(Record& record, const std::string& reason, WallTime now);
+  // Why an uncertain create's subscription was adopted, for the history row.
+  static std::string AdoptedDetail(const Record& record, const platform::RemoteSubscription& kept,
+                                   size_t duplicates);
+  // Deletes the other subscriptions an uncertain create left at the address (404 is fine; other
+  // failures are logged and left to the reconcile).
+  void DeleteDuplicates(const Record& record, const std::string& kept,
+                        const std::vector<std::string>& ids, WallTime now);
   Status Replace(Record& record, const std::string& reason, WallTime now);
   Status Fail(Record& record, const Status& error, const std::string& what, WallTime now);
   void Apply(Record& record, const platform::RemoteSubscription& remote, WallTime now);
+  // The spread fallback timer of a record just renewed or created, never before `now`.
+  WallTime NextTimer(const Record& record, WallTime now) const;
   static void ForgetRemote(Record& record);
   static Previous Replacing(const Record& record);
   bool StreakReported(int32_t failures) const;
