@@ -10,12 +10,12 @@ namespace {
 
 // Every column written by PutSubscription, in bind order. The lease columns are absent on
 // purpose: an upsert of the record must never steal or drop a lease.
-constexpr std::array<const char*, 26> kRecordColumns = {
+constexpr std::array<const char*, 27> kRecordColumns = {
     "account", "name", "event_filters", "expires_in_s", "reminder_filter", "address", "deliver_to",
     "remote_id", "status", "remote_filters", "disabled_filters", "blacklisted_reason",
     "granted_ttl_s", "remote_created_at", "expires_at", "next_renewal_at", "last_renewed_at",
-    "last_trigger", "last_reminder_at", "reminder_path_broken", "failures", "last_error",
-    "last_error_at", "token_fingerprint", "updated_at",
+    "last_trigger", "last_reminder_at", "reminder_path_broken", "create_uncertain", "failures",
+    "last_error", "last_error_at", "token_fingerprint", "updated_at",
     // Not bound; selected last so ReadSubscription can read it with the lease.
     "lease_owner"};
 constexpr size_t kBoundColumns = kRecordColumns.size() - 1;
@@ -47,7 +47,65 @@ Result<std::string> EncodeList(const std::vector<std::string>& list, std::string
   }
 }
 
-Result<std::vector<std::string>> DecodeList(const std::string& text, std::string_view field) {
+// Decodes what EncodeList writes (json::dump: strings escaped with \" \\ \b \f \n \r \t and
+// \u00XX for other control characters, UTF-8 as is) without building a json value:
+// ListSubscriptions decodes three lists of every record at start-up, and nlohmann's lexer and DOM
+// were the largest part of its cost. Returns false on anything else (\u escapes, spaces, not a
+// list of strings); the caller then falls back to the full parser, which decides whether the
+// column is valid. UTF-8 is not validated again: EncodeList refused invalid UTF-8 on the way in.
+bool DecodeListFast(std::string_view text, std::vector<std::string>& out) {
+  size_t i = 0;
+  auto next = [&] { return i < text.size() ? text[i++] : '\0'; };
+  if (next() != '[') return false;
+  if (i < text.size() && text[i] == ']') return ++i == text.size();
+  for (;;) {
+    if (next() != '"') return false;
+    std::string& item = out.emplace_back();
+    for (;;) {
+      const size_t end = text.find_first_of("\"\\", i);
+      if (end == std::string_view::npos) return false;
+      item.append(text, i, end - i);
+      i = end + 1;
+      if (text[end] == '"') break;
+      switch (next()) {
+        case '"':
+          item += '"';
+          break;
+        case '\\':
+          item += '\\';
+          break;
+        case '/':
+          item += '/';
+          break;
+        case 'b':
+          item += '\b';
+          break;
+        case 'f':
+          item += '\f';
+          break;
+        case 'n':
+          item += '\n';
+          break;
+        case 'r':
+          item += '\r';
+          break;
+        case 't':
+          item += '\t';
+          break;
+        default:
+          return false;  // \u…: rare, left to the full parser
+      }
+    }
+    const char c = next();
+    if (c == ']') return i == text.size();
+    if (c != ',') return false;
+  }
+}
+
+Result<std::vector<std::string>> DecodeList(const SQLite::Column& column, std::string_view field) {
+  const std::string_view text(column.getText(), static_cast<size_t>(column.getBytes()));
+  std::vector<std::string> out;
+  if (DecodeListFast(text, out)) return out;
   try {
     return nlohmann::json::parse(text).get<std::vector<std::string>>();
   } catch (const nlohmann::json::exception&) {
@@ -95,6 +153,7 @@ Status BindSubscription(SQLite::Statement& st, const SubscriptionRecord& r, int6
   st.bind(i++, r.last_trigger);
   st.bind(i++, ToUnixMillis(r.last_reminder_at));
   st.bind(i++, r.reminder_path_broken ? 1 : 0);
+  st.bind(i++, r.create_uncertain ? 1 : 0);
   st.bind(i++, r.failures);
   st.bind(i++, r.last_error);
   st.bind(i++, ToUnixMillis(r.last_error_at));
@@ -108,17 +167,15 @@ Result<SubscriptionRecord> ReadSubscription(const SQLite::Statement& st) {
   int i = 0;
   r.account = st.getColumn(i++).getString();
   r.name = st.getColumn(i++).getString();
-  SK_ASSIGN_OR_RETURN(r.event_filters, DecodeList(st.getColumn(i++).getString(), "event_filters"));
+  SK_ASSIGN_OR_RETURN(r.event_filters, DecodeList(st.getColumn(i++), "event_filters"));
   r.expires_in_s = st.getColumn(i++).getInt64();
   r.reminder_filter = st.getColumn(i++).getString();
   r.address = st.getColumn(i++).getString();
   r.deliver_to = st.getColumn(i++).getString();
   r.remote_id = st.getColumn(i++).getString();
   r.status = st.getColumn(i++).getString();
-  SK_ASSIGN_OR_RETURN(r.remote_filters,
-                      DecodeList(st.getColumn(i++).getString(), "remote_filters"));
-  SK_ASSIGN_OR_RETURN(r.disabled_filters,
-                      DecodeList(st.getColumn(i++).getString(), "disabled_filters"));
+  SK_ASSIGN_OR_RETURN(r.remote_filters, DecodeList(st.getColumn(i++), "remote_filters"));
+  SK_ASSIGN_OR_RETURN(r.disabled_filters, DecodeList(st.getColumn(i++), "disabled_filters"));
   r.blacklisted_reason = st.getColumn(i++).getString();
   r.granted_ttl_s = st.getColumn(i++).getInt64();
   r.remote_created_at = ReadTime(st.getColumn(i++));
@@ -128,6 +185,7 @@ Result<SubscriptionRecord> ReadSubscription(const SQLite::Statement& st) {
   r.last_trigger = st.getColumn(i++).getString();
   r.last_reminder_at = ReadTime(st.getColumn(i++));
   r.reminder_path_broken = st.getColumn(i++).getInt() != 0;
+  r.create_uncertain = st.getColumn(i++).getInt() != 0;
   r.failures = st.getColumn(i++).getInt();
   r.last_error = st.getColumn(i++).getString();
   r.last_error_at = ReadTime(st.getColumn(i++));

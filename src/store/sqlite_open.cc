@@ -76,8 +76,10 @@ Status PreparePrivateFile(const std::string& path) {
 
 Result<std::unique_ptr<SQLite::Database>> OpenConnection(const std::string& path) {
   return CatchSqlite("open " + path, [&]() -> Result<std::unique_ptr<SQLite::Database>> {
-    auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
-                                                 kBusyTimeoutMs);
+    // NOMUTEX: the store serialises every use of its connection (SqliteStore::mu_), so SQLite's
+    // own per-call mutex only cost a lock and an unlock per column read (~4% of a full listing).
+    auto db = std::make_unique<SQLite::Database>(
+        path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX, kBusyTimeoutMs);
     const std::string mode = db->execAndGet("PRAGMA journal_mode=WAL").getString();
     if (mode != "wal" && !IsMemory(path)) {
       // Some file systems (network mounts) cannot do WAL; FULL sync keeps commits durable anyway.

@@ -21,7 +21,8 @@ namespace subkeeper::store {
 Status PreparePrivateFile(const std::string& path);
 
 // Opens the connection and applies the pragmas: journal_mode=WAL, synchronous=FULL,
-// busy_timeout=5000, foreign_keys=ON. Errors as in sqlite_error.h.
+// busy_timeout=5000, foreign_keys=ON. The connection is opened without SQLite's own mutex: the
+// caller must not use it from two threads at once. Errors as in sqlite_error.h.
 Result<std::unique_ptr<SQLite::Database>> OpenConnection(const std::string& path);
 
 // Reads PRAGMA user_version and applies every migration newer than it, each in its own

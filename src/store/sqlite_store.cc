@@ -7,6 +7,7 @@
 
 #include <mutex>
 
+#include "account_sql.h"
 #include "event_sql.h"
 #include "record_codec.h"
 #include "sqlite_error.h"
@@ -88,26 +89,13 @@ class SqliteStore final : public Store {
   Result<int64_t> PruneEvents(WallTime done_before, WallTime dead_before, int limit) override;
   Result<std::vector<RelayBacklog>> CountRelay() override;
   Status CheckWritable() override;
-  // TEMPORARY (being implemented): the account and schedule methods.
-  Result<std::vector<ScheduleEntry>> ListSchedule(const std::optional<ScheduleEntry>&,
-                                                  int) override {
-    return Status::Internal("ListSchedule: not implemented yet");
-  }
-  Result<std::optional<AccountRecord>> GetAccount(std::string_view) override {
-    return Status::Internal("GetAccount: not implemented yet");
-  }
-  Result<std::vector<AccountRecord>> ListAccounts() override {
-    return Status::Internal("ListAccounts: not implemented yet");
-  }
-  Status PutAccount(const AccountRecord&) override {
-    return Status::Internal("PutAccount: not implemented yet");
-  }
-  Status PutRateBlock(const RateBlock&) override {
-    return Status::Internal("PutRateBlock: not implemented yet");
-  }
-  Result<std::vector<RateBlock>> ListRateBlocks(WallTime) override {
-    return Status::Internal("ListRateBlocks: not implemented yet");
-  }
+  Result<std::vector<ScheduleEntry>> ListSchedule(const std::optional<ScheduleEntry>& after,
+                                                  int limit) override;
+  Result<std::optional<AccountRecord>> GetAccount(std::string_view account) override;
+  Result<std::vector<AccountRecord>> ListAccounts() override;
+  Status PutAccount(const AccountRecord& record) override;
+  Status PutRateBlock(const RateBlock& block) override;
+  Result<std::vector<RateBlock>> ListRateBlocks(WallTime now) override;
 
  private:
   // Appends `entry`, defaulting its time to `now_ms` and its route to (account, name) when unset,
@@ -366,6 +354,86 @@ Result<std::vector<RelayBacklog>> SqliteStore::CountRelay() {
       b.last_error = st.getColumn(i++).getString();
       out.push_back(std::move(b));
     }
+    return out;
+  });
+}
+
+Result<std::vector<ScheduleEntry>> SqliteStore::ListSchedule(
+    const std::optional<ScheduleEntry>& after, int limit) {
+  if (limit <= 0) return Status::InvalidArgument("store: a schedule page needs a limit > 0");
+  std::lock_guard lock(mu_);
+  return CatchSqlite("list schedule", [&]() -> Result<std::vector<ScheduleEntry>> {
+    SQLite::Statement st(*db_, kScheduleSql);
+    BindSchedule(st, after, limit);
+    std::vector<ScheduleEntry> out;
+    while (st.executeStep()) out.push_back(ReadScheduleEntry(st));
+    return out;
+  });
+}
+
+Result<std::optional<AccountRecord>> SqliteStore::GetAccount(std::string_view account) {
+  std::lock_guard lock(mu_);
+  using Out = std::optional<AccountRecord>;
+  return CatchSqlite("get account " + std::string(account), [&]() -> Result<Out> {
+    SQLite::Statement st(*db_, std::string(kAccountSelectSql) + " WHERE account = ?");
+    st.bind(1, std::string(account));
+    if (!st.executeStep()) return Out();
+    return Out(ReadAccount(st));
+  });
+}
+
+Result<std::vector<AccountRecord>> SqliteStore::ListAccounts() {
+  std::lock_guard lock(mu_);
+  return CatchSqlite("list accounts", [&]() -> Result<std::vector<AccountRecord>> {
+    SQLite::Statement st(*db_, std::string(kAccountSelectSql) + " ORDER BY account");
+    std::vector<AccountRecord> out;
+    while (st.executeStep()) out.push_back(ReadAccount(st));
+    return out;
+  });
+}
+
+Status SqliteStore::PutAccount(const AccountRecord& record) {
+  if (record.account.empty()) return Status::InvalidArgument("store: an account needs a name");
+  std::lock_guard lock(mu_);
+  // The message names the account only: the statement holds the tokens.
+  return CatchSqlite("put account " + record.account, [&]() -> Status {
+    SQLite::Statement st(*db_, kAccountUpsertSql);
+    BindAccount(st, record, ToUnixMillis(clock_.Now()));
+    st.exec();
+    return Status::OK();
+  });
+}
+
+Status SqliteStore::PutRateBlock(const RateBlock& block) {
+  if (block.account.empty() || block.group.empty()) {
+    return Status::InvalidArgument("store: a rate block needs an account and a group, got '" +
+                                   block.account + "/" + block.group + "'");
+  }
+  std::lock_guard lock(mu_);
+  return CatchSqlite("put rate block " + block.account + "/" + block.group, [&]() -> Status {
+    SQLite::Transaction tx(*db_, kImmediate);
+    // Blocks are written rarely (on a 429), so dropping the finished ones here keeps the table
+    // at the blocks in force without a separate sweep.
+    SQLite::Statement expire(*db_, kRateBlockExpireSql);
+    expire.bind(1, ToUnixMillis(clock_.Now()));
+    expire.exec();
+    SQLite::Statement st(*db_, kRateBlockUpsertSql);
+    st.bind(1, block.account);
+    st.bind(2, block.group);
+    st.bind(3, ToUnixMillis(block.until));
+    st.exec();
+    tx.commit();
+    return Status::OK();
+  });
+}
+
+Result<std::vector<RateBlock>> SqliteStore::ListRateBlocks(WallTime now) {
+  std::lock_guard lock(mu_);
+  return CatchSqlite("list rate blocks", [&]() -> Result<std::vector<RateBlock>> {
+    SQLite::Statement st(*db_, kRateBlockSelectSql);
+    st.bind(1, ToUnixMillis(now));
+    std::vector<RateBlock> out;
+    while (st.executeStep()) out.push_back(ReadRateBlock(st));
     return out;
   });
 }

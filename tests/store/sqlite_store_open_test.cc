@@ -136,7 +136,7 @@ TEST_CASE("A version 1 database migrates to the relay schema keeping its rows", 
   REQUIRE(store.ok());
   {
     SQLite::Database raw(path, SQLite::OPEN_READONLY);
-    CHECK(raw.execAndGet("PRAGMA user_version").getInt() == 2);
+    CHECK(raw.execAndGet("PRAGMA user_version").getInt() == LatestSchemaVersion());
     CHECK(raw.execAndGet("SELECT count(*) FROM sqlite_master WHERE name = 'events_pending'")
               .getInt() == 1);
   }

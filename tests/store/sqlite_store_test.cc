@@ -65,6 +65,7 @@ SubscriptionRecord Full() {
   r.last_trigger = "reminder";
   r.last_reminder_at = At(1'700'000'002'000);
   r.reminder_path_broken = true;
+  r.create_uncertain = true;
   r.failures = 3;
   r.last_error = "unavailable: HTTP 503";
   r.last_error_at = At(1'700'000'003'000);
@@ -93,6 +94,7 @@ TEST_CASE("Every subscription field round-trips", "[store]") {
   CHECK(out.last_error_at == expected.last_error_at);
   CHECK(out.updated_at == expected.updated_at);
   CHECK(out.reminder_path_broken);
+  CHECK(out.create_uncertain);
   CHECK(out.failures == 3);
   // Field-by-field checks above make failures readable; this one catches a field added later.
   auto same = [](const SubscriptionRecord& a, const SubscriptionRecord& b) {
@@ -100,14 +102,14 @@ TEST_CASE("Every subscription field round-trips", "[store]") {
                     a.address, a.deliver_to, a.remote_id, a.status, a.remote_filters,
                     a.disabled_filters, a.blacklisted_reason, a.granted_ttl_s, a.remote_created_at,
                     a.expires_at, a.next_renewal_at, a.last_renewed_at, a.last_trigger,
-                    a.last_reminder_at, a.reminder_path_broken, a.failures, a.last_error,
-                    a.last_error_at, a.lease_owner, a.lease_until, a.updated_at) ==
+                    a.last_reminder_at, a.reminder_path_broken, a.create_uncertain, a.failures,
+                    a.last_error, a.last_error_at, a.lease_owner, a.lease_until, a.updated_at) ==
            std::tie(b.account, b.name, b.event_filters, b.expires_in_s, b.reminder_filter,
                     b.address, b.deliver_to, b.remote_id, b.status, b.remote_filters,
                     b.disabled_filters, b.blacklisted_reason, b.granted_ttl_s, b.remote_created_at,
                     b.expires_at, b.next_renewal_at, b.last_renewed_at, b.last_trigger,
-                    b.last_reminder_at, b.reminder_path_broken, b.failures, b.last_error,
-                    b.last_error_at, b.lease_owner, b.lease_until, b.updated_at);
+                    b.last_reminder_at, b.reminder_path_broken, b.create_uncertain, b.failures,
+                    b.last_error, b.last_error_at, b.lease_owner, b.lease_until, b.updated_at);
   };
   CHECK(same(out, expected));
 }

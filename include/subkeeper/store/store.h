@@ -2,7 +2,7 @@
 // leases shared between replicas can follow. All methods are thread-safe. Errors: kUnavailable
 // when the database is busy or the disk refuses a write (retry later), kDataLoss when it is
 // corrupt, kFailedPrecondition when its schema is newer than this build, kInvalidArgument when a
-// key (account, name, lease owner, event uuid) is empty.
+// key (account, name, lease owner, event uuid, rate-limit group) is empty.
 #pragma once
 
 #include <optional>
@@ -25,7 +25,8 @@ class Store {
 
   // The renewal schedule: records with next_renewal_at set, ordered by (next_renewal_at,
   // account, name), starting after `after` (exclusive; nullopt = from the start), at most `limit`
-  // (> 0). Served by an index: the cost does not grow with the number of records.
+  // (> 0, else kInvalidArgument). Served by an index: the cost does not grow with the number of
+  // records.
   virtual Result<std::vector<ScheduleEntry>> ListSchedule(const std::optional<ScheduleEntry>& after,
                                                           int limit) = 0;
 
