@@ -153,6 +153,16 @@ def threads(pid):
     return out
 
 
+def wchan(pid, tid):
+    """Where the thread sleeps in the kernel (e.g. do_sigtimedwait, futex_wait_queue, ep_poll):
+    the keeper's threads all share one comm, this tells them apart."""
+    try:
+        with open(f"/proc/{pid}/task/{tid}/wchan") as f:
+            return f.read().strip() or "?"
+    except OSError:
+        return "?"
+
+
 # ------------------------------------------------------------------------------------------ B6
 
 
@@ -293,7 +303,8 @@ def sample(procs, seconds):
         per = []
         for tid, (comm, vol, nonvol) in th1.items():
             v0, n0 = th0.get(tid, (comm, 0, 0))[1:]
-            per.append({"tid": int(tid), "comm": comm, "wakeups": vol - v0,
+            per.append({"tid": int(tid), "comm": comm, "main": int(tid) == p.pid,
+                        "wchan": wchan(p.pid, tid), "wakeups": vol - v0,
                         "preempted": nonvol - n0, "new": tid not in th0})
         per.sort(key=lambda t: -t["wakeups"])
         total = sum(t["wakeups"] for t in per)
@@ -364,7 +375,10 @@ def b8(ctx, sizes, k):
         r["db_bytes"] = os.path.getsize(db)
         res.append(r)
         remove_db(db)
-    return {"fs": fs_type(d), "runs": res}
+    probe = subprocess.run(["taskset", "-c", SERVER_CPU, ctx.bin("bench_fsync"), d, "3"],
+                           capture_output=True, text=True)
+    fsync = json.loads(probe.stdout) if probe.returncode == 0 else None
+    return {"fs": fs_type(d), "fsync": fsync, "runs": res}
 
 
 # ------------------------------------------------------------------------------------------ B5
@@ -454,11 +468,14 @@ def check_cell(row):
 
 def b7_table(r):
     rows = ["| process | CPU seconds in the window | threads | wake-ups (voluntary switches) | "
-            "wake-ups/s | wake-ups/s per thread | threads that woke (comm: wake-ups) |",
+            "wake-ups/s | wake-ups/s per thread | threads that woke (comm, where it sleeps: "
+            "wake-ups) |",
             "|---|---|---|---|---|---|---|"]
     for name in ("subkeeper", "nginx"):
         x = r[name]
-        woke = ", ".join(f"{t['comm']}: {t['wakeups']}" for t in x["per_thread"] if t["wakeups"])
+        woke = ", ".join(f"{t['comm']}{' (main)' if t.get('main') else ''} in "
+                         f"{t.get('wchan', '?')}: {t['wakeups']}"
+                         for t in x["per_thread"] if t["wakeups"])
         rows.append(f"| {name} | {x['cpu_s']:.2f} | {x['threads']} | {x['wakeups']} | "
                     f"{x['wakeups_per_s']:.2f} | {x['wakeups_per_s'] / max(1, x['threads']):.3f} | "
                     f"{woke or 'none'} |")
@@ -475,6 +492,13 @@ def b8_table(r):
                     f" | {x['due_tick_ms']:,.0f} | {x['per_due_renewal_ms']:.2f} | {x['renewed']} | "
                     f"{x['unexpected_calls']} | {x['idle_tick_after_ms']:.3f} ms |")
     return rows
+
+
+def fsync_note(f):
+    if not f:
+        return "fsync probe not run."
+    keys = {k: v for k, v in f.items() if isinstance(v, (int, float))}
+    return "fsync probe right after: " + ", ".join(f"{k} {v:,.3g}" for k, v in keys.items()) + "."
 
 
 def b5_lines(r):
@@ -509,6 +533,7 @@ def render(r):
                 f"{x['load']} when sampling.", "", *b7_table(x), ""]
     if "b8" in r:
         out += ["#### B8 — scheduler cost per due renewal (in-process, real SqliteStore, fake "
-                "instant platform)", "", f"Store on {r['b8']['fs']}, WAL, synchronous=FULL.", "",
+                "instant platform)", "", f"Store on {r['b8']['fs']}, WAL, synchronous=FULL; "
+                f"{fsync_note(r['b8'].get('fsync'))}", "",
                 *b8_table(r["b8"]), ""]
     return out
