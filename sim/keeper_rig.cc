@@ -45,7 +45,8 @@ KeeperRig::KeeperRig(const config::Config& config, const std::string& sqlite_pat
   api_ = app::MakePlatformClient(config_, transport_, clock_, state_.get());
   service_ = std::make_unique<renewal::RenewalService>(
       *store_, *api_, clock_, app::MakeServiceOptions(config_, kLeaseOwner), random);
-  service_->SetOnRemoteChange([this] { routes_changed_ = true; });
+  service_->SetOnRemoteChange(
+      [this](const std::string&, const std::string&) { routes_changed_ = true; });
   renewal::SchedulerOptions scheduler_options;
   scheduler_options.max_reminder_spread = max_reminder_spread;
   scheduler_options.unit_random = random;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <random>
 
 #include "subkeeper/common/time_format.h"
@@ -21,6 +22,7 @@ struct Stack {
   SystemClock clock;
   platform::CurlTransport transport;
   std::unique_ptr<store::Store> store;
+  std::unique_ptr<StoreAccountState> account_state;  // tokens and penalties the daemon keeps
   std::unique_ptr<platform::RestClient> api;
   std::unique_ptr<renewal::RenewalService> renewal;
   std::string public_url;
@@ -31,7 +33,11 @@ Result<std::unique_ptr<Stack>> OpenStack(const config::Config& config) {
   auto opened = store::OpenSqliteStore(config.store.sqlite_path, stack->clock);
   if (!opened.ok()) return opened.status();
   stack->store = std::move(opened).value();
-  stack->api = MakePlatformClient(config, stack->transport, stack->clock);
+  // The daemon's tokens and penalties: a one-shot command neither logs in again nor walks
+  // into a penalty the daemon was given.
+  stack->account_state = std::make_unique<StoreAccountState>(*stack->store);
+  stack->api =
+      MakePlatformClient(config, stack->transport, stack->clock, stack->account_state.get());
   const auto options = MakeServiceOptions(config, "subkeeper-apply");
   stack->renewal = std::make_unique<renewal::RenewalService>(
       *stack->store, *stack->api, stack->clock, options, [] { return 0.5; });
@@ -135,6 +141,20 @@ Result<WallTime> ParseSince(std::string_view text, WallTime now) {
   return *parsed;
 }
 
+// The admin URL of the daemon using this config's store: the one it wrote next to the database
+// (its real port, also when listen.admin asks for port 0), else listen.admin.
+std::string AdminUrl(const config::Config& config) {
+  std::ifstream in(AdminUrlPath(config.store.sqlite_path));
+  std::string url;
+  if (in && std::getline(in, url) && url.rfind("http://", 0) == 0) return url;
+  const auto admin = config::ParseListenAddress(config.listen.admin);
+  std::string host = admin ? admin->host : "127.0.0.1";
+  if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return "http://" + host + ":" + std::to_string(admin ? admin->port : 9090);
+}
+
 int ReplayCommand(const config::Config& config, const std::string& account, const std::string& name,
                   WallTime since, bool dead_only) {
   bool known = account.empty() && name.empty();
@@ -167,6 +187,22 @@ int ReplayCommand(const config::Config& config, const std::string& account, cons
   }
   std::printf("Queued %lld %sevent(s) for relay again.\n", static_cast<long long>(*requeued),
               dead_only ? "dead " : "");
+  // A running daemon sleeps until something is due: tell it (on its admin listener) that
+  // there is work. Without an answer it finds the events at its next idle check or start.
+  if (*requeued > 0) {
+    platform::HttpRequest wake;
+    wake.method = "POST";
+    wake.url = AdminUrl(config) + "/v1/relay/wake";
+    wake.timeout = std::chrono::milliseconds(2000);
+    platform::CurlTransport transport;
+    auto answer = transport.Send(wake);
+    if (answer.ok() && answer->status == 202) {
+      std::printf("The running keeper was woken to deliver them now.\n");
+    } else {
+      std::printf("No running keeper answered at %s; a running one sends them within a minute.\n",
+                  wake.url.c_str());
+    }
+  }
   return 0;
 }
 

@@ -1,12 +1,19 @@
 #include "subkeeper/app/daemon.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <random>
+#include <optional>
 #include <sstream>
 
 #include "keeper.h"
@@ -39,23 +46,50 @@ std::string ReadAll(const std::string& path) {
   return in ? out.str() : std::string();
 }
 
-class Cadence {
+// Wakes the daemon loop when something happens in the config file's directory. The directory,
+// not the file: editors save by renaming a new file over the old one, and Kubernetes swaps a
+// ConfigMap's "..data" symlink; both replace the watched inode. What changed is decided by
+// comparing content, so unrelated events in the directory cost one read and nothing else.
+class ConfigWatch {
  public:
-  explicit Cadence(const Keeper& keeper) : keeper_(keeper) {}
-  // The next periodic pass: the configured interval ±10 %, or 30 s after an incomplete pass.
-  void Schedule(bool complete) {
-    const double base = complete ? static_cast<double>(keeper_.reconcile_interval_s()) : 30.0;
-    const double jitter = std::uniform_real_distribution<double>(0.9, 1.1)(engine_);
-    next_ = std::chrono::steady_clock::now() +
-            std::chrono::milliseconds(static_cast<int64_t>(base * jitter * 1000));
+  explicit ConfigWatch(const std::string& path) {
+    fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (fd_ < 0) return;
+    std::string dir = std::filesystem::path(path).parent_path().string();
+    if (dir.empty()) dir = ".";
+    if (inotify_add_watch(fd_, dir.c_str(),
+                          IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MODIFY) < 0) {
+      close(fd_);
+      fd_ = -1;
+    }
   }
-  bool Due() const { return std::chrono::steady_clock::now() >= next_; }
+  ~ConfigWatch() {
+    if (fd_ >= 0) close(fd_);
+  }
+  ConfigWatch(const ConfigWatch&) = delete;
+  ConfigWatch& operator=(const ConfigWatch&) = delete;
+
+  int fd() const { return fd_; }
+  // Consumes pending events.
+  void Drain() {
+    alignas(inotify_event) char buffer[4096];
+    while (fd_ >= 0 && read(fd_, buffer, sizeof(buffer)) > 0) {
+    }
+  }
 
  private:
-  const Keeper& keeper_;
-  std::mt19937_64 engine_{std::random_device{}()};
-  std::chrono::steady_clock::time_point next_;
+  int fd_ = -1;
 };
+
+// Milliseconds from now until `next`, for poll(): 0 when due, at most a minute (a wall-clock
+// jump is noticed within that), and 5 s when the config cannot be watched (then its content is
+// compared on every wake-up instead).
+int WaitMillis(WallTime next, WallTime now, bool watched) {
+  const auto cap = watched ? std::chrono::milliseconds(60000) : std::chrono::milliseconds(5000);
+  if (next <= now) return 0;
+  const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next - now);
+  return static_cast<int>(std::min(wait, cap).count()) + 1;
+}
 
 }  // namespace
 
@@ -74,27 +108,68 @@ Status RunDaemon(const config::Config& config, const DaemonOptions& options) {
     SK_RETURN_IF_ERROR(WritePortFile(options.port_file, keeper.webhook_port(), keeper.admin_port(),
                                      keeper.public_url()));
   }
+  const int signal_fd = signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (signal_fd < 0) {
+    keeper.Stop();
+    return Status::Internal(std::string("signalfd: ") + std::strerror(errno));
+  }
+  ConfigWatch watch(options.config_path);
+  if (watch.fd() < 0) {
+    spdlog::warn("cannot watch {} for changes (inotify: {}); comparing it every 5 s instead",
+                 options.config_path, std::strerror(errno));
+  }
   std::string config_text = ReadAll(options.config_path);
-  Cadence cadence(keeper);
-  cadence.Schedule(keeper.startup_complete());
-  const timespec tick{1, 0};
-  while (true) {
-    const int received = sigtimedwait(&signals, nullptr, &tick);
-    if (received == SIGINT || received == SIGTERM) {
-      spdlog::info("signal {}: stopping", received);
+  // Sleeps until the next due reconcile, a signal or a change in the config's directory: no
+  // polling while idle. Reconciles run a few accounts at a time so signals are never kept
+  // waiting behind thousands of accounts.
+  constexpr size_t kAccountsPerWake = 8;
+  constexpr std::chrono::milliseconds kSettle{300};
+  WallTime settle_until{};  // unset (epoch): no change waiting to settle
+  bool stop = false;
+  while (!stop) {
+    WallTime next = keeper.RunDue(kAccountsPerWake);
+    if (settle_until != WallTime{}) next = std::min(next, settle_until);
+    pollfd fds[2] = {{signal_fd, POLLIN, 0}, {watch.fd(), POLLIN, 0}};
+    const int ready =
+        poll(fds, watch.fd() >= 0 ? 2 : 1, WaitMillis(next, clock.Now(), watch.fd() >= 0));
+    if (ready < 0 && errno != EINTR) {
+      spdlog::error("poll: {}", std::strerror(errno));
       break;
     }
+    bool reload = false;
+    signalfd_siginfo info;
+    while (read(signal_fd, &info, sizeof(info)) == sizeof(info)) {
+      if (info.ssi_signo == SIGINT || info.ssi_signo == SIGTERM) {
+        spdlog::info("signal {}: stopping", info.ssi_signo);
+        stop = true;
+      } else if (info.ssi_signo == SIGHUP) {
+        spdlog::info("SIGHUP: reloading {}", options.config_path);
+        reload = true;
+      }
+    }
+    if (stop) break;
+    // A change in the directory is acted on once it has settled for a moment: an editor's
+    // save is several events, and a SIGHUP sent right after an edit belongs to the same reload.
+    if (ready > 0 && watch.fd() >= 0 && (fds[1].revents & POLLIN) != 0) {
+      watch.Drain();
+      if (!reload) {
+        settle_until = clock.Now() + kSettle;
+        continue;
+      }
+    }
+    if (!reload && settle_until != WallTime{} && clock.Now() < settle_until) continue;
+    settle_until = WallTime{};
     std::string text = ReadAll(options.config_path);
-    const bool changed = !text.empty() && text != config_text;
-    if (received == SIGHUP || changed) {
-      spdlog::info("{}: reloading {}", received == SIGHUP ? "SIGHUP" : "config file changed",
-                   options.config_path);
-      config_text = std::move(text);
-      cadence.Schedule(keeper.Reload(config::LoadConfigFile(options.config_path)));
-    } else if (cadence.Due()) {
-      cadence.Schedule(keeper.Reconcile("periodic"));
+    if (!text.empty() && text != config_text) {
+      if (!reload) spdlog::info("config file changed: reloading {}", options.config_path);
+      reload = true;
+    }
+    if (reload) {
+      if (!text.empty()) config_text = std::move(text);
+      keeper.Reload(config::LoadConfigFile(options.config_path));
     }
   }
+  close(signal_fd);
   keeper.Stop();
   return Status::OK();
 }

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -44,7 +46,8 @@ bool SamePlatform(const config::Config& a, const config::Config& b) {
     return false;
   }
   for (size_t i = 0; i < a.accounts.size(); ++i) {
-    if (a.accounts[i].name != b.accounts[i].name || !(a.accounts[i].jwt == b.accounts[i].jwt))
+    if (a.accounts[i].name != b.accounts[i].name || !(a.accounts[i].jwt == b.accounts[i].jwt) ||
+        !(a.accounts[i].refresh_token == b.accounts[i].refresh_token))
       return false;
   }
   return true;
@@ -79,10 +82,23 @@ bool SameRelayOptions(const relay::RelayOptions& a, const relay::RelayOptions& b
          a.dead_retention == b.dead_retention;
 }
 
+// Start-up and reload passes of many accounts are spread so that they do not all list in the
+// same second: 20 accounts a second, at most half the reconcile interval; a handful at once.
+Seconds AccountSpread(size_t accounts, int64_t interval_s) {
+  if (accounts <= 10) return Seconds(0);
+  return std::min(Seconds(static_cast<int64_t>(accounts) / 20), Seconds(interval_s / 2));
+}
+
+reconcile::CadenceOptions CadenceFor(const config::Config& config) {
+  return {Seconds(config.renewal.reconcile_interval_s), Seconds(30)};
+}
+
 }  // namespace
 
 Keeper::Keeper(config::Config config, const Clock& clock)
-    : clock_(clock), config_(std::make_shared<const config::Config>(std::move(config))) {}
+    : clock_(clock),
+      cadence_(CadenceFor(config), MakeJitter()),
+      config_(std::make_shared<const config::Config>(std::move(config))) {}
 
 Keeper::~Keeper() { Stop(); }
 
@@ -91,43 +107,73 @@ std::shared_ptr<const config::Config> Keeper::Current() const {
   return config_;
 }
 
-int64_t Keeper::reconcile_interval_s() const { return Current()->renewal.reconcile_interval_s; }
-
 std::unique_ptr<Keeper::Runtime> Keeper::MakeRuntime(const config::Config& config,
-                                                     std::unique_ptr<platform::RestClient> api) {
+                                                     std::shared_ptr<platform::RestClient> api) {
   auto runtime = std::make_unique<Runtime>();
   runtime->api = std::move(api);
-  if (!runtime->api) runtime->api = MakePlatformClient(config, transport_, clock_);
+  if (!runtime->api)
+    runtime->api = MakePlatformClient(config, transport_, clock_, account_state_.get());
   const auto service = MakeServiceOptions(config, LeaseOwner());
   runtime->renewal = std::make_unique<renewal::RenewalService>(*store_, *runtime->api, clock_,
                                                                service, MakeJitter());
-  runtime->renewal->SetOnRemoteChange([this] { PublishRoutes(); });
+  runtime->renewal->SetOnRemoteChange(
+      [this](const std::string& account, const std::string& name) { PublishRoute(account, name); });
   runtime->executor = std::make_unique<reconcile::Executor>(
       *store_, *runtime->api, *runtime->renewal, clock_, config.renewal.direct_margin_pct);
+  std::lock_guard lock(mu_);
+  status_api_ = runtime->api;
   return runtime;
 }
 
 Status Keeper::Start() {
   SK_RETURN_IF_ERROR(OpenStore());
-  runtime_ = MakeRuntime(*Current());
-  scheduler_ = std::make_unique<renewal::Scheduler>(*store_, *runtime_->renewal, clock_);
-  ConfigureRelay(*Current());
+  const auto config = Current();
+  runtime_ = MakeRuntime(*config);
+  renewal::SchedulerOptions scheduler_options;
+  scheduler_options.unit_random = MakeJitter();
+  scheduler_ = std::make_unique<renewal::Scheduler>(*store_, *runtime_->renewal, clock_,
+                                                    std::move(scheduler_options));
+  ConfigureRelay(*config);
   // Routes come from the store before the listener opens: after a restart the platform keeps
   // delivering to the subscriptions we already have, and must not get 404s (which it would
   // count against the endpoint) while the start-up reconcile talks to it.
   PublishRoutes();
   SK_RETURN_IF_ERROR(StartListeners());
-  startup_complete_ = Reconcile("start-up");
+  // Known subscriptions renew on their persisted timers from now on; the start-up reconcile
+  // (one list call per account, spread over time) checks them against the platform meanwhile.
+  scheduler_->SetConfigured(ConfiguredKeys(*config));
+  {
+    std::lock_guard lock(mu_);
+    generation_ = 1;
+    applied_at_ = clock_.Now();
+  }
+  ScheduleAccounts(*config, "start-up", /*expedite=*/false);
+  ForgetRemovedAccounts("start-up");
   scheduler_->Start();
   spdlog::info("subkeeper ready: webhooks on port {}, admin on port {}, public URL {}",
                webhook_port_, admin_port_, public_url_);
   return Status::OK();
 }
 
+void Keeper::ScheduleAccounts(const config::Config& config, const std::string& why, bool expedite) {
+  std::set<std::string> accounts;
+  for (const auto& account : config.accounts) accounts.insert(account.name);
+  const WallTime now = clock_.Now();
+  cadence_.SetOptions(CadenceFor(config));
+  cadence_.SetAccounts(accounts, now,
+                       AccountSpread(accounts.size(), config.renewal.reconcile_interval_s));
+  if (expedite) cadence_.Expedite("", now);
+  pass_reason_.clear();
+  for (const auto& account : accounts) pass_reason_[account] = why;
+  std::lock_guard lock(mu_);
+  startup_pending_ = std::move(accounts);
+}
+
 Status Keeper::OpenStore() {
   auto opened = store::OpenSqliteStore(Current()->store.sqlite_path, clock_);
   if (!opened.ok()) return opened.status();
   store_ = std::move(opened).value();
+  account_state_ = std::make_unique<StoreAccountState>(*store_);
   return Status::OK();
 }
 
@@ -161,41 +207,105 @@ Status Keeper::StartListeners() {
   webhook_server_->Start();
   webhooks_up_ = true;
   public_url_ = reconcile::EffectivePublicUrl(*config, webhook_port_);
+  {
+    std::string host = admin_address.host == "0.0.0.0" || admin_address.host.empty()
+                           ? "127.0.0.1"
+                           : admin_address.host;
+    if (host == "::") host = "::1";
+    if (host.find(':') != std::string::npos) host = "[" + host + "]";
+    std::ofstream(AdminUrlPath(config->store.sqlite_path), std::ios::trunc)
+        << "http://" << host << ":" << admin_port_ << "\n";
+  }
   return Status::OK();
 }
 
-bool Keeper::Reconcile(const std::string& why) {
+WallTime Keeper::RunDue(size_t max) {
+  WallTime now = clock_.Now();
+  if (now >= keepalive_at_) keepalive_at_ = runtime_->api->KeepAlive();
+  for (const auto& account : cadence_.Due(now, max)) {
+    auto reason = pass_reason_.find(account);
+    const std::string why = reason != pass_reason_.end() ? reason->second : "periodic";
+    const bool complete = ReconcileAccount(account, why);
+    // A failed start-up or reload pass is retried under the same name; a complete one hands
+    // the account over to the periodic cadence.
+    if (complete && reason != pass_reason_.end()) pass_reason_.erase(reason);
+    cadence_.Done(account, complete, clock_.Now());
+  }
+  const auto next_pass = cadence_.Next();
+  return std::min(keepalive_at_, next_pass ? *next_pass : WallTime::max());
+}
+
+bool Keeper::ReconcileAccount(const std::string& account, const std::string& why) {
   const auto config = Current();
+  const std::set<std::string> only = {account};
   auto planned =
-      reconcile::PlanReconcile(*config, public_url_, *store_, *runtime_->api, clock_.Now());
+      reconcile::PlanReconcile(*config, public_url_, *store_, *runtime_->api, clock_.Now(), &only);
   if (!planned.ok()) {
-    spdlog::error("reconcile ({}): {}", why, planned.status().ToString());
+    spdlog::error("reconcile of account {} ({}): {}", account, why, planned.status().ToString());
     return false;
   }
   auto applied = runtime_->executor->Apply(planned->desired, planned->plan, planned->observed);
-  PublishRoutes();
-  scheduler_->SetConfigured(ConfiguredKeys(*config));
-  std::string summary = std::to_string(planned->plan.actions.size()) + " action(s)";
-  bool complete = planned->list_errors.empty();
+  std::string failure;
   if (!applied.ok()) {
-    summary += ", apply failed: " + applied.status().ToString();
-    complete = false;
+    failure = "apply failed: " + applied.status().ToString();
   } else if (!applied->errors.empty()) {
-    summary += ", " + std::to_string(applied->errors.size()) + " failed";
-    complete = false;
+    failure = std::to_string(applied->errors.size()) + " failed";
+  } else if (!planned->list_errors.empty()) {
+    failure = "list failed: " + planned->list_errors.front();
   }
-  if (!planned->list_errors.empty()) summary += ", list failed for " + planned->list_errors.front();
-  spdlog::info("reconcile ({}): {}", why, summary);
+  if (!planned->plan.actions.empty()) {
+    PublishAccountRoutes(account);
+    scheduler_->Wake();  // the actions set new due times
+  }
+  const std::string summary = Summarize(account, why, planned->plan.actions.size(), failure);
+  if (failure.empty() && planned->plan.actions.empty()) {
+    spdlog::debug("reconcile {}", summary);
+  } else {
+    spdlog::info("reconcile {}", summary);
+  }
   std::lock_guard lock(mu_);
-  if (generation_ == 0) {
-    generation_ = 1;
-    applied_at_ = clock_.Now();
-  }
-  last_reconcile_ = FormatIso8601(clock_.Now()) + " (" + why + "): " + summary;
-  return complete;
+  last_reconcile_ = FormatIso8601(clock_.Now()) + " " + summary;
+  accounts_reconciled_ += 1;
+  if (failure.empty()) startup_pending_.erase(account);
+  return failure.empty();
 }
 
-bool Keeper::Reload(const Result<config::Config>& loaded) {
+std::string Keeper::Summarize(const std::string& account, const std::string& why, size_t actions,
+                              const std::string& failure) const {
+  std::string summary =
+      "(" + why + ") account " + account + ": " + std::to_string(actions) + " action(s)";
+  if (!failure.empty()) summary += ", " + failure;
+  return summary;
+}
+
+void Keeper::ForgetRemovedAccounts(const std::string& why) {
+  auto records = store_->ListSubscriptions();
+  if (!records.ok()) {
+    spdlog::error("reconcile ({}): {}", why, records.status().ToString());
+    return;
+  }
+  const auto config = Current();
+  std::set<std::string> configured;
+  for (const auto& account : config->accounts) configured.insert(account.name);
+  std::set<std::string> removed;
+  for (const auto& record : *records) {
+    if (!configured.count(record.account)) removed.insert(record.account);
+  }
+  if (removed.empty()) return;
+  auto planned = reconcile::PlanReconcile(*config, public_url_, *store_, *runtime_->api,
+                                          clock_.Now(), &removed);
+  if (!planned.ok()) {
+    spdlog::error("reconcile of removed accounts ({}): {}", why, planned.status().ToString());
+    return;
+  }
+  auto applied = runtime_->executor->Apply(planned->desired, planned->plan, planned->observed);
+  PublishRoutes();
+  spdlog::info("reconcile ({}): {} action(s) for {} account(s) no longer configured{}", why,
+               planned->plan.actions.size(), removed.size(),
+               applied.ok() ? "" : ", apply failed: " + applied.status().ToString());
+}
+
+void Keeper::Reload(const Result<config::Config>& loaded) {
   const auto old_config = Current();
   std::string refusal;
   if (!loaded.ok()) {
@@ -209,7 +319,7 @@ bool Keeper::Reload(const Result<config::Config>& loaded) {
     std::lock_guard lock(mu_);
     refused_reason_ = refusal;
     refused_at_ = clock_.Now();
-    return true;  // nothing to retry: the old generation's reconciles go on as scheduled
+    return;  // the old generation's reconciles go on as scheduled
   }
   // The runtime holds the credentials and renewal settings: swap it while no renewal runs.
   scheduler_->Stop();
@@ -230,9 +340,11 @@ bool Keeper::Reload(const Result<config::Config>& loaded) {
   }
   spdlog::info("configuration generation {} applied", generation_);
   ConfigureRelay(*loaded);
-  const bool complete = Reconcile("reload");
+  PublishRoutes();
+  scheduler_->SetConfigured(ConfiguredKeys(*loaded));
+  ScheduleAccounts(*loaded, "reload", /*expedite=*/true);
+  ForgetRemovedAccounts("reload");
   scheduler_->Start();
-  return complete;
 }
 
 void Keeper::ConfigureRelay(const config::Config& config) {
@@ -266,37 +378,88 @@ void Keeper::ConfigureRelay(const config::Config& config) {
   relay_ = std::move(next);
 }
 
+void Keeper::WakeRelay() {
+  std::lock_guard lock(relay_mu_);
+  if (relay_) relay_->Wake();
+}
+
+// Which configured subscriptions are relayed (have a deliver_to), by "account/name".
+std::shared_ptr<const std::map<std::string, bool>> Keeper::RouteKeys() {
+  std::lock_guard lock(mu_);
+  if (!route_keys_ || route_keys_config_ != config_) {
+    auto keys = std::make_shared<std::map<std::string, bool>>();
+    for (const auto& sub : config_->subscriptions)
+      (*keys)[sub.account + "/" + sub.name] = !sub.deliver_to.empty();
+    route_keys_ = std::move(keys);
+    route_keys_config_ = config_;  // held, so its address cannot be reused by a later config
+  }
+  return route_keys_;
+}
+
+std::optional<webhook::Route> Keeper::RouteFor(const store::SubscriptionRecord& record,
+                                               const std::map<std::string, bool>& keys,
+                                               const std::vector<Secret>& previous) {
+  const auto config = Current();
+  auto it = keys.find(record.account + "/" + record.name);
+  // Direct subscriptions deliver elsewhere; unconfigured ones are not ours to accept.
+  if (record.reminder_filter.empty() || it == keys.end()) return std::nullopt;
+  return webhook::Route{
+      record.account,
+      record.name,
+      webhook::TokenForFingerprint(record.token_fingerprint, config->webhook_secret, previous,
+                                   record.account, record.name),
+      record.reminder_filter,
+      record.remote_id,
+      it->second};
+}
+
+std::vector<Secret> Keeper::PreviousSecrets() {
+  std::lock_guard lock(mu_);
+  return previous_secrets_;
+}
+
 void Keeper::PublishRoutes() {
   auto records = store_->ListSubscriptions();
   if (!records.ok()) {
     spdlog::error("publishing webhook routes: {}", records.status().ToString());
     return;
   }
-  const auto config = Current();
-  std::vector<Secret> previous;
-  {
-    std::lock_guard lock(mu_);
-    previous = previous_secrets_;
-  }
-  const auto configured = ConfiguredKeys(*config);
-  std::set<std::string> relayed;
-  for (const auto& sub : config->subscriptions) {
-    if (!sub.deliver_to.empty()) relayed.insert(sub.account + "/" + sub.name);
-  }
+  const auto keys = RouteKeys();
+  const auto previous = PreviousSecrets();
   webhook::RouteMap routes;
   for (const auto& record : *records) {
-    const std::string key = record.account + "/" + record.name;
-    if (record.reminder_filter.empty() || !configured.count(key)) continue;  // direct: not ours
-    routes[key] = webhook::Route{
-        record.account,
-        record.name,
-        webhook::TokenForFingerprint(record.token_fingerprint, config->webhook_secret, previous,
-                                     record.account, record.name),
-        record.reminder_filter,
-        record.remote_id,
-        relayed.count(key) > 0};
+    if (auto route = RouteFor(record, *keys, previous))
+      routes[record.account + "/" + record.name] = std::move(*route);
   }
   routes_.Publish(std::move(routes));
+}
+
+void Keeper::PublishAccountRoutes(const std::string& account) {
+  auto records = store_->ListAccountSubscriptions(account);
+  if (!records.ok()) {
+    spdlog::error("publishing webhook routes of {}: {}", account, records.status().ToString());
+    return;
+  }
+  const auto keys = RouteKeys();
+  const auto previous = PreviousSecrets();
+  webhook::RouteMap routes;
+  for (const auto& record : *records) {
+    if (auto route = RouteFor(record, *keys, previous))
+      routes[record.account + "/" + record.name] = std::move(*route);
+  }
+  routes_.PublishAccount(account, std::move(routes));
+}
+
+void Keeper::PublishRoute(const std::string& account, const std::string& name) {
+  auto record = store_->GetSubscription(account, name);
+  if (!record.ok()) {
+    spdlog::error("publishing webhook route of {}/{}: {}", account, name,
+                  record.status().ToString());
+    return;
+  }
+  std::optional<webhook::Route> route;
+  if (*record) route = RouteFor(**record, *RouteKeys(), PreviousSecrets());
+  routes_.Update(account + "/" + name, std::move(route));
 }
 
 std::set<std::string> Keeper::ConfiguredKeys(const config::Config& config) {
@@ -316,7 +479,10 @@ void Keeper::Stop() {
     relay = std::move(relay_);
   }
   if (relay) relay->Stop();  // what it has not delivered stays pending for the next start
-  if (admin_server_) admin_server_->Stop();
+  if (admin_server_) {
+    admin_server_->Stop();
+    std::remove(AdminUrlPath(Current()->store.sqlite_path).c_str());
+  }
 }
 
 server::AdminSource::Readiness Keeper::GetReadiness() {
@@ -346,6 +512,17 @@ std::string Keeper::SubscriptionsJson() {
   auto backlog = store_->CountRelay();
   nlohmann::json view = SubscriptionsView(
       shown, backlog.ok() ? *backlog : std::vector<store::RelayBacklog>{}, clock_.Now());
+  // runtime_ is replaced on reload (daemon thread) while admin requests run: read the client
+  // through the shared pointer published under mu_.
+  std::shared_ptr<platform::RestClient> api;
+  {
+    std::lock_guard lock(mu_);
+    api = status_api_;
+  }
+  if (api) {
+    view["accounts"] = AccountsView(api->Accounts(), api->RateLimits(), clock_.Now(),
+                                    clock_.SteadyNow())["accounts"];
+  }
   std::lock_guard lock(mu_);
   view["config"] = {
       {"generation", generation_},
@@ -354,7 +531,11 @@ std::string Keeper::SubscriptionsJson() {
       {"refused", refused_reason_.empty() ? nlohmann::json(nullptr)
                                           : nlohmann::json{{"at", FormatIso8601(refused_at_)},
                                                            {"reason", refused_reason_}}},
-      {"last_reconcile", last_reconcile_}};
+      {"last_reconcile", last_reconcile_},
+      {"reconcile",
+       {{"accounts", config->accounts.size()},
+        {"startup_pending", startup_pending_.size()},
+        {"passes", accounts_reconciled_}}}};
   return view.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

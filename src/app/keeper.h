@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -12,6 +13,7 @@
 #include "subkeeper/config/config.h"
 #include "subkeeper/platform/curl_transport.h"
 #include "subkeeper/platform/rest_client.h"
+#include "subkeeper/reconcile/cadence.h"
 #include "subkeeper/reconcile/executor.h"
 #include "subkeeper/relay/relay.h"
 #include "subkeeper/renewal/scheduler.h"
@@ -30,52 +32,71 @@ class Keeper final : public server::AdminSource {
   Keeper(config::Config config, const Clock& clock);
   ~Keeper() override;
 
-  // Opens the store, binds and starts both listeners, reconciles, starts the scheduler.
+  // Opens the store, publishes the webhook routes it knows, binds and starts both listeners,
+  // starts the scheduler and schedules the start-up reconcile of every account (run by RunDue,
+  // spread over time when there are many accounts). Ready as soon as this returns: webhooks for
+  // the subscriptions already in the store are accepted before any platform call.
   Status Start();
   // Stops accepting webhooks, drains the ingestor, stops the scheduler and the admin listener.
   void Stop();
 
-  // One reconcile pass with the applied config. Returns true when it was complete (every account
-  // listed, every action applied), so the caller can retry sooner when it was not.
+  // Reconciles the accounts whose turn has come (at most `max` of them, one list call each) and
+  // refreshes refresh-token-only accounts when due. Returns when something is next due.
   // Called from one thread at a time (the daemon's loop).
-  bool Reconcile(const std::string& why);
+  WallTime RunDue(size_t max);
   // Applies a newly loaded config, or refuses it (the old one keeps running) when it failed to
-  // load or changes what only a restart can change (listen addresses, store, public URL).
-  // Returns false when the reconcile that follows an applied config was incomplete.
-  bool Reload(const Result<config::Config>& loaded);
+  // load or changes what only a restart can change (listen addresses, store, public URL). An
+  // applied config makes every account due for a reconcile (run by RunDue).
+  void Reload(const Result<config::Config>& loaded);
 
   int webhook_port() const { return webhook_port_; }
   int admin_port() const { return admin_port_; }
   const std::string& public_url() const { return public_url_; }
-  int64_t reconcile_interval_s() const;
-  // Whether the start-up reconcile was complete (otherwise the daemon retries it sooner).
-  bool startup_complete() const { return startup_complete_; }
 
   // server::AdminSource
   Readiness GetReadiness() override;
   std::string SubscriptionsJson() override;
+  void WakeRelay() override;
 
  private:
   // What depends on the config's platform credentials and renewal settings; rebuilt on reload.
   struct Runtime {
-    std::unique_ptr<platform::RestClient> api;
+    std::shared_ptr<platform::RestClient> api;  // shared with status readers
     std::unique_ptr<renewal::RenewalService> renewal;
     std::unique_ptr<reconcile::Executor> executor;
   };
   // Builds the runtime for `config`, reusing `api` (its tokens and rate-limit state) when given.
   std::unique_ptr<Runtime> MakeRuntime(const config::Config& config,
-                                       std::unique_ptr<platform::RestClient> api = nullptr);
+                                       std::shared_ptr<platform::RestClient> api = nullptr);
   Status OpenStore();
+  // Reconciles `account` (one list call) with the applied config; true when complete.
+  bool ReconcileAccount(const std::string& account, const std::string& why);
+  // Plans kForget for the records of accounts no longer configured (no list call).
+  void ForgetRemovedAccounts(const std::string& why);
+  // Makes the cadence follow the configured accounts; `why` labels their next pass.
+  void ScheduleAccounts(const config::Config& config, const std::string& why, bool expedite);
+  std::string Summarize(const std::string& account, const std::string& why, size_t actions,
+                        const std::string& failure) const;
   Status StartListeners();
   // (Re)creates the relay when its options changed (or it does not exist yet) and gives it the
   // targets and signing key of `config`.
   void ConfigureRelay(const config::Config& config);
+  // Routes of every stored subscription (start-up, reload), of one account (after its
+  // reconcile) or of one subscription (after its remote id changed).
   void PublishRoutes();
+  void PublishAccountRoutes(const std::string& account);
+  void PublishRoute(const std::string& account, const std::string& name);
+  std::shared_ptr<const std::map<std::string, bool>> RouteKeys();
+  std::optional<webhook::Route> RouteFor(const store::SubscriptionRecord& record,
+                                         const std::map<std::string, bool>& keys,
+                                         const std::vector<Secret>& previous);
+  std::vector<Secret> PreviousSecrets();
   std::shared_ptr<const config::Config> Current() const;
   static std::set<std::string> ConfiguredKeys(const config::Config& config);
 
   const Clock& clock_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<platform::AccountStateStore> account_state_;  // tokens and penalties
   platform::CurlTransport transport_;
   std::unique_ptr<Runtime> runtime_;  // replaced only while the scheduler is stopped
   std::unique_ptr<renewal::Scheduler> scheduler_;
@@ -95,7 +116,11 @@ class Keeper final : public server::AdminSource {
   int admin_port_ = 0;
   std::string public_url_;
   std::atomic<bool> webhooks_up_{false};
-  bool startup_complete_ = false;
+
+  // Daemon-loop state (RunDue, Reload): never touched by other threads.
+  reconcile::ReconcileCadence cadence_;
+  std::map<std::string, std::string> pass_reason_;  // account → why its next pass runs
+  WallTime keepalive_at_{};                         // next RestClient::KeepAlive()
 
   mutable std::mutex mu_;  // guards the fields below (read by admin request threads)
   std::shared_ptr<const config::Config> config_;
@@ -106,7 +131,13 @@ class Keeper final : public server::AdminSource {
   WallTime applied_at_{};
   std::string refused_reason_;  // why the newest config was refused; "" when it was applied
   WallTime refused_at_{};
-  std::string last_reconcile_;  // one-line summary of the last pass
+  std::string last_reconcile_;                        // one-line summary of the last pass
+  std::shared_ptr<platform::RestClient> status_api_;  // runtime_'s client, for admin readers
+  // Configured "account/name" → relayed, built once per config generation.
+  std::shared_ptr<const std::map<std::string, bool>> route_keys_;
+  std::shared_ptr<const config::Config> route_keys_config_;  // the config route_keys_ is of
+  size_t accounts_reconciled_ = 0;                           // passes since start, any account
+  std::set<std::string> startup_pending_;  // accounts whose start-up/reload pass has not run
 };
 
 }  // namespace subkeeper::app

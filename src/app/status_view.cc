@@ -1,5 +1,8 @@
 #include "subkeeper/app/status_view.h"
 
+#include <map>
+#include <string_view>
+
 #include "subkeeper/common/time_format.h"
 #include "subkeeper/renewal/conditions.h"
 
@@ -64,17 +67,53 @@ nlohmann::json RelayView(const store::SubscriptionRecord& record,
 
 nlohmann::json SubscriptionsView(const std::vector<store::SubscriptionRecord>& records,
                                  const std::vector<store::RelayBacklog>& backlogs, WallTime now) {
+  // Indexed once: tens of thousands of subscriptions must not cost a quadratic lookup.
+  std::map<std::pair<std::string_view, std::string_view>, const store::RelayBacklog*> by_key;
+  for (const auto& b : backlogs) by_key[{b.account, b.name}] = &b;
   nlohmann::json list = nlohmann::json::array();
   for (const auto& record : records) {
     nlohmann::json view = SubscriptionView(record, now);
-    const store::RelayBacklog* backlog = nullptr;
-    for (const auto& b : backlogs) {
-      if (b.account == record.account && b.name == record.name) backlog = &b;
-    }
-    view["relay"] = RelayView(record, backlog, now);
+    auto it = by_key.find({record.account, record.name});
+    view["relay"] = RelayView(record, it != by_key.end() ? it->second : nullptr, now);
     list.push_back(std::move(view));
   }
   return {{"subscriptions", list}};
+}
+
+nlohmann::json AccountsView(const std::vector<platform::AccountStatus>& accounts,
+                            const std::vector<platform::RateLimitSnapshot>& limits, WallTime now,
+                            SteadyTime steady_now) {
+  std::map<std::string_view, nlohmann::json> groups;
+  for (const auto& limit : limits) {
+    nlohmann::json blocked = nullptr;
+    if (limit.blocked_until > steady_now) {
+      blocked = FormatIso8601(now + std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        limit.blocked_until - steady_now));
+    }
+    auto& list = groups[limit.account];
+    if (list.is_null()) list = nlohmann::json::array();
+    list.push_back({{"group", platform::RateGroupName(limit.group)},
+                    {"limit", limit.limit},
+                    {"remaining", limit.remaining},
+                    {"window_s", limit.window.count()},
+                    {"blocked_until", blocked}});
+  }
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& account : accounts) {
+    auto it = groups.find(account.account);
+    list.push_back({
+        {"name", account.account},
+        {"state", account.state},
+        {"access_expires_at", TimeOrNull(account.access_expires_at)},
+        {"refresh_expires_at", TimeOrNull(account.refresh_expires_at)},
+        {"auth_failures", account.auth_failures},
+        {"next_login_at", TimeOrNull(account.next_login_at)},
+        {"last_error",
+         account.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(account.last_error)},
+        {"rate_limits", it != groups.end() ? it->second : nlohmann::json::array()},
+    });
+  }
+  return {{"accounts", list}};
 }
 
 }  // namespace subkeeper::app

@@ -1,6 +1,8 @@
 // The rules on values. Pure: a Config (plus, from the loader, where each key was) in, issues out.
 #include <algorithm>
 #include <map>
+#include <set>
+#include <string_view>
 
 #include "internal.h"
 #include "subkeeper/config/checks.h"
@@ -134,11 +136,13 @@ void Validator::Accounts(const std::vector<AccountConfig>& accounts) {
 void Validator::Subscriptions(const Config& c) {
   std::map<std::string, size_t> per_account;
   std::map<std::pair<std::string, std::string>, size_t> first_index;
+  // A set, not a scan per subscription: a fleet config has tens of thousands of both.
+  std::set<std::string_view> accounts;
+  for (const auto& account : c.accounts) accounts.insert(account.name);
   for (size_t i = 0; i < c.subscriptions.size(); ++i) {
     const SubscriptionConfig& s = c.subscriptions[i];
     Subscription(s, Sub(i), c.platform.reminder_job_interval_s);
-    bool known = std::any_of(c.accounts.begin(), c.accounts.end(),
-                             [&](const AccountConfig& a) { return a.name == s.account; });
+    const bool known = accounts.count(s.account) > 0;
     if (!s.account.empty() && !known) {
       Add(Sub(i) + ".account", "names account '" + s.account + "', which is not in accounts");
     }

@@ -76,10 +76,20 @@ Result<Planned> PlanReconcile(const config::Config& config, const std::string& p
     if (in_pass(account.name)) listed.push_back(account.name);
   }
   planned.observed = ObserveAccounts(api, listed, planned.list_errors);
-  SK_ASSIGN_OR_RETURN(auto known, store.ListSubscriptions());
   // Without the records of other accounts the planner plans nothing for them: no kForget of
-  // a removed account's records unless that account is in the pass.
-  std::erase_if(known, [&](const store::SubscriptionRecord& r) { return !in_pass(r.account); });
+  // a removed account's records unless that account is in the pass. A pass over a few accounts
+  // reads only their records (a key range each), so per-account passes over thousands of
+  // accounts do not each read the whole store.
+  std::vector<store::SubscriptionRecord> known;
+  if (accounts == nullptr) {
+    SK_ASSIGN_OR_RETURN(known, store.ListSubscriptions());
+  } else {
+    for (const auto& account : *accounts) {
+      SK_ASSIGN_OR_RETURN(auto records, store.ListAccountSubscriptions(account));
+      known.insert(known.end(), std::make_move_iterator(records.begin()),
+                   std::make_move_iterator(records.end()));
+    }
+  }
   PlanInput input;
   input.desired = planned.desired;
   input.known = std::move(known);

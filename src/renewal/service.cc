@@ -65,7 +65,7 @@ Status RenewalService::WithLease(const std::string& account, const std::string& 
   Status released = store_.ReleaseLease(account, name, options_.owner);
   if (!released.ok())
     spdlog::warn("releasing lease of {}/{}: {}", account, name, released.ToString());
-  if (changed && on_remote_change_) on_remote_change_();
+  if (changed && on_remote_change_) on_remote_change_(account, name);
   return result;
 }
 

@@ -43,6 +43,10 @@ AdminServer::AdminServer(AdminSource& source, const config::ServerConfig& option
   http_->Get("/v1/subscriptions", [&source](const httplib::Request&, httplib::Response& res) {
     SetJson(res, 200, source.SubscriptionsJson());
   });
+  http_->Post("/v1/relay/wake", [&source](const httplib::Request&, httplib::Response& res) {
+    source.WakeRelay();
+    SetJson(res, 202, R"({"woken":true})");
+  });
 }
 
 AdminServer::~AdminServer() { Stop(); }

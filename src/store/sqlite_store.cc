@@ -68,6 +68,8 @@ class SqliteStore final : public Store {
       : clock_(clock), db_(std::move(db)) {}
 
   Result<std::vector<SubscriptionRecord>> ListSubscriptions() override;
+  Result<std::vector<SubscriptionRecord>> ListAccountSubscriptions(
+      std::string_view account) override;
   Result<std::optional<SubscriptionRecord>> GetSubscription(std::string_view account,
                                                             std::string_view name) override;
   Status PutSubscription(const SubscriptionRecord& record,
@@ -120,6 +122,23 @@ Result<std::vector<SubscriptionRecord>> SqliteStore::ListSubscriptions() {
     }
     return out;
   });
+}
+
+Result<std::vector<SubscriptionRecord>> SqliteStore::ListAccountSubscriptions(
+    std::string_view account) {
+  std::lock_guard lock(mu_);
+  return CatchSqlite("list subscriptions of " + std::string(account),
+                     [&]() -> Result<std::vector<SubscriptionRecord>> {
+                       SQLite::Statement st(
+                           *db_, SubscriptionSelectSql() + " WHERE account = ? ORDER BY name");
+                       st.bind(1, std::string(account));
+                       std::vector<SubscriptionRecord> out;
+                       while (st.executeStep()) {
+                         SK_ASSIGN_OR_RETURN(SubscriptionRecord r, ReadSubscription(st));
+                         out.push_back(std::move(r));
+                       }
+                       return out;
+                     });
 }
 
 Result<std::optional<SubscriptionRecord>> SqliteStore::GetSubscription(std::string_view account,

@@ -103,11 +103,10 @@ WebhookResponse WebhookReceiver::HandleNotification(std::string_view path,
                                                     const platform::Headers& headers,
                                                     std::string_view body) {
   const std::optional<std::string> key = RouteKey(path);
-  // The snapshot keeps the route alive for this request even if the keeper republishes.
-  const std::shared_ptr<const RouteMap> routes = routes_.Snapshot();
-  auto it = key ? routes->find(*key) : routes->end();
-  if (it == routes->end()) return Error(404, "unknown webhook");
-  const Route& route = it->second;
+  // The pointer keeps the route alive for this request even if the keeper republishes.
+  const std::shared_ptr<const Route> found = key ? routes_.Find(*key) : nullptr;
+  if (!found) return Error(404, "unknown webhook");
+  const Route& route = *found;
 
   if (!TokenMatches(route, headers)) return Error(403, "invalid verification token");
   if (body.size() > options_.max_body_bytes) return Error(413, "body too large");

@@ -75,6 +75,10 @@ class ObservedStore final : public store::Store {
   Result<std::vector<store::SubscriptionRecord>> ListSubscriptions() override {
     return inner_.ListSubscriptions();
   }
+  Result<std::vector<store::SubscriptionRecord>> ListAccountSubscriptions(
+      std::string_view a) override {
+    return inner_.ListAccountSubscriptions(a);
+  }
   Result<std::optional<store::SubscriptionRecord>> GetSubscription(std::string_view a,
                                                                    std::string_view n) override {
     return inner_.GetSubscription(a, n);

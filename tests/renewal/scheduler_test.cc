@@ -21,6 +21,11 @@ class CountingStore final : public store::Store {
     ++list_subscriptions;
     return inner_.ListSubscriptions();
   }
+  Result<std::vector<store::SubscriptionRecord>> ListAccountSubscriptions(
+      std::string_view a) override {
+    ++list_subscriptions;
+    return inner_.ListAccountSubscriptions(a);
+  }
   Result<std::optional<store::SubscriptionRecord>> GetSubscription(std::string_view a,
                                                                    std::string_view n) override {
     ++get_subscription;

@@ -1,6 +1,8 @@
 // Scenarios where the subscription is lost or damaged: purged by the platform, blacklisted, or
 // the keeper killed mid-life. In each, exactly one Active subscription must remain for the
 // address.
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include <catch2/catch.hpp>
 #include <thread>
 
@@ -128,8 +130,13 @@ TEST_CASE("after a restart notifications are accepted before the platform answer
   const std::string id = s.WaitForActive(20s);
   REQUIRE_FALSE(id.empty());
   s.KillKeeper();
-  // The restarted keeper must log in again; the platform takes 4 s to answer that, so the
-  // start-up reconcile (and its list call) is still waiting while the notification arrives.
+  // The restarted keeper must log in again (its stored tokens are dropped here, as after a
+  // credential change); the platform takes 4 s to answer that, so the start-up reconcile (and
+  // its list call) is still waiting while the notification arrives.
+  {
+    SQLite::Database db(s.db_path(), SQLite::OPEN_READWRITE);
+    REQUIRE(db.exec("DELETE FROM accounts") == 1);
+  }
   REQUIRE(s.EmulatorPost("/_emulator/faults", {{"kind", "latency"},
                                                {"latencyMs", 4000},
                                                {"count", 1},

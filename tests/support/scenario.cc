@@ -227,6 +227,16 @@ void Scenario::StartKeeper() {
   webhooks_port_ = ports->at("webhooks").get<int>();
   admin_port_ = ports->at("admin").get<int>();
   public_url_ = ports->value("public_url", "http://127.0.0.1:" + std::to_string(webhooks_port_));
+  // The keeper is ready (and writes its port file) before the start-up reconcile, which runs
+  // per account in the background. Tests read the platform after it, so wait for it here; not
+  // required, since some tests start the keeper against a platform that cannot answer yet.
+  WaitFor(
+      [&] {
+        const json state = ConfigState();
+        return state.is_object() && state.contains("reconcile") &&
+               state["reconcile"].value("startup_pending", int64_t{1}) == 0;
+      },
+      10s);
 }
 
 void Scenario::KillKeeper() {

@@ -94,7 +94,8 @@ class Scenario {
   Scenario(const Scenario&) = delete;
   Scenario& operator=(const Scenario&) = delete;
 
-  // Starts the keeper and waits for its port file. The first start listens on port 0; later
+  // Starts the keeper and waits for its port file, then (up to 10 s, not required) for its
+  // start-up reconcile of every account to have completed. The first start listens on port 0; later
   // starts reuse the webhook port the first one bound, so the derived public_url (and with it
   // every delivery address) stays the same.
   void StartKeeper();

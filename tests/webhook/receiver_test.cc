@@ -35,9 +35,7 @@ struct Fixture {
     if (!token.empty()) headers.emplace_back("verification-token", token);
     return receiver.HandleNotification(path, headers, body);
   }
-  std::string Token() const {
-    return routes.Snapshot()->at("main/sms").verification_token.Reveal();
-  }
+  std::string Token() const { return routes.Find("main/sms")->verification_token.Reveal(); }
 
   RouteTable routes;
   FakeSink sink;

@@ -18,11 +18,13 @@ struct DaemonOptions {
 };
 
 // Runs the keeper until SIGINT or SIGTERM: opens the store, starts the webhook and admin
-// listeners, reconciles, then renews on reminders and timers; reconciles again on SIGHUP, when
-// the config file changes, and every renewal.reconcile_interval (±10 %). Returns OK on a clean
-// stop, or the error that prevented start-up (store, bind, …).
+// listeners, then renews on reminders and timers and reconciles each account (at start-up,
+// spread over time when there are many, then every renewal.reconcile_interval ±10 %); reloads
+// on SIGHUP and when the config file's content changes (inotify on its directory). Between due
+// work it sleeps: no polling loop. Returns OK on a clean stop, or the error that prevented
+// start-up (store, bind, …).
 // REQUIRES: called from the main thread before any other thread exists (it blocks the handled
-// signals so every thread it starts inherits the mask, then waits for them with sigtimedwait).
+// signals so every thread it starts inherits the mask, then reads them from a signalfd).
 Status RunDaemon(const config::Config& config, const DaemonOptions& options);
 
 }  // namespace subkeeper::app

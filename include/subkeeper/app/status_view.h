@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "subkeeper/common/clock.h"
+#include "subkeeper/platform/account_state.h"
+#include "subkeeper/platform/rate_limiter.h"
 #include "subkeeper/store/records.h"
 
 namespace subkeeper::app {
@@ -22,5 +24,13 @@ nlohmann::json RelayView(const store::SubscriptionRecord& record,
 // the matching entry of `backlogs` (by account and name).
 nlohmann::json SubscriptionsView(const std::vector<store::SubscriptionRecord>& records,
                                  const std::vector<store::RelayBacklog>& backlogs, WallTime now);
+
+// {"accounts":[{name, state, access_expires_at, refresh_expires_at, auth_failures,
+// next_login_at, last_error, rate_limits:[{group, limit, remaining, window_s, blocked_until}]}]}
+// in the order of `accounts`. Rate-limit snapshots are steady-clock based: blocked_until is
+// shown as wall time (`now` + what is left), null when the group is not blocked. No secret.
+nlohmann::json AccountsView(const std::vector<platform::AccountStatus>& accounts,
+                            const std::vector<platform::RateLimitSnapshot>& limits, WallTime now,
+                            SteadyTime steady_now);
 
 }  // namespace subkeeper::app

@@ -42,9 +42,10 @@ struct RelayOptions {
   // `dead_retention` (by received_at), a bounded batch per pass.
   Seconds retention{604800};
   Seconds dead_retention{2592000};
-  // How often the loop looks for work when nothing woke it (events requeued by another process,
-  // e.g. `subkeeper replay` against a running daemon).
-  std::chrono::milliseconds idle_poll{1000};
+  // How often the loop looks for work when nothing woke it and nothing is due: a safety net
+  // for events requeued by another process whose wake-up did not arrive (`subkeeper replay`
+  // wakes a running daemon through POST /v1/relay/wake). Long, so an idle keeper sleeps.
+  std::chrono::milliseconds idle_poll{60000};
   std::string user_agent = "subkeeper";
 };
 

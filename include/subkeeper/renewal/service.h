@@ -67,7 +67,8 @@ class RenewalService {
 
   // Called (outside any lock) after a subscription's remote id changed, so that the webhook
   // routes can be republished. Set before the first Run.
-  void SetOnRemoteChange(std::function<void()> callback) {
+  void SetOnRemoteChange(
+      std::function<void(const std::string& account, const std::string& name)> callback) {
     on_remote_change_ = std::move(callback);
   }
 
@@ -145,7 +146,7 @@ class RenewalService {
   const Clock& clock_;
   const ServiceOptions options_;
   std::function<double()> unit_random_;
-  std::function<void()> on_remote_change_;
+  std::function<void(const std::string& account, const std::string& name)> on_remote_change_;
 };
 
 }  // namespace subkeeper::renewal

@@ -73,10 +73,14 @@ class AdminSource {
   virtual Readiness GetReadiness() = 0;
   // The JSON document served at GET /v1/subscriptions. Never contains a secret.
   virtual std::string SubscriptionsJson() = 0;
+  // POST /v1/relay/wake: events were requeued by another process (`subkeeper replay`); look
+  // for them now instead of at the relay's next idle check.
+  virtual void WakeRelay() {}
 };
 
 // The admin listener: GET /healthz (200 {"status":"ok"}), GET /readyz (200, or 503 with
-// {"ready":false,"reasons":[…]}), GET /v1/subscriptions. Unknown paths 404 with a JSON reason.
+// {"ready":false,"reasons":[…]}), GET /v1/subscriptions, POST /v1/relay/wake (202
+// {"woken":true}). Unknown paths 404 with a JSON reason.
 // A pool of 4 threads; timeouts and the body limit come from `options` (threads is ignored).
 class AdminServer {
  public:

@@ -20,6 +20,10 @@ class Store {
   virtual ~Store() = default;
 
   virtual Result<std::vector<SubscriptionRecord>> ListSubscriptions() = 0;
+  // The records of one account, ordered by name: a range of the primary key, so a per-account
+  // reconcile costs what that account has, not what the whole store has.
+  virtual Result<std::vector<SubscriptionRecord>> ListAccountSubscriptions(
+      std::string_view account) = 0;
   virtual Result<std::optional<SubscriptionRecord>> GetSubscription(std::string_view account,
                                                                     std::string_view name) = 0;
 

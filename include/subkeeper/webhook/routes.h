@@ -1,11 +1,11 @@
 // What the webhook listener knows about each relayed subscription, published by the keeper and
-// read by request handlers without touching the store. Thread-safe: readers take an immutable
-// snapshot; Publish swaps it atomically.
+// read by request handlers without touching the store. Thread-safe.
 #pragma once
 
 #include <map>
 #include <memory>
-#include <mutex>
+#include <optional>
+#include <shared_mutex>
 #include <string>
 #include <utility>
 
@@ -26,21 +26,56 @@ struct Route {
 // Keyed by "<account>/<name>".
 using RouteMap = std::map<std::string, Route>;
 
+// Updated per subscription or per account as remote ids change (a recreation touches one
+// entry, never the whole table: with 100k subscriptions a full republish per change made mass
+// recreations quadratic). Readers get a shared pointer to one immutable Route, so a request
+// keeps its route even if it is replaced meanwhile.
 class RouteTable {
  public:
-  std::shared_ptr<const RouteMap> Snapshot() const {
-    std::lock_guard lock(mu_);
-    return routes_;
+  // The route of `key`, or null.
+  std::shared_ptr<const Route> Find(const std::string& key) const {
+    std::shared_lock lock(mu_);
+    auto it = routes_.find(key);
+    return it == routes_.end() ? nullptr : it->second;
   }
+  // Replaces every route.
   void Publish(RouteMap routes) {
-    auto next = std::make_shared<const RouteMap>(std::move(routes));
-    std::lock_guard lock(mu_);
-    routes_ = std::move(next);
+    std::map<std::string, std::shared_ptr<const Route>, std::less<>> next;
+    for (auto& [key, route] : routes)
+      next.emplace(key, std::make_shared<const Route>(std::move(route)));
+    std::unique_lock lock(mu_);
+    routes_.swap(next);
+  }
+  // Sets (or with nullopt removes) the route of `key`.
+  void Update(const std::string& key, std::optional<Route> route) {
+    std::shared_ptr<const Route> next =
+        route ? std::make_shared<const Route>(std::move(*route)) : nullptr;
+    std::unique_lock lock(mu_);
+    if (next) {
+      routes_[key] = std::move(next);
+    } else {
+      routes_.erase(key);
+    }
+  }
+  // Replaces the routes of `account` (keys "<account>/…") with `routes`.
+  void PublishAccount(const std::string& account, RouteMap routes) {
+    const std::string prefix = account + "/";
+    std::unique_lock lock(mu_);
+    for (auto it = routes_.lower_bound(prefix);
+         it != routes_.end() && it->first.compare(0, prefix.size(), prefix) == 0;) {
+      it = routes_.erase(it);
+    }
+    for (auto& [key, route] : routes)
+      routes_[key] = std::make_shared<const Route>(std::move(route));
+  }
+  size_t size() const {
+    std::shared_lock lock(mu_);
+    return routes_.size();
   }
 
  private:
-  mutable std::mutex mu_;
-  std::shared_ptr<const RouteMap> routes_ = std::make_shared<const RouteMap>();  // guarded by mu_
+  mutable std::shared_mutex mu_;
+  std::map<std::string, std::shared_ptr<const Route>, std::less<>> routes_;  // guarded by mu_
 };
 
 }  // namespace subkeeper::webhook
