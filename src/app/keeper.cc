@@ -418,20 +418,24 @@ std::vector<Secret> Keeper::PreviousSecrets() {
   return previous_secrets_;
 }
 
+webhook::RouteMap Keeper::RoutesOf(const std::vector<store::SubscriptionRecord>& records) {
+  const auto keys = RouteKeys();
+  const auto previous = PreviousSecrets();
+  webhook::RouteMap routes;
+  for (const auto& record : records) {
+    if (auto route = RouteFor(record, *keys, previous))
+      routes[record.account + "/" + record.name] = std::move(*route);
+  }
+  return routes;
+}
+
 void Keeper::PublishRoutes() {
   auto records = store_->ListSubscriptions();
   if (!records.ok()) {
     spdlog::error("publishing webhook routes: {}", records.status().ToString());
     return;
   }
-  const auto keys = RouteKeys();
-  const auto previous = PreviousSecrets();
-  webhook::RouteMap routes;
-  for (const auto& record : *records) {
-    if (auto route = RouteFor(record, *keys, previous))
-      routes[record.account + "/" + record.name] = std::move(*route);
-  }
-  routes_.Publish(std::move(routes));
+  routes_.Publish(RoutesOf(*records));
 }
 
 void Keeper::PublishAccountRoutes(const std::string& account) {
@@ -440,14 +444,7 @@ void Keeper::PublishAccountRoutes(const std::string& account) {
     spdlog::error("publishing webhook routes of {}: {}", account, records.status().ToString());
     return;
   }
-  const auto keys = RouteKeys();
-  const auto previous = PreviousSecrets();
-  webhook::RouteMap routes;
-  for (const auto& record : *records) {
-    if (auto route = RouteFor(record, *keys, previous))
-      routes[record.account + "/" + record.name] = std::move(*route);
-  }
-  routes_.PublishAccount(account, std::move(routes));
+  routes_.PublishAccount(account, RoutesOf(*records));
 }
 
 void Keeper::PublishRoute(const std::string& account, const std::string& name) {

@@ -91,6 +91,7 @@ class Keeper final : public server::AdminSource {
                                          const std::map<std::string, bool>& keys,
                                          const std::vector<Secret>& previous);
   std::vector<Secret> PreviousSecrets();
+  webhook::RouteMap RoutesOf(const std::vector<store::SubscriptionRecord>& records);
   std::shared_ptr<const config::Config> Current() const;
   static std::set<std::string> ConfiguredKeys(const config::Config& config);
 

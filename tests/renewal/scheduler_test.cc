@@ -4,14 +4,15 @@
 
 #include "subkeeper/store/sqlite_store.h"
 #include "support/fake_platform.h"
+#include "support/forwarding_store.h"
 
 namespace subkeeper::renewal {
 namespace {
 
 // Passes everything to a real store and counts the reads the scheduler could make.
-class CountingStore final : public store::Store {
+class CountingStore final : public testing::ForwardingStore {
  public:
-  explicit CountingStore(store::Store& inner) : inner_(inner) {}
+  using ForwardingStore::ForwardingStore;
   int list_subscriptions = 0;
   int list_schedule = 0;
   size_t schedule_rows = 0;
@@ -38,61 +39,6 @@ class CountingStore final : public store::Store {
     if (page.ok()) schedule_rows += page->size();
     return page;
   }
-  Status PutSubscription(const store::SubscriptionRecord& r,
-                         const std::optional<store::HistoryEntry>& h) override {
-    return inner_.PutSubscription(r, h);
-  }
-  Status DeleteSubscription(std::string_view a, std::string_view n,
-                            const std::optional<store::HistoryEntry>& h) override {
-    return inner_.DeleteSubscription(a, n, h);
-  }
-  Result<bool> TryAcquireLease(std::string_view a, std::string_view n, std::string_view o,
-                               WallTime now, WallTime until) override {
-    return inner_.TryAcquireLease(a, n, o, now, until);
-  }
-  Status ReleaseLease(std::string_view a, std::string_view n, std::string_view o) override {
-    return inner_.ReleaseLease(a, n, o);
-  }
-  Status AppendHistory(const store::HistoryEntry& e) override { return inner_.AppendHistory(e); }
-  Result<std::vector<store::HistoryEntry>> ListHistory(const store::HistoryQuery& q) override {
-    return inner_.ListHistory(q);
-  }
-  Result<std::vector<store::InsertOutcome>> InsertEvents(
-      const std::vector<store::EventRecord>& b) override {
-    return inner_.InsertEvents(b);
-  }
-  Result<std::vector<store::EventRecord>> ListEvents(std::string_view a, std::string_view n,
-                                                     std::string_view s, int l) override {
-    return inner_.ListEvents(a, n, s, l);
-  }
-  Result<std::vector<store::EventRecord>> ListRelayHeads() override {
-    return inner_.ListRelayHeads();
-  }
-  Status UpdateRelay(int64_t seq, const store::RelayUpdate& u) override {
-    return inner_.UpdateRelay(seq, u);
-  }
-  Result<int64_t> RequeueEvents(const store::ReplayQuery& q) override {
-    return inner_.RequeueEvents(q);
-  }
-  Result<int64_t> PruneEvents(WallTime d, WallTime dd, int l) override {
-    return inner_.PruneEvents(d, dd, l);
-  }
-  Result<std::vector<store::RelayBacklog>> CountRelay() override { return inner_.CountRelay(); }
-  Result<std::optional<store::AccountRecord>> GetAccount(std::string_view a) override {
-    return inner_.GetAccount(a);
-  }
-  Result<std::vector<store::AccountRecord>> ListAccounts() override {
-    return inner_.ListAccounts();
-  }
-  Status PutAccount(const store::AccountRecord& r) override { return inner_.PutAccount(r); }
-  Status PutRateBlock(const store::RateBlock& b) override { return inner_.PutRateBlock(b); }
-  Result<std::vector<store::RateBlock>> ListRateBlocks(WallTime now) override {
-    return inner_.ListRateBlocks(now);
-  }
-  Status CheckWritable() override { return inner_.CheckWritable(); }
-
- private:
-  store::Store& inner_;
 };
 
 const std::string kReminder = "/restapi/v1.0/subscription/~?threshold=40&interval=10";

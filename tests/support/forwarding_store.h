@@ -1,0 +1,89 @@
+// A store::Store that passes every call to another store (header-only). Tests derive from it and
+// override only the calls they observe or alter.
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "subkeeper/store/store.h"
+
+namespace subkeeper::testing {
+
+class ForwardingStore : public store::Store {
+ public:
+  explicit ForwardingStore(store::Store& inner) : inner_(inner) {}
+
+  Result<std::vector<store::SubscriptionRecord>> ListSubscriptions() override {
+    return inner_.ListSubscriptions();
+  }
+  Result<std::vector<store::SubscriptionRecord>> ListAccountSubscriptions(
+      std::string_view a) override {
+    return inner_.ListAccountSubscriptions(a);
+  }
+  Result<std::optional<store::SubscriptionRecord>> GetSubscription(std::string_view a,
+                                                                   std::string_view n) override {
+    return inner_.GetSubscription(a, n);
+  }
+  Result<std::vector<store::ScheduleEntry>> ListSchedule(
+      const std::optional<store::ScheduleEntry>& after, int limit) override {
+    return inner_.ListSchedule(after, limit);
+  }
+  Status PutSubscription(const store::SubscriptionRecord& r,
+                         const std::optional<store::HistoryEntry>& h) override {
+    return inner_.PutSubscription(r, h);
+  }
+  Status DeleteSubscription(std::string_view a, std::string_view n,
+                            const std::optional<store::HistoryEntry>& h) override {
+    return inner_.DeleteSubscription(a, n, h);
+  }
+  Result<bool> TryAcquireLease(std::string_view a, std::string_view n, std::string_view o,
+                               WallTime now, WallTime until) override {
+    return inner_.TryAcquireLease(a, n, o, now, until);
+  }
+  Status ReleaseLease(std::string_view a, std::string_view n, std::string_view o) override {
+    return inner_.ReleaseLease(a, n, o);
+  }
+  Status AppendHistory(const store::HistoryEntry& e) override { return inner_.AppendHistory(e); }
+  Result<std::vector<store::HistoryEntry>> ListHistory(const store::HistoryQuery& q) override {
+    return inner_.ListHistory(q);
+  }
+  Result<std::vector<store::InsertOutcome>> InsertEvents(
+      const std::vector<store::EventRecord>& b) override {
+    return inner_.InsertEvents(b);
+  }
+  Result<std::vector<store::EventRecord>> ListEvents(std::string_view a, std::string_view n,
+                                                     std::string_view s, int limit) override {
+    return inner_.ListEvents(a, n, s, limit);
+  }
+  Result<std::vector<store::EventRecord>> ListRelayHeads() override {
+    return inner_.ListRelayHeads();
+  }
+  Status UpdateRelay(int64_t seq, const store::RelayUpdate& u) override {
+    return inner_.UpdateRelay(seq, u);
+  }
+  Result<int64_t> RequeueEvents(const store::ReplayQuery& q) override {
+    return inner_.RequeueEvents(q);
+  }
+  Result<int64_t> PruneEvents(WallTime done, WallTime dead, int limit) override {
+    return inner_.PruneEvents(done, dead, limit);
+  }
+  Result<std::vector<store::RelayBacklog>> CountRelay() override { return inner_.CountRelay(); }
+  Result<std::optional<store::AccountRecord>> GetAccount(std::string_view a) override {
+    return inner_.GetAccount(a);
+  }
+  Result<std::vector<store::AccountRecord>> ListAccounts() override {
+    return inner_.ListAccounts();
+  }
+  Status PutAccount(const store::AccountRecord& r) override { return inner_.PutAccount(r); }
+  Status PutRateBlock(const store::RateBlock& b) override { return inner_.PutRateBlock(b); }
+  Result<std::vector<store::RateBlock>> ListRateBlocks(WallTime now) override {
+    return inner_.ListRateBlocks(now);
+  }
+  Status CheckWritable() override { return inner_.CheckWritable(); }
+
+ protected:
+  store::Store& inner_;
+};
+
+}  // namespace subkeeper::testing
