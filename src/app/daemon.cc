@@ -46,13 +46,15 @@ std::string ReadAll(const std::string& path) {
   return in ? out.str() : std::string();
 }
 
-// Wakes the daemon loop when something happens in the config file's directory. The directory,
-// not the file: editors save by renaming a new file over the old one, and Kubernetes swaps a
-// ConfigMap's "..data" symlink; both replace the watched inode. What changed is decided by
-// comparing content, so unrelated events in the directory cost one read and nothing else.
+// Wakes the daemon loop when the config file (or a Kubernetes ConfigMap's "..data" symlink) in
+// its directory is written, created, renamed over or deleted. The directory, not the file:
+// editors save by renaming a new file over the old one, and Kubernetes swaps "..data"; both
+// replace the watched inode. Events about other files there (the database, a log) are ignored,
+// so an idle keeper whose store sits next to its config is not woken by its own writes.
 class ConfigWatch {
  public:
-  explicit ConfigWatch(const std::string& path) {
+  explicit ConfigWatch(const std::string& path)
+      : name_(std::filesystem::path(path).filename().string()) {
     fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (fd_ < 0) return;
     std::string dir = std::filesystem::path(path).parent_path().string();
@@ -70,14 +72,26 @@ class ConfigWatch {
   ConfigWatch& operator=(const ConfigWatch&) = delete;
 
   int fd() const { return fd_; }
-  // Consumes pending events.
-  void Drain() {
+  // Consumes pending events; true when one was about the config file or "..data".
+  bool Drain() {
     alignas(inotify_event) char buffer[4096];
-    while (fd_ >= 0 && read(fd_, buffer, sizeof(buffer)) > 0) {
+    bool relevant = false;
+    ssize_t n;
+    while (fd_ >= 0 && (n = read(fd_, buffer, sizeof(buffer))) > 0) {
+      for (ssize_t at = 0; at < n;) {
+        const auto* event = reinterpret_cast<const inotify_event*>(buffer + at);
+        const std::string_view name =
+            event->len > 0 ? std::string_view(event->name) : std::string_view();
+        if (name == name_ || name == "..data" || (event->mask & IN_Q_OVERFLOW) != 0)
+          relevant = true;
+        at += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
+      }
     }
+    return relevant;
   }
 
  private:
+  std::string name_;
   int fd_ = -1;
 };
 
@@ -151,9 +165,9 @@ Status RunDaemon(const config::Config& config, const DaemonOptions& options) {
     // A change in the directory is acted on once it has settled for a moment: an editor's
     // save is several events, and a SIGHUP sent right after an edit belongs to the same reload.
     if (ready > 0 && watch.fd() >= 0 && (fds[1].revents & POLLIN) != 0) {
-      watch.Drain();
+      const bool about_config = watch.Drain();
       if (!reload) {
-        settle_until = clock.Now() + kSettle;
+        if (about_config) settle_until = clock.Now() + kSettle;
         continue;
       }
     }
