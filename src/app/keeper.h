@@ -72,6 +72,7 @@ class Keeper final : public server::AdminSource {
   // Reconciles `account` (one list call) with the applied config; true when complete.
   bool ReconcileAccount(const std::string& account, const std::string& why);
   // Plans kForget for the records of accounts no longer configured (no list call).
+  // Uses the accounts the last PublishRoutes() saw in the store.
   void ForgetRemovedAccounts(const std::string& why);
   // Makes the cadence follow the configured accounts; `why` labels their next pass.
   void ScheduleAccounts(const config::Config& config, const std::string& why, bool expedite);
@@ -122,6 +123,7 @@ class Keeper final : public server::AdminSource {
   reconcile::ReconcileCadence cadence_;
   std::map<std::string, std::string> pass_reason_;  // account → why its next pass runs
   WallTime keepalive_at_{};                         // next RestClient::KeepAlive()
+  std::set<std::string> stored_accounts_;           // accounts with records, as of PublishRoutes()
 
   mutable std::mutex mu_;  // guards the fields below (read by admin request threads)
   std::shared_ptr<const config::Config> config_;
