@@ -81,8 +81,8 @@ void KeeperRig::StartUp(WallTime now) {
 
 bool KeeperRig::Reconcile(const std::set<std::string>* accounts, WallTime now) {
   transport_.set_reconciling(true);
-  auto planned =
-      reconcile::PlanReconcile(config_, config_.public_url, *store_, *api_, now, accounts);
+  auto planned = reconcile::PlanReconcile(config_, config_.public_url, *store_, *api_, now,
+                                          accounts, accounts != nullptr ? &index_ : nullptr);
   transport_.set_reconciling(false);
   if (!planned.ok()) return false;
   auto applied = executor_->Apply(planned->desired, planned->plan, planned->observed);

@@ -22,6 +22,7 @@
 #include "subkeeper/platform/rest_client.h"
 #include "subkeeper/reconcile/cadence.h"
 #include "subkeeper/reconcile/executor.h"
+#include "subkeeper/reconcile/reconcile.h"
 #include "subkeeper/renewal/scheduler.h"
 #include "subkeeper/renewal/service.h"
 #include "subkeeper/store/store.h"
@@ -68,6 +69,7 @@ class KeeperRig {
   bool Reconcile(const std::set<std::string>* accounts, WallTime now);
 
   const config::Config& config_;
+  const reconcile::AccountIndex index_ = reconcile::IndexByAccount(config_);
   const Clock& clock_;
   KeeperTransport& transport_;
   std::unique_ptr<store::Store> store_;

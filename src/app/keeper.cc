@@ -157,6 +157,7 @@ Status Keeper::Start() {
 void Keeper::ScheduleAccounts(const config::Config& config, const std::string& why, bool expedite) {
   std::set<std::string> accounts;
   for (const auto& account : config.accounts) accounts.insert(account.name);
+  account_index_ = reconcile::IndexByAccount(config);
   const WallTime now = clock_.Now();
   cadence_.SetOptions(CadenceFor(config));
   cadence_.SetAccounts(accounts, now,
@@ -237,8 +238,8 @@ WallTime Keeper::RunDue(size_t max) {
 bool Keeper::ReconcileAccount(const std::string& account, const std::string& why) {
   const auto config = Current();
   const std::set<std::string> only = {account};
-  auto planned =
-      reconcile::PlanReconcile(*config, public_url_, *store_, *runtime_->api, clock_.Now(), &only);
+  auto planned = reconcile::PlanReconcile(*config, public_url_, *store_, *runtime_->api,
+                                          clock_.Now(), &only, &account_index_);
   if (!planned.ok()) {
     spdlog::error("reconcile of account {} ({}): {}", account, why, planned.status().ToString());
     return false;

@@ -15,6 +15,7 @@
 #include "subkeeper/platform/rest_client.h"
 #include "subkeeper/reconcile/cadence.h"
 #include "subkeeper/reconcile/executor.h"
+#include "subkeeper/reconcile/reconcile.h"
 #include "subkeeper/relay/relay.h"
 #include "subkeeper/renewal/scheduler.h"
 #include "subkeeper/renewal/service.h"
@@ -124,6 +125,7 @@ class Keeper final : public server::AdminSource {
   std::map<std::string, std::string> pass_reason_;  // account → why its next pass runs
   WallTime keepalive_at_{};                         // next RestClient::KeepAlive()
   std::set<std::string> stored_accounts_;           // accounts with records, as of PublishRoutes()
+  reconcile::AccountIndex account_index_;           // of the applied config (ScheduleAccounts)
 
   mutable std::mutex mu_;  // guards the fields below (read by admin request threads)
   std::shared_ptr<const config::Config> config_;

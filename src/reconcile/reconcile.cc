@@ -60,20 +60,44 @@ std::string EffectivePublicUrl(const config::Config& config, int webhook_port) {
   return url;
 }
 
+AccountIndex IndexByAccount(const config::Config& config) {
+  AccountIndex index;
+  for (const auto& account : config.accounts) index[account.name];
+  for (size_t i = 0; i < config.subscriptions.size(); ++i) {
+    auto it = index.find(config.subscriptions[i].account);
+    if (it != index.end()) it->second.push_back(i);
+  }
+  return index;
+}
+
 Result<Planned> PlanReconcile(const config::Config& config, const std::string& public_url,
                               store::Store& store, platform::SubscriptionApi& api, WallTime now,
-                              const std::set<std::string>* accounts) {
+                              const std::set<std::string>* accounts, const AccountIndex* index) {
   const auto in_pass = [accounts](const std::string& account) {
     return accounts == nullptr || accounts->count(account) > 0;
   };
   Planned planned;
-  for (const auto& sub : config.subscriptions) {
-    if (in_pass(sub.account))
-      planned.desired.push_back(DesiredRecord(sub, public_url, config.webhook_secret));
-  }
   std::vector<std::string> listed;  // an account no longer configured has nothing to list with
-  for (const auto& account : config.accounts) {
-    if (in_pass(account.name)) listed.push_back(account.name);
+  if (accounts != nullptr && index != nullptr) {
+    // Only the pass's own subscriptions: a per-account pass over thousands of accounts must
+    // not walk every subscription of the config each time.
+    for (const auto& account : *accounts) {
+      auto it = index->find(account);
+      if (it == index->end()) continue;
+      listed.push_back(account);
+      for (size_t i : it->second) {
+        planned.desired.push_back(
+            DesiredRecord(config.subscriptions[i], public_url, config.webhook_secret));
+      }
+    }
+  } else {
+    for (const auto& sub : config.subscriptions) {
+      if (in_pass(sub.account))
+        planned.desired.push_back(DesiredRecord(sub, public_url, config.webhook_secret));
+    }
+    for (const auto& account : config.accounts) {
+      if (in_pass(account.name)) listed.push_back(account.name);
+    }
   }
   planned.observed = ObserveAccounts(api, listed, planned.list_errors);
   // Without the records of other accounts the planner plans nothing for them: no kForget of

@@ -66,6 +66,37 @@ TEST_CASE("A subset pass lists and plans only its accounts", "[reconcile]") {
   CHECK(planned->plan.unavailable_accounts.empty());
 }
 
+TEST_CASE("IndexByAccount lists every account with its subscriptions in order", "[reconcile]") {
+  Fixture f;
+  f.config.accounts.push_back({"empty", Secret("jwt"), Secret()});
+  config::SubscriptionConfig second = f.config.subscriptions[1];
+  second.name = "presence";
+  f.config.subscriptions.push_back(second);  // a second one of account "b", index 3
+  const AccountIndex index = IndexByAccount(f.config);
+  CHECK(index.size() == 4);
+  CHECK(index.at("a") == std::vector<size_t>{0});
+  CHECK(index.at("b") == std::vector<size_t>{1, 3});
+  CHECK(index.at("empty").empty());
+}
+
+TEST_CASE("An indexed subset pass plans exactly what the unindexed one plans", "[reconcile]") {
+  Fixture f;
+  f.AddStale("b", "old");
+  f.AddStale("gone", "sms");
+  const AccountIndex index = IndexByAccount(f.config);
+  for (const std::set<std::string>& subset :
+       {std::set<std::string>{"b"}, std::set<std::string>{"a", "gone"}}) {
+    auto plain = PlanReconcile(f.config, kPublic, *f.store, f.platform, f.clock.Now(), &subset);
+    auto indexed =
+        PlanReconcile(f.config, kPublic, *f.store, f.platform, f.clock.Now(), &subset, &index);
+    REQUIRE(plain.ok());
+    REQUIRE(indexed.ok());
+    CHECK(plain->plan.actions == indexed->plan.actions);
+    CHECK(plain->desired.size() == indexed->desired.size());
+    CHECK(plain->observed.size() == indexed->observed.size());
+  }
+}
+
 TEST_CASE("A full pass lists every account and forgets removed accounts", "[reconcile]") {
   Fixture f;
   f.AddStale("gone", "sms");

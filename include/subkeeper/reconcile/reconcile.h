@@ -4,6 +4,7 @@
 // `plan` / `apply` commands.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -55,8 +56,17 @@ struct Planned {
 // Cost: one list call per configured account in the pass, and one read of every stored record
 // (the store has no per-account listing): pass several due accounts at once rather than one
 // call per account when there are many records.
+//
+// `index` (IndexByAccount of the same config), when given with `accounts`, makes the pass touch
+// only those accounts' subscriptions instead of walking the whole config: per-account passes over
+// thousands of accounts would otherwise cost accounts × subscriptions per audit cycle.
+using AccountIndex = std::map<std::string, std::vector<size_t>, std::less<>>;
+// Every configured account (also those without subscriptions) → the indexes of its
+// subscriptions in config.subscriptions, in order.
+AccountIndex IndexByAccount(const config::Config& config);
 Result<Planned> PlanReconcile(const config::Config& config, const std::string& public_url,
                               store::Store& store, platform::SubscriptionApi& api, WallTime now,
-                              const std::set<std::string>* accounts = nullptr);
+                              const std::set<std::string>* accounts = nullptr,
+                              const AccountIndex* index = nullptr);
 
 }  // namespace subkeeper::reconcile
