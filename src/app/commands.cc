@@ -148,11 +148,7 @@ std::string AdminUrl(const config::Config& config) {
   std::string url;
   if (in && std::getline(in, url) && url.rfind("http://", 0) == 0) return url;
   const auto admin = config::ParseListenAddress(config.listen.admin);
-  std::string host = admin ? admin->host : "127.0.0.1";
-  if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
-  if (host == "::") host = "::1";
-  if (host.find(':') != std::string::npos) host = "[" + host + "]";
-  return "http://" + host + ":" + std::to_string(admin ? admin->port : 9090);
+  return config::LocalHttpUrl(admin ? admin->host : "127.0.0.1", admin ? admin->port : 9090);
 }
 
 int ReplayCommand(const config::Config& config, const std::string& account, const std::string& name,

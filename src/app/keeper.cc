@@ -207,15 +207,8 @@ Status Keeper::StartListeners() {
   webhook_server_->Start();
   webhooks_up_ = true;
   public_url_ = reconcile::EffectivePublicUrl(*config, webhook_port_);
-  {
-    std::string host = admin_address.host == "0.0.0.0" || admin_address.host.empty()
-                           ? "127.0.0.1"
-                           : admin_address.host;
-    if (host == "::") host = "::1";
-    if (host.find(':') != std::string::npos) host = "[" + host + "]";
-    std::ofstream(AdminUrlPath(config->store.sqlite_path), std::ios::trunc)
-        << "http://" << host << ":" << admin_port_ << "\n";
-  }
+  std::ofstream(AdminUrlPath(config->store.sqlite_path), std::ios::trunc)
+      << config::LocalHttpUrl(admin_address.host, admin_port_) << "\n";
   return Status::OK();
 }
 

@@ -55,6 +55,14 @@ bool IsValidName(std::string_view name) {
   });
 }
 
+std::string LocalHttpUrl(std::string_view host, int port) {
+  std::string h(host);
+  if (h == "0.0.0.0" || h.empty()) h = "127.0.0.1";
+  if (h == "::") h = "::1";
+  if (h.find(':') != std::string::npos) h = "[" + h + "]";
+  return "http://" + h + ":" + std::to_string(port);
+}
+
 std::optional<HostPort> ParseListenAddress(std::string_view address) {
   auto parts = SplitHostPort(address);
   if (!parts || parts->first.empty() || HasSpaceOrControl(parts->first)) return std::nullopt;

@@ -50,11 +50,7 @@ std::string EffectivePublicUrl(const config::Config& config, int webhook_port) {
   std::string url = config.public_url;
   if (url.empty()) {
     auto listen = config::ParseListenAddress(config.listen.webhooks);
-    std::string host = listen ? listen->host : "127.0.0.1";
-    if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
-    if (host == "::") host = "::1";
-    if (host.find(':') != std::string::npos) host = "[" + host + "]";
-    url = "http://" + host + ":" + std::to_string(webhook_port);
+    url = config::LocalHttpUrl(listen ? listen->host : "127.0.0.1", webhook_port);
   }
   while (!url.empty() && url.back() == '/') url.pop_back();
   return url;

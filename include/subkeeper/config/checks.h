@@ -23,6 +23,10 @@ struct HostPort {
 // outside 0..65535.
 std::optional<HostPort> ParseListenAddress(std::string_view address);
 
+// "http://<host>:<port>" for reaching a local listener bound to `host`: a wildcard address
+// (0.0.0.0, "", ::) becomes loopback, an IPv6 host is bracketed.
+std::string LocalHttpUrl(std::string_view host, int port);
+
 // Checks that `url` is an absolute http or https URL with a host (and, if given, a port in
 // 1..65535), without whitespace. With `allow_query` false a query or fragment is refused too.
 // Returns the problem ("must be an absolute http(s) URL with a host") or nullopt when valid.
