@@ -12,6 +12,7 @@
 #include "record_codec.h"
 #include "sqlite_error.h"
 #include "sqlite_open.h"
+#include "statement_cache.h"
 #include "subkeeper/store/migrations.h"
 
 namespace subkeeper::store {
@@ -65,7 +66,7 @@ std::string WithFilters(std::string sql,
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::unique_ptr<SQLite::Database> db, const Clock& clock)
-      : clock_(clock), db_(std::move(db)) {}
+      : clock_(clock), db_(std::move(db)), statements_(*db_) {}
 
   Result<std::vector<SubscriptionRecord>> ListSubscriptions() override;
   Result<std::vector<SubscriptionRecord>> ListAccountSubscriptions(
@@ -109,12 +110,14 @@ class SqliteStore final : public Store {
   const Clock& clock_;
   std::mutex mu_;
   std::unique_ptr<SQLite::Database> db_;  // guarded by mu_
+  StatementCache statements_;             // guarded by mu_; destroyed before db_
 };
 
 Result<std::vector<SubscriptionRecord>> SqliteStore::ListSubscriptions() {
   std::lock_guard lock(mu_);
   return CatchSqlite("list subscriptions", [&]() -> Result<std::vector<SubscriptionRecord>> {
-    SQLite::Statement st(*db_, SubscriptionSelectSql() + " ORDER BY account, name");
+    auto st_lease = statements_.Get(SubscriptionSelectSql() + " ORDER BY account, name");
+    SQLite::Statement& st = *st_lease;
     std::vector<SubscriptionRecord> out;
     while (st.executeStep()) {
       SK_ASSIGN_OR_RETURN(SubscriptionRecord r, ReadSubscription(st));
@@ -146,7 +149,8 @@ Result<std::optional<SubscriptionRecord>> SqliteStore::GetSubscription(std::stri
   std::lock_guard lock(mu_);
   using Out = std::optional<SubscriptionRecord>;
   return CatchSqlite("get subscription " + Route(account, name), [&]() -> Result<Out> {
-    SQLite::Statement st(*db_, SubscriptionSelectSql() + " WHERE account = ? AND name = ?");
+    auto st_lease = statements_.Get(SubscriptionSelectSql() + " WHERE account = ? AND name = ?");
+    SQLite::Statement& st = *st_lease;
     st.bind(1, std::string(account));
     st.bind(2, std::string(name));
     if (!st.executeStep()) return Out();
@@ -163,7 +167,8 @@ Status SqliteStore::PutSubscription(const SubscriptionRecord& record,
   return CatchSqlite("put subscription " + Route(record.account, record.name), [&]() -> Status {
     const int64_t now_ms = ToUnixMillis(clock_.Now());
     SQLite::Transaction tx(*db_, kImmediate);
-    SQLite::Statement st(*db_, SubscriptionUpsertSql());
+    auto st_lease = statements_.Get(SubscriptionUpsertSql());
+    SQLite::Statement& st = *st_lease;
     SK_RETURN_IF_ERROR(BindSubscription(st, record, now_ms));
     st.exec();
     if (history) InsertHistory(*history, record.account, record.name, now_ms);
@@ -178,7 +183,8 @@ Status SqliteStore::DeleteSubscription(std::string_view account, std::string_vie
   std::lock_guard lock(mu_);
   return CatchSqlite("delete subscription " + Route(account, name), [&]() -> Status {
     SQLite::Transaction tx(*db_, kImmediate);
-    SQLite::Statement st(*db_, "DELETE FROM subscriptions WHERE account = ? AND name = ?");
+    auto st_lease = statements_.Get("DELETE FROM subscriptions WHERE account = ? AND name = ?");
+    SQLite::Statement& st = *st_lease;
     st.bind(1, std::string(account));
     st.bind(2, std::string(name));
     st.exec();
@@ -194,10 +200,11 @@ Result<bool> SqliteStore::TryAcquireLease(std::string_view account, std::string_
   std::lock_guard lock(mu_);
   return CatchSqlite("acquire lease on " + Route(account, name), [&]() -> Result<bool> {
     // One conditional UPDATE: with several replicas on one database, the row lock decides.
-    SQLite::Statement st(*db_,
-                         "UPDATE subscriptions SET lease_owner = ?1, lease_until = ?2, "
-                         "updated_at = ?3 WHERE account = ?4 AND name = ?5 AND "
-                         "(lease_owner = '' OR lease_until <= ?6 OR lease_owner = ?1)");
+    auto st_lease = statements_.Get(
+        "UPDATE subscriptions SET lease_owner = ?1, lease_until = ?2, updated_at = ?3 WHERE "
+        "account = ?4 AND name = ?5 AND (lease_owner = '' OR lease_until <= ?6 OR lease_owner = "
+        "?1)");
+    SQLite::Statement& st = *st_lease;
     st.bind(1, std::string(owner));
     st.bind(2, ToUnixMillis(until));
     st.bind(3, ToUnixMillis(clock_.Now()));
@@ -205,7 +212,9 @@ Result<bool> SqliteStore::TryAcquireLease(std::string_view account, std::string_
     st.bind(5, std::string(name));
     st.bind(6, ToUnixMillis(now));
     if (st.exec() > 0) return true;
-    SQLite::Statement exists(*db_, "SELECT 1 FROM subscriptions WHERE account = ? AND name = ?");
+    auto exists_lease =
+        statements_.Get("SELECT 1 FROM subscriptions WHERE account = ? AND name = ?");
+    SQLite::Statement& exists = *exists_lease;
     exists.bind(1, std::string(account));
     exists.bind(2, std::string(name));
     if (!exists.executeStep()) {
@@ -219,9 +228,10 @@ Status SqliteStore::ReleaseLease(std::string_view account, std::string_view name
                                  std::string_view owner) {
   std::lock_guard lock(mu_);
   return CatchSqlite("release lease on " + Route(account, name), [&]() -> Status {
-    SQLite::Statement st(*db_,
-                         "UPDATE subscriptions SET lease_owner = '', lease_until = 0, "
-                         "updated_at = ? WHERE account = ? AND name = ? AND lease_owner = ?");
+    auto st_lease = statements_.Get(
+        "UPDATE subscriptions SET lease_owner = '', lease_until = 0, updated_at = ? WHERE account "
+        "= ? AND name = ? AND lease_owner = ?");
+    SQLite::Statement& st = *st_lease;
     st.bind(1, ToUnixMillis(clock_.Now()));
     st.bind(2, std::string(account));
     st.bind(3, std::string(name));
@@ -249,7 +259,8 @@ Result<std::vector<HistoryEntry>> SqliteStore::ListHistory(const HistoryQuery& q
     std::vector<std::string_view> values;
     const std::string sql =
         WithFilters(kHistorySelectSql, {{"account", query.account}, {"name", query.name}}, values);
-    SQLite::Statement st(*db_, sql + " ORDER BY id DESC LIMIT ?");
+    auto st_lease = statements_.Get(sql + " ORDER BY id DESC LIMIT ?");
+    SQLite::Statement& st = *st_lease;
     int i = 1;
     for (std::string_view v : values) st.bind(i++, std::string(v));
     st.bind(i, SqlLimit(query.limit));
@@ -268,7 +279,8 @@ Result<std::vector<InsertOutcome>> SqliteStore::InsertEvents(
   std::lock_guard lock(mu_);
   return CatchSqlite("insert events", [&]() -> Result<std::vector<InsertOutcome>> {
     SQLite::Transaction tx(*db_, kImmediate);
-    SQLite::Statement st(*db_, kEventInsertSql);
+    auto st_lease = statements_.Get(kEventInsertSql);
+    SQLite::Statement& st = *st_lease;
     std::vector<InsertOutcome> out;
     out.reserve(batch.size());
     for (const EventRecord& e : batch) {
@@ -288,7 +300,8 @@ Result<std::vector<EventRecord>> SqliteStore::ListEvents(std::string_view accoun
   std::lock_guard lock(mu_);
   return CatchSqlite("list events", [&]() -> Result<std::vector<EventRecord>> {
     const bool by_state = !relay_state.empty() && relay_state != "pending";
-    SQLite::Statement st(*db_, ListEventsSql(!account.empty(), !name.empty(), relay_state));
+    auto st_lease = statements_.Get(ListEventsSql(!account.empty(), !name.empty(), relay_state));
+    SQLite::Statement& st = *st_lease;
     int i = 1;
     if (!account.empty()) st.bind(i++, std::string(account));
     if (!name.empty()) st.bind(i++, std::string(name));
@@ -303,7 +316,8 @@ Result<std::vector<EventRecord>> SqliteStore::ListEvents(std::string_view accoun
 Result<std::vector<EventRecord>> SqliteStore::ListRelayHeads() {
   std::lock_guard lock(mu_);
   return CatchSqlite("list relay heads", [&]() -> Result<std::vector<EventRecord>> {
-    SQLite::Statement st(*db_, RelayHeadsSql());
+    auto st_lease = statements_.Get(RelayHeadsSql());
+    SQLite::Statement& st = *st_lease;
     std::vector<EventRecord> out;
     while (st.executeStep()) out.push_back(ReadEvent(st));
     return out;
@@ -319,9 +333,10 @@ Status SqliteStore::UpdateRelay(int64_t seq, const RelayUpdate& update) {
   }
   std::lock_guard lock(mu_);
   return CatchSqlite("update relay state of event " + std::to_string(seq), [&]() -> Status {
-    SQLite::Statement st(*db_,
-                         "UPDATE events SET relay_state = ?, attempts = ?, next_attempt_at = ?, "
-                         "last_error = ?, delivered_at = ? WHERE seq = ?");
+    auto st_lease = statements_.Get(
+        "UPDATE events SET relay_state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, "
+        "delivered_at = ? WHERE seq = ?");
+    SQLite::Statement& st = *st_lease;
     st.bind(1, update.relay_state);
     st.bind(2, update.attempts);
     st.bind(3, ToUnixMillis(update.next_attempt_at));
@@ -336,7 +351,8 @@ Status SqliteStore::UpdateRelay(int64_t seq, const RelayUpdate& update) {
 Result<int64_t> SqliteStore::RequeueEvents(const ReplayQuery& query) {
   std::lock_guard lock(mu_);
   return CatchSqlite("requeue events", [&]() -> Result<int64_t> {
-    SQLite::Statement st(*db_, RequeueEventsSql(query));
+    auto st_lease = statements_.Get(RequeueEventsSql(query));
+    SQLite::Statement& st = *st_lease;
     if (!query.account.empty()) st.bind(":account", query.account);
     if (!query.name.empty()) st.bind(":name", query.name);
     if (query.since != WallTime{}) st.bind(":since", ToUnixMillis(query.since));
@@ -348,7 +364,8 @@ Result<int64_t> SqliteStore::PruneEvents(WallTime done_before, WallTime dead_bef
   std::lock_guard lock(mu_);
   return CatchSqlite("prune events", [&]() -> Result<int64_t> {
     // Bounded so that one prune never holds the write lock long enough to delay ingest.
-    SQLite::Statement st(*db_, kPruneEventsSql);
+    auto st_lease = statements_.Get(kPruneEventsSql);
+    SQLite::Statement& st = *st_lease;
     st.bind(1, ToUnixMillis(done_before));
     st.bind(2, ToUnixMillis(dead_before));
     st.bind(3, SqlLimit(limit));
@@ -359,7 +376,8 @@ Result<int64_t> SqliteStore::PruneEvents(WallTime done_before, WallTime dead_bef
 Result<std::vector<RelayBacklog>> SqliteStore::CountRelay() {
   std::lock_guard lock(mu_);
   return CatchSqlite("count relay backlog", [&]() -> Result<std::vector<RelayBacklog>> {
-    SQLite::Statement st(*db_, kCountRelaySql);
+    auto st_lease = statements_.Get(kCountRelaySql);
+    SQLite::Statement& st = *st_lease;
     std::vector<RelayBacklog> out;
     while (st.executeStep()) {
       RelayBacklog b;
@@ -382,7 +400,8 @@ Result<std::vector<ScheduleEntry>> SqliteStore::ListSchedule(
   if (limit <= 0) return Status::InvalidArgument("store: a schedule page needs a limit > 0");
   std::lock_guard lock(mu_);
   return CatchSqlite("list schedule", [&]() -> Result<std::vector<ScheduleEntry>> {
-    SQLite::Statement st(*db_, kScheduleSql);
+    auto st_lease = statements_.Get(kScheduleSql);
+    SQLite::Statement& st = *st_lease;
     BindSchedule(st, after, limit);
     std::vector<ScheduleEntry> out;
     while (st.executeStep()) out.push_back(ReadScheduleEntry(st));
@@ -394,7 +413,8 @@ Result<std::optional<AccountRecord>> SqliteStore::GetAccount(std::string_view ac
   std::lock_guard lock(mu_);
   using Out = std::optional<AccountRecord>;
   return CatchSqlite("get account " + std::string(account), [&]() -> Result<Out> {
-    SQLite::Statement st(*db_, std::string(kAccountSelectSql) + " WHERE account = ?");
+    auto st_lease = statements_.Get(std::string(kAccountSelectSql) + " WHERE account = ?");
+    SQLite::Statement& st = *st_lease;
     st.bind(1, std::string(account));
     if (!st.executeStep()) return Out();
     return Out(ReadAccount(st));
@@ -404,7 +424,8 @@ Result<std::optional<AccountRecord>> SqliteStore::GetAccount(std::string_view ac
 Result<std::vector<AccountRecord>> SqliteStore::ListAccounts() {
   std::lock_guard lock(mu_);
   return CatchSqlite("list accounts", [&]() -> Result<std::vector<AccountRecord>> {
-    SQLite::Statement st(*db_, std::string(kAccountSelectSql) + " ORDER BY account");
+    auto st_lease = statements_.Get(std::string(kAccountSelectSql) + " ORDER BY account");
+    SQLite::Statement& st = *st_lease;
     std::vector<AccountRecord> out;
     while (st.executeStep()) out.push_back(ReadAccount(st));
     return out;
@@ -416,7 +437,8 @@ Status SqliteStore::PutAccount(const AccountRecord& record) {
   std::lock_guard lock(mu_);
   // The message names the account only: the statement holds the tokens.
   return CatchSqlite("put account " + record.account, [&]() -> Status {
-    SQLite::Statement st(*db_, kAccountUpsertSql);
+    auto st_lease = statements_.Get(kAccountUpsertSql);
+    SQLite::Statement& st = *st_lease;
     BindAccount(st, record, ToUnixMillis(clock_.Now()));
     st.exec();
     return Status::OK();
@@ -433,10 +455,12 @@ Status SqliteStore::PutRateBlock(const RateBlock& block) {
     SQLite::Transaction tx(*db_, kImmediate);
     // Blocks are written rarely (on a 429), so dropping the finished ones here keeps the table
     // at the blocks in force without a separate sweep.
-    SQLite::Statement expire(*db_, kRateBlockExpireSql);
+    auto expire_lease = statements_.Get(kRateBlockExpireSql);
+    SQLite::Statement& expire = *expire_lease;
     expire.bind(1, ToUnixMillis(clock_.Now()));
     expire.exec();
-    SQLite::Statement st(*db_, kRateBlockUpsertSql);
+    auto st_lease = statements_.Get(kRateBlockUpsertSql);
+    SQLite::Statement& st = *st_lease;
     st.bind(1, block.account);
     st.bind(2, block.group);
     st.bind(3, ToUnixMillis(block.until));
@@ -449,7 +473,8 @@ Status SqliteStore::PutRateBlock(const RateBlock& block) {
 Result<std::vector<RateBlock>> SqliteStore::ListRateBlocks(WallTime now) {
   std::lock_guard lock(mu_);
   return CatchSqlite("list rate blocks", [&]() -> Result<std::vector<RateBlock>> {
-    SQLite::Statement st(*db_, kRateBlockSelectSql);
+    auto st_lease = statements_.Get(kRateBlockSelectSql);
+    SQLite::Statement& st = *st_lease;
     st.bind(1, ToUnixMillis(now));
     std::vector<RateBlock> out;
     while (st.executeStep()) out.push_back(ReadRateBlock(st));
@@ -463,9 +488,10 @@ Status SqliteStore::CheckWritable() {
     // A real write: BEGIN IMMEDIATE takes the write lock and COMMIT syncs, so a full disk, a
     // read-only remount or a lock held elsewhere shows up here rather than on the next webhook.
     SQLite::Transaction tx(*db_, kImmediate);
-    SQLite::Statement st(*db_,
-                         "INSERT INTO meta (key, value) VALUES ('writable_check_at', ?) "
-                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    auto st_lease = statements_.Get(
+        "INSERT INTO meta (key, value) VALUES ('writable_check_at', ?) ON CONFLICT(key) DO UPDATE "
+        "SET value = excluded.value");
+    SQLite::Statement& st = *st_lease;
     st.bind(1, std::to_string(ToUnixMillis(clock_.Now())));
     st.exec();
     tx.commit();
@@ -478,7 +504,8 @@ void SqliteStore::InsertHistory(HistoryEntry entry, std::string_view account, st
   if (entry.at == WallTime{}) entry.at = FromUnixMillis(now_ms);
   if (entry.account.empty()) entry.account = account;
   if (entry.name.empty()) entry.name = name;
-  SQLite::Statement st(*db_, kHistoryInsertSql);
+  auto st_lease = statements_.Get(kHistoryInsertSql);
+  SQLite::Statement& st = *st_lease;
   BindHistory(st, entry);
   st.exec();
   if (!entry.outbox) return;
@@ -486,7 +513,8 @@ void SqliteStore::InsertHistory(HistoryEntry entry, std::string_view account, st
   if (e.account.empty()) e.account = entry.account;
   if (e.name.empty()) e.name = entry.name;
   if (e.received_at == WallTime{}) e.received_at = entry.at;
-  SQLite::Statement insert(*db_, kEventInsertSql);
+  auto insert_lease = statements_.Get(kEventInsertSql);
+  SQLite::Statement& insert = *insert_lease;
   BindEvent(insert, e);
   // ON CONFLICT DO NOTHING: a lifecycle event already queued (a retried write) is not an error.
   insert.exec();
