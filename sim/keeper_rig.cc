@@ -45,8 +45,9 @@ KeeperRig::KeeperRig(const config::Config& config, const std::string& sqlite_pat
   api_ = app::MakePlatformClient(config_, transport_, clock_, state_.get());
   service_ = std::make_unique<renewal::RenewalService>(
       *store_, *api_, clock_, app::MakeServiceOptions(config_, kLeaseOwner), random);
-  service_->SetOnRemoteChange(
-      [this](const std::string&, const std::string&) { routes_changed_ = true; });
+  service_->SetOnRemoteChange([this](const std::string& account, const std::string&) {
+    changed_accounts_.insert(account);
+  });
   renewal::SchedulerOptions scheduler_options;
   scheduler_options.max_reminder_spread = max_reminder_spread;
   scheduler_options.unit_random = random;
@@ -86,6 +87,12 @@ bool KeeperRig::Reconcile(const std::set<std::string>* accounts, WallTime now) {
   transport_.set_reconciling(false);
   if (!planned.ok()) return false;
   auto applied = executor_->Apply(planned->desired, planned->plan, planned->observed);
+  // As the keeper does: a pass republishes the routes of its own accounts only.
+  if (accounts == nullptr) {
+    all_routes_changed_ = true;
+  } else {
+    changed_accounts_.insert(accounts->begin(), accounts->end());
+  }
   PublishRoutesIfChanged();
   return planned->list_errors.empty() && applied.ok() && applied->errors.empty();
 }
@@ -106,12 +113,9 @@ WallTime KeeperRig::KeepAliveIfDue(WallTime now) {
   return next_keepalive_;
 }
 
-void KeeperRig::PublishRoutesIfChanged() {
-  if (!routes_changed_) return;
-  auto records = store_->ListSubscriptions();
-  if (!records.ok()) return;
+webhook::RouteMap KeeperRig::RoutesOf(const std::vector<store::SubscriptionRecord>& records) const {
   webhook::RouteMap routes;
-  for (const auto& record : *records) {
+  for (const auto& record : records) {
     if (record.reminder_filter.empty()) continue;
     const std::string key = record.account + "/" + record.name;
     routes[key] = webhook::Route{
@@ -123,8 +127,24 @@ void KeeperRig::PublishRoutesIfChanged() {
         record.remote_id,
         !record.deliver_to.empty()};
   }
-  routes_.Publish(std::move(routes));
-  routes_changed_ = false;
+  return routes;
+}
+
+void KeeperRig::PublishRoutesIfChanged() {
+  if (all_routes_changed_) {
+    auto records = store_->ListSubscriptions();
+    if (!records.ok()) return;
+    routes_.Publish(RoutesOf(*records));
+    all_routes_changed_ = false;
+    changed_accounts_.clear();
+    return;
+  }
+  for (auto it = changed_accounts_.begin(); it != changed_accounts_.end();) {
+    auto records = store_->ListAccountSubscriptions(*it);
+    if (!records.ok()) return;  // kept: tried again on the next call
+    routes_.PublishAccount(*it, RoutesOf(*records));
+    it = changed_accounts_.erase(it);
+  }
 }
 
 Result<platform::HttpResponse> HookTransport::Send(const platform::HttpRequest& request) {

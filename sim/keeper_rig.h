@@ -59,7 +59,8 @@ class KeeperRig {
   WallTime TickScheduler() { return scheduler_->Tick(); }
   // Refreshes refresh-token-only accounts when due; returns the next due time.
   WallTime KeepAliveIfDue(WallTime now);
-  // Republishes webhook routes from the store if a remote id changed since the last time.
+  // Republishes the webhook routes of the accounts whose remote ids changed since the last time
+  // (all of them after a whole-config pass), from the store.
   void PublishRoutesIfChanged();
 
   std::optional<WallTime> NextReconcile() const { return cadence_.Next(); }
@@ -82,7 +83,10 @@ class KeeperRig {
   std::unique_ptr<SyncSink> sink_;
   std::unique_ptr<webhook::WebhookReceiver> receiver_;
   reconcile::ReconcileCadence cadence_;
-  bool routes_changed_ = true;
+  webhook::RouteMap RoutesOf(const std::vector<store::SubscriptionRecord>& records) const;
+
+  bool all_routes_changed_ = true;
+  std::set<std::string> changed_accounts_;
   WallTime next_keepalive_{};
 };
 
