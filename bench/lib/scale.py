@@ -91,8 +91,11 @@ def start_emulator(ctx, tag):
     return emu, port
 
 
-def write_config(ctx, n, path, db, emu_port, admin_port, webhooks_port=0):
-    subprocess.run([ctx.bin("bench_seed_store"), "--subscriptions", str(n), "--config", path,
+def write_config(ctx, n, path, db, emu_port, admin_port, webhooks_port=0, compact=False):
+    """The keeper config for the N fleet: flat (one subscriptions[] entry each, YAML or JSON by
+    extension) or compact (one template, accounts in PATH.accounts.jsonl), same subscriptions."""
+    form = "--fleet-config" if compact else "--config"
+    subprocess.run([ctx.bin("bench_seed_store"), "--subscriptions", str(n), form, path,
                     "--store-path", db, "--platform", f"http://127.0.0.1:{emu_port}",
                     "--admin", f"127.0.0.1:{admin_port}",
                     "--webhooks", f"127.0.0.1:{webhooks_port}"], check=True)
@@ -203,7 +206,7 @@ def b6_one(ctx, n, rep, timeout):
     keeper = None
     try:
         admin = common.free_port()
-        write_config(ctx, n, f"{d}/keeper.yaml", db, emu_port, admin)
+        write_config(ctx, n, f"{d}/keeper.yaml", db, emu_port, admin, compact=True)
         t0 = time.monotonic()
         keeper = Proc("subkeeper", [ctx.bin("subkeeper"), "run", "-c", f"{d}/keeper.yaml"],
                       SERVER_CPU, log=f"{d}/keeper-{rep}.log")
@@ -222,18 +225,21 @@ def b6_one(ctx, n, rep, timeout):
         emu.stop()
 
 
-def check_cost(ctx, n, ext):
-    """Wall ms and peak RSS of `subkeeper check` on the N config written as YAML or JSON: the
-    share of start-up that is loading the config."""
-    path = f"{ctx.work}/b6-{n}/check.{ext}"
-    write_config(ctx, n, path, f"{ctx.work}/b6-{n}/unused.db", 1, 0)
+def check_cost(ctx, n, ext, compact=False):
+    """Wall ms and peak RSS of `subkeeper check` on the N config written as flat YAML or JSON,
+    or compact (templates + accounts file): the share of start-up that is loading the config."""
+    path = f"{ctx.work}/b6-{n}/check{'-compact' if compact else ''}.{ext}"
+    write_config(ctx, n, path, f"{ctx.work}/b6-{n}/unused.db", 1, 0, compact=compact)
     t0 = time.monotonic()
     p = subprocess.Popen(["taskset", "-c", SERVER_CPU, ctx.bin("subkeeper"), "check", "-c", path],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(p.pid, 0)
     p.returncode = os.waitstatus_to_exitcode(status)
+    size = os.path.getsize(path)
+    if compact:
+        size += os.path.getsize(path + ".accounts.jsonl")
     return {"ms": (time.monotonic() - t0) * 1000, "maxrss_kib": usage.ru_maxrss,
-            "bytes": os.path.getsize(path), "exit": p.returncode}
+            "bytes": size, "exit": p.returncode}
 
 
 def b6(ctx, sizes, reps, timeout):
@@ -243,7 +249,8 @@ def b6(ctx, sizes, reps, timeout):
         os.makedirs(f"{ctx.work}/b6-{n}", exist_ok=True)
         row = {"n": n, "db_bytes": os.path.getsize(db) if db else 0,
                "scan_ms": sqlite_scan_ms(db) if db else None, "runs": [],
-               "check_yaml": check_cost(ctx, n, "yaml"), "check_json": check_cost(ctx, n, "json")}
+               "check_yaml": check_cost(ctx, n, "yaml"), "check_json": check_cost(ctx, n, "json"),
+               "check_compact": check_cost(ctx, n, "yaml", compact=True)}
         for rep in range(reps):
             log(f"B6 N={n} rep {rep + 1}/{reps} (load {loadavg()})")
             row["runs"].append(b6_one(ctx, n, rep, timeout))
@@ -333,7 +340,8 @@ def b7(ctx, n, seconds, settle_timeout):
         admin, hooks = common.free_port(), common.free_port()
         log(f"B7 creating {n} subscriptions in the emulator and seeding the store with them")
         populate_s = populated_store(ctx, n, f"{d}/keeper.db", emu_port, hooks)
-        write_config(ctx, n, f"{d}/keeper.yaml", f"{d}/keeper.db", emu_port, admin, hooks)
+        write_config(ctx, n, f"{d}/keeper.yaml", f"{d}/keeper.db", emu_port, admin, hooks,
+                     compact=True)
         t0 = time.monotonic()
         keeper = Proc("subkeeper", [ctx.bin("subkeeper"), "run", "-c", f"{d}/keeper.yaml"],
                       SERVER_CPU, log=f"{d}/keeper.log")
@@ -432,8 +440,9 @@ def fmt_ms(v):
 def b6_table(res):
     rows = ["| stored subscriptions | DB file | sqlite3 full scan (best of 3) | keeper exec → /readyz "
             "200: best / median | ready ÷ scan (best) | peak RSS (VmHWM, ready + 3 s): median | "
-            "RSS growth over N=0 | growth ÷ DB size | `subkeeper check` of the config: YAML / "
-            "JSON (ms, peak RSS) |",
+            "RSS growth over N=0 | growth ÷ DB size | `subkeeper check` of the config: flat YAML / "
+            "flat JSON / compact (templates + accounts file; the keeper runs on this one) "
+            "(ms, peak RSS, size) |",
             "|---|---|---|---|---|---|---|---|---|"]
     base = res.get("0")
     base_hwm = common.med([r.get("hwm_kib") for r in base["runs"]]) if base else None
@@ -467,7 +476,9 @@ def b6_table(res):
 def check_cell(row):
     def one(c):
         return f"{c['ms']:,.0f} ms, {c['maxrss_kib'] / 1024:.0f} MiB ({c['bytes'] / 1048576:.1f} MiB)"
-    return f"{one(row['check_yaml'])} / {one(row['check_json'])}"
+    compact = row.get("check_compact")  # absent in results from before the compact form
+    return (f"{one(row['check_yaml'])} / {one(row['check_json'])} / "
+            f"{one(compact) if compact else '–'}")
 
 
 def b7_table(r):

@@ -2,14 +2,18 @@
 // subscription records (written through store::OpenSqliteStore + PutSubscription, one
 // transaction each, as the keeper writes them) and/or the keeper config that matches it.
 //
-//   bench_seed_store --subscriptions N [--db FILE] [--config FILE] [--store-path FILE]
-//                    [--platform URL] [--admin HOST:PORT] [--webhooks HOST:PORT] [--seed S]
-//                    [--public-url URL] [--remote FILE]
+//   bench_seed_store --subscriptions N [--db FILE] [--config FILE] [--fleet-config FILE]
+//                    [--store-path FILE] [--platform URL] [--admin HOST:PORT]
+//                    [--webhooks HOST:PORT] [--seed S] [--public-url URL] [--remote FILE]
 //
 // --db writes the store (it must not exist yet); --config writes the YAML (JSON when FILE ends in
 // ".json"), whose store.sqlite is --store-path (default: --db), so a run can point the keeper at
-// a fresh copy of a store seeded once. Both listeners default to port 0. --remote takes the
-// subscriptions bench/lib/populate.py created in the emulator (ids, filters, times) and
+// a fresh copy of a store seeded once. --fleet-config writes the same configuration in the
+// compact form: one template of the three subscriptions and FILE.accounts.jsonl naming it per
+// account (an account short of three, the last one, lists its subscriptions explicitly), so
+// the keeper ends up with exactly the flat form's subscriptions. Both listeners default to port 0.
+// --remote takes the subscriptions bench/lib/populate.py created in the emulator (ids, filters,
+// times) and
 // --public-url the keeper's address they were created for, so the store and the platform agree. The
 // reconcile interval is one day, so no periodic reconcile disturbs a measurement; the start-up
 // reconcile is whatever the keeper does.
@@ -32,21 +36,87 @@ namespace {
 int Usage() {
   std::fprintf(stderr,
                "usage: bench_seed_store --subscriptions N [--db FILE] [--config FILE] "
-               "[--store-path FILE] [--platform URL] [--admin HOST:PORT] [--webhooks HOST:PORT] "
-               "[--seed S] [--public-url URL] [--remote FILE]\n");
+               "[--fleet-config FILE] [--store-path FILE] [--platform URL] [--admin HOST:PORT] "
+               "[--webhooks HOST:PORT] [--seed S] [--public-url URL] [--remote FILE]\n");
   return 2;
 }
 
 std::string Q(const std::string& text) { return "\"" + text + "\""; }
+
+int64_t Accounts(const bench::FleetOptions& fleet) {
+  // At least one account (the config requires one): N = 0 is the keeper's baseline.
+  return std::max<int64_t>(1, (fleet.subscriptions + bench::kPerAccount - 1) / bench::kPerAccount);
+}
+
+// Where subscription `slot` of `account` delivers: the emulator's app sink, one path each.
+std::string DeliverTo(const bench::FleetOptions& fleet, const std::string& account, int slot) {
+  return fleet.platform_url + "/_emulator/app/" + account + "-" + bench::SubscriptionName(slot);
+}
+
+// One subscriptions[] entry (or, with `account` empty, a template entry) as a flow mapping.
+std::string Entry(const bench::FleetOptions& fleet, const std::string& account, int slot) {
+  return "{" + Q("name") + ": " + Q(bench::SubscriptionName(slot)) + ", " +
+         (account.empty() ? "" : Q("account") + ": " + Q(account) + ", ") + Q("event_filters") +
+         ": [" + Q(bench::EventFilter(slot)) + "], " + Q("expires_in") + ": " +
+         std::to_string(fleet.expires_in_s) + ", " + Q("deliver_to") + ": " +
+         Q(DeliverTo(fleet, account.empty() ? "{account}" : account, slot)) + "}";
+}
+
+// The settings every form shares, as top-level keys each followed by `sep`.
+void WriteSettings(std::ostream& out, const bench::FleetOptions& fleet,
+                   const std::map<std::string, std::string>& args, const std::string& sep) {
+  out << Q("listen") << ": {" << Q("webhooks") << ": " << Q(args.at("--webhooks")) << ", "
+      << Q("admin") << ": " << Q(args.at("--admin")) << "}" << sep << Q("store") << ": {"
+      << Q("sqlite") << ": " << Q(args.at("--store-path")) << "}" << sep << Q("platform") << ": {"
+      << Q("server") << ": " << Q(fleet.platform_url) << ", " << Q("client_id") << ": "
+      << Q("demo-client") << ", " << Q("client_secret") << ": " << Q("demo-secret") << "}" << sep
+      << Q("webhook_secret") << ": " << Q(fleet.webhook_secret.Reveal()) << sep << Q("renewal")
+      << ": {" << Q("reconcile_interval") << ": 86400}" << sep << Q("log") << ": {" << Q("level")
+      << ": " << Q("warn") << "}" << sep;
+}
+
+// The compact form: `path` (YAML with one template) and `path`.accounts.jsonl.
+bool WriteFleetConfig(const std::string& path, const bench::FleetOptions& fleet,
+                      const std::map<std::string, std::string>& args) {
+  const int64_t accounts = Accounts(fleet);
+  const std::string accounts_path = path + ".accounts.jsonl";
+  const int64_t full = fleet.subscriptions / bench::kPerAccount;  // accounts with all three
+  std::ofstream out(path, std::ios::trunc);
+  out << "# Written by bench_seed_store: " << fleet.subscriptions << " relayed subscriptions, "
+      << bench::kPerAccount << " per account (template \"fleet\"), " << accounts << " accounts in "
+      << accounts_path << ".\n"
+      << "# Throwaway credentials for the bundled emulator. reconcile_interval is one day so\n"
+      << "# no periodic reconcile disturbs a measurement.\n";
+  WriteSettings(out, fleet, args, "\n");
+  out << Q("templates") << ":\n  " << Q("fleet") << ":\n";
+  for (int slot = 0; slot < bench::kPerAccount; ++slot)
+    out << "    - " << Entry(fleet, "", slot) << "\n";
+  const auto slash = accounts_path.find_last_of('/');
+  out << Q("accounts_file") << ": "
+      << Q(slash == std::string::npos ? accounts_path : accounts_path.substr(slash + 1)) << "\n";
+  // The last account, short of three, lists its own: the template would give it all three.
+  const int rest = static_cast<int>(fleet.subscriptions - full * bench::kPerAccount);
+  if (rest > 0) {
+    out << Q("subscriptions") << ":\n";
+    for (int slot = 0; slot < rest; ++slot) {
+      out << "  - " << Entry(fleet, bench::AccountName(full), slot) << "\n";
+    }
+  }
+  std::ofstream lines(accounts_path, std::ios::trunc);
+  for (int64_t a = 0; a < accounts; ++a) {
+    const std::string name = bench::AccountName(a);
+    lines << "{" << Q("name") << ": " << Q(name) << ", " << Q("jwt") << ": " << Q("jwt-" + name)
+          << (a < full ? ", " + Q("templates") + ": [" + Q("fleet") + "]" : "") << "}\n";
+  }
+  return static_cast<bool>(out) && static_cast<bool>(lines);
+}
 
 // The config as YAML (block style at the top, one flow mapping per entry) or, for a path ending
 // in ".json", as JSON with the same entries: the keeper loads either.
 bool WriteConfig(const std::string& path, const bench::FleetOptions& fleet,
                  const std::map<std::string, std::string>& args) {
   const bool json = path.size() > 5 && path.compare(path.size() - 5, 5, ".json") == 0;
-  // At least one account (the config requires one): N = 0 is the keeper's baseline.
-  const int64_t accounts =
-      std::max<int64_t>(1, (fleet.subscriptions + bench::kPerAccount - 1) / bench::kPerAccount);
+  const int64_t accounts = Accounts(fleet);
   const std::string sep = json ? ",\n" : "\n";  // between top-level keys and list items
   const std::string item = json ? "  " : "  - ";
   std::ofstream out(path, std::ios::trunc);
@@ -58,14 +128,8 @@ bool WriteConfig(const std::string& path, const bench::FleetOptions& fleet,
         << "# Throwaway credentials for the bundled emulator. reconcile_interval is one day so\n"
         << "# no periodic reconcile disturbs a measurement.\n";
   }
-  out << Q("listen") << ": {" << Q("webhooks") << ": " << Q(args.at("--webhooks")) << ", "
-      << Q("admin") << ": " << Q(args.at("--admin")) << "}" << sep << Q("store") << ": {"
-      << Q("sqlite") << ": " << Q(args.at("--store-path")) << "}" << sep << Q("platform") << ": {"
-      << Q("server") << ": " << Q(fleet.platform_url) << ", " << Q("client_id") << ": "
-      << Q("demo-client") << ", " << Q("client_secret") << ": " << Q("demo-secret") << "}" << sep
-      << Q("webhook_secret") << ": " << Q(fleet.webhook_secret.Reveal()) << sep << Q("renewal")
-      << ": {" << Q("reconcile_interval") << ": 86400}" << sep << Q("log") << ": {" << Q("level")
-      << ": " << Q("warn") << "}" << sep << Q("accounts") << ": " << (json ? "[\n" : "\n");
+  WriteSettings(out, fleet, args, sep);
+  out << Q("accounts") << ": " << (json ? "[\n" : "\n");
   for (int64_t a = 0; a < accounts; ++a) {
     const std::string name = bench::AccountName(a);
     out << item << "{" << Q("name") << ": " << Q(name) << ", " << Q("jwt") << ": "
@@ -76,11 +140,7 @@ bool WriteConfig(const std::string& path, const bench::FleetOptions& fleet,
   for (int64_t i = 0; i < fleet.subscriptions; ++i) {
     const std::string account = bench::AccountName(i / bench::kPerAccount);
     const int slot = static_cast<int>(i % bench::kPerAccount);
-    const std::string name = bench::SubscriptionName(slot);
-    out << item << "{" << Q("name") << ": " << Q(name) << ", " << Q("account") << ": " << Q(account)
-        << ", " << Q("event_filters") << ": [" << Q(bench::EventFilter(slot)) << "], "
-        << Q("expires_in") << ": " << fleet.expires_in_s << ", " << Q("deliver_to") << ": "
-        << Q(fleet.platform_url + "/_emulator/app/" + account + "-" + name) << "}"
+    out << item << Entry(fleet, account, slot)
         << (json && i + 1 < fleet.subscriptions ? ",\n" : "\n");
   }
   if (json || fleet.subscriptions == 0) out << "]\n";
@@ -131,6 +191,10 @@ int main(int argc, char** argv) {
 
   if (args.count("--config") && !WriteConfig(args["--config"], fleet, args)) {
     std::fprintf(stderr, "cannot write %s\n", args["--config"].c_str());
+    return 1;
+  }
+  if (args.count("--fleet-config") && !WriteFleetConfig(args["--fleet-config"], fleet, args)) {
+    std::fprintf(stderr, "cannot write %s\n", args["--fleet-config"].c_str());
     return 1;
   }
   if (args.count("--db")) {

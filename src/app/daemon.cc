@@ -12,9 +12,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <sstream>
+#include <utility>
 
 #include "keeper.h"
 #include "subkeeper/config/loader.h"
@@ -46,24 +49,40 @@ std::string ReadAll(const std::string& path) {
   return in ? out.str() : std::string();
 }
 
+// What a reload compares: the config file's content and, when it names one, a hash of the
+// accounts file's (which may be megabytes; the hash is not kept whole). "" when the config
+// file is unreadable.
+std::string Snapshot(const std::string& config_path, const std::string& accounts_file) {
+  std::string text = ReadAll(config_path);
+  if (text.empty() || accounts_file.empty()) return text;
+  return text + '\0' + std::to_string(std::hash<std::string>{}(ReadAll(accounts_file)));
+}
+
 // Wakes the daemon loop when the config file (or a Kubernetes ConfigMap's "..data" symlink) in
 // its directory is written, created, renamed over or deleted. The directory, not the file:
 // editors save by renaming a new file over the old one, and Kubernetes swaps "..data"; both
 // replace the watched inode. Events about other files there (the database, a log) are ignored,
-// so an idle keeper whose store sits next to its config is not woken by its own writes.
+// so an idle keeper whose store sits next to its config is not woken by its own writes. The
+// accounts file (config accounts_file) is watched the same way.
 class ConfigWatch {
  public:
-  explicit ConfigWatch(const std::string& path)
-      : name_(std::filesystem::path(path).filename().string()) {
+  explicit ConfigWatch(const std::string& path) {
     fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (fd_ < 0) return;
-    std::string dir = std::filesystem::path(path).parent_path().string();
-    if (dir.empty()) dir = ".";
-    if (inotify_add_watch(fd_, dir.c_str(),
-                          IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MODIFY) < 0) {
+    if (fd_ >= 0 && !Add(path)) {
       close(fd_);
       fd_ = -1;
     }
+  }
+  // Also wakes for `path`; false when its directory cannot be watched.
+  bool Add(const std::string& path) {
+    if (fd_ < 0 || path.empty()) return false;
+    std::string dir = std::filesystem::path(path).parent_path().string();
+    if (dir.empty()) dir = ".";
+    const int wd = inotify_add_watch(
+        fd_, dir.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MODIFY);
+    if (wd < 0) return false;
+    names_.emplace(wd, std::filesystem::path(path).filename().string());
+    return true;
   }
   ~ConfigWatch() {
     if (fd_ >= 0) close(fd_);
@@ -72,7 +91,7 @@ class ConfigWatch {
   ConfigWatch& operator=(const ConfigWatch&) = delete;
 
   int fd() const { return fd_; }
-  // Consumes pending events; true when one was about the config file or "..data".
+  // Consumes pending events; true when one was about a watched file or "..data".
   bool Drain() {
     alignas(inotify_event) char buffer[4096];
     bool relevant = false;
@@ -82,7 +101,8 @@ class ConfigWatch {
         const auto* event = reinterpret_cast<const inotify_event*>(buffer + at);
         const std::string_view name =
             event->len > 0 ? std::string_view(event->name) : std::string_view();
-        if (name == name_ || name == "..data" || (event->mask & IN_Q_OVERFLOW) != 0)
+        if (names_.count({event->wd, std::string(name)}) != 0 || name == "..data" ||
+            (event->mask & IN_Q_OVERFLOW) != 0)
           relevant = true;
         at += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
       }
@@ -91,7 +111,7 @@ class ConfigWatch {
   }
 
  private:
-  std::string name_;
+  std::set<std::pair<int, std::string>> names_;  // (watch descriptor, file name)
   int fd_ = -1;
 };
 
@@ -132,7 +152,12 @@ Status RunDaemon(const config::Config& config, const DaemonOptions& options) {
     spdlog::warn("cannot watch {} for changes (inotify: {}); comparing it every 5 s instead",
                  options.config_path, std::strerror(errno));
   }
-  std::string config_text = ReadAll(options.config_path);
+  std::string accounts_file = config.accounts_file;
+  if (watch.fd() >= 0 && !accounts_file.empty() && !watch.Add(accounts_file)) {
+    spdlog::warn("cannot watch {} for changes; edit the config file or send SIGHUP to reload it",
+                 accounts_file);
+  }
+  std::string config_text = Snapshot(options.config_path, accounts_file);
   // Sleeps until the next due reconcile, a signal or a change in the config's directory: no
   // polling while idle. Reconciles run a few accounts at a time so signals are never kept
   // waiting behind thousands of accounts.
@@ -173,14 +198,20 @@ Status RunDaemon(const config::Config& config, const DaemonOptions& options) {
     }
     if (!reload && settle_until != WallTime{} && clock.Now() < settle_until) continue;
     settle_until = WallTime{};
-    std::string text = ReadAll(options.config_path);
+    std::string text = Snapshot(options.config_path, accounts_file);
     if (!text.empty() && text != config_text) {
       if (!reload) spdlog::info("config file changed: reloading {}", options.config_path);
       reload = true;
     }
     if (reload) {
       if (!text.empty()) config_text = std::move(text);
-      keeper.Reload(config::LoadConfigFile(options.config_path));
+      Result<config::Config> loaded = config::LoadConfigFile(options.config_path);
+      if (loaded.ok() && loaded->accounts_file != accounts_file) {
+        accounts_file = loaded->accounts_file;
+        if (watch.fd() >= 0) watch.Add(accounts_file);
+        config_text = Snapshot(options.config_path, accounts_file);
+      }
+      keeper.Reload(loaded);
     }
   }
   close(signal_fd);

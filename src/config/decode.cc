@@ -28,6 +28,8 @@ size_t EditDistance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+}  // namespace
+
 std::string UnknownKeyRule(std::string_view key, Keys allowed) {
   for (std::string_view candidate : allowed) {
     if (EditDistance(key, candidate) <= 2) {
@@ -41,8 +43,6 @@ std::string StripTrailingNewlines(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
   return s;
 }
-
-}  // namespace
 
 std::string Join(const std::string& prefix, std::string_view key) {
   return prefix.empty() ? std::string(key) : prefix + "." + std::string(key);

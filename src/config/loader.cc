@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include "internal.h"
 #include "node.h"
@@ -30,17 +31,41 @@ Result<std::string> ReadWholeFile(const std::string& path) {
   return content.str();
 }
 
+Result<std::unique_ptr<std::istream>> OpenFile(const std::string& path) {
+  auto in = std::make_unique<std::ifstream>(path, std::ios::binary);
+  if (!*in) return Status::NotFound(std::strerror(errno));
+  return std::unique_ptr<std::istream>(std::move(in));
+}
+
+// Lines of what `read` returns: tests inject files through `read` alone.
+LineSource LinesOf(FileReader read) {
+  return
+      [read = std::move(read)](const std::string& path) -> Result<std::unique_ptr<std::istream>> {
+        Result<std::string> text = read(path);
+        if (!text.ok()) return text.status();
+        return std::unique_ptr<std::istream>(
+            std::make_unique<std::istringstream>(std::move(text).value()));
+      };
+}
+
 LoadOptions WithDefaults(const LoadOptions& options) {
   LoadOptions out = options;
   if (!out.env) out.env = ProcessEnv;
+  if (!out.open) out.open = out.read ? LinesOf(out.read) : OpenFile;
   if (!out.read) out.read = ReadWholeFile;
   return out;
 }
 
-Status IssuesToStatus(std::vector<ConfigIssue> issues) {
-  // Source order reads best; the decoder and the validator each append in their own order.
-  std::stable_sort(issues.begin(), issues.end(),
-                   [](const ConfigIssue& a, const ConfigIssue& b) { return a.line < b.line; });
+Status IssuesToStatus(std::vector<ConfigIssue> issues, const std::string& source_name) {
+  // Source order reads best; the decoder and the validator each append in their own order. The
+  // config file first, then the accounts file, whose line-less note ("more problems") is last.
+  auto order = [&source_name](const ConfigIssue& issue) {
+    const bool other = issue.file != source_name;
+    return std::tuple(other, other && issue.line == 0, issue.line);
+  };
+  std::stable_sort(
+      issues.begin(), issues.end(),
+      [&order](const ConfigIssue& a, const ConfigIssue& b) { return order(a) < order(b); });
   std::string message;
   for (const ConfigIssue& issue : issues) {
     if (!message.empty()) message += '\n';
@@ -69,10 +94,11 @@ Result<Config> ParseConfig(std::string_view text, const std::string& source_name
   if (!tree.ok()) return tree.status();
   internal::Decoded decoded = internal::Decode(tree.value(), source_name, opts);
   std::vector<ConfigIssue> issues = std::move(decoded.issues);
-  for (ConfigIssue& issue : internal::ValidateWithSource(decoded.config, decoded.source)) {
+  for (ConfigIssue& issue :
+       internal::ValidateWithSource(decoded.config, decoded.source, decoded.templates)) {
     issues.push_back(std::move(issue));
   }
-  if (!issues.empty()) return IssuesToStatus(std::move(issues));
+  if (!issues.empty()) return IssuesToStatus(std::move(issues), source_name);
   return std::move(decoded.config);
 }
 

@@ -24,7 +24,8 @@ Decoded Decoder::Run(const Node& root) {
   }
   if (!Map(root, "",
            {"public_url", "listen", "store", "platform", "webhook_secret", "webhook_secret_file",
-            "accounts", "subscriptions", "renewal", "server", "relay", "log"})) {
+            "templates", "accounts", "accounts_file", "subscriptions", "renewal", "server", "relay",
+            "log"})) {
     return std::move(out_);
   }
   Str(root, "", "public_url", c.public_url);
@@ -33,8 +34,15 @@ Decoded Decoder::Run(const Node& root) {
   if (const Node* n = Present(root, "store")) Store(*n);
   if (const Node* n = Present(root, "platform")) Platform(*n);
   SecretValue(root, "", "webhook_secret", c.webhook_secret);
+  // Templates before the accounts that use them; the explicit subscriptions before expanding,
+  // so that clashes with them can be named.
+  if (const Node* n = Present(root, "templates")) Templates(*n);
   if (const Node* n = Present(root, "accounts")) Accounts(*n);
   if (const Node* n = Present(root, "subscriptions")) Subscriptions(*n);
+  out_.source.first_expanded_subscription = c.subscriptions.size();
+  ExpandAccountTemplates();
+  out_.source.first_streamed_account = c.accounts.size();
+  if (const Node* n = Present(root, "accounts_file")) AccountsFile(*n);
   if (const Node* n = Present(root, "renewal")) Renewal(*n);
   if (const Node* n = Present(root, "server")) Server(*n);
   if (const Node* n = Present(root, "relay")) Relay(*n);
@@ -77,10 +85,14 @@ void Decoder::Accounts(const Node& node) {
     const Node& item = node.seq[i];
     const std::string path = Index("accounts", i);
     AccountConfig account;
-    if (Map(item, path, {"name", "jwt", "jwt_file", "refresh_token", "refresh_token_file"})) {
+    if (Map(item, path,
+            {"name", "jwt", "jwt_file", "refresh_token", "refresh_token_file", "templates"})) {
       Str(item, path, "name", account.name);
       SecretValue(item, path, "jwt", account.jwt);
       SecretValue(item, path, "refresh_token", account.refresh_token);
+      if (const Node* names = Present(item, "templates")) {
+        AccountTemplates(*names, Join(path, "templates"), out_.config.accounts.size());
+      }
     }
     out_.config.accounts.push_back(std::move(account));
   }
@@ -96,14 +108,18 @@ void Decoder::Subscriptions(const Node& node) {
   }
 }
 
-void Decoder::Subscription(const Node& node, const std::string& path, SubscriptionConfig& sub) {
-  if (!Map(node, path,
-           {"name", "account", "event_filters", "expires_in", "reminder", "deliver_to",
-            "address"})) {
-    return;
-  }
+void Decoder::Subscription(const Node& node, const std::string& path, SubscriptionConfig& sub,
+                           bool in_template) {
+  const bool shape =
+      in_template
+          ? Map(node, path,
+                {"name", "event_filters", "expires_in", "reminder", "deliver_to", "address"})
+          : Map(node, path,
+                {"name", "account", "event_filters", "expires_in", "reminder", "deliver_to",
+                 "address"});
+  if (!shape) return;
   Str(node, path, "name", sub.name);
-  Str(node, path, "account", sub.account);
+  if (!in_template) Str(node, path, "account", sub.account);
   if (const Node* filters = Present(node, "event_filters")) {
     Filters(*filters, Join(path, "event_filters"), sub.event_filters);
   }
@@ -111,6 +127,16 @@ void Decoder::Subscription(const Node& node, const std::string& path, Subscripti
   Str(node, path, "deliver_to", sub.deliver_to);
   Str(node, path, "address", sub.address);
   Reminder(Present(node, "reminder"), Join(path, "reminder"), sub);
+}
+
+void Decoder::AccountTemplates(const Node& node, const std::string& path, size_t account) {
+  if (!Seq(node, path)) return;
+  std::vector<std::string> names;
+  for (size_t i = 0; i < node.seq.size(); ++i) {
+    if (auto name = Text(node.seq[i], Index(path, i))) names.push_back(std::move(*name));
+  }
+  account_templates_.emplace_back(account, std::move(names));
+  account_template_uses_.push_back({out_.source.file, node.line, path});
 }
 
 void Decoder::Filters(const Node& node, const std::string& path, std::vector<std::string>& out) {

@@ -20,7 +20,7 @@ class Validator {
  public:
   explicit Validator(const SourceInfo& source) : source_(source) {}
 
-  std::vector<ConfigIssue> Run(const Config& c);
+  std::vector<ConfigIssue> Run(const Config& c, const Templates& templates);
 
  private:
   void Add(const std::string& path, std::string rule);
@@ -34,6 +34,7 @@ class Validator {
   void Platform(const PlatformConfig& p);
   void Accounts(const std::vector<AccountConfig>& accounts);
   void Subscriptions(const Config& c);
+  void TemplateEntries(const Templates& templates, int64_t job_interval);
   void Subscription(const SubscriptionConfig& s, const std::string& path, int64_t job_interval);
   void Filters(const std::vector<std::string>& filters, const std::string& path);
   void ReminderRules(const SubscriptionConfig& s, const std::string& path, int64_t job_interval);
@@ -92,7 +93,7 @@ void Validator::Listen(const std::string& address, const std::string& path) {
   if (!ParseListenAddress(address)) Add(path, "must be host:port with a port in 0..65535");
 }
 
-std::vector<ConfigIssue> Validator::Run(const Config& c) {
+std::vector<ConfigIssue> Validator::Run(const Config& c, const Templates& templates) {
   if (!c.public_url.empty()) Url(c.public_url, "public_url", /*allow_query=*/false);
   Listen(c.listen.webhooks, "listen.webhooks");
   Listen(c.listen.admin, "listen.admin");
@@ -101,6 +102,7 @@ std::vector<ConfigIssue> Validator::Run(const Config& c) {
   Required(!c.webhook_secret.empty(), "webhook_secret");
   Accounts(c.accounts);
   Subscriptions(c);
+  TemplateEntries(templates, c.platform.reminder_job_interval_s);
   Tuning(c);
   return std::move(issues_);
 }
@@ -116,7 +118,9 @@ void Validator::Platform(const PlatformConfig& p) {
 void Validator::Accounts(const std::vector<AccountConfig>& accounts) {
   if (accounts.empty()) Add("accounts", "is required (at least one account)");
   std::map<std::string, size_t> first_index;
-  for (size_t i = 0; i < accounts.size(); ++i) {
+  // The accounts file's entries were checked line by line as it was read.
+  const size_t end = std::min(accounts.size(), source_.first_streamed_account);
+  for (size_t i = 0; i < end; ++i) {
     const std::string path = "accounts[" + std::to_string(i) + "]";
     Name(accounts[i].name, path + ".name");
     // Either credential will do; a refresh token whose file could not be read was reported.
@@ -138,8 +142,13 @@ void Validator::Subscriptions(const Config& c) {
   std::map<std::pair<std::string, std::string>, size_t> first_index;
   // A set, not a scan per subscription: a fleet config has tens of thousands of both.
   std::set<std::string_view> accounts;
-  for (const auto& account : c.accounts) accounts.insert(account.name);
-  for (size_t i = 0; i < c.subscriptions.size(); ++i) {
+  // Subscriptions expanded from templates were checked as template entries, and for clashes
+  // and the cap as they were expanded.
+  const size_t end = std::min(c.subscriptions.size(), source_.first_expanded_subscription);
+  if (end > 0) {
+    for (const auto& account : c.accounts) accounts.insert(account.name);
+  }
+  for (size_t i = 0; i < end; ++i) {
     const SubscriptionConfig& s = c.subscriptions[i];
     Subscription(s, Sub(i), c.platform.reminder_job_interval_s);
     const bool known = accounts.count(s.account) > 0;
@@ -160,6 +169,20 @@ void Validator::Subscriptions(const Config& c) {
                                " subscriptions; the platform allows at most " +
                                std::to_string(kMaxSubscriptionsPerAccount) +
                                " per user and app (SUB-505)");
+    }
+  }
+}
+
+void Validator::TemplateEntries(const Templates& templates, int64_t job_interval) {
+  for (const auto& [name, entries] : templates) {
+    std::set<std::string_view> names;
+    for (size_t i = 0; i < entries.size(); ++i) {
+      const std::string path = "templates." + name + "[" + std::to_string(i) + "]";
+      Subscription(entries[i], path, job_interval);
+      if (!entries[i].name.empty() && !names.insert(entries[i].name).second) {
+        Add(path + ".name",
+            "duplicate subscription name '" + entries[i].name + "' in template '" + name + "'");
+      }
     }
   }
 }
@@ -259,8 +282,9 @@ std::string ParentPath(const std::string& path) {
   return cut == std::string::npos ? std::string() : path.substr(0, cut);
 }
 
-std::vector<ConfigIssue> ValidateWithSource(const Config& config, const SourceInfo& source) {
-  return Validator(source).Run(config);
+std::vector<ConfigIssue> ValidateWithSource(const Config& config, const SourceInfo& source,
+                                            const Templates& templates) {
+  return Validator(source).Run(config, templates);
 }
 
 }  // namespace internal

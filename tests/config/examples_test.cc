@@ -99,5 +99,31 @@ TEST_CASE("examples/demo.yaml is the emulator demo configuration", "[config]") {
         std::vector<std::string>{"/restapi/v1.0/account/~/extension/~/presence"});
 }
 
+TEST_CASE("examples/fleet.yaml gives its accounts their templates' subscriptions", "[config]") {
+  LoadOptions options;
+  options.env = [](const std::string&) { return std::optional<std::string>(); };
+  Result<Config> c = LoadConfigFile(kExamples + "fleet.yaml", options);
+  INFO((c.ok() ? "" : c.status().message()));
+  REQUIRE(c.ok());
+  CHECK(c->accounts_file == kExamples + "fleet-accounts.jsonl");
+  std::map<std::string, std::vector<std::string>> names;  // account -> its subscriptions
+  for (const AccountConfig& a : c->accounts) {
+    CHECK(a.jwt.Reveal() == "demo-jwt");
+    names[a.name];
+  }
+  for (const SubscriptionConfig& s : c->subscriptions) {
+    INFO(s.account + "/" + s.name);
+    names[s.account].push_back(s.name);
+    CHECK(s.deliver_to == "http://127.0.0.1:18080/_emulator/app/" + s.account + "-" + s.name);
+    CHECK(s.reminder == ReminderSpec{40, 10});
+  }
+  using V = std::vector<std::string>;
+  CHECK(names == std::map<std::string, V>{{"demo", V{"audit", "sms", "presence"}},
+                                          {"acme", V{"sms", "presence"}},
+                                          {"globex", V{"sms", "presence", "voicemail"}},
+                                          {"initech", V{"voicemail"}}});
+  CHECK(Validate(*c).empty());
+}
+
 }  // namespace
 }  // namespace subkeeper::config

@@ -111,8 +111,14 @@ struct Config {
   StoreConfig store;
   PlatformConfig platform;
   Secret webhook_secret;  // required; derives verification tokens
+  // `accounts[]` in file order, then the accounts of `accounts_file` in its line order.
   std::vector<AccountConfig> accounts;
+  // `subscriptions[]` in file order, then each account's template subscriptions (accounts[]
+  // first, then accounts_file), already expanded: consumers never see templates.
   std::vector<SubscriptionConfig> subscriptions;
+  // The JSON Lines accounts file (`accounts_file`), resolved against the config file's
+  // directory; empty when there is none. The daemon watches it for changes.
+  std::string accounts_file;
   RenewalConfig renewal;
   ServerConfig server;
   RelayConfig relay;

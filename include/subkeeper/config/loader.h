@@ -4,6 +4,8 @@
 #pragma once
 
 #include <functional>
+#include <istream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +20,9 @@ namespace subkeeper::config {
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 // Reads a whole file (for *_file keys); an error Status when it cannot.
 using FileReader = std::function<Result<std::string>(const std::string& path)>;
+// Opens a file to be read line by line (the accounts file, which may hold tens of thousands of
+// lines and is never held whole); an error Status when it cannot.
+using LineSource = std::function<Result<std::unique_ptr<std::istream>>(const std::string& path)>;
 
 struct ConfigIssue {
   std::string file;
@@ -30,6 +35,9 @@ struct ConfigIssue {
 struct LoadOptions {
   EnvLookup env;    // defaults to the process environment
   FileReader read;  // defaults to reading the filesystem
+  // Defaults to streaming from the filesystem, or, when only `read` is given (tests), to lines
+  // of what `read` returns.
+  LineSource open;
 };
 
 // How a file is read (keys mirror config.h; units are seconds unless the key says _ms/_bytes/_pct):
@@ -43,6 +51,18 @@ struct LoadOptions {
 //  - A relayed subscription without `reminder` gets DefaultReminder(expires_in); a reminder
 //    without `interval` gets min(3600, threshold/4). Direct subscriptions get none.
 //  - Unknown keys, wrong types, and a YAML key given twice are issues.
+// Fleets (many accounts with the same subscriptions):
+//  - `templates: {NAME: [entry, ...]}` names lists of subscription entries with the keys of
+//    `subscriptions[]` except `account`. In deliver_to and address, `{account}` stands for the
+//    account's name. An account's `templates: [NAME, ...]` gives it every entry of those
+//    templates. A subscription name given by two of its templates, or by a template and an
+//    explicit subscriptions[] entry of the account, is an issue naming both; so is an unknown
+//    template, and more than kMaxSubscriptionsPerAccount subscriptions after expansion.
+//  - `accounts_file: PATH` (relative to the config file's directory) is a JSON Lines file, one
+//    accounts[] entry (same keys and rules) per line; blank lines and lines starting with `#`
+//    are skipped. It is read with `open`, one line at a time. Its issues name that file and
+//    line, and key paths "accounts_file[LINE].key". Its accounts share one namespace with
+//    accounts[].
 // Messages never contain secret values, nor the text of a bad `${...}` name.
 // Thread-safety: these functions keep no state; they are as thread-safe as `env` and `read`.
 //
