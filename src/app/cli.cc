@@ -141,7 +141,7 @@ int Run(const Args& args) {
   auto loaded = Load(args);
   if (!loaded) return 1;
   SetUpLogging(loaded->log_level);
-  Status status = RunDaemon(*loaded, DaemonOptions{args.config, args.port_file});
+  Status status = RunDaemon(std::move(*loaded), DaemonOptions{args.config, args.port_file});
   if (!status.ok()) {
     spdlog::critical("cannot run: {}", status.ToString());
     return 1;

@@ -127,7 +127,7 @@ int WaitMillis(WallTime next, WallTime now, bool watched) {
 
 }  // namespace
 
-Status RunDaemon(const config::Config& config, const DaemonOptions& options) {
+Status RunDaemon(config::Config config, const DaemonOptions& options) {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
@@ -136,7 +136,9 @@ Status RunDaemon(const config::Config& config, const DaemonOptions& options) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   SystemClock clock;
-  Keeper keeper(config, clock);
+  std::string accounts_file = config.accounts_file;
+  // Moved, not copied: at 100k subscriptions a config is tens of MB.
+  Keeper keeper(std::move(config), clock);
   SK_RETURN_IF_ERROR(keeper.Start());
   if (!options.port_file.empty()) {
     SK_RETURN_IF_ERROR(WritePortFile(options.port_file, keeper.webhook_port(), keeper.admin_port(),
@@ -152,7 +154,6 @@ Status RunDaemon(const config::Config& config, const DaemonOptions& options) {
     spdlog::warn("cannot watch {} for changes (inotify: {}); comparing it every 5 s instead",
                  options.config_path, std::strerror(errno));
   }
-  std::string accounts_file = config.accounts_file;
   if (watch.fd() >= 0 && !accounts_file.empty() && !watch.Add(accounts_file)) {
     spdlog::warn("cannot watch {} for changes; edit the config file or send SIGHUP to reload it",
                  accounts_file);
@@ -211,7 +212,7 @@ Status RunDaemon(const config::Config& config, const DaemonOptions& options) {
         if (watch.fd() >= 0) watch.Add(accounts_file);
         config_text = Snapshot(options.config_path, accounts_file);
       }
-      keeper.Reload(loaded);
+      keeper.Reload(std::move(loaded));
     }
   }
   close(signal_fd);

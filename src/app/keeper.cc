@@ -157,7 +157,6 @@ Status Keeper::Start() {
 void Keeper::ScheduleAccounts(const config::Config& config, const std::string& why, bool expedite) {
   std::set<std::string> accounts;
   for (const auto& account : config.accounts) accounts.insert(account.name);
-  account_index_ = reconcile::IndexByAccount(config);
   const WallTime now = clock_.Now();
   cadence_.SetOptions(CadenceFor(config));
   cadence_.SetAccounts(accounts, now,
@@ -229,10 +228,10 @@ WallTime Keeper::RunDue(size_t max) {
 }
 
 bool Keeper::ReconcileAccount(const std::string& account, const std::string& why) {
-  const auto config = Current();
+  const auto [config, index] = AppliedConfig();
   const std::set<std::string> only = {account};
   auto planned = reconcile::PlanReconcile(*config, public_url_, *store_, *runtime_->api,
-                                          clock_.Now(), &only, &account_index_);
+                                          clock_.Now(), &only, index.get());
   if (!planned.ok()) {
     spdlog::error("reconcile of account {} ({}): {}", account, why, planned.status().ToString());
     return false;
@@ -293,7 +292,7 @@ void Keeper::ForgetRemovedAccounts(const std::string& why) {
                applied.ok() ? "" : ", apply failed: " + applied.status().ToString());
 }
 
-void Keeper::Reload(const Result<config::Config>& loaded) {
+void Keeper::Reload(Result<config::Config> loaded) {
   const auto old_config = Current();
   std::string refusal;
   if (!loaded.ok()) {
@@ -309,28 +308,30 @@ void Keeper::Reload(const Result<config::Config>& loaded) {
     refused_at_ = clock_.Now();
     return;  // the old generation's reconciles go on as scheduled
   }
+  // Moved into place, not copied: at 100k subscriptions a config is tens of MB.
+  const auto next = std::make_shared<const config::Config>(std::move(loaded).value());
   // The runtime holds the credentials and renewal settings: swap it while no renewal runs.
   scheduler_->Stop();
   runtime_ =
-      MakeRuntime(*loaded, SamePlatform(*old_config, *loaded) ? std::move(runtime_->api) : nullptr);
+      MakeRuntime(*next, SamePlatform(*old_config, *next) ? std::move(runtime_->api) : nullptr);
   scheduler_->SetService(*runtime_->renewal);
   {
     std::lock_guard lock(mu_);
-    if (!(old_config->webhook_secret == loaded->webhook_secret)) {
+    if (!(old_config->webhook_secret == next->webhook_secret)) {
       previous_secrets_.push_back(old_config->webhook_secret);
       // A few rotations back is plenty: each reload's reconcile replaces the old subscriptions.
       if (previous_secrets_.size() > 4) previous_secrets_.erase(previous_secrets_.begin());
     }
-    config_ = std::make_shared<const config::Config>(*loaded);
+    config_ = next;
     generation_ += 1;
     applied_at_ = clock_.Now();
     refused_reason_.clear();
   }
   spdlog::info("configuration generation {} applied", generation_);
-  ConfigureRelay(*loaded);
+  ConfigureRelay(*next);
   PublishRoutes();
-  scheduler_->SetConfigured(ConfiguredKeys(*loaded));
-  ScheduleAccounts(*loaded, "reload", /*expedite=*/true);
+  scheduler_->SetConfigured(ConfiguredKeys(*next));
+  ScheduleAccounts(*next, "reload", /*expedite=*/true);
   ForgetRemovedAccounts("reload");
   scheduler_->Start();
 }

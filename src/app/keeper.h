@@ -48,7 +48,7 @@ class Keeper final : public server::AdminSource {
   // Applies a newly loaded config, or refuses it (the old one keeps running) when it failed to
   // load or changes what only a restart can change (listen addresses, store, public URL). An
   // applied config makes every account due for a reconcile (run by RunDue).
-  void Reload(const Result<config::Config>& loaded);
+  void Reload(Result<config::Config> loaded);
 
   int webhook_port() const { return webhook_port_; }
   int admin_port() const { return admin_port_; }
@@ -88,9 +88,14 @@ class Keeper final : public server::AdminSource {
   void PublishRoutes();
   void PublishAccountRoutes(const std::string& account);
   void PublishRoute(const std::string& account, const std::string& name);
-  std::shared_ptr<const std::map<std::string, bool>> RouteKeys();
+  // The applied config and its AccountIndex, built once per config generation.
+  struct Applied {
+    std::shared_ptr<const config::Config> config;
+    std::shared_ptr<const reconcile::AccountIndex> index;
+  };
+  Applied AppliedConfig();
   std::optional<webhook::Route> RouteFor(const store::SubscriptionRecord& record,
-                                         const std::map<std::string, bool>& keys,
+                                         const Applied& applied,
                                          const std::vector<Secret>& previous);
   std::vector<Secret> PreviousSecrets();
   webhook::RouteMap RoutesOf(const std::vector<store::SubscriptionRecord>& records);
@@ -125,7 +130,6 @@ class Keeper final : public server::AdminSource {
   std::map<std::string, std::string> pass_reason_;  // account → why its next pass runs
   WallTime keepalive_at_{};                         // next RestClient::KeepAlive()
   std::set<std::string> stored_accounts_;           // accounts with records, as of PublishRoutes()
-  reconcile::AccountIndex account_index_;           // of the applied config (ScheduleAccounts)
 
   mutable std::mutex mu_;  // guards the fields below (read by admin request threads)
   std::shared_ptr<const config::Config> config_;
@@ -138,10 +142,10 @@ class Keeper final : public server::AdminSource {
   WallTime refused_at_{};
   std::string last_reconcile_;                        // one-line summary of the last pass
   std::shared_ptr<platform::RestClient> status_api_;  // runtime_'s client, for admin readers
-  // Configured "account/name" → relayed, built once per config generation.
-  std::shared_ptr<const std::map<std::string, bool>> route_keys_;
-  std::shared_ptr<const config::Config> route_keys_config_;  // the config route_keys_ is of
-  size_t accounts_reconciled_ = 0;                           // passes since start, any account
+  // IndexByAccount of index_config_ (held, so its address cannot be reused by a later config).
+  std::shared_ptr<const reconcile::AccountIndex> index_;
+  std::shared_ptr<const config::Config> index_config_;
+  size_t accounts_reconciled_ = 0;         // passes since start, any account
   std::set<std::string> startup_pending_;  // accounts whose start-up/reload pass has not run
 };
 

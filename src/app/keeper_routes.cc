@@ -3,39 +3,39 @@
 // per subscription (after its remote id changed).
 #include <spdlog/spdlog.h>
 
+#include <optional>
+#include <set>
+
 #include "keeper.h"
 #include "subkeeper/webhook/token.h"
 
 namespace subkeeper::app {
 
-// Which configured subscriptions are relayed (have a deliver_to), by "account/name".
-std::shared_ptr<const std::map<std::string, bool>> Keeper::RouteKeys() {
+Keeper::Applied Keeper::AppliedConfig() {
   std::lock_guard lock(mu_);
-  if (!route_keys_ || route_keys_config_ != config_) {
-    auto keys = std::make_shared<std::map<std::string, bool>>();
-    for (const auto& sub : config_->subscriptions)
-      (*keys)[sub.account + "/" + sub.name] = !sub.deliver_to.empty();
-    route_keys_ = std::move(keys);
-    route_keys_config_ = config_;  // held, so its address cannot be reused by a later config
+  if (!index_ || index_config_ != config_) {
+    index_ = std::make_shared<const reconcile::AccountIndex>(reconcile::IndexByAccount(*config_));
+    index_config_ = config_;  // held, so its address cannot be reused by a later config
   }
-  return route_keys_;
+  return Applied{config_, index_};
 }
 
 std::optional<webhook::Route> Keeper::RouteFor(const store::SubscriptionRecord& record,
-                                               const std::map<std::string, bool>& keys,
+                                               const Applied& applied,
                                                const std::vector<Secret>& previous) {
-  const auto config = Current();
-  auto it = keys.find(record.account + "/" + record.name);
   // Direct subscriptions deliver elsewhere; unconfigured ones are not ours to accept.
-  if (record.reminder_filter.empty() || it == keys.end()) return std::nullopt;
+  if (record.reminder_filter.empty()) return std::nullopt;
+  const auto* configured =
+      reconcile::FindConfigured(*applied.config, *applied.index, record.account, record.name);
+  if (configured == nullptr) return std::nullopt;
   return webhook::Route{
       record.account,
       record.name,
-      webhook::TokenForFingerprint(record.token_fingerprint, config->webhook_secret, previous,
-                                   record.account, record.name),
+      webhook::TokenForFingerprint(record.token_fingerprint, applied.config->webhook_secret,
+                                   previous, record.account, record.name),
       record.reminder_filter,
       record.remote_id,
-      it->second};
+      !configured->deliver_to.empty()};
 }
 
 std::vector<Secret> Keeper::PreviousSecrets() {
@@ -44,27 +44,38 @@ std::vector<Secret> Keeper::PreviousSecrets() {
 }
 
 webhook::RouteMap Keeper::RoutesOf(const std::vector<store::SubscriptionRecord>& records) {
-  const auto keys = RouteKeys();
+  const auto applied = AppliedConfig();
   const auto previous = PreviousSecrets();
   webhook::RouteMap routes;
   for (const auto& record : records) {
-    if (auto route = RouteFor(record, *keys, previous))
+    if (auto route = RouteFor(record, applied, previous))
       routes[record.account + "/" + record.name] = std::move(*route);
   }
   return routes;
 }
 
 void Keeper::PublishRoutes() {
-  auto records = store_->ListSubscriptions();
-  if (!records.ok()) {
-    spdlog::error("publishing webhook routes: {}", records.status().ToString());
-    return;
+  // Read in pages: at 100k subscriptions the records of the whole store at once were the
+  // largest allocation of the keeper's life (about 130 MB at start-up).
+  constexpr int kPage = 1000;
+  webhook::RouteMap routes;
+  std::set<std::string> accounts;
+  std::optional<store::SubscriptionKey> after;
+  for (;;) {
+    auto page = store_->ListSubscriptionsPage(after ? &*after : nullptr, kPage);
+    if (!page.ok()) {
+      spdlog::error("publishing webhook routes: {}", page.status().ToString());
+      return;
+    }
+    for (const auto& record : *page) accounts.insert(record.account);
+    routes.merge(RoutesOf(*page));
+    if (page->size() < static_cast<size_t>(kPage)) break;
+    after = store::SubscriptionKey{page->back().account, page->back().name};
   }
-  routes_.Publish(RoutesOf(*records));
-  // Read once here for ForgetRemovedAccounts, which follows every full publish (start-up,
-  // reload): a second full read of 100k records would double the start-up time.
-  stored_accounts_.clear();
-  for (const auto& record : *records) stored_accounts_.insert(record.account);
+  routes_.Publish(std::move(routes));
+  // Kept for ForgetRemovedAccounts, which follows every full publish (start-up, reload): a
+  // second walk over 100k records would double the start-up time.
+  stored_accounts_ = std::move(accounts);
 }
 
 void Keeper::PublishAccountRoutes(const std::string& account) {
@@ -84,7 +95,7 @@ void Keeper::PublishRoute(const std::string& account, const std::string& name) {
     return;
   }
   std::optional<webhook::Route> route;
-  if (*record) route = RouteFor(**record, *RouteKeys(), PreviousSecrets());
+  if (*record) route = RouteFor(**record, AppliedConfig(), PreviousSecrets());
   routes_.Update(account + "/" + name, std::move(route));
 }
 

@@ -66,6 +66,17 @@ AccountIndex IndexByAccount(const config::Config& config) {
   return index;
 }
 
+const config::SubscriptionConfig* FindConfigured(const config::Config& config,
+                                                 const AccountIndex& index,
+                                                 std::string_view account, std::string_view name) {
+  auto it = index.find(account);
+  if (it == index.end()) return nullptr;
+  for (size_t i : it->second) {  // at most 30 per account
+    if (config.subscriptions[i].name == name) return &config.subscriptions[i];
+  }
+  return nullptr;
+}
+
 Result<Planned> PlanReconcile(const config::Config& config, const std::string& public_url,
                               store::Store& store, platform::SubscriptionApi& api, WallTime now,
                               const std::set<std::string>* accounts, const AccountIndex* index) {

@@ -5,6 +5,7 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
+#include <algorithm>
 #include <mutex>
 
 #include "account_sql.h"
@@ -69,6 +70,8 @@ class SqliteStore final : public Store {
       : clock_(clock), db_(std::move(db)), statements_(*db_) {}
 
   Result<std::vector<SubscriptionRecord>> ListSubscriptions() override;
+  Result<std::vector<SubscriptionRecord>> ListSubscriptionsPage(const SubscriptionKey* after,
+                                                                int limit) override;
   Result<std::vector<SubscriptionRecord>> ListAccountSubscriptions(
       std::string_view account) override;
   Result<std::optional<SubscriptionRecord>> GetSubscription(std::string_view account,
@@ -119,6 +122,34 @@ Result<std::vector<SubscriptionRecord>> SqliteStore::ListSubscriptions() {
     auto st_lease = statements_.Get(SubscriptionSelectSql() + " ORDER BY account, name");
     SQLite::Statement& st = *st_lease;
     std::vector<SubscriptionRecord> out;
+    while (st.executeStep()) {
+      SK_ASSIGN_OR_RETURN(SubscriptionRecord r, ReadSubscription(st));
+      out.push_back(std::move(r));
+    }
+    return out;
+  });
+}
+
+Result<std::vector<SubscriptionRecord>> SqliteStore::ListSubscriptionsPage(
+    const SubscriptionKey* after, int limit) {
+  if (limit <= 0)
+    return Status::InvalidArgument("store: a page of subscriptions needs a limit > 0");
+  std::lock_guard lock(mu_);
+  return CatchSqlite("list subscriptions", [&]() -> Result<std::vector<SubscriptionRecord>> {
+    // A seek on the primary key (account, name) per page, whatever the page's position.
+    auto st_lease = statements_.Get(
+        SubscriptionSelectSql() +
+        (after != nullptr ? " WHERE (account, name) > (?, ?) ORDER BY account, name LIMIT ?"
+                          : " ORDER BY account, name LIMIT ?"));
+    SQLite::Statement& st = *st_lease;
+    int i = 1;
+    if (after != nullptr) {
+      st.bind(i++, after->account);
+      st.bind(i++, after->name);
+    }
+    st.bind(i, limit);
+    std::vector<SubscriptionRecord> out;
+    out.reserve(static_cast<size_t>(std::min(limit, 1024)));
     while (st.executeStep()) {
       SK_ASSIGN_OR_RETURN(SubscriptionRecord r, ReadSubscription(st));
       out.push_back(std::move(r));

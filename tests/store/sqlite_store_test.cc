@@ -1,7 +1,9 @@
 // Record, lease, history and event semantics of the SQLite store (in memory).
 #include "subkeeper/store/sqlite_store.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <optional>
 #include <thread>
 
 namespace subkeeper::store {
@@ -136,6 +138,45 @@ TEST_CASE("Put replaces a record, list is ordered, delete is idempotent", "[stor
   CHECK_FALSE(store->GetSubscription("main", "sms").value().has_value());
   CHECK(store->DeleteSubscription("main", "sms", std::nullopt).ok());
   CHECK(store->PutSubscription(Minimal(""), std::nullopt).code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("Pages walk every record once in account and name order", "[store]") {
+  ManualClock clock;
+  auto store = OpenMemory(clock);
+  // Inserted out of order; "a/b" and "a b" sort differently from "account/name" strings, so the
+  // walk must compare (account, name) as a pair.
+  const std::vector<std::pair<std::string, std::string>> keys = {
+      {"b", "x"}, {"a", "z"}, {"a b", "a"}, {"a", "a"}, {"c", "m"}, {"a", "m"}, {"b", "a"}};
+  for (const auto& [account, name] : keys) {
+    SubscriptionRecord r = Minimal(name);
+    r.account = account;
+    REQUIRE(store->PutSubscription(r, std::nullopt).ok());
+  }
+  auto expected = keys;
+  std::sort(expected.begin(), expected.end());
+
+  for (int limit : {1, 2, 3, 7, 100}) {
+    std::vector<std::pair<std::string, std::string>> walked;
+    std::optional<SubscriptionKey> after;
+    int pages = 0;
+    for (;;) {
+      auto page = store->ListSubscriptionsPage(after ? &*after : nullptr, limit);
+      REQUIRE(page.ok());
+      REQUIRE(page->size() <= static_cast<size_t>(limit));
+      ++pages;
+      for (const auto& r : *page) walked.emplace_back(r.account, r.name);
+      if (page->size() < static_cast<size_t>(limit)) break;
+      after = SubscriptionKey{page->back().account, page->back().name};
+    }
+    INFO("limit " << limit);
+    CHECK(walked == expected);
+    CHECK(pages == static_cast<int>(expected.size()) / limit + 1);
+  }
+  // Past the last key: empty, not an error.
+  const SubscriptionKey last{"c", "m"};
+  CHECK(store->ListSubscriptionsPage(&last, 5).value().empty());
+  CHECK(store->ListSubscriptionsPage(nullptr, 0).status().code() == StatusCode::kInvalidArgument);
+  CHECK(store->ListSubscriptionsPage(nullptr, -1).status().code() == StatusCode::kInvalidArgument);
 }
 
 TEST_CASE("Leases are taken, contended, expire and are released", "[store]") {

@@ -17,6 +17,10 @@ class ForwardingStore : public store::Store {
   Result<std::vector<store::SubscriptionRecord>> ListSubscriptions() override {
     return inner_.ListSubscriptions();
   }
+  Result<std::vector<store::SubscriptionRecord>> ListSubscriptionsPage(
+      const store::SubscriptionKey* after, int limit) override {
+    return inner_.ListSubscriptionsPage(after, limit);
+  }
   Result<std::vector<store::SubscriptionRecord>> ListAccountSubscriptions(
       std::string_view a) override {
     return inner_.ListAccountSubscriptions(a);

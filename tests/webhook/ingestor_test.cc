@@ -63,6 +63,10 @@ class FakeStore final : public store::Store {
   }
 
   Result<std::vector<store::SubscriptionRecord>> ListSubscriptions() override { return No(); }
+  Result<std::vector<store::SubscriptionRecord>> ListSubscriptionsPage(
+      const store::SubscriptionKey*, int) override {
+    return No();
+  }
   Result<std::vector<store::SubscriptionRecord>> ListAccountSubscriptions(
       std::string_view) override {
     return No();

@@ -25,6 +25,6 @@ struct DaemonOptions {
 // start-up (store, bind, …).
 // REQUIRES: called from the main thread before any other thread exists (it blocks the handled
 // signals so every thread it starts inherits the mask, then reads them from a signalfd).
-Status RunDaemon(const config::Config& config, const DaemonOptions& options);
+Status RunDaemon(config::Config config, const DaemonOptions& options);
 
 }  // namespace subkeeper::app

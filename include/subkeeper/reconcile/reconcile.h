@@ -64,6 +64,10 @@ using AccountIndex = std::map<std::string, std::vector<size_t>, std::less<>>;
 // Every configured account (also those without subscriptions) → the indexes of its
 // subscriptions in config.subscriptions, in order.
 AccountIndex IndexByAccount(const config::Config& config);
+// The configured subscription (account, name) of `config`, through its `index`; null if none.
+const config::SubscriptionConfig* FindConfigured(const config::Config& config,
+                                                 const AccountIndex& index,
+                                                 std::string_view account, std::string_view name);
 Result<Planned> PlanReconcile(const config::Config& config, const std::string& public_url,
                               store::Store& store, platform::SubscriptionApi& api, WallTime now,
                               const std::set<std::string>* accounts = nullptr,

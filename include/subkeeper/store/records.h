@@ -12,6 +12,12 @@
 
 namespace subkeeper::store {
 
+// Identifies a subscription record: unique per store.
+struct SubscriptionKey {
+  std::string account;
+  std::string name;
+};
+
 // One configured subscription: its desired definition, what the platform last said about it,
 // and its renewal bookkeeping. Keyed by (account, name). A WallTime at the epoch means "unset".
 struct SubscriptionRecord {
