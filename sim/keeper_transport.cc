@@ -1,6 +1,10 @@
 #include "keeper_transport.h"
 
+#include <spdlog/spdlog.h>
+
 #include <nlohmann/json.hpp>
+
+#include "subkeeper/common/time_format.h"
 
 namespace subkeeper::sim {
 namespace {
@@ -154,8 +158,10 @@ void KeeperTransport::AfterCreate(size_t shard, const Live& live_before,
   const auto body = nlohmann::json::parse(response.body, nullptr, false);
   if (!body.is_object() || !body.contains("deliveryMode")) return;
   const std::string address = body["deliveryMode"].value("address", "");
+  const std::string new_id = body.value("id", "");
   for (const auto& [id, live_address] : live_before) {
-    if (live_address == address) suspects_.push_back(Suspect{shard, id});
+    if (live_address == address)
+      suspects_.push_back(Suspect{shard, id, new_id, address, clock_.Now()});
   }
 }
 
@@ -163,7 +169,13 @@ void KeeperTransport::SettleDuplicates() {
   const WallTime now = clock_.Now();
   for (const Suspect& suspect : suspects_) {
     auto old = farm_.Find(suspect.shard, suspect.old_id);
-    if (old && old->expiration_time > now) ++metrics_.duplicate_creates;
+    if (old && old->expiration_time > now) {
+      ++metrics_.duplicate_creates;
+      // Enough to find the keeper's side in its history: shard, both ids, the address, when.
+      spdlog::warn("duplicate create: shard {} at {}: {} created while {} (status {}) lived at {}",
+                   suspect.shard, FormatIso8601(suspect.at), suspect.new_id, suspect.old_id,
+                   old->status, suspect.address);
+    }
   }
   suspects_.clear();
 }

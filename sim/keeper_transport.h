@@ -82,6 +82,9 @@ class KeeperTransport final : public platform::HttpTransport {
   struct Suspect {  // a create made while `old_id` (same address) was alive
     size_t shard;
     std::string old_id;
+    std::string new_id;
+    std::string address;
+    WallTime at{};
   };
   std::vector<Suspect> suspects_;
 };

@@ -68,7 +68,8 @@ Status Executor::ApplyOne(const Action& action, const Observed& observed) {
     case ActionKind::kUpdate:
       return service_.Update(action.account, action.name, action.reason);
     case ActionKind::kRecreate:
-      return service_.Recreate(action.account, action.name, action.reason);
+      return service_.Recreate(action.account, action.name, action.reason,
+                               Find(observed, action.account, action.remote_id));
     case ActionKind::kRenew:
       return service_.Run(action.account, action.name, Trigger::kManual);
     case ActionKind::kForget:

@@ -98,9 +98,11 @@ Status RenewalService::Update(const std::string& account, const std::string& nam
 }
 
 Status RenewalService::Recreate(const std::string& account, const std::string& name,
-                                const std::string& reason) {
+                                const std::string& reason,
+                                const platform::RemoteSubscription* observed) {
   return WithLease(account, name, [&](Record& record, WallTime now) -> Status {
     if (record.remote_id.empty()) return CreateMissing(record, reason, now);
+    if (observed != nullptr && observed->id == record.remote_id) CopyObserved(*observed, record);
     if (!record.status.empty() && record.status != "Active") return Replace(record, reason, now);
     const std::string old_id = record.remote_id;
     // Make-before-break: the old one delivers until the new one exists, so there is no gap.
@@ -150,6 +152,10 @@ Status RenewalService::RunLocked(Record& record, Trigger trigger, WallTime now) 
         record, Entry(record, "reminder_missing", "no reminder since the window opened", now)));
   }
   if (record.remote_id.empty()) return CreateMissing(record, "", now);
+  // Known not Active (a replacement whose delete failed): a renewal cannot revive it (reference
+  // §4: delete it and create a new one), so go on with the replacement.
+  if (!record.status.empty() && record.status != "Active")
+    return Replace(record, "status " + record.status, now);
   return Renew(record, trigger, now);
 }
 

@@ -373,6 +373,36 @@ TEST_CASE("A recreation retried after a failed create still names the old id and
   CHECK(data["inactiveUntil"] == Iso(t0 + Seconds(105)));
 }
 
+TEST_CASE("A reconcile's observed Blacklisted status replaces delete-first, never beside it",
+          "[renewal]") {
+  Fixture f;
+  f.AddRecord();
+  REQUIRE(f.service.Run("main", "sms", Trigger::kStartup).ok());
+  // The platform blacklisted it; the record still says Active (no call has seen it since).
+  f.platform.SetStatus("sub-1", "Blacklisted", "Webhook responses with code: [503]");
+  REQUIRE(f.Record().status == "Active");
+  const auto observed = f.platform.all().front();
+
+  // The delete fails: nothing is created beside the blacklisted one (a second subscription at
+  // the same address, holding a second of the 30 slots), and the status is remembered.
+  f.platform.FailNext("delete", Status::Unavailable("Service Unavailable").WithHttp(503, ""));
+  CHECK(f.service.Recreate("main", "sms", "status Blacklisted", &observed).ok());
+  CHECK(f.platform.calls("create") == 1);
+  CHECK(f.platform.all().size() == 1);
+  CHECK(f.Record().status == "Blacklisted");
+  CHECK(f.Record().failures == 1);
+
+  // The retry goes on with the replacement, without a renew that cannot revive it.
+  const int renews = f.platform.calls("renew");
+  REQUIRE(f.service.Run("main", "sms", Trigger::kTimer).ok());
+  CHECK(f.platform.calls("renew") == renews);
+  CHECK(f.platform.calls("create") == 2);
+  REQUIRE(f.platform.all().size() == 1);
+  CHECK(f.platform.all().front().status == "Active");
+  CHECK(f.Record().remote_id == f.platform.all().front().id);
+  CHECK(f.Record().status == "Active");
+}
+
 TEST_CASE("A subscription without deliver_to queues no lifecycle event", "[renewal][lifecycle]") {
   Fixture f;
   f.AddRecord();

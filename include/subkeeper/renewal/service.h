@@ -87,8 +87,11 @@ class RenewalService {
   // new one is created first and the old one deleted only after that succeeded, so no event is
   // missed; when the create fails the old one stays and kUnavailable is returned (recorded as
   // well), so the reconcile pass retries. For a non-Active subscription the old one is
-  // deleted first (it delivers nothing and counts against the 30-per-user limit).
-  Status Recreate(const std::string& account, const std::string& name, const std::string& reason);
+  // deleted first (it delivers nothing and counts against the 30-per-user limit). `observed`:
+  // the subscription as a list call just saw it, newer than the record (a reconcile that found
+  // it Blacklisted while the record still says Active).
+  Status Recreate(const std::string& account, const std::string& name, const std::string& reason,
+                  const platform::RemoteSubscription* observed = nullptr);
 
   // Deletes the record's remote subscription (a 404 is fine), then the record ("deleted").
   Status Forget(const std::string& account, const std::string& name, const std::string& reason);
