@@ -4,9 +4,8 @@
 
 namespace subkeeper::app {
 
-Result<std::optional<store::AccountRecord>> StoreAccountState::LoadAccount(
-    const std::string& account) {
-  return store_.GetAccount(account);
+Result<std::vector<store::AccountRecord>> StoreAccountState::LoadAccounts() {
+  return store_.ListAccounts();
 }
 
 Status StoreAccountState::SaveAccount(const store::AccountRecord& record) {

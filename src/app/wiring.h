@@ -19,7 +19,7 @@ namespace subkeeper::app {
 class StoreAccountState final : public platform::AccountStateStore {
  public:
   explicit StoreAccountState(store::Store& store) : store_(store) {}
-  Result<std::optional<store::AccountRecord>> LoadAccount(const std::string& account) override;
+  Result<std::vector<store::AccountRecord>> LoadAccounts() override;
   Status SaveAccount(const store::AccountRecord& record) override;
   Result<std::vector<store::RateBlock>> LoadRateBlocks(WallTime now) override;
   Status SaveRateBlock(const store::RateBlock& block) override;

@@ -227,6 +227,7 @@ TokenManager::TokenManager(ClientOptions options,
       limiter_(limiter),
       state_(state) {
   const WallTime now = clock_.Now();
+  std::map<std::string, store::AccountRecord, std::less<>> saved = LoadSaved();
   for (auto& [name, credentials] : accounts) {
     auto account = std::make_unique<Account>();
     account->name = name;
@@ -234,7 +235,7 @@ TokenManager::TokenManager(ClientOptions options,
     account->jwt = std::move(credentials.jwt);
     account->refresh_token = std::move(credentials.refresh_token);
     std::lock_guard lock(account->mu);
-    Load(*account, now);
+    if (auto it = saved.find(name); it != saved.end()) Restore(*account, it->second, now);
     std::lock_guard view_lock(account->view_mu);
     account->view = account->View();
     accounts_.emplace(name, std::move(account));
@@ -243,22 +244,30 @@ TokenManager::TokenManager(ClientOptions options,
 
 TokenManager::~TokenManager() = default;
 
-// REQUIRES: account.mu held.
-void TokenManager::Load(Account& account, WallTime now) {
-  if (state_ == nullptr) return;
-  Result<std::optional<store::AccountRecord>> loaded = state_->LoadAccount(account.name);
+std::map<std::string, store::AccountRecord, std::less<>> TokenManager::LoadSaved() {
+  std::map<std::string, store::AccountRecord, std::less<>> saved;
+  if (state_ == nullptr) return saved;
+  Result<std::vector<store::AccountRecord>> loaded = state_->LoadAccounts();
   if (!loaded.ok()) {
-    spdlog::warn("tokens: cannot load the saved state of account '{}', starting afresh: {}",
-                 account.name, loaded.status().ToString());
-    return;
+    spdlog::warn("tokens: cannot load the saved state of the accounts, starting afresh: {}",
+                 loaded.status().ToString());
+    return saved;
   }
-  if (!loaded->has_value()) return;
-  if ((*loaded)->credential_fingerprint != account.fingerprint) {
+  for (auto& record : *loaded) {
+    std::string name = record.account;
+    saved.emplace(std::move(name), std::move(record));
+  }
+  return saved;
+}
+
+// REQUIRES: account.mu held.
+void TokenManager::Restore(Account& account, const store::AccountRecord& saved, WallTime now) {
+  if (saved.credential_fingerprint != account.fingerprint) {
     spdlog::info("tokens: the credential of account '{}' changed; its saved tokens are dropped",
                  account.name);
     return;
   }
-  account.Restore(**loaded, now);
+  account.Restore(saved, now);
 }
 
 // REQUIRES: account.mu held. Saves the account and refreshes what Accounts() shows.

@@ -38,11 +38,11 @@ inline std::map<std::string, AccountCredentials> Accounts() {
 // An AccountStateStore in memory: what a restarted keeper would find in the store. Thread-safe.
 class MemoryAccountState final : public AccountStateStore {
  public:
-  Result<std::optional<store::AccountRecord>> LoadAccount(const std::string& account) override {
+  Result<std::vector<store::AccountRecord>> LoadAccounts() override {
     std::lock_guard lock(mu_);
-    auto it = accounts_.find(account);
-    if (it == accounts_.end()) return std::optional<store::AccountRecord>();
-    return std::optional<store::AccountRecord>(it->second);
+    std::vector<store::AccountRecord> out;
+    for (const auto& [_, record] : accounts_) out.push_back(record);
+    return out;
   }
   Status SaveAccount(const store::AccountRecord& record) override {
     std::lock_guard lock(mu_);

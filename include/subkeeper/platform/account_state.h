@@ -28,7 +28,8 @@ struct AccountStatus {
 class AccountStateStore {
  public:
   virtual ~AccountStateStore() = default;
-  virtual Result<std::optional<store::AccountRecord>> LoadAccount(const std::string& account) = 0;
+  // Every saved account at once: one read at start-up instead of one per configured account.
+  virtual Result<std::vector<store::AccountRecord>> LoadAccounts() = 0;
   virtual Status SaveAccount(const store::AccountRecord& record) = 0;
   virtual Result<std::vector<store::RateBlock>> LoadRateBlocks(WallTime now) = 0;
   virtual Status SaveRateBlock(const store::RateBlock& block) = 0;
