@@ -115,17 +115,14 @@ WallTime KeeperRig::KeepAliveIfDue(WallTime now) {
 
 webhook::RouteMap KeeperRig::RoutesOf(const std::vector<store::SubscriptionRecord>& records) const {
   webhook::RouteMap routes;
+  webhook::Interned interned;
   for (const auto& record : records) {
     if (record.reminder_filter.empty()) continue;
     const std::string key = record.account + "/" + record.name;
     routes[key] = webhook::Route{
-        record.account,
-        record.name,
         webhook::TokenForFingerprint(record.token_fingerprint, config_.webhook_secret, {},
                                      record.account, record.name),
-        record.reminder_filter,
-        record.remote_id,
-        !record.deliver_to.empty()};
+        interned(record.reminder_filter), record.remote_id, !record.deliver_to.empty()};
   }
   return routes;
 }

@@ -140,7 +140,7 @@ Status Keeper::Start() {
   SK_RETURN_IF_ERROR(StartListeners());
   // Known subscriptions renew on their persisted timers from now on; the start-up reconcile
   // (one list call per account, spread over time) checks them against the platform meanwhile.
-  scheduler_->SetConfigured(ConfiguredKeys(*config));
+  scheduler_->SetConfigured(ConfiguredLookup());
   {
     std::lock_guard lock(mu_);
     generation_ = 1;
@@ -330,18 +330,21 @@ void Keeper::Reload(Result<config::Config> loaded) {
   spdlog::info("configuration generation {} applied", generation_);
   ConfigureRelay(*next);
   PublishRoutes();
-  scheduler_->SetConfigured(ConfiguredKeys(*next));
+  scheduler_->SetConfigured(ConfiguredLookup());
   ScheduleAccounts(*next, "reload", /*expedite=*/true);
   ForgetRemovedAccounts("reload");
   scheduler_->Start();
 }
 
 void Keeper::ConfigureRelay(const config::Config& config) {
-  relay::Targets targets;
-  for (const auto& sub : config.subscriptions) {
-    if (!sub.direct() && !sub.deliver_to.empty())
-      targets[sub.account + "/" + sub.name] = sub.deliver_to;
-  }
+  // Looks into the applied config (`config`, set before this is called) and holds it.
+  relay::TargetLookup targets = [applied = AppliedConfig()](
+                                    std::string_view account,
+                                    std::string_view name) -> const std::string* {
+    const auto* sub = reconcile::FindConfigured(*applied.config, *applied.index, account, name);
+    if (sub == nullptr || sub->direct() || sub->deliver_to.empty()) return nullptr;
+    return &sub->deliver_to;
+  };
   const Secret& secret =
       config.relay.signing_secret.empty() ? config.webhook_secret : config.relay.signing_secret;
   const relay::RelayOptions options = RelayOptionsFor(config);
@@ -372,10 +375,10 @@ void Keeper::WakeRelay() {
   if (relay_) relay_->Wake();
 }
 
-std::set<std::string> Keeper::ConfiguredKeys(const config::Config& config) {
-  std::set<std::string> keys;
-  for (const auto& sub : config.subscriptions) keys.insert(sub.account + "/" + sub.name);
-  return keys;
+renewal::Scheduler::IsConfigured Keeper::ConfiguredLookup() {
+  return [applied = AppliedConfig()](std::string_view account, std::string_view name) {
+    return reconcile::FindConfigured(*applied.config, *applied.index, account, name) != nullptr;
+  };
 }
 
 void Keeper::Stop() {
@@ -414,10 +417,10 @@ std::string Keeper::SubscriptionsJson() {
   if (!records.ok())
     return nlohmann::json{{"error", records.status().ToString()}}.dump(
         -1, ' ', false, nlohmann::json::error_handler_t::replace);
-  const auto configured = ConfiguredKeys(*config);
+  const auto configured = ConfiguredLookup();
   std::vector<store::SubscriptionRecord> shown;
   for (auto& record : *records) {
-    if (configured.count(record.account + "/" + record.name)) shown.push_back(std::move(record));
+    if (configured(record.account, record.name)) shown.push_back(std::move(record));
   }
   auto backlog = store_->CountRelay();
   nlohmann::json view = SubscriptionsView(

@@ -94,13 +94,16 @@ class Keeper final : public server::AdminSource {
     std::shared_ptr<const reconcile::AccountIndex> index;
   };
   Applied AppliedConfig();
-  std::optional<webhook::Route> RouteFor(const store::SubscriptionRecord& record,
+  std::optional<webhook::Route> RouteFor(const store::SubscriptionHead& record,
                                          const Applied& applied,
-                                         const std::vector<Secret>& previous);
+                                         const std::vector<Secret>& previous,
+                                         webhook::Interned& interned);
   std::vector<Secret> PreviousSecrets();
-  webhook::RouteMap RoutesOf(const std::vector<store::SubscriptionRecord>& records);
+  webhook::RouteMap RoutesOf(const std::vector<store::SubscriptionHead>& heads,
+                             webhook::Interned& interned);
   std::shared_ptr<const config::Config> Current() const;
-  static std::set<std::string> ConfiguredKeys(const config::Config& config);
+  // Whether a subscription is in the applied config (holds it), for the scheduler.
+  renewal::Scheduler::IsConfigured ConfiguredLookup();
 
   const Clock& clock_;
   std::unique_ptr<store::Store> store_;

@@ -10,6 +10,14 @@
 #include "subkeeper/webhook/token.h"
 
 namespace subkeeper::app {
+namespace {
+
+store::SubscriptionHead HeadOf(const store::SubscriptionRecord& record) {
+  return {record.account, record.name, record.reminder_filter, record.token_fingerprint,
+          record.remote_id};
+}
+
+}  // namespace
 
 Keeper::Applied Keeper::AppliedConfig() {
   std::lock_guard lock(mu_);
@@ -20,22 +28,19 @@ Keeper::Applied Keeper::AppliedConfig() {
   return Applied{config_, index_};
 }
 
-std::optional<webhook::Route> Keeper::RouteFor(const store::SubscriptionRecord& record,
+std::optional<webhook::Route> Keeper::RouteFor(const store::SubscriptionHead& record,
                                                const Applied& applied,
-                                               const std::vector<Secret>& previous) {
+                                               const std::vector<Secret>& previous,
+                                               webhook::Interned& interned) {
   // Direct subscriptions deliver elsewhere; unconfigured ones are not ours to accept.
   if (record.reminder_filter.empty()) return std::nullopt;
   const auto* configured =
       reconcile::FindConfigured(*applied.config, *applied.index, record.account, record.name);
   if (configured == nullptr) return std::nullopt;
   return webhook::Route{
-      record.account,
-      record.name,
       webhook::TokenForFingerprint(record.token_fingerprint, applied.config->webhook_secret,
                                    previous, record.account, record.name),
-      record.reminder_filter,
-      record.remote_id,
-      !configured->deliver_to.empty()};
+      interned(record.reminder_filter), record.remote_id, !configured->deliver_to.empty()};
 }
 
 std::vector<Secret> Keeper::PreviousSecrets() {
@@ -43,32 +48,34 @@ std::vector<Secret> Keeper::PreviousSecrets() {
   return previous_secrets_;
 }
 
-webhook::RouteMap Keeper::RoutesOf(const std::vector<store::SubscriptionRecord>& records) {
+webhook::RouteMap Keeper::RoutesOf(const std::vector<store::SubscriptionHead>& heads,
+                                   webhook::Interned& interned) {
   const auto applied = AppliedConfig();
   const auto previous = PreviousSecrets();
   webhook::RouteMap routes;
-  for (const auto& record : records) {
-    if (auto route = RouteFor(record, applied, previous))
-      routes[record.account + "/" + record.name] = std::move(*route);
+  for (const auto& head : heads) {
+    if (auto route = RouteFor(head, applied, previous, interned))
+      routes[head.account + "/" + head.name] = std::move(*route);
   }
   return routes;
 }
 
 void Keeper::PublishRoutes() {
-  // Read in pages: at 100k subscriptions the records of the whole store at once were the
-  // largest allocation of the keeper's life (about 130 MB at start-up).
+  // Read in pages of heads: at 100k subscriptions the whole records of the whole store at once
+  // were the largest allocation of the keeper's life (about 130 MB at start-up).
   constexpr int kPage = 1000;
   webhook::RouteMap routes;
   std::set<std::string> accounts;
   std::optional<store::SubscriptionKey> after;
+  webhook::Interned interned;  // across pages: one copy of each reminder filter
   for (;;) {
-    auto page = store_->ListSubscriptionsPage(after ? &*after : nullptr, kPage);
+    auto page = store_->ListSubscriptionHeads(after ? &*after : nullptr, kPage);
     if (!page.ok()) {
       spdlog::error("publishing webhook routes: {}", page.status().ToString());
       return;
     }
     for (const auto& record : *page) accounts.insert(record.account);
-    routes.merge(RoutesOf(*page));
+    routes.merge(RoutesOf(*page, interned));
     if (page->size() < static_cast<size_t>(kPage)) break;
     after = store::SubscriptionKey{page->back().account, page->back().name};
   }
@@ -84,7 +91,11 @@ void Keeper::PublishAccountRoutes(const std::string& account) {
     spdlog::error("publishing webhook routes of {}: {}", account, records.status().ToString());
     return;
   }
-  routes_.PublishAccount(account, RoutesOf(*records));
+  std::vector<store::SubscriptionHead> heads;
+  heads.reserve(records->size());
+  for (const auto& record : *records) heads.push_back(HeadOf(record));
+  webhook::Interned interned;
+  routes_.PublishAccount(account, RoutesOf(heads, interned));
 }
 
 void Keeper::PublishRoute(const std::string& account, const std::string& name) {
@@ -95,7 +106,8 @@ void Keeper::PublishRoute(const std::string& account, const std::string& name) {
     return;
   }
   std::optional<webhook::Route> route;
-  if (*record) route = RouteFor(**record, AppliedConfig(), PreviousSecrets());
+  webhook::Interned interned;
+  if (*record) route = RouteFor(HeadOf(**record), AppliedConfig(), PreviousSecrets(), interned);
   routes_.Update(account + "/" + name, std::move(route));
 }
 

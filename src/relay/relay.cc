@@ -26,9 +26,8 @@ std::string RouteKey(const std::string& account, const std::string& name) {
 }
 
 // The delivery URL of the head's subscription; nullptr when it has none configured.
-const std::string* UrlOf(const Targets& targets, const store::EventRecord& head) {
-  auto it = targets.find(RouteKey(head.account, head.name));
-  return it == targets.end() || it->second.empty() ? nullptr : &it->second;
+const std::string* UrlOf(const TargetLookup& targets, const store::EventRecord& head) {
+  return targets(head.account, head.name);
 }
 
 int64_t UnixSeconds(WallTime t) {
@@ -66,18 +65,34 @@ Relay::Relay(store::Store& store, platform::HttpTransport& transport, const Cloc
       transport_(transport),
       clock_(clock),
       options_(std::move(options)),
-      unit_random_(std::move(unit_random)) {}
+      unit_random_(std::move(unit_random)),
+      targets_(std::make_shared<const TargetLookup>(
+          [](std::string_view, std::string_view) -> const std::string* { return nullptr; })) {}
 
 Relay::~Relay() { Stop(); }
 
 void Relay::Configure(Targets targets, const Secret& signing_secret) {
+  Configure(
+      [targets = std::move(targets)](std::string_view account,
+                                     std::string_view name) -> const std::string* {
+        std::string key;
+        key.reserve(account.size() + 1 + name.size());
+        key.append(account).append("/").append(name);
+        auto it = targets.find(key);
+        return it == targets.end() || it->second.empty() ? nullptr : &it->second;
+      },
+      signing_secret);
+}
+
+void Relay::Configure(TargetLookup targets, const Secret& signing_secret) {
+  auto lookup = std::make_shared<const TargetLookup>(std::move(targets));
   std::string key = SigningKey(signing_secret);
   std::lock_guard lock(mu_);
-  targets_ = std::move(targets);
+  targets_ = std::move(lookup);
   key_ = std::move(key);
 }
 
-std::pair<Targets, std::string> Relay::Snapshot() const {
+std::pair<std::shared_ptr<const TargetLookup>, std::string> Relay::Snapshot() const {
   std::lock_guard lock(mu_);
   return {targets_, key_};
 }
@@ -88,7 +103,7 @@ Result<WallTime> Relay::RunOnce() {
   const auto [targets, key] = Snapshot();
   std::vector<std::pair<store::EventRecord, std::string>> due;
   for (store::EventRecord& head : heads) {
-    const std::string* url = UrlOf(targets, head);
+    const std::string* url = UrlOf(*targets, head);
     if (url != nullptr && head.next_attempt_at <= now) due.emplace_back(std::move(head), *url);
   }
   Status first_error = DeliverRoutes(due, key);
@@ -103,7 +118,7 @@ Result<WallTime> Relay::RunOnce() {
   const WallTime after = clock_.Now();
   WallTime earliest{};
   for (const store::EventRecord& head : heads) {
-    if (UrlOf(targets, head) == nullptr) continue;
+    if (UrlOf(*targets, head) == nullptr) continue;
     const WallTime at = std::max(head.next_attempt_at, after);
     if (earliest == WallTime{} || at < earliest) earliest = at;
   }
@@ -283,7 +298,7 @@ Result<WallTime> Relay::Dispatch() {
   WallTime earliest{};
   bool queued = false;
   for (const store::EventRecord& head : heads) {
-    const std::string* url = UrlOf(targets, head);
+    const std::string* url = UrlOf(*targets, head);
     if (url == nullptr) continue;
     if (head.next_attempt_at > now) {
       if (earliest == WallTime{} || head.next_attempt_at < earliest)

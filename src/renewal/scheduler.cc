@@ -19,12 +19,22 @@ Scheduler::Scheduler(store::Store& store, RenewalService& service, const Clock& 
       service_(&service),
       clock_(clock),
       options_(std::move(options)),
-      configured_(std::make_shared<const Keys>()) {}
+      configured_(std::make_shared<const IsConfigured>(
+          [](std::string_view, std::string_view) { return false; })) {}
 
 Scheduler::~Scheduler() { Stop(); }
 
 void Scheduler::SetConfigured(std::set<std::string> keys) {
-  auto shared = std::make_shared<const Keys>(std::move(keys));
+  SetConfigured([keys = std::move(keys)](std::string_view account, std::string_view name) {
+    std::string key;
+    key.reserve(account.size() + 1 + name.size());
+    key.append(account).append("/").append(name);
+    return keys.contains(key);
+  });
+}
+
+void Scheduler::SetConfigured(IsConfigured is_configured) {
+  auto shared = std::make_shared<const IsConfigured>(std::move(is_configured));
   {
     std::lock_guard lock(mu_);
     configured_ = std::move(shared);
@@ -33,7 +43,7 @@ void Scheduler::SetConfigured(std::set<std::string> keys) {
   wake_.notify_all();
 }
 
-std::shared_ptr<const Scheduler::Keys> Scheduler::Configured() const {
+std::shared_ptr<const Scheduler::IsConfigured> Scheduler::Configured() const {
   std::lock_guard lock(mu_);
   return configured_;
 }
@@ -86,8 +96,8 @@ WallTime Scheduler::Tick() {
   return next;
 }
 
-std::optional<WallTime> Scheduler::Walk(WallTime now, const Keys& configured, bool run, Keys& ran,
-                                        bool& failed) {
+std::optional<WallTime> Scheduler::Walk(WallTime now, const IsConfigured& configured, bool run,
+                                        Keys& ran, bool& failed) {
   std::optional<store::ScheduleEntry> after;
   std::optional<WallTime> head;
   // Usually the head is in the first few rows: start small, grow while the walk goes on.
@@ -100,9 +110,9 @@ std::optional<WallTime> Scheduler::Walk(WallTime now, const Keys& configured, bo
       return head;
     }
     for (const auto& entry : *page) {
-      const std::string key = KeyOf(entry.account, entry.name);
       // Records not configured (yet, or any more) are the reconcile's business, never run here.
-      if (!configured.count(key)) continue;
+      if (!configured(entry.account, entry.name)) continue;
+      const std::string key = KeyOf(entry.account, entry.name);
       if (entry.next_renewal_at > now)
         return std::min(head.value_or(entry.next_renewal_at), entry.next_renewal_at);
       if (ran.count(key)) {
@@ -178,7 +188,7 @@ void Scheduler::RunDelayed(WallTime now) {
   }
   const auto configured = Configured();
   for (const auto& work : due) {
-    if (!configured->count(KeyOf(work.account, work.name))) continue;
+    if (!(*configured)(work.account, work.name)) continue;
     // The timer (or a request) may have renewed it meanwhile: then renewing again is waste.
     auto record = store_.GetSubscription(work.account, work.name);
     if (!record.ok() || !record.value()) continue;

@@ -70,8 +70,8 @@ class SqliteStore final : public Store {
       : clock_(clock), db_(std::move(db)), statements_(*db_) {}
 
   Result<std::vector<SubscriptionRecord>> ListSubscriptions() override;
-  Result<std::vector<SubscriptionRecord>> ListSubscriptionsPage(const SubscriptionKey* after,
-                                                                int limit) override;
+  Result<std::vector<SubscriptionHead>> ListSubscriptionHeads(const SubscriptionKey* after,
+                                                              int limit) override;
   Result<std::vector<SubscriptionRecord>> ListAccountSubscriptions(
       std::string_view account) override;
   Result<std::optional<SubscriptionRecord>> GetSubscription(std::string_view account,
@@ -130,15 +130,16 @@ Result<std::vector<SubscriptionRecord>> SqliteStore::ListSubscriptions() {
   });
 }
 
-Result<std::vector<SubscriptionRecord>> SqliteStore::ListSubscriptionsPage(
+Result<std::vector<SubscriptionHead>> SqliteStore::ListSubscriptionHeads(
     const SubscriptionKey* after, int limit) {
   if (limit <= 0)
     return Status::InvalidArgument("store: a page of subscriptions needs a limit > 0");
   std::lock_guard lock(mu_);
-  return CatchSqlite("list subscriptions", [&]() -> Result<std::vector<SubscriptionRecord>> {
+  return CatchSqlite("list subscriptions", [&]() -> Result<std::vector<SubscriptionHead>> {
     // A seek on the primary key (account, name) per page, whatever the page's position.
     auto st_lease = statements_.Get(
-        SubscriptionSelectSql() +
+        std::string("SELECT account, name, reminder_filter, token_fingerprint, remote_id "
+                    "FROM subscriptions") +
         (after != nullptr ? " WHERE (account, name) > (?, ?) ORDER BY account, name LIMIT ?"
                           : " ORDER BY account, name LIMIT ?"));
     SQLite::Statement& st = *st_lease;
@@ -148,11 +149,12 @@ Result<std::vector<SubscriptionRecord>> SqliteStore::ListSubscriptionsPage(
       st.bind(i++, after->name);
     }
     st.bind(i, limit);
-    std::vector<SubscriptionRecord> out;
+    std::vector<SubscriptionHead> out;
     out.reserve(static_cast<size_t>(std::min(limit, 1024)));
     while (st.executeStep()) {
-      SK_ASSIGN_OR_RETURN(SubscriptionRecord r, ReadSubscription(st));
-      out.push_back(std::move(r));
+      out.push_back(SubscriptionHead{st.getColumn(0).getString(), st.getColumn(1).getString(),
+                                     st.getColumn(2).getString(), st.getColumn(3).getString(),
+                                     st.getColumn(4).getString()});
     }
     return out;
   });

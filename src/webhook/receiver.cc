@@ -60,18 +60,23 @@ bool TokenMatches(const Route& route, const platform::Headers& headers) {
   return ConstantTimeEquals(*given, route.verification_token.Reveal());
 }
 
-store::EventRecord MakeRecord(const Route& route, Notification n, std::string_view body,
-                              WallTime now) {
+// "<account>/<name>" (a RouteKey) → its parts.
+std::pair<std::string, std::string> SplitKey(const std::string& key) {
+  const size_t slash = key.find('/');
+  return {key.substr(0, slash), key.substr(slash + 1)};
+}
+
+store::EventRecord MakeRecord(const std::string& key, const Route& route, Notification n,
+                              std::string_view body, WallTime now) {
   store::EventRecord e;
   e.uuid = std::move(n.uuid);
-  e.account = route.account;
-  e.name = route.name;
+  std::tie(e.account, e.name) = SplitKey(key);
   e.subscription_id = std::move(n.subscription_id);
   e.event = std::move(n.event);
   e.body = std::string(body);
   e.received_at = now;
   // Reminders are consumed here and never relayed to the app.
-  if (e.event == route.reminder_filter) {
+  if (route.reminder_filter && e.event == *route.reminder_filter) {
     e.kind = "reminder";
     e.relay_state = "none";
   } else {
@@ -114,9 +119,11 @@ WebhookResponse WebhookReceiver::HandleNotification(std::string_view path,
   Result<Notification> parsed = ParseNotification(body);
   if (!parsed.ok()) return Error(400, parsed.status().message());
 
-  store::EventRecord record = MakeRecord(route, std::move(parsed).value(), body, clock_.Now());
+  store::EventRecord record =
+      MakeRecord(*key, route, std::move(parsed).value(), body, clock_.Now());
   const bool is_reminder = record.kind == "reminder";
   const std::string subscription_id = record.subscription_id;
+  const auto [account, name] = std::pair(record.account, record.name);
 
   Result<store::InsertOutcome> outcome =
       sink_.Commit(std::move(record), clock_.SteadyNow() + options_.commit_budget);
@@ -126,7 +133,7 @@ WebhookResponse WebhookReceiver::HandleNotification(std::string_view path,
   // A reminder for an older remote id, or a redelivered one, must not trigger a renewal.
   if (is_reminder && *outcome == store::InsertOutcome::kInserted && !route.remote_id.empty() &&
       subscription_id == route.remote_id && on_reminder_) {
-    on_reminder_(route.account, route.name, subscription_id);
+    on_reminder_(account, name, subscription_id);
   }
   return Accepted();
 }

@@ -23,6 +23,9 @@ using testing::RawConnection;
 using Ms = std::chrono::milliseconds;
 
 constexpr const char* kReminderFilter = "/restapi/v1.0/subscription/~?threshold=60&interval=15";
+std::shared_ptr<const std::string> Filter() {
+  return std::make_shared<const std::string>(kReminderFilter);
+}
 
 config::ServerConfig TestOptions() {
   config::ServerConfig options;
@@ -68,8 +71,7 @@ struct Listener {
       : receiver(routes, gated ? static_cast<webhook::EventSink&>(gate) : sink, nullptr, clock,
                  webhook::ReceiverOptions{}),
         server(receiver, options) {
-    routes.Publish(
-        {{"main/sms", webhook::Route{"main", "sms", Secret(token), kReminderFilter, "sub-1"}}});
+    routes.Publish({{"main/sms", webhook::Route{Secret(token), Filter(), "sub-1"}}});
     auto bound = server.Bind("127.0.0.1", 0);
     REQUIRE(bound.ok());
     port = *bound;

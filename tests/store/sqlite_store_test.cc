@@ -140,7 +140,7 @@ TEST_CASE("Put replaces a record, list is ordered, delete is idempotent", "[stor
   CHECK(store->PutSubscription(Minimal(""), std::nullopt).code() == StatusCode::kInvalidArgument);
 }
 
-TEST_CASE("Pages walk every record once in account and name order", "[store]") {
+TEST_CASE("Head pages walk every record once in account and name order", "[store]") {
   ManualClock clock;
   auto store = OpenMemory(clock);
   // Inserted out of order; "a/b" and "a b" sort differently from "account/name" strings, so the
@@ -148,8 +148,11 @@ TEST_CASE("Pages walk every record once in account and name order", "[store]") {
   const std::vector<std::pair<std::string, std::string>> keys = {
       {"b", "x"}, {"a", "z"}, {"a b", "a"}, {"a", "a"}, {"c", "m"}, {"a", "m"}, {"b", "a"}};
   for (const auto& [account, name] : keys) {
-    SubscriptionRecord r = Minimal(name);
+    SubscriptionRecord r = Full();  // every field set: the head carries exactly its own
     r.account = account;
+    r.name = name;
+    r.remote_id = "id-" + account + "-" + name;
+    r.token_fingerprint = "fp-" + name;
     REQUIRE(store->PutSubscription(r, std::nullopt).ok());
   }
   auto expected = keys;
@@ -160,11 +163,16 @@ TEST_CASE("Pages walk every record once in account and name order", "[store]") {
     std::optional<SubscriptionKey> after;
     int pages = 0;
     for (;;) {
-      auto page = store->ListSubscriptionsPage(after ? &*after : nullptr, limit);
+      auto page = store->ListSubscriptionHeads(after ? &*after : nullptr, limit);
       REQUIRE(page.ok());
       REQUIRE(page->size() <= static_cast<size_t>(limit));
       ++pages;
-      for (const auto& r : *page) walked.emplace_back(r.account, r.name);
+      for (const auto& head : *page) {
+        walked.emplace_back(head.account, head.name);
+        CHECK(head.remote_id == "id-" + head.account + "-" + head.name);
+        CHECK(head.token_fingerprint == "fp-" + head.name);
+        CHECK(head.reminder_filter == Full().reminder_filter);
+      }
       if (page->size() < static_cast<size_t>(limit)) break;
       after = SubscriptionKey{page->back().account, page->back().name};
     }
@@ -174,9 +182,9 @@ TEST_CASE("Pages walk every record once in account and name order", "[store]") {
   }
   // Past the last key: empty, not an error.
   const SubscriptionKey last{"c", "m"};
-  CHECK(store->ListSubscriptionsPage(&last, 5).value().empty());
-  CHECK(store->ListSubscriptionsPage(nullptr, 0).status().code() == StatusCode::kInvalidArgument);
-  CHECK(store->ListSubscriptionsPage(nullptr, -1).status().code() == StatusCode::kInvalidArgument);
+  CHECK(store->ListSubscriptionHeads(&last, 5).value().empty());
+  CHECK(store->ListSubscriptionHeads(nullptr, 0).status().code() == StatusCode::kInvalidArgument);
+  CHECK(store->ListSubscriptionHeads(nullptr, -1).status().code() == StatusCode::kInvalidArgument);
 }
 
 TEST_CASE("Leases are taken, contended, expire and are released", "[store]") {

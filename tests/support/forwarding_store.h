@@ -17,9 +17,9 @@ class ForwardingStore : public store::Store {
   Result<std::vector<store::SubscriptionRecord>> ListSubscriptions() override {
     return inner_.ListSubscriptions();
   }
-  Result<std::vector<store::SubscriptionRecord>> ListSubscriptionsPage(
+  Result<std::vector<store::SubscriptionHead>> ListSubscriptionHeads(
       const store::SubscriptionKey* after, int limit) override {
-    return inner_.ListSubscriptionsPage(after, limit);
+    return inner_.ListSubscriptionHeads(after, limit);
   }
   Result<std::vector<store::SubscriptionRecord>> ListAccountSubscriptions(
       std::string_view a) override {

@@ -63,8 +63,8 @@ class FakeStore final : public store::Store {
   }
 
   Result<std::vector<store::SubscriptionRecord>> ListSubscriptions() override { return No(); }
-  Result<std::vector<store::SubscriptionRecord>> ListSubscriptionsPage(
-      const store::SubscriptionKey*, int) override {
+  Result<std::vector<store::SubscriptionHead>> ListSubscriptionHeads(const store::SubscriptionKey*,
+                                                                     int) override {
     return No();
   }
   Result<std::vector<store::SubscriptionRecord>> ListAccountSubscriptions(

@@ -15,6 +15,9 @@ using store::InsertOutcome;
 using testing::FakeSink;
 
 constexpr const char* kReminderFilter = "/restapi/v1.0/subscription/~?threshold=60&interval=15";
+std::shared_ptr<const std::string> Filter() {
+  return std::make_shared<const std::string>(kReminderFilter);
+}
 constexpr const char* kPath = "/webhooks/main/sms";
 
 std::string Envelope(const std::string& uuid, const std::string& event,
@@ -25,8 +28,7 @@ std::string Envelope(const std::string& uuid, const std::string& event,
 
 struct Fixture {
   explicit Fixture(bool relayed = true) {
-    Route route{"main", "sms", DeriveVerificationToken(Secret("s3cret"), "main", "sms"),
-                kReminderFilter, "sub-1"};
+    Route route{DeriveVerificationToken(Secret("s3cret"), "main", "sms"), Filter(), "sub-1"};
     route.relayed = relayed;
     routes.Publish({{"main/sms", route}});
   }
@@ -91,7 +93,7 @@ TEST_CASE("rejected notifications get their status, a JSON reason, and are not c
 
 TEST_CASE("an empty configured token never matches", "[webhook]") {
   Fixture f;
-  f.routes.Publish({{"main/sms", Route{"main", "sms", Secret(""), kReminderFilter, "sub-1"}}});
+  f.routes.Publish({{"main/sms", Route{Secret(""), Filter(), "sub-1"}}});
   platform::Headers headers{{"Verification-Token", ""}};
   CHECK(f.receiver.HandleNotification(kPath, headers, Envelope("u", "e", "s")).status == 403);
   CHECK(f.receiver.HandleNotification(kPath, {}, Envelope("u", "e", "s")).status == 403);
@@ -171,7 +173,7 @@ TEST_CASE("reminders that must not renew are stored but not passed on", "[webhoo
     CHECK(f.sink.calls().size() == 1);
   }
   SECTION("while no remote id is known") {
-    f.routes.Publish({{"main/sms", Route{"main", "sms", Secret(f.Token()), kReminderFilter, ""}}});
+    f.routes.Publish({{"main/sms", Route{Secret(f.Token()), Filter(), ""}}});
     CHECK(f.Post(kPath, Envelope("r1", kReminderFilter, ""), f.Token()).status == 400);
     CHECK(f.Post(kPath, Envelope("r2", kReminderFilter, "sub-1"), f.Token()).status == 200);
   }
@@ -187,6 +189,28 @@ TEST_CASE("a commit that fails or times out is answered 503, never 200", "[webho
   CHECK(r.body.starts_with(R"({"error":")"));
   CHECK(f.sink.calls().size() == 1);
   CHECK(f.reminders.empty());
+}
+
+TEST_CASE("Interned hands out one shared copy per distinct string", "[webhook]") {
+  Interned interned;
+  const std::string a = kReminderFilter;
+  const auto first = interned(a);
+  const auto again = interned(std::string(kReminderFilter));
+  const auto other = interned("/restapi/v1.0/subscription/~?threshold=120&interval=30");
+  CHECK(first.get() == again.get());
+  CHECK(*first == kReminderFilter);
+  CHECK(other.get() != first.get());
+  CHECK(*other == "/restapi/v1.0/subscription/~?threshold=120&interval=30");
+}
+
+TEST_CASE("the event's account and name come from the route's path", "[webhook]") {
+  Fixture f;
+  f.routes.Publish({{"acct-7/voice-mail", Route{Secret("tok"), Filter(), "sub-9"}}});
+  const auto r = f.Post("/webhooks/acct-7/voice-mail", Envelope("u1", "/e", "sub-9"), "tok");
+  REQUIRE(r.status == 200);
+  REQUIRE(f.sink.calls().size() == 1);
+  CHECK(f.sink.calls()[0].event.account == "acct-7");
+  CHECK(f.sink.calls()[0].event.name == "voice-mail");
 }
 
 TEST_CASE("the handshake echoes the token with an empty JSON answer", "[webhook]") {

@@ -32,6 +32,11 @@ namespace subkeeper::relay {
 // every applied config; a subscription missing here (or with an empty URL) keeps its pending
 // events until it is configured again.
 using Targets = std::map<std::string, std::string>;
+// The same as a lookup: the delivery URL of (account, name), or null (none configured, or empty).
+// The URL must stay valid while the lookup lives; it is called from the relay's threads. The
+// keeper's looks into the applied config, so 100k subscriptions cost no second copy of their URLs.
+using TargetLookup =
+    std::function<const std::string*(std::string_view account, std::string_view name)>;
 
 struct RelayOptions {
   RetryPolicy retry;
@@ -65,6 +70,7 @@ class Relay {
 
   // Replaces the targets and the signing key (SigningKey(secret)); takes effect on the next turn.
   void Configure(Targets targets, const Secret& signing_secret);
+  void Configure(TargetLookup targets, const Secret& signing_secret);
 
   // One synchronous pass at `clock.Now()`: delivers every due event of every configured
   // subscription, in order, with `concurrency` workers, and returns when they are done; prunes
@@ -108,7 +114,8 @@ class Relay {
   // Logs a route's change between delivering and failing once, not every attempt.
   void NoteOutcome(const std::string& route, bool delivered, bool dead, const std::string& reason);
   bool Stopping() const;
-  std::pair<Targets, std::string> Snapshot() const;  // the targets and the signing key
+  // The targets (shared, not copied: 100k of them are megabytes) and the signing key.
+  std::pair<std::shared_ptr<const TargetLookup>, std::string> Snapshot() const;
   double Random();
 
   store::Store& store_;
@@ -119,11 +126,11 @@ class Relay {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  Targets targets_;        // guarded by mu_
-  std::string key_;        // guarded by mu_; never logged
-  bool woken_ = false;     // guarded by mu_
-  bool stopping_ = false;  // guarded by mu_
-  RelayStats stats_;       // guarded by mu_
+  std::shared_ptr<const TargetLookup> targets_;  // guarded by mu_; never null
+  std::string key_;                              // guarded by mu_; never logged
+  bool woken_ = false;                           // guarded by mu_
+  bool stopping_ = false;                        // guarded by mu_
+  RelayStats stats_;                             // guarded by mu_
   // Per-route bookkeeping, keyed by "<account>/<name>": which routes a worker holds (so two
   // passes never deliver one route at once) and what was last logged about each.
   std::map<std::string, std::unique_ptr<Route>> routes_;  // guarded by mu_

@@ -28,6 +28,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "subkeeper/common/clock.h"
@@ -53,7 +54,12 @@ class Scheduler {
   // REQUIRES: the loop is stopped (Stop() returned, Start() not called since).
   void SetService(RenewalService& service) { service_ = &service; }
 
-  // The keys ("account/name") of the configured subscriptions. Thread-safe.
+  // Whether (account, name) is a configured subscription; called from the loop's thread.
+  using IsConfigured = std::function<bool(std::string_view account, std::string_view name)>;
+  // Which subscriptions are configured: records that are not are left to the reconcile.
+  // Thread-safe. A lookup into the applied config costs nothing per subscription; a set of
+  // "account/name" keys (below) cost 8 MB at 100k.
+  void SetConfigured(IsConfigured is_configured);
   void SetConfigured(std::set<std::string> keys);
 
   // A reminder for `subscription_id` arrived on (account, name). Thread-safe, non-blocking.
@@ -104,11 +110,11 @@ class Scheduler {
   // adds them to it). Returns the time the head of the remaining work is due: the first
   // configured entry in the future, or now + kBusyWait for an entry already run and still due;
   // nullopt when there is none, or on a store error (`failed` set).
-  std::optional<WallTime> Walk(WallTime now, const Keys& configured, bool run, Keys& ran,
+  std::optional<WallTime> Walk(WallTime now, const IsConfigured& configured, bool run, Keys& ran,
                                bool& failed);
   void RunOne(const std::string& account, const std::string& name, Trigger trigger);
   void Loop();
-  std::shared_ptr<const Keys> Configured() const;
+  std::shared_ptr<const IsConfigured> Configured() const;
 
   store::Store& store_;
   RenewalService* service_;  // never null; swapped only while stopped
@@ -117,9 +123,9 @@ class Scheduler {
 
   mutable std::mutex mu_;
   std::condition_variable wake_;
-  std::shared_ptr<const Keys> configured_;  // guarded by mu_; never null
-  std::deque<Work> queue_;                  // guarded by mu_
-  std::map<std::string, Work> delayed_;     // guarded by mu_; "account/name" → delayed reminder
+  std::shared_ptr<const IsConfigured> configured_;  // guarded by mu_; never null
+  std::deque<Work> queue_;                          // guarded by mu_
+  std::map<std::string, Work> delayed_;  // guarded by mu_; "account/name" → delayed reminder
   std::set<std::pair<WallTime, std::string>> delayed_order_;  // guarded by mu_; (at, key)
   bool stopping_ = false;                                     // guarded by mu_
   bool poked_ = false;                                        // guarded by mu_

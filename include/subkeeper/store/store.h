@@ -20,10 +20,10 @@ class Store {
   virtual ~Store() = default;
 
   virtual Result<std::vector<SubscriptionRecord>> ListSubscriptions() = 0;
-  // At most `limit` (> 0) records in (account, name) order, starting after `after` (from the
-  // first when null): a walk over every record that never holds them all in memory at once.
-  virtual Result<std::vector<SubscriptionRecord>> ListSubscriptionsPage(
-      const SubscriptionKey* after, int limit) = 0;
+  // The heads of at most `limit` (> 0) records in (account, name) order, starting after `after`
+  // (from the first when null): a walk over every record that never holds them all at once.
+  virtual Result<std::vector<SubscriptionHead>> ListSubscriptionHeads(const SubscriptionKey* after,
+                                                                      int limit) = 0;
   // The records of one account, ordered by name: a range of the primary key, so a per-account
   // reconcile costs what that account has, not what the whole store has.
   virtual Result<std::vector<SubscriptionRecord>> ListAccountSubscriptions(

@@ -13,14 +13,31 @@
 
 namespace subkeeper::webhook {
 
+// Kept small: the keeper holds one per stored subscription (100k of them at scale). The account
+// and name are the route's key; the reminder filter is shared by every route that has the same
+// one (see Interned).
 struct Route {
-  std::string account;
-  std::string name;
   Secret verification_token;
-  std::string reminder_filter;  // the exact event string of this subscription's reminders
-  std::string remote_id;        // current remote subscription id ("" while none)
+  // The exact event string of this subscription's reminders; never null.
+  std::shared_ptr<const std::string> reminder_filter;
+  std::string remote_id;  // current remote subscription id ("" while none)
   // deliver_to is set: events are stored "pending" for the relay; otherwise stored as "none".
   bool relayed = false;
+};
+
+// Hands out one shared copy of each distinct string it is given (reminder filters: a fleet has a
+// handful of distinct ones across 100k subscriptions). Not thread-safe; use one per publish.
+class Interned {
+ public:
+  std::shared_ptr<const std::string> operator()(const std::string& text) {
+    auto it = strings_.find(text);
+    if (it == strings_.end())
+      it = strings_.emplace(text, std::make_shared<const std::string>(text)).first;
+    return it->second;
+  }
+
+ private:
+  std::map<std::string, std::shared_ptr<const std::string>, std::less<>> strings_;
 };
 
 // Keyed by "<account>/<name>".
