@@ -18,6 +18,7 @@
 // socket-free entry point, so only the Handshake() it calls is fuzzed here.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -83,13 +84,12 @@ struct ReminderCall {
   std::string account, name, subscription_id;
 };
 
-Route MakeRoute(std::string account, std::string name, std::string token, std::string remote_id,
-                bool relayed) {
+constexpr const char* kReminderFilter = "/restapi/v1.0/subscription/~?threshold=60&interval=15";
+
+Route MakeRoute(std::string token, std::string remote_id, bool relayed) {
   Route r;
-  r.account = std::move(account);
-  r.name = std::move(name);
   r.verification_token = Secret(std::move(token));
-  r.reminder_filter = "/restapi/v1.0/subscription/~?threshold=60&interval=15";
+  r.reminder_filter = std::make_shared<const std::string>(kReminderFilter);
   r.remote_id = std::move(remote_id);
   r.relayed = relayed;
   return r;
@@ -98,12 +98,12 @@ Route MakeRoute(std::string account, std::string name, std::string token, std::s
 struct Fixture {
   Fixture() : receiver(routes, sink, OnReminder(), clock, Options()) {
     RouteMap map;
-    map["main/sms"] = MakeRoute("main", "sms", "tok-sms-6f1c2a", "sub-1", true);
+    map["main/sms"] = MakeRoute("tok-sms-6f1c2a", "sub-1", true);
     // An empty configured token must never match, not even an empty header.
-    map["main/presence"] = MakeRoute("main", "presence", "", "sub-2", true);
+    map["main/presence"] = MakeRoute("", "sub-2", true);
     // No remote id yet: a reminder is stored but must not trigger a renewal. Not relayed: its
     // events are stored with nothing to deliver.
-    map["ops/voicemail"] = MakeRoute("ops", "voicemail", "tok-vm", "", false);
+    map["ops/voicemail"] = MakeRoute("tok-vm", "", false);
     routes.Publish(map);
     expected_routes = map;
   }
@@ -226,18 +226,26 @@ void CheckErrorBody(const WebhookResponse& r) {
   FUZZ_CHECK(error != doc.end() && error->is_string() && !error->get<std::string>().empty());
 }
 
-// What must have been committed for an accepted envelope.
-void CheckRecord(const Fixture& f, const Route& route, const Request& req,
+// The account and name a route key "<account>/<name>" names.
+std::pair<std::string, std::string> SplitKey(const std::string& key) {
+  const size_t slash = key.find('/');
+  return {key.substr(0, slash), key.substr(slash + 1)};
+}
+
+// What must have been committed for an accepted envelope; the record's account and name come
+// from the route's path.
+void CheckRecord(const Fixture& f, const std::string& key, const Route& route, const Request& req,
                  const subkeeper::webhook::Notification& n) {
+  const auto [account, name] = SplitKey(key);
   FUZZ_CHECK(f.sink.calls.size() == 1);
   const MemorySink::Call& call = f.sink.calls.front();
   const EventRecord& e = call.event;
   FUZZ_CHECK(e.uuid == n.uuid && e.event == n.event && e.subscription_id == n.subscription_id);
-  FUZZ_CHECK(e.account == route.account && e.name == route.name);
+  FUZZ_CHECK(e.account == account && e.name == name);
   FUZZ_CHECK(e.body == req.body);
   FUZZ_CHECK(e.received_at == f.clock.Now());
   FUZZ_CHECK(call.deadline == f.clock.SteadyNow() + kBudget);
-  const bool reminder = n.event == route.reminder_filter;
+  const bool reminder = n.event == *route.reminder_filter;
   FUZZ_CHECK(e.kind == (reminder ? "reminder" : "event"));
   FUZZ_CHECK(e.relay_state == (!reminder && route.relayed ? "pending" : "none"));
 }
@@ -283,16 +291,17 @@ void CheckNotification(Fixture& f, const Request& req) {
     FUZZ_CHECK(f.sink.calls.empty());
     return;
   }
-  CheckRecord(f, route, req, *parsed);
+  CheckRecord(f, *key, route, req, *parsed);
   const bool committed = req.mode == SinkMode::kInserted || req.mode == SinkMode::kDuplicate;
   // Never a false 200: only a commit the sink confirmed is acknowledged.
   FUZZ_CHECK(r.status == (committed ? 200 : 503));
 
-  const bool renews = req.mode == SinkMode::kInserted && parsed->event == route.reminder_filter &&
+  const bool renews = req.mode == SinkMode::kInserted && parsed->event == *route.reminder_filter &&
                       !route.remote_id.empty() && parsed->subscription_id == route.remote_id;
   FUZZ_CHECK(f.reminders.size() == (renews ? 1u : 0u));
   if (renews) {
-    FUZZ_CHECK(f.reminders[0].account == route.account && f.reminders[0].name == route.name &&
+    const auto [account, name] = SplitKey(*key);
+    FUZZ_CHECK(f.reminders[0].account == account && f.reminders[0].name == name &&
                f.reminders[0].subscription_id == route.remote_id);
   }
 }
