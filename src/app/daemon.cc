@@ -61,9 +61,10 @@ std::string Snapshot(const std::string& config_path, const std::string& accounts
 // Wakes the daemon loop when the config file (or a Kubernetes ConfigMap's "..data" symlink) in
 // its directory is written, created, renamed over or deleted. The directory, not the file:
 // editors save by renaming a new file over the old one, and Kubernetes swaps "..data"; both
-// replace the watched inode. Events about other files there (the database, a log) are ignored,
-// so an idle keeper whose store sits next to its config is not woken by its own writes. The
-// accounts file (config accounts_file) is watched the same way.
+// replace the watched inode. No IN_MODIFY: an edit ends with a close (IN_CLOSE_WRITE), and
+// files held open next to the config (the database, a log) would otherwise wake the loop on
+// every write. Events about other files are ignored. The accounts file (config accounts_file)
+// is watched the same way.
 class ConfigWatch {
  public:
   explicit ConfigWatch(const std::string& path) {
@@ -78,8 +79,8 @@ class ConfigWatch {
     if (fd_ < 0 || path.empty()) return false;
     std::string dir = std::filesystem::path(path).parent_path().string();
     if (dir.empty()) dir = ".";
-    const int wd = inotify_add_watch(
-        fd_, dir.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MODIFY);
+    const int wd =
+        inotify_add_watch(fd_, dir.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE);
     if (wd < 0) return false;
     names_.emplace(wd, std::filesystem::path(path).filename().string());
     return true;
