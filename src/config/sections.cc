@@ -46,16 +46,40 @@ Decoded Decoder::Run(const Node& root) {
   if (const Node* n = Present(root, "renewal")) Renewal(*n);
   if (const Node* n = Present(root, "server")) Server(*n);
   if (const Node* n = Present(root, "relay")) Relay(*n);
-  if (const Node* n = Present(root, "log"); n != nullptr && Map(*n, "log", {"level"})) {
-    Str(*n, "log", "level", c.log_level);
-  }
+  if (const Node* n = Present(root, "log")) Log(*n);
   return std::move(out_);
 }
 
 void Decoder::Listen(const Node& node) {
-  if (!Map(node, "listen", {"webhooks", "admin"})) return;
-  Str(node, "listen", "webhooks", out_.config.listen.webhooks);
-  Str(node, "listen", "admin", out_.config.listen.admin);
+  ListenConfig& l = out_.config.listen;
+  if (!Map(node, "listen", {"webhooks", "admin", "tls", "admin_token", "admin_token_file"})) return;
+  Str(node, "listen", "webhooks", l.webhooks);
+  Str(node, "listen", "admin", l.admin);
+  SecretValue(node, "listen", "admin_token", l.admin_token);
+  if (const Node* tls = Present(node, "tls");
+      tls != nullptr && Map(*tls, "listen.tls", {"cert", "key"})) {
+    Str(*tls, "listen.tls", "cert", l.tls.cert_path);
+    Str(*tls, "listen.tls", "key", l.tls.key_path);
+  }
+}
+
+void Decoder::Log(const Node& node) {
+  Config& c = out_.config;
+  if (!Map(node, "log", {"level", "format", "modules"})) return;
+  Str(node, "log", "level", c.log_level);
+  Str(node, "log", "format", c.log_format);
+  const Node* modules = Present(node, "modules");
+  // Keep in step with kLogModules.
+  if (modules == nullptr ||
+      !Map(*modules, "log.modules",
+           {"keeper", "renewal", "reconcile", "relay", "platform", "webhook", "store", "server"})) {
+    return;
+  }
+  for (std::string_view module : kLogModules) {
+    std::string level;
+    Str(*modules, "log.modules", module, level);
+    if (!level.empty()) c.log_modules[std::string(module)] = level;
+  }
 }
 
 void Decoder::Store(const Node& node) {

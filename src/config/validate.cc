@@ -39,6 +39,8 @@ class Validator {
   void Filters(const std::vector<std::string>& filters, const std::string& path);
   void ReminderRules(const SubscriptionConfig& s, const std::string& path, int64_t job_interval);
   void Tuning(const Config& c);
+  void Log(const Config& c);
+  void Tls(const TlsConfig& tls);
 
   int LineOf(std::string path) const;
   bool AlreadyReported(std::string path) const;
@@ -97,6 +99,7 @@ std::vector<ConfigIssue> Validator::Run(const Config& c, const Templates& templa
   if (!c.public_url.empty()) Url(c.public_url, "public_url", /*allow_query=*/false);
   Listen(c.listen.webhooks, "listen.webhooks");
   Listen(c.listen.admin, "listen.admin");
+  Tls(c.listen.tls);
   Required(!c.store.sqlite_path.empty(), "store.sqlite");
   Platform(c.platform);
   Required(!c.webhook_secret.empty(), "webhook_secret");
@@ -269,10 +272,27 @@ void Validator::Tuning(const Config& c) {
   Range(relay.retention_s, 0, 365 * 86400, "relay.retention");
   Range(relay.dead_retention_s, 0, 365 * 86400, "relay.dead_retention");
   Range(relay.failure_events_after, 0, 1000, "relay.failure_events_after", " (0 = never)");
+  Log(c);
+}
+
+void Validator::Log(const Config& c) {
   static const std::vector<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
-  if (std::find(kLevels.begin(), kLevels.end(), c.log_level) == kLevels.end()) {
-    Add("log.level", "must be one of trace, debug, info, warn, error (got '" + c.log_level + "')");
+  auto level = [&](const std::string& value, const std::string& path) {
+    if (std::find(kLevels.begin(), kLevels.end(), value) == kLevels.end()) {
+      Add(path, "must be one of trace, debug, info, warn, error (got '" + value + "')");
+    }
+  };
+  level(c.log_level, "log.level");
+  for (const auto& [module, value] : c.log_modules) level(value, "log.modules." + module);
+  if (c.log_format != "text" && c.log_format != "json") {
+    Add("log.format", "must be text or json (got '" + c.log_format + "')");
   }
+}
+
+void Validator::Tls(const TlsConfig& tls) {
+  if (!tls.enabled()) return;
+  if (tls.cert_path.empty()) Add("listen.tls.cert", "is required when listen.tls.key is set");
+  if (tls.key_path.empty()) Add("listen.tls.key", "is required when listen.tls.cert is set");
 }
 
 }  // namespace

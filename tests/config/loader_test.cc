@@ -67,6 +67,10 @@ TEST_CASE("A minimal file yields the documented defaults", "[config]") {
   CHECK(c.relay.dead_retention_s == 2592000);
   CHECK(c.relay.failure_events_after == 3);
   CHECK(c.log_level == "info");
+  CHECK(c.log_format == "text");
+  CHECK(c.log_modules.empty());
+  CHECK_FALSE(c.listen.tls.enabled());
+  CHECK(c.listen.admin_token.empty());
 }
 
 TEST_CASE("The reminder is derived from expires_in when omitted, in part or whole", "[config]") {
@@ -81,7 +85,11 @@ TEST_CASE("The reminder is derived from expires_in when omitted, in part or whol
 
 constexpr const char* kFullYaml = R"(# every key, non-default values
 public_url: https://hooks.example.com/
-listen: { webhooks: "0.0.0.0:8081", admin: "127.0.0.1:9091" }
+listen:
+  webhooks: "0.0.0.0:8081"
+  admin: "127.0.0.1:9091"
+  admin_token: atok
+  tls: { cert: /etc/subkeeper/tls/cert.pem, key: /etc/subkeeper/tls/key.pem }
 store: { sqlite: /var/lib/subkeeper/x.db }
 platform:
   server: https://platform.devtest.ringcentral.com
@@ -116,12 +124,13 @@ relay:
   retention: 3600
   dead_retention: 86400
   failure_events_after: 5
-log: { level: debug }
+log: { level: debug, format: json, modules: { relay: trace, platform: warn } }
 )";
 
 constexpr const char* kFullJson = R"({
   "public_url": "https://hooks.example.com/",
-  "listen": {"webhooks": "0.0.0.0:8081", "admin": "127.0.0.1:9091"},
+  "listen": {"webhooks": "0.0.0.0:8081", "admin": "127.0.0.1:9091", "admin_token": "atok",
+             "tls": {"cert": "/etc/subkeeper/tls/cert.pem", "key": "/etc/subkeeper/tls/key.pem"}},
   "store": {"sqlite": "/var/lib/subkeeper/x.db"},
   "platform": {"server": "https://platform.devtest.ringcentral.com", "client_id": "cid",
                "client_secret": "csec", "reminder_job_interval": 10, "request_timeout_ms": 5000},
@@ -140,7 +149,7 @@ constexpr const char* kFullJson = R"({
   "relay": {"signing_secret": "rsec", "timeout_ms": 2500, "concurrency": 2, "min_backoff": 3,
             "max_backoff": 90, "max_age": 7200, "retention": 3600, "dead_retention": 86400,
             "failure_events_after": 5},
-  "log": {"level": "debug"}
+  "log": {"level": "debug", "format": "json", "modules": {"relay": "trace", "platform": "warn"}}
 })";
 
 void CheckFull(const Config& c) {
@@ -182,6 +191,12 @@ void CheckFull(const Config& c) {
   CHECK(c.relay.dead_retention_s == 86400);
   CHECK(c.relay.failure_events_after == 5);
   CHECK(c.log_level == "debug");
+  CHECK(c.log_format == "json");
+  CHECK(c.log_modules ==
+        std::map<std::string, std::string>{{"platform", "warn"}, {"relay", "trace"}});
+  CHECK(c.listen.tls.cert_path == "/etc/subkeeper/tls/cert.pem");
+  CHECK(c.listen.tls.key_path == "/etc/subkeeper/tls/key.pem");
+  CHECK(c.listen.admin_token.Reveal() == "atok");
 }
 
 TEST_CASE("YAML and JSON give the same config", "[config]") {
@@ -189,7 +204,7 @@ TEST_CASE("YAML and JSON give the same config", "[config]") {
   Config json = LoadOk(kFullJson, {}, /*json=*/true);
   CheckFull(yaml);
   CheckFull(json);
-  CHECK(yaml.subscriptions[0].line == 16);
+  CHECK(yaml.subscriptions[0].line == 20);
   CHECK(json.subscriptions[0].line == 0);
 }
 

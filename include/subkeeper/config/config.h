@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "subkeeper/common/secret.h"
@@ -47,9 +49,21 @@ struct SubscriptionConfig {
   bool direct() const { return !address.empty(); }
 };
 
+// TLS on the webhook listener, for deployments without a TLS-terminating proxy. Both paths or
+// neither; TLS 1.2 is the minimum version accepted.
+struct TlsConfig {
+  std::string cert_path;  // PEM certificate chain, leaf first (`listen.tls.cert`)
+  std::string key_path;   // PEM private key (`listen.tls.key`)
+  bool enabled() const { return !cert_path.empty() || !key_path.empty(); }
+};
+
 struct ListenConfig {
   std::string webhooks = "0.0.0.0:8080";  // host:port of the public webhook listener; port 0 = any
   std::string admin = "127.0.0.1:9090";   // host:port of the admin listener; port 0 = any
+  TlsConfig tls;                          // webhook listener only
+  // When set, every admin endpoint but /healthz and /readyz requires "Authorization: Bearer
+  // <token>" (`admin_token`, `admin_token_file` or `${VAR}`).
+  Secret admin_token;
 };
 
 struct StoreConfig {
@@ -122,7 +136,14 @@ struct Config {
   RenewalConfig renewal;
   ServerConfig server;
   RelayConfig relay;
-  std::string log_level = "info";  // trace|debug|info|warn|error
+  std::string log_level = "info";   // trace|debug|info|warn|error
+  std::string log_format = "text";  // text (human) | json (one JSON object per line)
+  // Per-module levels overriding log_level, module -> level; modules are kLogModules.
+  std::map<std::string, std::string> log_modules;
 };
+
+// The modules whose level `log.modules` can set, one logger each.
+inline constexpr std::string_view kLogModules[] = {"keeper",   "renewal", "reconcile", "relay",
+                                                   "platform", "webhook", "store",     "server"};
 
 }  // namespace subkeeper::config
