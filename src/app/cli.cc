@@ -1,8 +1,5 @@
 #include "subkeeper/app/cli.h"
 
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -11,6 +8,7 @@
 
 #include "subkeeper/app/commands.h"
 #include "subkeeper/app/daemon.h"
+#include "subkeeper/common/log.h"
 #include "subkeeper/config/loader.h"
 
 namespace subkeeper::app {
@@ -109,11 +107,14 @@ bool ParseArgs(int argc, char** argv, Args& args) {
   return true;
 }
 
-void SetUpLogging(const std::string& level) {
-  auto logger = spdlog::stderr_color_mt("subkeeper");
-  spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+// `level` overrides the config's levels (one-shot commands log warnings only).
+void SetUpLogging(const config::Config& config, const std::string& level = "") {
+  logging::Options options{config.log_level, config.log_format, config.log_modules};
+  if (!level.empty()) {
+    options.level = level;
+    options.modules.clear();
+  }
+  logging::Configure(options);
 }
 
 int Check(const Args& args) {
@@ -140,10 +141,10 @@ std::optional<config::Config> Load(const Args& args) {
 int Run(const Args& args) {
   auto loaded = Load(args);
   if (!loaded) return 1;
-  SetUpLogging(loaded->log_level);
+  SetUpLogging(*loaded);
   Status status = RunDaemon(std::move(*loaded), DaemonOptions{args.config, args.port_file});
   if (!status.ok()) {
-    spdlog::critical("cannot run: {}", status.ToString());
+    logging::KeeperLog().critical("cannot run: {}", status.ToString());
     return 1;
   }
   return 0;
@@ -171,7 +172,7 @@ int RunCli(int argc, char** argv) {
     auto loaded = Load(args);
     if (!loaded) return 1;
     // One-shot commands log warnings only, to stderr, so their stdout stays parseable.
-    SetUpLogging("warn");
+    SetUpLogging(*loaded, "warn");
     if (args.command == "plan") return PlanCommand(*loaded, args.json);
     if (args.command == "apply") return ApplyCommand(*loaded);
     if (args.command == "history")

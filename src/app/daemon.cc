@@ -2,7 +2,6 @@
 
 #include <poll.h>
 #include <signal.h>
-#include <spdlog/spdlog.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -20,6 +19,7 @@
 #include <utility>
 
 #include "keeper.h"
+#include "subkeeper/common/log.h"
 #include "subkeeper/config/loader.h"
 
 namespace subkeeper::app {
@@ -152,12 +152,14 @@ Status RunDaemon(config::Config config, const DaemonOptions& options) {
   }
   ConfigWatch watch(options.config_path);
   if (watch.fd() < 0) {
-    spdlog::warn("cannot watch {} for changes (inotify: {}); comparing it every 5 s instead",
-                 options.config_path, std::strerror(errno));
+    logging::KeeperLog().warn(
+        "cannot watch {} for changes (inotify: {}); comparing it every 5 s instead",
+        options.config_path, std::strerror(errno));
   }
   if (watch.fd() >= 0 && !accounts_file.empty() && !watch.Add(accounts_file)) {
-    spdlog::warn("cannot watch {} for changes; edit the config file or send SIGHUP to reload it",
-                 accounts_file);
+    logging::KeeperLog().warn(
+        "cannot watch {} for changes; edit the config file or send SIGHUP to reload it",
+        accounts_file);
   }
   std::string config_text = Snapshot(options.config_path, accounts_file);
   // Sleeps until the next due reconcile, a signal or a change in the config's directory: no
@@ -174,17 +176,17 @@ Status RunDaemon(config::Config config, const DaemonOptions& options) {
     const int ready =
         poll(fds, watch.fd() >= 0 ? 2 : 1, WaitMillis(next, clock.Now(), watch.fd() >= 0));
     if (ready < 0 && errno != EINTR) {
-      spdlog::error("poll: {}", std::strerror(errno));
+      logging::KeeperLog().error("poll: {}", std::strerror(errno));
       break;
     }
     bool reload = false;
     signalfd_siginfo info;
     while (read(signal_fd, &info, sizeof(info)) == sizeof(info)) {
       if (info.ssi_signo == SIGINT || info.ssi_signo == SIGTERM) {
-        spdlog::info("signal {}: stopping", info.ssi_signo);
+        logging::KeeperLog().info("signal {}: stopping", info.ssi_signo);
         stop = true;
       } else if (info.ssi_signo == SIGHUP) {
-        spdlog::info("SIGHUP: reloading {}", options.config_path);
+        logging::KeeperLog().info("SIGHUP: reloading {}", options.config_path);
         reload = true;
       }
     }
@@ -202,7 +204,8 @@ Status RunDaemon(config::Config config, const DaemonOptions& options) {
     settle_until = WallTime{};
     std::string text = Snapshot(options.config_path, accounts_file);
     if (!text.empty() && text != config_text) {
-      if (!reload) spdlog::info("config file changed: reloading {}", options.config_path);
+      if (!reload)
+        logging::KeeperLog().info("config file changed: reloading {}", options.config_path);
       reload = true;
     }
     if (reload) {
@@ -213,7 +216,11 @@ Status RunDaemon(config::Config config, const DaemonOptions& options) {
         if (watch.fd() >= 0) watch.Add(accounts_file);
         config_text = Snapshot(options.config_path, accounts_file);
       }
+      const auto before = keeper.Current();
       keeper.Reload(std::move(loaded));
+      if (const auto now = keeper.Current(); now != before) {
+        logging::Configure({now->log_level, now->log_format, now->log_modules});
+      }
     }
   }
   close(signal_fd);

@@ -1,6 +1,5 @@
 #include "keeper.h"
 
-#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -9,6 +8,7 @@
 #include <random>
 
 #include "subkeeper/app/status_view.h"
+#include "subkeeper/common/log.h"
 #include "subkeeper/common/time_format.h"
 #include "subkeeper/config/checks.h"
 #include "subkeeper/reconcile/reconcile.h"
@@ -94,10 +94,25 @@ reconcile::CadenceOptions CadenceFor(const config::Config& config) {
 
 }  // namespace
 
+namespace {
+
+// The config's own secrets, for the log scrubber (logging::SetSecret). Per-account JWTs are not
+// registered (tens of thousands of 1 KB values): the scrubber recognises a JWT by its shape.
+void RegisterSecrets(const config::Config& config) {
+  logging::SetSecret("config/platform.client_secret", config.platform.client_secret.Reveal());
+  logging::SetSecret("config/webhook_secret", config.webhook_secret.Reveal());
+  logging::SetSecret("config/relay.signing_secret", config.relay.signing_secret.Reveal());
+  logging::SetSecret("config/listen.admin_token", config.listen.admin_token.Reveal());
+}
+
+}  // namespace
+
 Keeper::Keeper(config::Config config, const Clock& clock)
     : clock_(clock),
       cadence_(CadenceFor(config), MakeJitter()),
-      config_(std::make_shared<const config::Config>(std::move(config))) {}
+      config_(std::make_shared<const config::Config>(std::move(config))) {
+  RegisterSecrets(*config_);
+}
 
 Keeper::~Keeper() { Stop(); }
 
@@ -149,8 +164,8 @@ Status Keeper::Start() {
   ScheduleAccounts(*config, "start-up", /*expedite=*/false);
   ForgetRemovedAccounts("start-up");
   scheduler_->Start();
-  spdlog::info("subkeeper ready: webhooks on port {}, admin on port {}, public URL {}",
-               webhook_port_, admin_port_, public_url_);
+  logging::KeeperLog().info("subkeeper ready: webhooks on port {}, admin on port {}, public URL {}",
+                            webhook_port_, admin_port_, public_url_);
   return Status::OK();
 }
 
@@ -233,7 +248,8 @@ bool Keeper::ReconcileAccount(const std::string& account, const std::string& why
   auto planned = reconcile::PlanReconcile(*config, public_url_, *store_, *runtime_->api,
                                           clock_.Now(), &only, index.get());
   if (!planned.ok()) {
-    spdlog::error("reconcile of account {} ({}): {}", account, why, planned.status().ToString());
+    logging::KeeperLog().error("reconcile of account {} ({}): {}", account, why,
+                               planned.status().ToString());
     return false;
   }
   auto applied = runtime_->executor->Apply(planned->desired, planned->plan, planned->observed);
@@ -251,9 +267,9 @@ bool Keeper::ReconcileAccount(const std::string& account, const std::string& why
   }
   const std::string summary = Summarize(account, why, planned->plan.actions.size(), failure);
   if (failure.empty() && planned->plan.actions.empty()) {
-    spdlog::debug("reconcile {}", summary);
+    logging::KeeperLog().debug("reconcile {}", summary);
   } else {
-    spdlog::info("reconcile {}", summary);
+    logging::KeeperLog().info("reconcile {}", summary);
   }
   std::lock_guard lock(mu_);
   last_reconcile_ = FormatIso8601(clock_.Now()) + " " + summary;
@@ -282,14 +298,15 @@ void Keeper::ForgetRemovedAccounts(const std::string& why) {
   auto planned = reconcile::PlanReconcile(*config, public_url_, *store_, *runtime_->api,
                                           clock_.Now(), &removed);
   if (!planned.ok()) {
-    spdlog::error("reconcile of removed accounts ({}): {}", why, planned.status().ToString());
+    logging::KeeperLog().error("reconcile of removed accounts ({}): {}", why,
+                               planned.status().ToString());
     return;
   }
   auto applied = runtime_->executor->Apply(planned->desired, planned->plan, planned->observed);
   PublishRoutes();
-  spdlog::info("reconcile ({}): {} action(s) for {} account(s) no longer configured{}", why,
-               planned->plan.actions.size(), removed.size(),
-               applied.ok() ? "" : ", apply failed: " + applied.status().ToString());
+  logging::KeeperLog().info("reconcile ({}): {} action(s) for {} account(s) no longer configured{}",
+                            why, planned->plan.actions.size(), removed.size(),
+                            applied.ok() ? "" : ", apply failed: " + applied.status().ToString());
 }
 
 void Keeper::Reload(Result<config::Config> loaded) {
@@ -301,8 +318,8 @@ void Keeper::Reload(Result<config::Config> loaded) {
     refusal = field + " changed: that takes a restart";
   }
   if (!refusal.empty()) {
-    spdlog::error("new configuration refused, generation {} keeps running:\n{}", generation_,
-                  refusal);
+    logging::KeeperLog().error("new configuration refused, generation {} keeps running:\n{}",
+                               generation_, refusal);
     std::lock_guard lock(mu_);
     refused_reason_ = refusal;
     refused_at_ = clock_.Now();
@@ -310,6 +327,7 @@ void Keeper::Reload(Result<config::Config> loaded) {
   }
   // Moved into place, not copied: at 100k subscriptions a config is tens of MB.
   const auto next = std::make_shared<const config::Config>(std::move(loaded).value());
+  RegisterSecrets(*next);
   // The runtime holds the credentials and renewal settings: swap it while no renewal runs.
   scheduler_->Stop();
   runtime_ =
@@ -327,7 +345,7 @@ void Keeper::Reload(Result<config::Config> loaded) {
     applied_at_ = clock_.Now();
     refused_reason_.clear();
   }
-  spdlog::info("configuration generation {} applied", generation_);
+  logging::KeeperLog().info("configuration generation {} applied", generation_);
   ConfigureRelay(*next);
   PublishRoutes();
   scheduler_->SetConfigured(ConfiguredLookup());

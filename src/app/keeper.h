@@ -49,6 +49,8 @@ class Keeper final : public server::AdminSource {
   // load or changes what only a restart can change (listen addresses, store, public URL). An
   // applied config makes every account due for a reconcile (run by RunDue).
   void Reload(Result<config::Config> loaded);
+  // The applied config (never null).
+  std::shared_ptr<const config::Config> Current() const;
 
   int webhook_port() const { return webhook_port_; }
   int admin_port() const { return admin_port_; }
@@ -101,7 +103,6 @@ class Keeper final : public server::AdminSource {
   std::vector<Secret> PreviousSecrets();
   webhook::RouteMap RoutesOf(const std::vector<store::SubscriptionHead>& heads,
                              webhook::Interned& interned);
-  std::shared_ptr<const config::Config> Current() const;
   // Whether a subscription is in the applied config (holds it), for the scheduler.
   renewal::Scheduler::IsConfigured ConfiguredLookup();
 

@@ -1,12 +1,12 @@
 // The keeper's webhook routes: what the listener accepts, built from the store's records and
 // the applied config, published whole (start-up, reload), per account (after its reconcile) or
 // per subscription (after its remote id changed).
-#include <spdlog/spdlog.h>
 
 #include <optional>
 #include <set>
 
 #include "keeper.h"
+#include "subkeeper/common/log.h"
 #include "subkeeper/webhook/token.h"
 
 namespace subkeeper::app {
@@ -71,7 +71,7 @@ void Keeper::PublishRoutes() {
   for (;;) {
     auto page = store_->ListSubscriptionHeads(after ? &*after : nullptr, kPage);
     if (!page.ok()) {
-      spdlog::error("publishing webhook routes: {}", page.status().ToString());
+      logging::KeeperLog().error("publishing webhook routes: {}", page.status().ToString());
       return;
     }
     for (const auto& record : *page) accounts.insert(record.account);
@@ -88,7 +88,8 @@ void Keeper::PublishRoutes() {
 void Keeper::PublishAccountRoutes(const std::string& account) {
   auto records = store_->ListAccountSubscriptions(account);
   if (!records.ok()) {
-    spdlog::error("publishing webhook routes of {}: {}", account, records.status().ToString());
+    logging::KeeperLog().error("publishing webhook routes of {}: {}", account,
+                               records.status().ToString());
     return;
   }
   std::vector<store::SubscriptionHead> heads;
@@ -101,8 +102,8 @@ void Keeper::PublishAccountRoutes(const std::string& account) {
 void Keeper::PublishRoute(const std::string& account, const std::string& name) {
   auto record = store_->GetSubscription(account, name);
   if (!record.ok()) {
-    spdlog::error("publishing webhook route of {}/{}: {}", account, name,
-                  record.status().ToString());
+    logging::KeeperLog().error("publishing webhook route of {}/{}: {}", account, name,
+                               record.status().ToString());
     return;
   }
   std::optional<webhook::Route> route;

@@ -1,12 +1,11 @@
 #include "subkeeper/platform/rate_limiter.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <optional>
 
+#include "subkeeper/common/log.h"
 #include "subkeeper/platform/errors.h"
 
 namespace subkeeper::platform {
@@ -69,14 +68,16 @@ void RateLimiter::Restore() {
   const SteadyTime now = clock_.SteadyNow();
   Result<std::vector<store::RateBlock>> blocks = state_->LoadRateBlocks(wall_now);
   if (!blocks.ok()) {
-    spdlog::warn("rate limiter: cannot load persisted penalties: {}", blocks.status().ToString());
+    logging::PlatformLog().warn("rate limiter: cannot load persisted penalties: {}",
+                                blocks.status().ToString());
     return;
   }
   std::lock_guard lock(mu_);
   for (const store::RateBlock& block : *blocks) {
     std::optional<RateGroup> group = ParseStoredGroup(block.group);
     if (!group) {
-      spdlog::warn("rate limiter: ignoring a persisted penalty of unknown group '{}'", block.group);
+      logging::PlatformLog().warn(
+          "rate limiter: ignoring a persisted penalty of unknown group '{}'", block.group);
       continue;
     }
     if (block.until <= wall_now) continue;
@@ -161,8 +162,8 @@ void RateLimiter::Observe(const std::string& account, RateGroup group,
   const store::RateBlock block{account, StoredGroupName(group),
                                clock_.Now() + (blocked_until - now)};
   if (Status saved = state_->SaveRateBlock(block); !saved.ok()) {
-    spdlog::warn("rate limiter: cannot persist the {} penalty of account '{}': {}",
-                 RateGroupName(group), account, saved.ToString());
+    logging::PlatformLog().warn("rate limiter: cannot persist the {} penalty of account '{}': {}",
+                                RateGroupName(group), account, saved.ToString());
   }
 }
 

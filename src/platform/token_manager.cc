@@ -1,13 +1,12 @@
 #include "subkeeper/platform/token_manager.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "redact.h"
 #include "subkeeper/common/crypto.h"
+#include "subkeeper/common/log.h"
 #include "subkeeper/platform/errors.h"
 #include "subkeeper/platform/url.h"
 
@@ -249,8 +248,9 @@ std::map<std::string, store::AccountRecord, std::less<>> TokenManager::LoadSaved
   if (state_ == nullptr) return saved;
   Result<std::vector<store::AccountRecord>> loaded = state_->LoadAccounts();
   if (!loaded.ok()) {
-    spdlog::warn("tokens: cannot load the saved state of the accounts, starting afresh: {}",
-                 loaded.status().ToString());
+    logging::PlatformLog().warn(
+        "tokens: cannot load the saved state of the accounts, starting afresh: {}",
+        loaded.status().ToString());
     return saved;
   }
   for (auto& record : *loaded) {
@@ -263,8 +263,9 @@ std::map<std::string, store::AccountRecord, std::less<>> TokenManager::LoadSaved
 // REQUIRES: account.mu held.
 void TokenManager::Restore(Account& account, const store::AccountRecord& saved, WallTime now) {
   if (saved.credential_fingerprint != account.fingerprint) {
-    spdlog::info("tokens: the credential of account '{}' changed; its saved tokens are dropped",
-                 account.name);
+    logging::PlatformLog().info(
+        "tokens: the credential of account '{}' changed; its saved tokens are dropped",
+        account.name);
     return;
   }
   account.Restore(saved, now);
@@ -278,8 +279,8 @@ void TokenManager::Publish(Account& account) {
   }
   if (state_ == nullptr) return;
   if (Status saved = state_->SaveAccount(account.Record()); !saved.ok()) {
-    spdlog::warn("tokens: cannot save the state of account '{}': {}", account.name,
-                 saved.ToString());
+    logging::PlatformLog().warn("tokens: cannot save the state of account '{}': {}", account.name,
+                                saved.ToString());
   }
 }
 
@@ -333,8 +334,8 @@ WallTime TokenManager::KeepAlive() {
       Result<Secret> token = Acquire(*account, now);
       due = account->KeepAliveDue();
       if (!token.ok()) {
-        spdlog::warn("tokens: keep-alive of account '{}' failed: {}", name,
-                     token.status().ToString());
+        logging::PlatformLog().warn("tokens: keep-alive of account '{}' failed: {}", name,
+                                    token.status().ToString());
         if (due <= now) due = now + token.status().retry_after().value_or(kKeepAliveRetry);
       }
     }

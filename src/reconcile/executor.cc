@@ -1,7 +1,6 @@
 #include "subkeeper/reconcile/executor.h"
 
-#include <spdlog/spdlog.h>
-
+#include "subkeeper/common/log.h"
 #include "subkeeper/reconcile/reconcile.h"
 #include "subkeeper/renewal/policy.h"
 
@@ -102,7 +101,8 @@ Status Executor::Adopt(const Action& action, const platform::RemoteSubscription&
           ? std::max(now, renewal::FallbackAt(record.expires_at, record.granted_ttl_s,
                                               record.reminder_filter, direct_margin_pct_))
           : now;
-  spdlog::info("{}/{}: adopted {} ({})", action.account, action.name, remote.id, action.reason);
+  logging::ReconcileLog().info("{}/{}: adopted {} ({})", action.account, action.name, remote.id,
+                               action.reason);
   return store_.PutSubscription(record, store::MakeHistory(now, action.account, action.name,
                                                            "adopted", remote.id, action.reason));
 }
@@ -133,7 +133,8 @@ Observed ObserveAccounts(platform::SubscriptionApi& api, const std::vector<std::
       observed[account] = std::move(listed).value();
     } else {
       errors.push_back(account + ": " + listed.status().ToString());
-      spdlog::warn("list of account {} failed: {}", account, listed.status().ToString());
+      logging::ReconcileLog().warn("list of account {} failed: {}", account,
+                                   listed.status().ToString());
     }
   }
   return observed;

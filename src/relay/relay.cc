@@ -1,10 +1,9 @@
 #include "subkeeper/relay/relay.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <atomic>
 
+#include "subkeeper/common/log.h"
 #include "subkeeper/relay/signature.h"
 
 namespace subkeeper::relay {
@@ -136,7 +135,7 @@ Status Relay::DeliverRoutes(const std::vector<std::pair<store::EventRecord, std:
       Status status = DeliverRoute(head.account, head.name, due[i].second, key);
       if (!status.ok()) {
         // Returned to the loop, which logs a store error once rather than every pass.
-        spdlog::debug("relay {}/{}: {}", head.account, head.name, status.ToString());
+        logging::RelayLog().debug("relay {}/{}: {}", head.account, head.name, status.ToString());
         std::lock_guard lock(error_mu);
         if (first_error.ok()) first_error = std::move(status);
       }
@@ -242,15 +241,17 @@ void Relay::NoteOutcome(const std::string& route, bool delivered, bool dead,
     }
   }
   // An app that is down fails every attempt: one line when that starts and one when it ends.
-  if (recovered) spdlog::info("relay {}: delivering again", route);
-  if (started_failing) spdlog::warn("relay {}: delivery failing ({}); retrying", route, reason);
+  if (recovered) logging::RelayLog().info("relay {}: delivering again", route);
+  if (started_failing)
+    logging::RelayLog().warn("relay {}: delivery failing ({}); retrying", route, reason);
   if (first_dead) {
-    spdlog::warn("relay {}: events older than {} s are dead-lettered (`subkeeper replay` resends)",
-                 route, options_.retry.max_age.count());
+    logging::RelayLog().warn(
+        "relay {}: events older than {} s are dead-lettered (`subkeeper replay` resends)", route,
+        options_.retry.max_age.count());
   } else if (dead) {
-    spdlog::debug("relay {}: event dead-lettered: {}", route, reason);
+    logging::RelayLog().debug("relay {}: event dead-lettered: {}", route, reason);
   } else if (!delivered && !started_failing) {
-    spdlog::debug("relay {}: attempt failed: {}", route, reason);
+    logging::RelayLog().debug("relay {}: attempt failed: {}", route, reason);
   }
 }
 
@@ -333,7 +334,7 @@ void Relay::Work() {
     }
     const std::string route = RouteKey(task.account, task.name);
     Status status = DeliverClaimed(task.account, task.name, task.url, task.key);
-    if (!status.ok()) spdlog::debug("relay {}: {}", route, status.ToString());
+    if (!status.ok()) logging::RelayLog().debug("relay {}: {}", route, status.ToString());
     ReleaseRoute(route);
     Wake();  // its next events, or its retry time, are the loop's to schedule
   }
@@ -360,10 +361,10 @@ void Relay::Loop() {
     if (!due.ok()) {
       if (due.status().ToString() != last_error) {
         last_error = due.status().ToString();
-        spdlog::error("relay: {}", last_error);
+        logging::RelayLog().error("relay: {}", last_error);
       }
     } else {
-      if (!last_error.empty()) spdlog::info("relay: store reachable again");
+      if (!last_error.empty()) logging::RelayLog().info("relay: store reachable again");
       last_error.clear();
       // The Clock is wall time (the due times are persisted); the wait itself is on the
       // condition variable's steady clock, bounded so a wall-clock jump cannot stall the loop.

@@ -6,10 +6,10 @@
 // create_uncertain and persisted *before* the request goes out — the mark survives a crash — and
 // the next create of a record so marked lists the account first and adopts what the lost create
 // left at the record's address.
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 
+#include "subkeeper/common/log.h"
 #include "subkeeper/config/reminder.h"
 #include "subkeeper/renewal/service.h"
 #include "subkeeper/webhook/token.h"
@@ -83,8 +83,8 @@ Status RenewalService::Create(Record& record, const std::string& kind, const std
   record.token_fingerprint = webhook::TokenFingerprint(request.verification_token);
   record.last_trigger = "create";
   detail += GrantedTtlWarning(record, options_.reminder_job_interval_s);
-  spdlog::info("{}/{}: {} as {}{}", record.account, record.name, entry_kind, record.remote_id,
-               detail.empty() ? "" : " (" + detail + ")");
+  logging::RenewalLog().info("{}/{}: {} as {}{}", record.account, record.name, entry_kind,
+                             record.remote_id, detail.empty() ? "" : " (" + detail + ")");
   auto entry = Entry(record, entry_kind, detail, now);
   // The app hears what happened to its subscription, however it came to exist.
   if (kind != "recreated") {
@@ -122,16 +122,16 @@ void RenewalService::DeleteDuplicates(const Record& record, const std::string& k
     Status deleted = api_.Delete(record.account, id);
     if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) {
       // Not fatal: the reconcile deletes unclaimed subscriptions at an owned address.
-      spdlog::warn("{}/{}: deleting duplicate {} failed: {}", record.account, record.name, id,
-                   deleted.ToString());
+      logging::RenewalLog().warn("{}/{}: deleting duplicate {} failed: {}", record.account,
+                                 record.name, id, deleted.ToString());
       continue;
     }
     auto entry = Entry(record, "deleted", "duplicate of " + kept + " at the same address", now);
     entry.remote_id = id;
     Status saved = store_.AppendHistory(entry);
     if (!saved.ok())
-      spdlog::warn("{}/{}: recording deletion of {}: {}", record.account, record.name, id,
-                   saved.ToString());
+      logging::RenewalLog().warn("{}/{}: recording deletion of {}: {}", record.account, record.name,
+                                 id, saved.ToString());
   }
 }
 

@@ -1,8 +1,8 @@
 #include "subkeeper/renewal/scheduler.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
+
+#include "subkeeper/common/log.h"
 
 namespace subkeeper::renewal {
 namespace {
@@ -105,7 +105,8 @@ std::optional<WallTime> Scheduler::Walk(WallTime now, const IsConfigured& config
   while (true) {
     auto page = store_.ListSchedule(after, limit);
     if (!page.ok()) {
-      spdlog::error("scheduler: cannot read the schedule: {}", page.status().ToString());
+      logging::RenewalLog().error("scheduler: cannot read the schedule: {}",
+                                  page.status().ToString());
       failed = true;
       return head;
     }
@@ -154,7 +155,8 @@ void Scheduler::HandleReminder(const Work& work, WallTime now) {
   updated.last_reminder_at = now;
   Status saved = store_.PutSubscription(updated, std::nullopt);
   if (!saved.ok())
-    spdlog::warn("recording reminder of {}/{}: {}", work.account, work.name, saved.ToString());
+    logging::RenewalLog().warn("recording reminder of {}/{}: {}", work.account, work.name,
+                               saved.ToString());
   if (!ShouldRenewOnReminder(updated, work.subscription_id, now)) return;
   const std::string key = KeyOf(work.account, work.name);
   const Seconds spread = ReminderSpread(updated.reminder_filter, options_.max_reminder_spread);
@@ -200,10 +202,10 @@ void Scheduler::RunDelayed(WallTime now) {
 void Scheduler::RunOne(const std::string& account, const std::string& name, Trigger trigger) {
   Status status = service_->Run(account, name, trigger);
   if (status.code() == StatusCode::kAborted) {
-    spdlog::debug("{}", status.message());
+    logging::RenewalLog().debug("{}", status.message());
   } else if (!status.ok()) {
-    spdlog::error("renewal of {}/{} ({}): {}", account, name, TriggerName(trigger),
-                  status.ToString());
+    logging::RenewalLog().error("renewal of {}/{} ({}): {}", account, name, TriggerName(trigger),
+                                status.ToString());
   }
 }
 

@@ -1,10 +1,9 @@
 #include "subkeeper/renewal/service.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 
 #include "subkeeper/common/crypto.h"
+#include "subkeeper/common/log.h"
 #include "subkeeper/common/time_format.h"
 #include "subkeeper/config/reminder.h"
 #include "subkeeper/webhook/token.h"
@@ -64,7 +63,7 @@ Status RenewalService::WithLease(const std::string& account, const std::string& 
   // A forgotten record has no lease left to release; releasing is then a no-op.
   Status released = store_.ReleaseLease(account, name, options_.owner);
   if (!released.ok())
-    spdlog::warn("releasing lease of {}/{}: {}", account, name, released.ToString());
+    logging::RenewalLog().warn("releasing lease of {}/{}: {}", account, name, released.ToString());
   if (changed && on_remote_change_) on_remote_change_(account, name);
   return result;
 }
@@ -116,7 +115,7 @@ Status RenewalService::Recreate(const std::string& account, const std::string& n
     }
     Status deleted = api_.Delete(record.account, old_id);
     if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) {
-      spdlog::warn(
+      logging::RenewalLog().warn(
           "{}/{}: deleting the replaced subscription {} failed: {}; the next reconcile "
           "deletes it as an orphan",
           account, name, old_id, deleted.ToString());
@@ -146,8 +145,9 @@ Status RenewalService::Forget(const std::string& account, const std::string& nam
 Status RenewalService::RunLocked(Record& record, Trigger trigger, WallTime now) {
   if (trigger == Trigger::kTimer && !record.reminder_path_broken && ReminderMissed(record, now)) {
     record.reminder_path_broken = true;
-    spdlog::warn("{}/{}: no reminder arrived in the reminder window; renewing by timer",
-                 record.account, record.name);
+    logging::RenewalLog().warn(
+        "{}/{}: no reminder arrived in the reminder window; renewing by timer", record.account,
+        record.name);
     SK_RETURN_IF_ERROR(store_.PutSubscription(
         record, Entry(record, "reminder_missing", "no reminder since the window opened", now)));
   }
@@ -168,8 +168,8 @@ Status RenewalService::Renew(Record& record, Trigger trigger, WallTime now) {
       Apply(record, *renewed, now);
       record.last_trigger = TriggerName(trigger);
       if (trigger == Trigger::kReminder) record.reminder_path_broken = false;
-      spdlog::info("{}/{}: renewed by {}, expires {}", record.account, record.name,
-                   record.last_trigger, FormatIso8601(record.expires_at));
+      logging::RenewalLog().info("{}/{}: renewed by {}, expires {}", record.account, record.name,
+                                 record.last_trigger, FormatIso8601(record.expires_at));
       auto entry = Entry(record, "renewed", "", now);
       entry.trigger = record.last_trigger;
       NotifyRecovered(record, streak, entry, now);
@@ -226,9 +226,9 @@ Status RenewalService::Fail(Record& record, const Status& error, const std::stri
   // before an account in "auth_failed" may log in again.
   record.next_renewal_at =
       RetryAtAfter(now, record.remote_id.empty() ? WallTime{} : record.expires_at, error, delay);
-  spdlog::warn("{}/{}: {} failed ({}), retry in {}s", record.account, record.name, what,
-               error.ToString(),
-               std::chrono::duration_cast<Seconds>(record.next_renewal_at - now).count());
+  logging::RenewalLog().warn(
+      "{}/{}: {} failed ({}), retry in {}s", record.account, record.name, what, error.ToString(),
+      std::chrono::duration_cast<Seconds>(record.next_renewal_at - now).count());
   auto entry = Entry(record, "failed", record.last_error, now);
   // Exactly at the threshold: once per streak, however long the streak goes on.
   if (options_.failure_events_after > 0 && record.failures == options_.failure_events_after) {
@@ -270,8 +270,8 @@ std::string RenewalService::LastRemoteId(const Record& record) {
   query.limit = 100;  // newest first; failed creates since the loss carry no id
   auto history = store_.ListHistory(query);
   if (!history.ok()) {
-    spdlog::warn("{}/{}: reading history for the previous subscription id: {}", record.account,
-                 record.name, history.status().ToString());
+    logging::RenewalLog().warn("{}/{}: reading history for the previous subscription id: {}",
+                               record.account, record.name, history.status().ToString());
     return "";
   }
   for (const auto& entry : *history) {

@@ -2,7 +2,6 @@
 
 #include <SQLiteCpp/Transaction.h>
 #include <fcntl.h>
-#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +9,7 @@
 #include <cstring>
 
 #include "sqlite_error.h"
+#include "subkeeper/common/log.h"
 
 namespace subkeeper::store {
 namespace {
@@ -40,8 +40,8 @@ void NarrowMode(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0 || (st.st_mode & (S_IRWXG | S_IRWXO)) == 0) return;
   if (::chmod(path.c_str(), kPrivateMode) != 0) {
-    spdlog::warn("store: {} is readable by group or others and chmod 0600 failed: {}", path,
-                 std::strerror(errno));
+    logging::StoreLog().warn("store: {} is readable by group or others and chmod 0600 failed: {}",
+                             path, std::strerror(errno));
   }
 }
 
@@ -55,7 +55,7 @@ Status ApplyMigration(SQLite::Database& db, const Migration& m) {
     db.exec(m.sql);
     db.exec("PRAGMA user_version = " + std::to_string(m.version));
     tx.commit();
-    spdlog::info("store: applied migration {}", m.name);
+    logging::StoreLog().info("store: applied migration {}", m.name);
     return Status::OK();
   });
 }
@@ -83,7 +83,7 @@ Result<std::unique_ptr<SQLite::Database>> OpenConnection(const std::string& path
     const std::string mode = db->execAndGet("PRAGMA journal_mode=WAL").getString();
     if (mode != "wal" && !IsMemory(path)) {
       // Some file systems (network mounts) cannot do WAL; FULL sync keeps commits durable anyway.
-      spdlog::warn("store: {} runs in journal_mode={} instead of wal", path, mode);
+      logging::StoreLog().warn("store: {} runs in journal_mode={} instead of wal", path, mode);
     }
     db->exec("PRAGMA synchronous=FULL");
     db->exec("PRAGMA foreign_keys=ON");

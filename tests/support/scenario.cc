@@ -189,8 +189,8 @@ std::string Scenario::ConfigText(const std::vector<SubscriptionSpec>& subs,
     }
   }
   out << "renewal: { lease: 30, min_backoff: 1, max_backoff: 4 }\n"
-      << "log:\n  level: debug\n"
-      << options_.extra_config;
+      << "log:\n"
+      << options_.log_section << options_.extra_config;
   return out.str();
 }
 

@@ -52,6 +52,8 @@ struct ScenarioOptions {
   std::string deliver_to;  // of the single default subscription ("" = none)
   // YAML appended verbatim to the generated config (top-level sections such as `relay:`).
   std::string extra_config;
+  // The body of the generated config's `log:` section.
+  std::string log_section = "  level: debug\n";
   // false: the test calls StartKeeper() itself (e.g. after changing emulator settings).
   bool start_keeper = true;
   std::vector<std::string> extra_emulator_args;

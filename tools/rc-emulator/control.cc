@@ -46,6 +46,7 @@ std::optional<Fault> ParseFault(const json& body) {
   fault.path_prefix = body.value("pathPrefix", std::string());
   fault.status = body.value("status", 503);
   fault.latency = Millis(body.value("latencyMs", int64_t{0}));
+  fault.echo_request = body.value("echoRequest", false);
   if (body.contains("retryAfter")) fault.retry_after = Seconds(body["retryAfter"].get<int64_t>());
   if (fault.count < 1 || fault.status < 100 || fault.status > 599 || fault.latency.count() < 0) {
     return std::nullopt;

@@ -109,8 +109,19 @@ std::optional<Response> Platform::Impl::ApplyFault(const Request& req, CallConte
       resp.status = 0;
       return resp;
     }
-    case FaultKind::kStatus:
-      return FaultStatusResponse(fault.status, retry_after);
+    case FaultKind::kStatus: {
+      Response resp = FaultStatusResponse(fault.status, retry_after);
+      if (fault.echo_request) {
+        const std::string* auth = HeaderValue(req.headers, "Authorization");
+        const std::string echo = "rejected request: Authorization: " +
+                                 (auth != nullptr ? *auth : std::string()) + "; body: " + req.body;
+        nlohmann::json body = nlohmann::json::parse(resp.body);
+        body["message"] = echo;
+        body["errors"][0]["message"] = echo;
+        resp.body = body.dump();
+      }
+      return resp;
+    }
     case FaultKind::kRateLimit:
       break;
   }

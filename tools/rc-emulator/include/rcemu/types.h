@@ -155,6 +155,9 @@ struct Fault {
   int status = 503;                    // kStatus
   Millis latency{0};                   // kLatency
   std::optional<Seconds> retry_after;  // kRateLimit; default: Options::penalty
+  // kStatus: the error message quotes the request's Authorization header and body, as a
+  // careless gateway does (for testing that the client never logs what comes back).
+  bool echo_request = false;
 };
 
 }  // namespace rcemu

@@ -1,0 +1,104 @@
+// Logs: JSON lines that never carry a secret, whatever the config, the platform or a failed
+// reload puts in front of the keeper.
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <fstream>
+#include <sstream>
+
+#include "subkeeper/common/crypto.h"
+#include "support/scenario.h"
+
+namespace subkeeper::testing {
+namespace {
+
+constexpr char kTokenPath[] = "/restapi/oauth/token";
+constexpr char kSubscriptionPath[] = "/restapi/v1.0/subscription";
+
+std::string KeeperLog(const Scenario& s) {
+  std::ifstream in(s.dir() + "/keeper.log");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST_CASE("the JSON log carries no secret from config platform answers or errors",
+          "[integration]") {
+  ScenarioOptions options;
+  options.log_section = "  level: trace\n  format: json\n";
+  options.start_keeper = false;
+  Scenario s(options);
+  // A careless gateway: the first login and the first create fail with the request's
+  // Authorization header and body quoted in the error message.
+  for (const char* path : {kTokenPath, kSubscriptionPath}) {
+    REQUIRE(s.EmulatorPost("/_emulator/faults", {{"kind", "status"},
+                                                 {"count", 1},
+                                                 {"method", "POST"},
+                                                 {"pathPrefix", path},
+                                                 {"status", 503},
+                                                 {"echoRequest", true}})
+                .status == 200);
+  }
+  s.StartKeeper();
+  REQUIRE_FALSE(s.WaitForActive(30s).empty());
+  CHECK(s.EmulatorPost("/_emulator/subscriptions/" + s.View()->value("remote_id", "") + "/notify")
+            .Json()["status"] == 200);
+
+  // A reload whose config puts the webhook secret where it does not belong is refused.
+  std::string text = s.ConfigText(s.Specs(), 0);
+  const std::string secret_line = "webhook_secret: \"" + s.webhook_secret() + "\"";
+  REQUIRE(text.find(secret_line) != std::string::npos);
+  text.replace(text.find(secret_line), secret_line.size(),
+               "webhook_secret: [\"" + s.webhook_secret() + "\"]");
+  s.ReplaceConfig(text);
+  s.SignalKeeper(SIGHUP);
+  REQUIRE(WaitFor([&] { return KeeperLog(s).find("configuration refused") != std::string::npos; },
+                  15s));
+
+  std::string access_token, refresh_token;
+  {
+    SQLite::Database db(s.db_path(), SQLite::OPEN_READONLY);
+    SQLite::Statement q(db, "SELECT access_token, refresh_token FROM accounts");
+    REQUIRE(q.executeStep());
+    access_token = q.getColumn(0).getString();
+    refresh_token = q.getColumn(1).getString();
+  }
+  REQUIRE_FALSE(access_token.empty());
+  s.StopKeeper();
+
+  const std::string log = KeeperLog(s);
+  // The echoed answers were logged, scrubbed: the test would pass vacuously otherwise.
+  CHECK(log.find("rejected request") != std::string::npos);
+  CHECK(log.find("[redacted]") != std::string::npos);
+  const std::vector<std::pair<std::string, std::string>> secrets = {
+      {"client secret", "demo-secret"},
+      {"client credentials (Basic)", Base64Encode(std::string("demo-client:demo-secret"))},
+      {"JWT", "scenario-jwt-assertion"},
+      {"webhook secret", s.webhook_secret()},
+      {"verification token", s.verification_token()},
+      {"access token", access_token},
+      {"refresh token", refresh_token},
+  };
+  for (const auto& [what, value] : secrets) {
+    if (value.empty()) continue;
+    INFO(what);
+    CHECK(log.find(value) == std::string::npos);
+  }
+  // Every line but the fixture's markers is one JSON object with a module.
+  std::istringstream lines(log);
+  int records = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line.starts_with("=== scenario")) continue;
+    INFO(line);
+    const json record = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    REQUIRE(record.is_object());
+    CHECK(record.contains("module"));
+    CHECK(record.contains("time"));
+    ++records;
+  }
+  CHECK(records > 5);
+}
+
+}  // namespace
+}  // namespace subkeeper::testing
