@@ -20,25 +20,112 @@ constexpr const char* kUsage =
     "Keeps RingCentral webhook subscriptions alive.\n"
     "\n"
     "commands:\n"
-    "  run     -c FILE [--port-file PATH]  run the keeper until SIGTERM/SIGINT; SIGHUP or an edit\n"
-    "                                      of FILE reloads it\n"
-    "  check   -c FILE                     validate a config file offline (exit 0 ok, 1 invalid)\n"
-    "  plan    -c FILE [--json]            show what a reconcile would change\n"
-    "                                      (exit 0 no changes, 2 changes, 1 error)\n"
-    "  apply   -c FILE                     reconcile once and exit (0 all applied, 1 otherwise)\n"
-    "  history -c FILE [--account A] [--limit N] [NAME]\n"
-    "                                      print the lifecycle history, oldest first\n"
-    "  replay  -c FILE [--account A] [NAME] [--since T] [--dead]\n"
-    "                                      relay delivered and dead events again (only dead\n"
-    "                                      ones with --dead); T is ISO 8601 or an age: 30m, 6h, "
-    "7d\n"
+    "  run       run the keeper until SIGTERM/SIGINT (SIGHUP or an edit of the config reloads)\n"
+    "  check     validate a config file offline\n"
+    "  plan      show what a reconcile would change\n"
+    "  apply     reconcile once and exit\n"
+    "  status    show each subscription's state and conditions (asks the running keeper)\n"
+    "  history   print the lifecycle history of subscriptions\n"
+    "  renew     renew one subscription now, through the running keeper\n"
+    "  replay    relay delivered or dead events again\n"
     "\n"
-    "options:\n"
+    "options of every command:\n"
     "  -c, --config FILE   config file (YAML, or JSON when it ends in .json);\n"
     "                      default: $SUBKEEPER_CONFIG, else /etc/subkeeper/subkeeper.yaml\n"
-    "  --port-file PATH    (run) write the bound ports as JSON once listening\n"
+    "  -h, --help          help (of a command: subkeeper <command> --help)\n"
     "  --version           print the version\n"
-    "  -h, --help          this help\n";
+    "\n"
+    "Errors go to stderr; the exit code is 0 on success, 2 for a usage error, and as each\n"
+    "command's help says otherwise.\n";
+
+struct CommandHelp {
+  const char* name;
+  const char* text;
+};
+
+constexpr CommandHelp kCommandHelp[] = {
+    {"run",
+     "usage: subkeeper run [-c FILE] [--port-file PATH]\n"
+     "\n"
+     "Runs the keeper: keeps every configured subscription alive, receives and relays events,\n"
+     "serves the admin endpoints. SIGTERM/SIGINT stop it gracefully (in-flight commits and\n"
+     "relays finish, leases are released, exit within 10 s); SIGHUP or an edit of the config\n"
+     "file reloads it.\n"
+     "\n"
+     "  --port-file PATH    write the bound ports as JSON once listening\n"
+     "\n"
+     "exit: 0 after a clean stop, 1 when it cannot start.\n"},
+    {"check",
+     "usage: subkeeper check [-c FILE]\n"
+     "\n"
+     "Validates the config file offline and prints every problem as FILE:LINE: key.path: rule.\n"
+     "\n"
+     "exit: 0 valid, 1 invalid.\n"},
+    {"plan",
+     "usage: subkeeper plan [-c FILE] [--json]\n"
+     "\n"
+     "Lists the platform's subscriptions of every account and shows what a reconcile would\n"
+     "create, adopt, update, recreate or delete. Changes nothing.\n"
+     "\n"
+     "  --json              the plan as JSON\n"
+     "\n"
+     "exit: 0 no changes, 2 changes, 1 error.\n"},
+    {"apply",
+     "usage: subkeeper apply [-c FILE]\n"
+     "\n"
+     "Reconciles once (the plan, carried out) and exits.\n"
+     "\n"
+     "exit: 0 all applied, 1 otherwise.\n"},
+    {"status",
+     "usage: subkeeper status [-c FILE] [--account A] [NAME] [--json]\n"
+     "\n"
+     "Asks the running keeper (its admin listener, found from the config) for the state of\n"
+     "every configured subscription, or of NAME: status, expiry, next renewal and conditions\n"
+     "(Ready, Renewing, Blacklisted, AuthFailed, ReminderPathBroken, FiltersDisabled). With NAME,\n"
+     "each condition is shown with its reason, message and last transition time.\n"
+     "\n"
+     "  --account A         only this account (and the account of NAME)\n"
+     "  --json              the admin endpoint's JSON\n"
+     "\n"
+     "exit: 0 every one Ready, 3 some not Ready, 1 no keeper answered or error.\n"},
+    {"history",
+     "usage: subkeeper history [-c FILE] [--account A] [--limit N] [NAME]\n"
+     "\n"
+     "Prints the lifecycle history (created, renewed, recreated, failures, ...) oldest first,\n"
+     "read from the store.\n"
+     "\n"
+     "  --account A         only this account\n"
+     "  --limit N           at most N entries (default 1000)\n"
+     "\n"
+     "exit: 0, 1 on error.\n"},
+    {"renew",
+     "usage: subkeeper renew [-c FILE] [--account A] [--wait SECONDS] NAME\n"
+     "\n"
+     "Asks the running keeper to renew NAME now (trigger \"manual\") and waits for the outcome.\n"
+     "\n"
+     "  --account A         the account of NAME, needed when several accounts have NAME\n"
+     "  --wait SECONDS      how long to wait for the outcome (default 30)\n"
+     "\n"
+     "exit: 0 renewed, 1 failed, unknown, no outcome in time or no keeper answered.\n"},
+    {"replay",
+     "usage: subkeeper replay [-c FILE] [--account A] [NAME] [--since T] [--dead]\n"
+     "\n"
+     "Queues delivered and dead events again for relay to the app (only dead ones with --dead)\n"
+     "and wakes the running keeper to send them.\n"
+     "\n"
+     "  --account A         only this account\n"
+     "  --since T           events received since T: ISO 8601 or an age (30m, 6h, 7d)\n"
+     "  --dead              only dead-lettered events\n"
+     "\n"
+     "exit: 0, 1 on error.\n"},
+};
+
+const char* HelpOf(const std::string& command) {
+  for (const auto& help : kCommandHelp) {
+    if (command == help.name) return help.text;
+  }
+  return nullptr;
+}
 
 struct Args {
   std::string command;
@@ -47,6 +134,7 @@ struct Args {
   std::string account;
   std::string name;  // history: the positional NAME
   int limit = 1000;
+  int wait_s = 30;    // renew
   std::string since;  // replay
   bool dead = false;  // replay
   bool json = false;
@@ -82,6 +170,14 @@ bool ParseArgs(int argc, char** argv, Args& args) {
         std::fprintf(stderr, "subkeeper: --limit needs a positive number\n");
         return false;
       }
+    } else if (arg == "--wait") {
+      std::string text;
+      if (!value(text)) return false;
+      args.wait_s = std::atoi(text.c_str());
+      if (args.wait_s <= 0) {
+        std::fprintf(stderr, "subkeeper: --wait needs a positive number of seconds\n");
+        return false;
+      }
     } else if (arg == "--since") {
       if (!value(args.since)) return false;
     } else if (arg == "--dead") {
@@ -92,11 +188,14 @@ bool ParseArgs(int argc, char** argv, Args& args) {
       // handled by RunCli
     } else if (args.command.empty() && !arg.empty() && arg[0] != '-') {
       args.command = arg;
-    } else if ((args.command == "history" || args.command == "replay") && args.name.empty() &&
-               !arg.empty() && arg[0] != '-') {
+    } else if ((args.command == "history" || args.command == "replay" || args.command == "status" ||
+                args.command == "renew" || args.command == "help") &&
+               args.name.empty() && !arg.empty() && arg[0] != '-') {
       args.name = arg;
     } else {
-      std::fprintf(stderr, "subkeeper: unknown argument '%s'\n%s", arg.c_str(), kUsage);
+      const char* help = HelpOf(args.command);
+      std::fprintf(stderr, "subkeeper: unknown argument '%s'\n\n%s", arg.c_str(),
+                   help != nullptr ? help : kUsage);
       return false;
     }
   }
@@ -161,20 +260,34 @@ int RunCli(int argc, char** argv) {
       return 0;
     }
   }
+  if (args.command == "help") {
+    const char* help = HelpOf(args.name);
+    std::fputs(help != nullptr ? help : kUsage, stdout);
+    return 0;
+  }
   if (args.help || args.command.empty()) {
-    std::fputs(kUsage, args.help ? stdout : stderr);
+    const char* help = HelpOf(args.command);
+    std::fputs(help != nullptr ? help : kUsage, args.help ? stdout : stderr);
     return args.help ? 0 : 2;
   }
   if (args.command == "check") return Check(args);
   if (args.command == "run") return Run(args);
   if (args.command == "plan" || args.command == "apply" || args.command == "history" ||
-      args.command == "replay") {
+      args.command == "replay" || args.command == "status" || args.command == "renew") {
     auto loaded = Load(args);
     if (!loaded) return 1;
     // One-shot commands log warnings only, to stderr, so their stdout stays parseable.
     SetUpLogging(*loaded, "warn");
     if (args.command == "plan") return PlanCommand(*loaded, args.json);
     if (args.command == "apply") return ApplyCommand(*loaded);
+    if (args.command == "status") return StatusCommand(*loaded, args.account, args.name, args.json);
+    if (args.command == "renew") {
+      if (args.name.empty()) {
+        std::fprintf(stderr, "subkeeper renew: NAME is required\n\n%s", HelpOf("renew"));
+        return 2;
+      }
+      return RenewCommand(*loaded, args.account, args.name, std::chrono::seconds(args.wait_s));
+    }
     if (args.command == "history")
       return HistoryCommand(*loaded, args.account, args.name, args.limit);
     WallTime since{};

@@ -141,8 +141,6 @@ Result<WallTime> ParseSince(std::string_view text, WallTime now) {
   return *parsed;
 }
 
-// The admin URL of the daemon using this config's store: the one it wrote next to the database
-// (its real port, also when listen.admin asks for port 0), else listen.admin.
 std::string AdminUrl(const config::Config& config) {
   std::ifstream in(AdminUrlPath(config.store.sqlite_path));
   std::string url;
@@ -190,6 +188,9 @@ int ReplayCommand(const config::Config& config, const std::string& account, cons
     wake.method = "POST";
     wake.url = AdminUrl(config) + "/v1/relay/wake";
     wake.timeout = std::chrono::milliseconds(2000);
+    if (!config.listen.admin_token.empty()) {
+      wake.headers.emplace_back("Authorization", "Bearer " + config.listen.admin_token.Reveal());
+    }
     platform::CurlTransport transport;
     auto answer = transport.Send(wake);
     if (answer.ok() && answer->status == 202) {

@@ -1,21 +1,28 @@
 #include "subkeeper/app/daemon.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 #include "keeper.h"
@@ -126,6 +133,92 @@ int WaitMillis(WallTime next, WallTime now, bool watched) {
   return static_cast<int>(std::min(wait, cap).count()) + 1;
 }
 
+// Reads the handled signals on a thread of its own, so that a SIGTERM is noticed at once even
+// while the main loop waits on the platform, and wakes the main loop through a pipe. Once a stop
+// was asked for, the process exits at the deadline whatever is still running: an orchestrator
+// kills it soon after anyway, and by then every commit that was answered is durable.
+class SignalWatch {
+ public:
+  SignalWatch(int signal_fd, std::chrono::milliseconds grace)
+      : signal_fd_(signal_fd), grace_(grace) {
+    if (pipe2(wake_, O_NONBLOCK | O_CLOEXEC) != 0) wake_[0] = wake_[1] = -1;
+    if (pipe2(quit_, O_NONBLOCK | O_CLOEXEC) != 0) quit_[0] = quit_[1] = -1;
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~SignalWatch() {
+    Stopped();
+    if (quit_[1] >= 0 && write(quit_[1], "q", 1) < 0) {
+      // Nothing to do: the thread then ends with the process.
+    }
+    thread_.join();
+    for (int fd : {wake_[0], wake_[1], quit_[0], quit_[1]}) {
+      if (fd >= 0) close(fd);
+    }
+  }
+  int wake_fd() const { return wake_[0]; }
+  // What arrived since the last call: {stop, reload}.
+  std::pair<bool, bool> Take() {
+    char buf[64];
+    while (read(wake_[0], buf, sizeof buf) > 0) {
+    }
+    std::lock_guard lock(mu_);
+    const bool reload = reload_;
+    reload_ = false;
+    return {stop_, reload};
+  }
+  // The keeper has stopped: the deadline no longer applies.
+  void Stopped() {
+    std::lock_guard lock(mu_);
+    stopped_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  void Run() {
+    for (;;) {
+      pollfd fds[2] = {{signal_fd_, POLLIN, 0}, {quit_[0], POLLIN, 0}};
+      if (poll(fds, 2, -1) < 0 && errno != EINTR) return;
+      if ((fds[1].revents & POLLIN) != 0) return;
+      signalfd_siginfo info;
+      bool stop = false;
+      while (read(signal_fd_, &info, sizeof(info)) == sizeof(info)) {
+        std::lock_guard lock(mu_);
+        if (info.ssi_signo == SIGINT || info.ssi_signo == SIGTERM) {
+          logging::KeeperLog().info("signal {}: stopping (at most {} ms)", info.ssi_signo,
+                                    grace_.count());
+          stop = !stop_;
+          stop_ = true;
+        } else if (info.ssi_signo == SIGHUP) {
+          reload_ = true;
+        }
+      }
+      if (wake_[1] >= 0 && write(wake_[1], "w", 1) < 0) {
+        // A full pipe already wakes the loop.
+      }
+      if (stop) break;
+    }
+    std::unique_lock lock(mu_);
+    if (cv_.wait_for(lock, grace_, [&] { return stopped_; })) return;
+    logging::KeeperLog().error(
+        "shutdown did not finish within {} ms: exiting with work in flight (answered events are "
+        "stored; held leases expire after renewal.lease)",
+        grace_.count());
+    spdlog::shutdown();
+    std::_Exit(1);
+  }
+
+  const int signal_fd_;
+  const std::chrono::milliseconds grace_;
+  int wake_[2] = {-1, -1};
+  int quit_[2] = {-1, -1};
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;     // guarded by mu_
+  bool reload_ = false;   // guarded by mu_
+  bool stopped_ = false;  // guarded by mu_
+};
+
 }  // namespace
 
 Status RunDaemon(config::Config config, const DaemonOptions& options) {
@@ -150,6 +243,9 @@ Status RunDaemon(config::Config config, const DaemonOptions& options) {
     keeper.Stop();
     return Status::Internal(std::string("signalfd: ") + std::strerror(errno));
   }
+  // Within the 10 s an orchestrator usually grants, with room for the process's own teardown.
+  std::optional<SignalWatch> signals_watch;
+  signals_watch.emplace(signal_fd, std::chrono::milliseconds(9000));
   ConfigWatch watch(options.config_path);
   if (watch.fd() < 0) {
     logging::KeeperLog().warn(
@@ -168,29 +264,19 @@ Status RunDaemon(config::Config config, const DaemonOptions& options) {
   constexpr size_t kAccountsPerWake = 8;
   constexpr std::chrono::milliseconds kSettle{300};
   WallTime settle_until{};  // unset (epoch): no change waiting to settle
-  bool stop = false;
-  while (!stop) {
+  for (;;) {
     WallTime next = keeper.RunDue(kAccountsPerWake);
     if (settle_until != WallTime{}) next = std::min(next, settle_until);
-    pollfd fds[2] = {{signal_fd, POLLIN, 0}, {watch.fd(), POLLIN, 0}};
+    pollfd fds[2] = {{signals_watch->wake_fd(), POLLIN, 0}, {watch.fd(), POLLIN, 0}};
     const int ready =
         poll(fds, watch.fd() >= 0 ? 2 : 1, WaitMillis(next, clock.Now(), watch.fd() >= 0));
     if (ready < 0 && errno != EINTR) {
       logging::KeeperLog().error("poll: {}", std::strerror(errno));
       break;
     }
-    bool reload = false;
-    signalfd_siginfo info;
-    while (read(signal_fd, &info, sizeof(info)) == sizeof(info)) {
-      if (info.ssi_signo == SIGINT || info.ssi_signo == SIGTERM) {
-        logging::KeeperLog().info("signal {}: stopping", info.ssi_signo);
-        stop = true;
-      } else if (info.ssi_signo == SIGHUP) {
-        logging::KeeperLog().info("SIGHUP: reloading {}", options.config_path);
-        reload = true;
-      }
-    }
-    if (stop) break;
+    auto [stop_now, reload] = signals_watch->Take();
+    if (stop_now) break;
+    if (reload) logging::KeeperLog().info("SIGHUP: reloading {}", options.config_path);
     // A change in the directory is acted on once it has settled for a moment: an editor's
     // save is several events, and a SIGHUP sent right after an edit belongs to the same reload.
     if (ready > 0 && watch.fd() >= 0 && (fds[1].revents & POLLIN) != 0) {
@@ -223,8 +309,10 @@ Status RunDaemon(config::Config config, const DaemonOptions& options) {
       }
     }
   }
-  close(signal_fd);
   keeper.Stop();
+  signals_watch.reset();  // the deadline no longer applies
+  close(signal_fd);
+  logging::KeeperLog().info("stopped");
   return Status::OK();
 }
 

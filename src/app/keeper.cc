@@ -6,12 +6,14 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <thread>
 
 #include "subkeeper/app/status_view.h"
 #include "subkeeper/common/log.h"
 #include "subkeeper/common/time_format.h"
 #include "subkeeper/config/checks.h"
 #include "subkeeper/reconcile/reconcile.h"
+#include "subkeeper/renewal/conditions.h"
 #include "subkeeper/store/sqlite_store.h"
 #include "wiring.h"
 
@@ -59,6 +61,7 @@ std::string RestartOnlyChange(const config::Config& old_config, const config::Co
   if (old_config.store.sqlite_path != next.store.sqlite_path) return "store.sqlite";
   if (old_config.public_url != next.public_url) return "public_url";
   if (old_config.server.threads != next.server.threads) return "server.threads";
+  if (!(old_config.listen.admin_token == next.listen.admin_token)) return "listen.admin_token";
   return "";
 }
 
@@ -130,6 +133,9 @@ std::unique_ptr<Keeper::Runtime> Keeper::MakeRuntime(const config::Config& confi
   const auto service = MakeServiceOptions(config, LeaseOwner());
   runtime->renewal = std::make_unique<renewal::RenewalService>(*store_, *runtime->api, clock_,
                                                                service, MakeJitter());
+  runtime->renewal->SetOnSettled([this](const std::string& account, const std::string& name) {
+    TrackConditions(account, name);
+  });
   runtime->renewal->SetOnRemoteChange(
       [this](const std::string& account, const std::string& name) { PublishRoute(account, name); });
   runtime->executor = std::make_unique<reconcile::Executor>(
@@ -211,7 +217,8 @@ Status Keeper::StartListeners() {
 
   // Both addresses were validated when the config was loaded.
   const auto admin_address = config::ParseListenAddress(config->listen.admin).value();
-  admin_server_ = std::make_unique<server::AdminServer>(*this);
+  admin_server_ = std::make_unique<server::AdminServer>(
+      *this, server::AdminOptions{config::ServerConfig{}, config->listen.admin_token});
   SK_ASSIGN_OR_RETURN(admin_port_, admin_server_->Bind(admin_address.host, admin_address.port));
   admin_server_->Start();
 
@@ -400,16 +407,22 @@ renewal::Scheduler::IsConfigured Keeper::ConfiguredLookup() {
 }
 
 void Keeper::Stop() {
+  // New connections are refused at once; requests a worker holds finish (commit or 503).
   if (webhook_server_) webhook_server_->Stop();
   webhooks_up_ = false;
-  if (scheduler_) scheduler_->Stop();
-  if (ingestor_) ingestor_->Stop();
+  // The renewal in flight (its lease released when it ends) and the relay's deliveries in
+  // flight finish side by side: a shutdown waits for the slower, not for both in turn.
   std::unique_ptr<relay::Relay> relay;
   {
     std::lock_guard lock(relay_mu_);
     relay = std::move(relay_);
   }
-  if (relay) relay->Stop();  // what it has not delivered stays pending for the next start
+  std::thread relay_stop([&relay] {
+    if (relay) relay->Stop();  // what it has not delivered stays pending for the next start
+  });
+  if (scheduler_) scheduler_->Stop();
+  if (ingestor_) ingestor_->Stop();
+  relay_stop.join();
   if (admin_server_) {
     admin_server_->Stop();
     std::remove(AdminUrlPath(Current()->store.sqlite_path).c_str());
@@ -441,8 +454,10 @@ std::string Keeper::SubscriptionsJson() {
     if (configured(record.account, record.name)) shown.push_back(std::move(record));
   }
   auto backlog = store_->CountRelay();
-  nlohmann::json view = SubscriptionsView(
-      shown, backlog.ok() ? *backlog : std::vector<store::RelayBacklog>{}, clock_.Now());
+  const auto conditions = ConditionsOf(shown);
+  nlohmann::json view =
+      SubscriptionsView(shown, backlog.ok() ? *backlog : std::vector<store::RelayBacklog>{},
+                        clock_.Now(), &conditions);
   // runtime_ is replaced on reload (daemon thread) while admin requests run: read the client
   // through the shared pointer published under mu_.
   std::shared_ptr<platform::RestClient> api;
@@ -468,6 +483,93 @@ std::string Keeper::SubscriptionsJson() {
         {"startup_pending", startup_pending_.size()},
         {"passes", accounts_reconciled_}}}};
   return view.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::vector<std::vector<renewal::Condition>> Keeper::ConditionsOf(
+    const std::vector<store::SubscriptionRecord>& records) {
+  std::vector<std::vector<renewal::Condition>> out;
+  out.reserve(records.size());
+  std::shared_ptr<platform::RestClient> api;
+  {
+    std::lock_guard lock(mu_);
+    api = status_api_;
+  }
+  std::map<std::string, platform::AccountStatus, std::less<>> accounts;
+  if (api) {
+    for (auto& account : api->Accounts()) accounts.emplace(account.account, std::move(account));
+  }
+  // One subscription: its own rows; more: all rows in one read, grouped by key.
+  store::SubscriptionKey only;
+  if (records.size() == 1) only = {records[0].account, records[0].name};
+  auto stored = store_->ListConditionTransitions(records.size() == 1 ? &only : nullptr);
+  std::map<std::pair<std::string_view, std::string_view>, std::vector<store::ConditionTransition>>
+      by_key;
+  if (stored.ok()) {
+    for (auto& t : *stored) by_key[{t.account, t.name}].push_back(t);
+  }
+  const WallTime now = clock_.Now();
+  std::vector<store::ConditionTransition> changed;
+  for (const auto& record : records) {
+    auto account = accounts.find(record.account);
+    auto conditions = renewal::DeriveConditions(
+        record, now, account != accounts.end() ? &account->second : nullptr);
+    auto it = by_key.find({record.account, record.name});
+    static const std::vector<store::ConditionTransition> kNone;
+    auto transitions =
+        renewal::Track(record, conditions, it != by_key.end() ? it->second : kNone, now);
+    changed.insert(changed.end(), std::make_move_iterator(transitions.begin()),
+                   std::make_move_iterator(transitions.end()));
+    out.push_back(std::move(conditions));
+  }
+  // Only when the stored ones were read: otherwise every condition would look new.
+  if (stored.ok()) {
+    if (Status saved = store_->PutConditionTransitions(changed); !saved.ok()) {
+      logging::KeeperLog().warn("storing condition transitions: {}", saved.ToString());
+    }
+  }
+  return out;
+}
+
+void Keeper::TrackConditions(const std::string& account, const std::string& name) {
+  auto record = store_->GetSubscription(account, name);
+  if (!record.ok() || !record->has_value()) return;
+  ConditionsOf({**record});
+}
+
+server::AdminSource::Answer Keeper::SubscriptionJson(const std::string& account,
+                                                     const std::string& name) {
+  if (!ConfiguredLookup()(account, name)) {
+    return {404, R"({"error":"no configured subscription )" + account + "/" + name + "\"}"};
+  }
+  auto record = store_->GetSubscription(account, name);
+  if (!record.ok()) {
+    return {503, nlohmann::json{{"error", record.status().ToString()}}.dump(
+                     -1, ' ', false, nlohmann::json::error_handler_t::replace)};
+  }
+  if (!record->has_value()) {
+    return {404, R"({"error":"subscription )" + account + "/" + name + R"( is not stored yet"})"};
+  }
+  const std::vector<store::SubscriptionRecord> records{**record};
+  auto backlog = store_->CountRelay();
+  const auto conditions = ConditionsOf(records);
+  nlohmann::json view =
+      SubscriptionsView(records, backlog.ok() ? *backlog : std::vector<store::RelayBacklog>{},
+                        clock_.Now(), &conditions)["subscriptions"][0];
+  return {200, view.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+}
+
+server::AdminSource::Answer Keeper::RequestRenewal(const std::string& account,
+                                                   const std::string& name) {
+  if (!ConfiguredLookup()(account, name)) {
+    return {404, R"({"error":"no configured subscription )" + account + "/" + name + "\"}"};
+  }
+  const WallTime now = clock_.Now();
+  scheduler_->Request(account, name, renewal::Trigger::kManual);
+  return {202, nlohmann::json{{"requested", true},
+                              {"account", account},
+                              {"name", name},
+                              {"requested_at", FormatIso8601(now)}}
+                   .dump()};
 }
 
 }  // namespace subkeeper::app

@@ -17,6 +17,7 @@
 #include "subkeeper/reconcile/executor.h"
 #include "subkeeper/reconcile/reconcile.h"
 #include "subkeeper/relay/relay.h"
+#include "subkeeper/renewal/conditions.h"
 #include "subkeeper/renewal/scheduler.h"
 #include "subkeeper/renewal/service.h"
 #include "subkeeper/server/http_server.h"
@@ -60,6 +61,8 @@ class Keeper final : public server::AdminSource {
   Readiness GetReadiness() override;
   std::string SubscriptionsJson() override;
   void WakeRelay() override;
+  Answer SubscriptionJson(const std::string& account, const std::string& name) override;
+  Answer RequestRenewal(const std::string& account, const std::string& name) override;
 
  private:
   // What depends on the config's platform credentials and renewal settings; rebuilt on reload.
@@ -105,6 +108,11 @@ class Keeper final : public server::AdminSource {
                              webhook::Interned& interned);
   // Whether a subscription is in the applied config (holds it), for the scheduler.
   renewal::Scheduler::IsConfigured ConfiguredLookup();
+  // The conditions of each record (one entry per record), with their transition times; stores
+  // the transitions that changed.
+  std::vector<std::vector<renewal::Condition>> ConditionsOf(
+      const std::vector<store::SubscriptionRecord>& records);
+  void TrackConditions(const std::string& account, const std::string& name);
 
   const Clock& clock_;
   std::unique_ptr<store::Store> store_;

@@ -4,7 +4,6 @@
 #include <string_view>
 
 #include "subkeeper/common/time_format.h"
-#include "subkeeper/renewal/conditions.h"
 
 namespace subkeeper::app {
 namespace {
@@ -16,13 +15,20 @@ nlohmann::json TimeOrNull(WallTime t) {
 
 }  // namespace
 
-nlohmann::json SubscriptionView(const store::SubscriptionRecord& record, WallTime now) {
+nlohmann::json SubscriptionView(const store::SubscriptionRecord& record, WallTime now,
+                                const std::vector<renewal::Condition>* derived) {
+  std::vector<renewal::Condition> own;
+  if (derived == nullptr) {
+    own = renewal::DeriveConditions(record, now);
+    derived = &own;
+  }
   nlohmann::json conditions = nlohmann::json::array();
-  for (const auto& c : renewal::DeriveConditions(record, now)) {
+  for (const auto& c : *derived) {
     conditions.push_back({{"type", c.type},
                           {"status", c.status ? "True" : "False"},
                           {"reason", c.reason},
-                          {"message", c.message}});
+                          {"message", c.message},
+                          {"last_transition_time", TimeOrNull(c.last_transition)}});
   }
   return {
       {"account", record.account},
@@ -66,13 +72,16 @@ nlohmann::json RelayView(const store::SubscriptionRecord& record,
 }
 
 nlohmann::json SubscriptionsView(const std::vector<store::SubscriptionRecord>& records,
-                                 const std::vector<store::RelayBacklog>& backlogs, WallTime now) {
+                                 const std::vector<store::RelayBacklog>& backlogs, WallTime now,
+                                 const std::vector<std::vector<renewal::Condition>>* conditions) {
   // Indexed once: tens of thousands of subscriptions must not cost a quadratic lookup.
   std::map<std::pair<std::string_view, std::string_view>, const store::RelayBacklog*> by_key;
   for (const auto& b : backlogs) by_key[{b.account, b.name}] = &b;
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& record : records) {
-    nlohmann::json view = SubscriptionView(record, now);
+  for (size_t i = 0; i < records.size(); ++i) {
+    const auto& record = records[i];
+    nlohmann::json view =
+        SubscriptionView(record, now, conditions != nullptr ? &(*conditions)[i] : nullptr);
     auto it = by_key.find({record.account, record.name});
     view["relay"] = RelayView(record, it != by_key.end() ? it->second : nullptr, now);
     list.push_back(std::move(view));

@@ -1,5 +1,7 @@
 #include "subkeeper/renewal/conditions.h"
 
+#include <algorithm>
+
 namespace subkeeper::renewal {
 namespace {
 
@@ -18,31 +20,80 @@ Condition ReadyCondition(const store::SubscriptionRecord& record, WallTime now) 
   return {"Ready", true, "Active", "active and renewed before expiry"};
 }
 
-}  // namespace
-
-std::vector<Condition> DeriveConditions(const store::SubscriptionRecord& record, WallTime now) {
-  std::vector<Condition> conditions{ReadyCondition(record, now)};
+Condition RenewingCondition(const store::SubscriptionRecord& record) {
   if (record.failures > 0) {
-    conditions.push_back(
-        {"Renewing", true, "RetryScheduled",
-         std::to_string(record.failures) + " failed attempt(s); last: " + record.last_error});
+    return {"Renewing", true, "RetryScheduled",
+            std::to_string(record.failures) + " failed attempt(s); last: " + record.last_error};
   }
+  return {"Renewing", false, "UpToDate", "no failed attempt is waiting for a retry"};
+}
+
+Condition BlacklistedCondition(const store::SubscriptionRecord& record) {
   if (!record.status.empty() && record.status != "Active") {
-    conditions.push_back({"Blacklisted", true, record.status,
-                          record.blacklisted_reason.empty() ? "status " + record.status
-                                                            : record.blacklisted_reason});
+    return {
+        "Blacklisted", true, record.status,
+        record.blacklisted_reason.empty() ? "status " + record.status : record.blacklisted_reason};
+  }
+  return {"Blacklisted", false, "NotBlacklisted", "the platform reports no blacklisting"};
+}
+
+Condition AuthFailedCondition(const platform::AccountStatus* account) {
+  if (account != nullptr && account->state == "auth_failed") {
+    return {"AuthFailed", true, "CredentialRejected",
+            "the platform rejected the credential of account " + account->account +
+                (account->last_error.empty() ? "" : ": " + account->last_error)};
+  }
+  return {"AuthFailed", false, "CredentialAccepted", "no rejected login"};
+}
+
+Condition ReminderCondition(const store::SubscriptionRecord& record) {
+  if (record.reminder_filter.empty()) {
+    return {"ReminderPathBroken", false, "NoReminder",
+            "direct delivery: renewed by timer, no reminder expected"};
   }
   if (record.reminder_path_broken) {
-    conditions.push_back({"ReminderPathBroken", true, "ReminderMissing",
-                          "no reminder arrived in the reminder window; renewing by timer"});
+    return {"ReminderPathBroken", true, "ReminderMissing",
+            "no reminder arrived in the reminder window; renewing by timer"};
   }
+  return {"ReminderPathBroken", false, "RemindersArriving", "no reminder was missed"};
+}
+
+Condition FiltersCondition(const store::SubscriptionRecord& record) {
   if (!record.disabled_filters.empty()) {
     std::string filters;
     for (const auto& filter : record.disabled_filters)
       filters += (filters.empty() ? "" : ", ") + filter;
-    conditions.push_back({"FiltersDisabled", true, "DisabledByPlatform", "disabled: " + filters});
+    return {"FiltersDisabled", true, "DisabledByPlatform", "disabled: " + filters};
   }
-  return conditions;
+  return {"FiltersDisabled", false, "AllEnabled", "the platform disabled no filter"};
+}
+
+}  // namespace
+
+std::vector<Condition> DeriveConditions(const store::SubscriptionRecord& record, WallTime now,
+                                        const platform::AccountStatus* account) {
+  return {ReadyCondition(record, now),  RenewingCondition(record), BlacklistedCondition(record),
+          AuthFailedCondition(account), ReminderCondition(record), FiltersCondition(record)};
+}
+
+std::vector<store::ConditionTransition> Track(const store::SubscriptionRecord& record,
+                                              std::vector<Condition>& conditions,
+                                              const std::vector<store::ConditionTransition>& stored,
+                                              WallTime now) {
+  std::vector<store::ConditionTransition> changed;
+  for (Condition& c : conditions) {
+    auto it = std::find_if(stored.begin(), stored.end(),
+                           [&](const store::ConditionTransition& t) { return t.type == c.type; });
+    if (it != stored.end() && it->status == c.status && it->reason == c.reason) {
+      c.last_transition = it->since;
+      continue;
+    }
+    // An expiry is known to the millisecond; anything else was first seen now.
+    const bool expired = c.type == "Ready" && c.reason == "Expired";
+    c.last_transition = expired ? std::min(record.expires_at, now) : now;
+    changed.push_back({record.account, record.name, c.type, c.status, c.reason, c.last_transition});
+  }
+  return changed;
 }
 
 }  // namespace subkeeper::renewal

@@ -65,6 +65,7 @@ Status RenewalService::WithLease(const std::string& account, const std::string& 
   if (!released.ok())
     logging::RenewalLog().warn("releasing lease of {}/{}: {}", account, name, released.ToString());
   if (changed && on_remote_change_) on_remote_change_(account, name);
+  if (on_settled_) on_settled_(account, name);
   return result;
 }
 

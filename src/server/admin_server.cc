@@ -4,6 +4,7 @@
 #include <string>
 
 #include "http_common.h"
+#include "subkeeper/common/crypto.h"
 #include "subkeeper/server/http_server.h"
 
 namespace subkeeper::server {
@@ -29,11 +30,38 @@ void ServeReadiness(AdminSource& source, httplib::Response& res) {
           body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
+// Probes stay open: an orchestrator's liveness and readiness checks carry no credentials.
+bool NeedsToken(const std::string& path) { return path != "/healthz" && path != "/readyz"; }
+
+bool HasToken(const httplib::Request& req, const Secret& token) {
+  constexpr std::string_view kScheme = "Bearer ";
+  const std::string header = req.get_header_value("Authorization");
+  if (header.size() <= kScheme.size() || header.compare(0, kScheme.size(), kScheme) != 0) {
+    return false;
+  }
+  return ConstantTimeEquals(std::string_view(header).substr(kScheme.size()), token.Reveal());
+}
+
+// Account and subscription names are [A-Za-z0-9_-]{1,64}.
+constexpr const char* kSubscriptionPath =
+    R"(/v1/subscriptions/([A-Za-z0-9_-]{1,64})/([A-Za-z0-9_-]{1,64}))";
+
 }  // namespace
 
-AdminServer::AdminServer(AdminSource& source, const config::ServerConfig& options)
+AdminServer::AdminServer(AdminSource& source, AdminOptions options)
     : http_(std::make_unique<httplib::Server>()) {
-  internal::Harden(*http_, kAdminThreads, options);
+  internal::Harden(*http_, kAdminThreads, options.server);
+  if (!options.token.empty()) {
+    http_->set_pre_routing_handler(
+        [token = std::move(options.token)](const httplib::Request& req, httplib::Response& res) {
+          if (!NeedsToken(req.path) || HasToken(req, token)) {
+            return httplib::Server::HandlerResponse::Unhandled;
+          }
+          res.set_header("WWW-Authenticate", R"(Bearer realm="subkeeper")");
+          SetJson(res, 401, R"({"error":"a valid bearer token is required"})");
+          return httplib::Server::HandlerResponse::Handled;
+        });
+  }
   http_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     SetJson(res, 200, R"({"status":"ok"})");
   });
@@ -42,6 +70,15 @@ AdminServer::AdminServer(AdminSource& source, const config::ServerConfig& option
   });
   http_->Get("/v1/subscriptions", [&source](const httplib::Request&, httplib::Response& res) {
     SetJson(res, 200, source.SubscriptionsJson());
+  });
+  http_->Get(kSubscriptionPath, [&source](const httplib::Request& req, httplib::Response& res) {
+    const AdminSource::Answer answer = source.SubscriptionJson(req.matches[1], req.matches[2]);
+    SetJson(res, answer.status, answer.body);
+  });
+  http_->Post(std::string(kSubscriptionPath) + "/renew", [&source](const httplib::Request& req,
+                                                                   httplib::Response& res) {
+    const AdminSource::Answer answer = source.RequestRenewal(req.matches[1], req.matches[2]);
+    SetJson(res, answer.status, answer.body);
   });
   http_->Post("/v1/relay/wake", [&source](const httplib::Request&, httplib::Response& res) {
     source.WakeRelay();

@@ -102,6 +102,9 @@ class SqliteStore final : public Store {
   Status PutAccount(const AccountRecord& record) override;
   Status PutRateBlock(const RateBlock& block) override;
   Result<std::vector<RateBlock>> ListRateBlocks(WallTime now) override;
+  Result<std::vector<ConditionTransition>> ListConditionTransitions(
+      const SubscriptionKey* only) override;
+  Status PutConditionTransitions(const std::vector<ConditionTransition>& transitions) override;
 
  private:
   // Appends `entry`, defaulting its time to `now_ms` and its route to (account, name) when unset,
@@ -221,6 +224,12 @@ Status SqliteStore::DeleteSubscription(std::string_view account, std::string_vie
     st.bind(1, std::string(account));
     st.bind(2, std::string(name));
     st.exec();
+    auto conditions_lease =
+        statements_.Get("DELETE FROM condition_transitions WHERE account = ? AND name = ?");
+    SQLite::Statement& conditions = *conditions_lease;
+    conditions.bind(1, std::string(account));
+    conditions.bind(2, std::string(name));
+    conditions.exec();
     if (history) InsertHistory(*history, account, name, ToUnixMillis(clock_.Now()));
     tx.commit();
     return Status::OK();
@@ -498,6 +507,55 @@ Status SqliteStore::PutRateBlock(const RateBlock& block) {
     st.bind(2, block.group);
     st.bind(3, ToUnixMillis(block.until));
     st.exec();
+    tx.commit();
+    return Status::OK();
+  });
+}
+
+Result<std::vector<ConditionTransition>> SqliteStore::ListConditionTransitions(
+    const SubscriptionKey* only) {
+  std::lock_guard lock(mu_);
+  return CatchSqlite(
+      "list condition transitions", [&]() -> Result<std::vector<ConditionTransition>> {
+        constexpr const char* kSelect =
+            "SELECT account, name, type, status, reason, since FROM condition_transitions";
+        auto st_lease = statements_.Get(
+            only != nullptr ? std::string(kSelect) + " WHERE account = ? AND name = ? ORDER BY type"
+                            : std::string(kSelect) + " ORDER BY account, name, type");
+        SQLite::Statement& st = *st_lease;
+        if (only != nullptr) {
+          st.bind(1, only->account);
+          st.bind(2, only->name);
+        }
+        std::vector<ConditionTransition> out;
+        while (st.executeStep()) {
+          out.push_back({st.getColumn(0).getString(), st.getColumn(1).getString(),
+                         st.getColumn(2).getString(), st.getColumn(3).getInt() != 0,
+                         st.getColumn(4).getString(), FromUnixMillis(st.getColumn(5).getInt64())});
+        }
+        return out;
+      });
+}
+
+Status SqliteStore::PutConditionTransitions(const std::vector<ConditionTransition>& transitions) {
+  if (transitions.empty()) return Status::OK();
+  std::lock_guard lock(mu_);
+  return CatchSqlite("put condition transitions", [&]() -> Status {
+    SQLite::Transaction tx(*db_, kImmediate);
+    auto st_lease = statements_.Get(
+        "INSERT OR REPLACE INTO condition_transitions (account, name, type, status, reason, since) "
+        "VALUES (?, ?, ?, ?, ?, ?)");
+    SQLite::Statement& st = *st_lease;
+    for (const auto& t : transitions) {
+      st.reset();
+      st.bind(1, t.account);
+      st.bind(2, t.name);
+      st.bind(3, t.type);
+      st.bind(4, t.status ? 1 : 0);
+      st.bind(5, t.reason);
+      st.bind(6, ToUnixMillis(t.since));
+      st.exec();
+    }
     tx.commit();
     return Status::OK();
   });

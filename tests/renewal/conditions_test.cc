@@ -14,26 +14,102 @@ std::vector<std::string> Types(const std::vector<Condition>& conditions) {
   return types;
 }
 
-TEST_CASE("Conditions follow what the platform said, not what was scheduled", "[renewal]") {
+// The conditions that hold ("Ready" is listed whatever its status).
+std::vector<std::string> Holding(const std::vector<Condition>& conditions) {
+  std::vector<std::string> types;
+  for (const auto& c : conditions) {
+    if (c.status || c.type == "Ready")
+      types.push_back(c.type + "=" + (c.status ? "True" : "False") + "/" + c.reason);
+  }
+  return types;
+}
+
+TEST_CASE("Every condition type is listed in a fixed order", "[renewal]") {
   store::SubscriptionRecord r;
-  CHECK(Types(DeriveConditions(r, kNow)) == std::vector<std::string>{"Ready=False/Pending"});
+  r.reminder_filter = "/restapi/v1.0/subscription/~?threshold=60&interval=15";
+  CHECK(Types(DeriveConditions(r, kNow)) ==
+        std::vector<std::string>{
+            "Ready=False/Pending", "Renewing=False/UpToDate", "Blacklisted=False/NotBlacklisted",
+            "AuthFailed=False/CredentialAccepted", "ReminderPathBroken=False/RemindersArriving",
+            "FiltersDisabled=False/AllEnabled"});
+  r.reminder_filter.clear();  // direct delivery has no reminders to miss
+  CHECK(DeriveConditions(r, kNow)[4].reason == "NoReminder");
+}
+
+TEST_CASE("Conditions follow what the platform said not what was scheduled", "[renewal]") {
+  store::SubscriptionRecord r;
   r.remote_id = "sub-1";
   r.status = "Active";
   r.expires_at = kNow + Seconds(10);
-  CHECK(Types(DeriveConditions(r, kNow)) == std::vector<std::string>{"Ready=True/Active"});
+  CHECK(Holding(DeriveConditions(r, kNow)) == std::vector<std::string>{"Ready=True/Active"});
   r.expires_at = kNow - Seconds(1);  // a renewal was scheduled but never happened
-  CHECK(Types(DeriveConditions(r, kNow)) == std::vector<std::string>{"Ready=False/Expired"});
+  CHECK(Holding(DeriveConditions(r, kNow)) == std::vector<std::string>{"Ready=False/Expired"});
   r.expires_at = kNow + Seconds(10);
   r.status = "Blacklisted";
   r.blacklisted_reason = "I/O operation is failed";
   r.failures = 2;
   r.last_error = "unavailable: x";
+  r.reminder_filter = "/restapi/v1.0/subscription/~?threshold=60&interval=15";
   r.reminder_path_broken = true;
   r.disabled_filters = {"/restapi/v1.0/account/1/telephony/sessions"};
-  CHECK(Types(DeriveConditions(r, kNow)) ==
+  CHECK(Holding(DeriveConditions(r, kNow)) ==
         std::vector<std::string>{
             "Ready=False/NotActive", "Renewing=True/RetryScheduled", "Blacklisted=True/Blacklisted",
             "ReminderPathBroken=True/ReminderMissing", "FiltersDisabled=True/DisabledByPlatform"});
+}
+
+TEST_CASE("AuthFailed holds while the account's credential is rejected", "[renewal]") {
+  store::SubscriptionRecord r;
+  r.account = "main";
+  platform::AccountStatus account;
+  account.account = "main";
+  account.state = "ready";
+  CHECK_FALSE(DeriveConditions(r, kNow, &account)[3].status);
+  account.state = "auth_failed";
+  account.last_error = "invalid_grant: JWT revoked";
+  const Condition c = DeriveConditions(r, kNow, &account)[3];
+  CHECK(c.type == "AuthFailed");
+  CHECK(c.status);
+  CHECK(c.reason == "CredentialRejected");
+  CHECK(c.message.find("invalid_grant") != std::string::npos);
+}
+
+TEST_CASE("A transition time changes only when status or reason changes", "[renewal]") {
+  store::SubscriptionRecord r;
+  r.account = "main";
+  r.name = "sms";
+  r.remote_id = "sub-1";
+  r.status = "Active";
+  r.expires_at = kNow + Seconds(600);
+  // First sight: every condition is new, seen now.
+  auto first = DeriveConditions(r, kNow);
+  auto stored = Track(r, first, {}, kNow);
+  CHECK(stored.size() == 6);
+  CHECK(first[0].last_transition == kNow);
+
+  // Nothing changed a minute later: times kept, nothing to store.
+  auto same = DeriveConditions(r, kNow + Seconds(60));
+  CHECK(Track(r, same, stored, kNow + Seconds(60)).empty());
+  CHECK(same[0].last_transition == kNow);
+
+  // A failure: Renewing flips, the others keep their time.
+  r.failures = 1;
+  r.last_error = "unavailable";
+  auto failing = DeriveConditions(r, kNow + Seconds(120));
+  auto changed = Track(r, failing, stored, kNow + Seconds(120));
+  REQUIRE(changed.size() == 1);
+  CHECK(changed[0].type == "Renewing");
+  CHECK(changed[0].status);
+  CHECK(failing[1].last_transition == kNow + Seconds(120));
+  CHECK(failing[0].last_transition == kNow);
+
+  // An expiry noticed late is dated at the expiry.
+  r.failures = 0;
+  auto expired = DeriveConditions(r, kNow + Seconds(900));
+  auto late = Track(r, expired, stored, kNow + Seconds(900));
+  CHECK(expired[0].reason == "Expired");
+  CHECK(expired[0].last_transition == kNow + Seconds(600));
+  CHECK(late.size() == 1);
 }
 
 }  // namespace

@@ -103,3 +103,75 @@ TEST_CASE("plan reports the running config unchanged and an edited copy changed 
 }
 
 }  // namespace subkeeper::testing
+
+namespace subkeeper::testing {
+
+TEST_CASE("status shows conditions and renew renews now through the running keeper",
+          "[integration]") {
+  ScenarioOptions options;
+  options.subscriptions = {Relay("a")};
+  options.subscription = options.subscriptions.front().name;
+  Scenario s(options);
+  const std::string id = s.WaitForActive(20s);
+  REQUIRE_FALSE(id.empty());
+  // The daemon's admin port is found through the file it writes next to its database.
+  const CliRun table = s.RunCli({"status", "-c", s.config_path()});
+  INFO("status: exit " << table.exit_code << "\n" << table.out << table.err);
+  CHECK(table.exit_code == 0);
+  CHECK(table.out.find("ACCOUNT") == 0);
+  CHECK(table.out.find("main") != std::string::npos);
+  CHECK(table.out.find("Active") != std::string::npos);
+  CHECK(table.out.find(" Ready") != std::string::npos);
+
+  const CliRun one = s.RunCli({"status", "-c", s.config_path(), "a", "--json"});
+  INFO("status a: exit " << one.exit_code << "\n" << one.out << one.err);
+  CHECK(one.exit_code == 0);
+  const json view = json::parse(one.out, nullptr, false);
+  REQUIRE(view.is_object());
+  REQUIRE(view["conditions"].size() == 6);
+  for (const auto& c : view["conditions"]) {
+    INFO(c.dump());
+    CHECK(c["last_transition_time"].is_string());
+    CHECK(c["reason"].is_string());
+  }
+  CHECK(view["conditions"][0]["type"] == "Ready");
+  CHECK(view["conditions"][0]["status"] == "True");
+
+  const std::string expiry_before = view["expires_at"];
+  const CliRun renewed = s.RunCli({"renew", "-c", s.config_path(), "a", "--wait", "20"});
+  INFO("renew: exit " << renewed.exit_code << "\n" << renewed.out << renewed.err);
+  CHECK(renewed.exit_code == 0);
+  CHECK(renewed.out.find("main/a renewed (manual)") != std::string::npos);
+  auto after = s.View();
+  REQUIRE(after.has_value());
+  CHECK((*after)["last_renewal"]["trigger"] == "manual");
+  CHECK((*after)["expires_at"] != expiry_before);
+
+  const CliRun unknown = s.RunCli({"renew", "-c", s.config_path(), "nope"});
+  CHECK(unknown.exit_code == 1);
+  CHECK(unknown.err.find("no configured subscription nope") != std::string::npos);
+  CHECK(unknown.out.empty());
+}
+
+TEST_CASE("every command has its own help", "[integration]") {
+  ScenarioOptions options;
+  options.start_keeper = false;
+  Scenario s(options);
+  for (const std::string command :
+       {"run", "check", "plan", "apply", "status", "history", "renew", "replay"}) {
+    const CliRun help = s.RunCli({command, "--help"});
+    INFO(command << ": exit " << help.exit_code << "\n" << help.out << help.err);
+    CHECK(help.exit_code == 0);
+    std::string usage = "usage: subkeeper ";
+    usage.append(command);
+    CHECK(help.out.find(usage) == 0);
+    CHECK(help.err.empty());
+  }
+  const CliRun bad = s.RunCli({"renew", "--bogus"});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.out.empty());
+  CHECK(bad.err.find("unknown argument '--bogus'") != std::string::npos);
+  CHECK(s.RunCli({"--version"}).out.find("subkeeper ") == 0);
+}
+
+}  // namespace subkeeper::testing

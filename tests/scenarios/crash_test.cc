@@ -328,4 +328,82 @@ TEST_CASE("SIGKILL under load loses no acknowledged event and relays nothing una
   CHECK(first_stored == stored.order);
 }
 
+TEST_CASE("SIGTERM under load stops within 10 s and loses nothing", "[integration][crash]") {
+  AppSink sink;
+  ScenarioOptions options;
+  options.deliver_to = sink.Url(kPath);
+  options.expires_in_s = 120;
+  options.threshold_s = 40;
+  options.interval_s = 10;
+  options.extra_config = "relay:\n  min_backoff: 1\n  max_backoff: 1\n";
+  Scenario s(options);
+  const std::string id = s.WaitForActive(20s);
+  REQUIRE_FALSE(id.empty());
+
+  Load load(s.webhooks_port(), s.webhook_path(), s.verification_token(), id, EventFilter(s, id));
+  load.Start(kLoaders);
+  REQUIRE(load.WaitAcked(20, 15s));
+  // The app hangs on the next delivery: it is in flight when SIGTERM arrives, and released
+  // (answered 200) two seconds after it arrived.
+  sink.Stall(kPath, 2s);
+  REQUIRE(sink.WaitFor(
+      [](const auto& requests) {
+        return std::any_of(requests.begin(), requests.end(),
+                           [](const SinkRequest& r) { return r.stalled; });
+      },
+      15s));
+  std::string in_flight;
+  for (const auto& r : sink.Requests()) {
+    if (r.stalled) in_flight = r.Header("webhook-id");
+  }
+  REQUIRE_FALSE(in_flight.empty());
+
+  const Scenario::Termination stopped = s.TerminateKeeper(10s);
+  INFO("stopped after " << stopped.took.count() << " ms, exit code " << stopped.exit_code);
+  CHECK(stopped.exited);
+  CHECK(stopped.exit_code == 0);
+  CHECK(stopped.took < 10s);
+  {
+    SQLite::Database db(s.db_path(), SQLite::OPEN_READONLY);
+    // Leases released: the next keeper (or another replica) may renew at once.
+    CHECK(db.execAndGet("SELECT COUNT(*) FROM subscriptions WHERE lease_owner != ''").getInt() ==
+          0);
+    // The delivery in flight was finished and recorded, not abandoned.
+    SQLite::Statement state(db, "SELECT relay_state FROM events WHERE uuid = ?");
+    state.bind(1, in_flight);
+    REQUIRE(state.executeStep());
+    CHECK(state.getColumn(0).getString() == "delivered");
+  }
+  CHECK(IntegrityCheck(s.db_path()) == "ok");
+
+  // Everything answered 200 before or during the stop is stored; the rest is sent again.
+  sink.ReleaseStalls(kPath);
+  s.StartKeeper();
+  load.KeeperRestarted();
+  load.StopNew();
+  const bool drained = load.Drain(20s);
+  load.Join();
+  REQUIRE(drained);
+  std::set<std::string> acked;
+  for (const auto& [uuid, item] : load.Snapshot()) {
+    if (item.valid) acked.insert(uuid);
+  }
+  const StoredEvents stored = ReadStored(s.db_path());
+  const std::set<std::string> stored_set(stored.order.begin(), stored.order.end());
+  for (const auto& uuid : acked) CHECK(stored_set.count(uuid) == 1);
+  CHECK(stored.duplicates.empty());
+  CHECK(sink.WaitFor(
+      [&](const auto& requests) {
+        const auto first = FirstDeliveries(requests);
+        const std::set<std::string> got(first.begin(), first.end());
+        return std::includes(got.begin(), got.end(), acked.begin(), acked.end());
+      },
+      30s));
+  // Delivered once: the graceful stop recorded it, so the restart did not send it again.
+  const auto requests = sink.RequestsTo(kPath);
+  CHECK(std::count_if(requests.begin(), requests.end(), [&](const SinkRequest& r) {
+          return r.Header("webhook-id") == in_flight;
+        }) == 1);
+}
+
 }  // namespace subkeeper::testing

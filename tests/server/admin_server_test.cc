@@ -20,6 +20,19 @@ class FakeAdminSource final : public AdminSource {
     return readiness_;
   }
   std::string SubscriptionsJson() override { return R"({"subscriptions":[{"name":"sms"}]})"; }
+  Answer SubscriptionJson(const std::string& account, const std::string& name) override {
+    if (account == "main" && name == "sms") return {200, R"({"name":"sms"})"};
+    return {};
+  }
+  Answer RequestRenewal(const std::string& account, const std::string& name) override {
+    std::lock_guard lock(mu_);
+    renewals_.push_back(account + "/" + name);
+    return {202, R"({"requested":true})"};
+  }
+  std::vector<std::string> renewals() {
+    std::lock_guard lock(mu_);
+    return renewals_;
+  }
   void Set(Readiness r) {
     std::lock_guard lock(mu_);
     readiness_ = std::move(r);
@@ -28,11 +41,19 @@ class FakeAdminSource final : public AdminSource {
  private:
   std::mutex mu_;
   Readiness readiness_{true, {}, 0, ""};  // guarded by mu_
+  std::vector<std::string> renewals_;     // guarded by mu_
 };
 
-ParsedResponse Get(int port, const std::string& path) {
+ParsedResponse Get(int port, const std::string& path, const std::string& headers = "") {
   RawConnection c(port);
-  REQUIRE(c.Send("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n"));
+  REQUIRE(c.Send("GET " + path + " HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n"));
+  return Parse(c.ReadResponse());
+}
+
+ParsedResponse Post(int port, const std::string& path, const std::string& headers = "") {
+  RawConnection c(port);
+  REQUIRE(
+      c.Send("POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n" + headers + "\r\n"));
   return Parse(c.ReadResponse());
 }
 
@@ -86,6 +107,52 @@ TEST_CASE("admin endpoints answer JSON", "[server]") {
   ParsedResponse handshake = Parse(c.ReadResponse());
   CHECK(handshake.status == 404);
   CHECK(handshake.headers.count("validation-token") == 0);
+  admin.Stop();
+}
+
+TEST_CASE("one subscription can be shown and renewed by name", "[server]") {
+  FakeAdminSource source;
+  AdminServer admin(source);
+  auto bound = admin.Bind("127.0.0.1", 0);
+  REQUIRE(bound.ok());
+  admin.Start();
+  CHECK(Get(*bound, "/v1/subscriptions/main/sms").body == R"({"name":"sms"})");
+  CHECK(Get(*bound, "/v1/subscriptions/main/other").status == 404);
+  ParsedResponse renew = Post(*bound, "/v1/subscriptions/main/sms/renew");
+  CHECK(renew.status == 202);
+  CHECK(source.renewals() == std::vector<std::string>{"main/sms"});
+  // Names are [A-Za-z0-9_-]{1,64}: anything else is not routed.
+  CHECK(Post(*bound, "/v1/subscriptions/main/s%20ms/renew").status == 404);
+  CHECK(source.renewals().size() == 1);
+  admin.Stop();
+}
+
+TEST_CASE("with a token every endpoint but the probes wants it", "[server]") {
+  FakeAdminSource source;
+  AdminOptions options;
+  options.token = Secret("admin-token-123");
+  AdminServer admin(source, options);
+  auto bound = admin.Bind("127.0.0.1", 0);
+  REQUIRE(bound.ok());
+  admin.Start();
+  const int port = *bound;
+  CHECK(Get(port, "/healthz").status == 200);
+  CHECK(Get(port, "/readyz").status == 200);
+
+  ParsedResponse missing = Get(port, "/v1/subscriptions");
+  CHECK(missing.status == 401);
+  CHECK(missing.Header("www-authenticate") == R"(Bearer realm="subkeeper")");
+  CHECK(missing.body == R"({"error":"a valid bearer token is required"})");
+  CHECK(Get(port, "/v1/subscriptions", "Authorization: Bearer wrong\r\n").status == 401);
+  CHECK(Get(port, "/v1/subscriptions", "Authorization: Basic admin-token-123\r\n").status == 401);
+  CHECK(Post(port, "/v1/subscriptions/main/sms/renew").status == 401);
+  CHECK(source.renewals().empty());
+
+  ParsedResponse ok = Get(port, "/v1/subscriptions", "Authorization: Bearer admin-token-123\r\n");
+  CHECK(ok.status == 200);
+  CHECK(ok.body == R"({"subscriptions":[{"name":"sms"}]})");
+  CHECK(Post(port, "/v1/subscriptions/main/sms/renew", "Authorization: Bearer admin-token-123\r\n")
+            .status == 202);
   admin.Stop();
 }
 

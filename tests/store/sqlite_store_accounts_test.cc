@@ -287,3 +287,46 @@ TEST_CASE("A version 2 database migrates keeping its rows with create_uncertain 
 
 }  // namespace
 }  // namespace subkeeper::store
+
+namespace subkeeper::store {
+namespace {
+
+ConditionTransition Transition(std::string name, std::string type, bool status, int64_t ms) {
+  return {"main", std::move(name),       std::move(type),
+          status, status ? "Yes" : "No", FromUnixMillis(ms)};
+}
+
+TEST_CASE("Condition transitions are replaced per type and go with their subscription", "[store]") {
+  ManualClock clock;
+  auto opened = OpenSqliteStore(":memory:", clock);
+  REQUIRE(opened.ok());
+  auto& store = *opened;
+  SubscriptionRecord sms;
+  sms.account = "main";
+  sms.name = "sms";
+  REQUIRE(store->PutSubscription(sms, std::nullopt).ok());
+  REQUIRE(store
+              ->PutConditionTransitions({Transition("sms", "Ready", false, 1000),
+                                         Transition("sms", "Renewing", false, 1000),
+                                         Transition("fax", "Ready", true, 2000)})
+              .ok());
+  REQUIRE(store->PutConditionTransitions({Transition("sms", "Ready", true, 5000)}).ok());
+
+  const SubscriptionKey key{"main", "sms"};
+  auto own = store->ListConditionTransitions(&key);
+  REQUIRE(own.ok());
+  CHECK(*own == std::vector<ConditionTransition>{Transition("sms", "Ready", true, 5000),
+                                                 Transition("sms", "Renewing", false, 1000)});
+  auto all = store->ListConditionTransitions(nullptr);
+  REQUIRE(all.ok());
+  CHECK(all->size() == 3);
+  CHECK(all->front().name == "fax");
+
+  REQUIRE(store->DeleteSubscription("main", "sms", std::nullopt).ok());
+  own = store->ListConditionTransitions(&key);
+  REQUIRE(own.ok());
+  CHECK(own->empty());
+}
+
+}  // namespace
+}  // namespace subkeeper::store

@@ -81,6 +81,13 @@ class ForwardingStore : public store::Store {
   }
   Status PutAccount(const store::AccountRecord& r) override { return inner_.PutAccount(r); }
   Status PutRateBlock(const store::RateBlock& b) override { return inner_.PutRateBlock(b); }
+  Result<std::vector<store::ConditionTransition>> ListConditionTransitions(
+      const store::SubscriptionKey* only) override {
+    return inner_.ListConditionTransitions(only);
+  }
+  Status PutConditionTransitions(const std::vector<store::ConditionTransition>& t) override {
+    return inner_.PutConditionTransitions(t);
+  }
   Result<std::vector<store::RateBlock>> ListRateBlocks(WallTime now) override {
     return inner_.ListRateBlocks(now);
   }

@@ -324,6 +324,20 @@ void Scenario::StopKeeper() {
   REQUIRE(clean);
 }
 
+Scenario::Termination Scenario::TerminateKeeper(std::chrono::milliseconds grace) {
+  REQUIRE(keeper_.has_value());
+  Termination out;
+  const auto start = std::chrono::steady_clock::now();
+  out.exited = keeper_->Terminate(grace);
+  out.took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  if (auto status = keeper_->wait_status(); status && WIFEXITED(*status)) {
+    out.exit_code = WEXITSTATUS(*status);
+  }
+  keeper_.reset();
+  return out;
+}
+
 CliRun Scenario::RunCli(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
   static int runs = 0;
   const std::string base = dir_ + "/cli-" + std::to_string(++runs);

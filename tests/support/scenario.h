@@ -171,6 +171,13 @@ class Scenario {
   void SignalKeeper(int signal);
   // SIGTERM; REQUIREs an exit within 5 s. StartKeeper() may follow.
   void StopKeeper();
+  // SIGTERM, then waits up to `grace` (SIGKILL after it). How it ended:
+  struct Termination {
+    bool exited = false;  // on its own within `grace`
+    int exit_code = -1;   // when it exited normally
+    std::chrono::milliseconds took{0};
+  };
+  Termination TerminateKeeper(std::chrono::milliseconds grace);
   // `subkeeper <args>` to completion (REQUIREs an exit within `timeout`).
   CliRun RunCli(const std::vector<std::string>& args, std::chrono::milliseconds timeout = 30s);
 

@@ -111,6 +111,13 @@ class FakeStore final : public store::Store {
   Result<std::vector<store::AccountRecord>> ListAccounts() override { return No(); }
   Status PutAccount(const store::AccountRecord&) override { return No(); }
   Status PutRateBlock(const store::RateBlock&) override { return No(); }
+  Result<std::vector<store::ConditionTransition>> ListConditionTransitions(
+      const store::SubscriptionKey*) override {
+    return No();
+  }
+  Status PutConditionTransitions(const std::vector<store::ConditionTransition>&) override {
+    return No();
+  }
   Result<std::vector<store::RateBlock>> ListRateBlocks(WallTime) override { return No(); }
   Status CheckWritable() override { return No(); }
 

@@ -2,6 +2,7 @@
 // Each returns the process exit code and writes its output to stdout, errors to stderr.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -34,4 +35,19 @@ Result<WallTime> ParseSince(std::string_view text, WallTime now);
 // success (also when nothing matched), 1 on error.
 int ReplayCommand(const config::Config& config, const std::string& account, const std::string& name,
                   WallTime since, bool dead_only);
+// The running daemon's admin URL for this config: the one it wrote next to the database (its
+// real port, also when listen.admin asks for port 0), else listen.admin.
+std::string AdminUrl(const config::Config& config);
+
+// `subkeeper status`: the running daemon's view of every configured subscription (or of
+// account/name) as a table, or its JSON. Exit 0 = shown and every one Ready, 3 = shown and some
+// not Ready, 1 = the daemon did not answer (or an error).
+int StatusCommand(const config::Config& config, const std::string& account, const std::string& name,
+                  bool json);
+
+// `subkeeper renew NAME`: asks the running daemon to renew the subscription now and waits (up
+// to `wait`) for the outcome. Exit 0 = renewed, 1 = failed, not found, timed out or no daemon.
+int RenewCommand(const config::Config& config, const std::string& account, const std::string& name,
+                 std::chrono::seconds wait);
+
 }  // namespace subkeeper::app

@@ -7,14 +7,17 @@
 #include "subkeeper/common/clock.h"
 #include "subkeeper/platform/account_state.h"
 #include "subkeeper/platform/rate_limiter.h"
+#include "subkeeper/renewal/conditions.h"
 #include "subkeeper/store/records.h"
 
 namespace subkeeper::app {
 
 // One subscription: account, name, remote_id, status, expires_at, last_renewal {at, trigger},
-// next_renewal, conditions [{type, status, reason, message}], last_error. No secrets: the
-// verification token and credentials are not part of a record.
-nlohmann::json SubscriptionView(const store::SubscriptionRecord& record, WallTime now);
+// next_renewal, conditions [{type, status, reason, message, last_transition_time}], last_error.
+// No secrets: the verification token and credentials are not part of a record. `conditions`
+// null: derived here, without account state and transition times.
+nlohmann::json SubscriptionView(const store::SubscriptionRecord& record, WallTime now,
+                                const std::vector<renewal::Condition>* conditions = nullptr);
 
 // The relay figures of one subscription: {deliver_to, pending, dead, delivered,
 // oldest_pending_at, oldest_pending_age_s, last_error}. `backlog` may be null (no events yet).
@@ -22,8 +25,11 @@ nlohmann::json RelayView(const store::SubscriptionRecord& record,
                          const store::RelayBacklog* backlog, WallTime now);
 // {"subscriptions":[…]} for `records`, in the order given, each with a "relay" object from
 // the matching entry of `backlogs` (by account and name).
-nlohmann::json SubscriptionsView(const std::vector<store::SubscriptionRecord>& records,
-                                 const std::vector<store::RelayBacklog>& backlogs, WallTime now);
+// `conditions`, when given, has one entry per record.
+nlohmann::json SubscriptionsView(
+    const std::vector<store::SubscriptionRecord>& records,
+    const std::vector<store::RelayBacklog>& backlogs, WallTime now,
+    const std::vector<std::vector<renewal::Condition>>* conditions = nullptr);
 
 // {"accounts":[{name, state, access_expires_at, refresh_expires_at, auth_failures,
 // next_login_at, last_error, rate_limits:[{group, limit, remaining, window_s, blocked_until}]}]}

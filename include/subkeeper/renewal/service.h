@@ -72,6 +72,13 @@ class RenewalService {
     on_remote_change_ = std::move(callback);
   }
 
+  // Called (outside any lock) after every attempt on a subscription (renew, create, update,
+  // recreate, forget), whatever its outcome, e.g. to track condition transitions.
+  void SetOnSettled(
+      std::function<void(const std::string& account, const std::string& name)> callback) {
+    on_settled_ = std::move(callback);
+  }
+
   // Brings (account, name) to a live, renewed subscription as described above.
   // Returns kAborted when another owner holds the lease, kNotFound when there is no record,
   // a store error when the outcome could not be persisted; platform errors are not returned
@@ -150,6 +157,7 @@ class RenewalService {
   const ServiceOptions options_;
   std::function<double()> unit_random_;
   std::function<void(const std::string& account, const std::string& name)> on_remote_change_;
+  std::function<void(const std::string& account, const std::string& name)> on_settled_;
 };
 
 }  // namespace subkeeper::renewal

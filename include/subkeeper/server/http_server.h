@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "subkeeper/common/secret.h"
 #include "subkeeper/common/status.h"
 #include "subkeeper/config/config.h"
 #include "subkeeper/webhook/receiver.h"
@@ -76,16 +77,38 @@ class AdminSource {
   // POST /v1/relay/wake: events were requeued by another process (`subkeeper replay`); look
   // for them now instead of at the relay's next idle check.
   virtual void WakeRelay() {}
+  // An answer of the per-subscription endpoints: an HTTP status and its JSON body.
+  struct Answer {
+    int status = 404;
+    std::string body = R"({"error":"not found"})";
+  };
+  // GET /v1/subscriptions/<account>/<name>: one entry of SubscriptionsJson (404 when the
+  // subscription is not configured).
+  virtual Answer SubscriptionJson(const std::string& /*account*/, const std::string& /*name*/) {
+    return {};
+  }
+  // POST /v1/subscriptions/<account>/<name>/renew: renew it now (202 when queued, 404 when not
+  // configured).
+  virtual Answer RequestRenewal(const std::string& /*account*/, const std::string& /*name*/) {
+    return {};
+  }
+};
+
+struct AdminOptions {
+  config::ServerConfig server;  // timeouts and the body limit (threads is ignored)
+  // When not empty, every endpoint but /healthz and /readyz wants "Authorization: Bearer
+  // <token>" (401 with WWW-Authenticate otherwise); compared in constant time.
+  Secret token;
 };
 
 // The admin listener: GET /healthz (200 {"status":"ok"}), GET /readyz (200, or 503 with
-// {"ready":false,"reasons":[…]}), GET /v1/subscriptions, POST /v1/relay/wake (202
-// {"woken":true}). Unknown paths 404 with a JSON reason.
-// A pool of 4 threads; timeouts and the body limit come from `options` (threads is ignored).
+// {"ready":false,"reasons":[…]}), GET /v1/subscriptions, GET /v1/subscriptions/<account>/<name>,
+// POST /v1/subscriptions/<account>/<name>/renew, POST /v1/relay/wake (202 {"woken":true}).
+// Unknown paths 404 with a JSON reason. A pool of 4 threads.
 class AdminServer {
  public:
   // `source` must outlive the server.
-  explicit AdminServer(AdminSource& source, const config::ServerConfig& options = {});
+  explicit AdminServer(AdminSource& source, AdminOptions options = {});
   ~AdminServer();
 
   Result<int> Bind(const std::string& host, int port);

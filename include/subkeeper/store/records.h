@@ -18,6 +18,18 @@ struct SubscriptionKey {
   std::string name;
 };
 
+// When one condition of a subscription last changed status or reason (Kubernetes
+// lastTransitionTime). The condition itself is derived, never stored.
+struct ConditionTransition {
+  std::string account;
+  std::string name;
+  std::string type;  // "Ready", "Renewing", …
+  bool status = false;
+  std::string reason;
+  WallTime since{};
+  bool operator==(const ConditionTransition&) const = default;
+};
+
 // The few fields of a record a webhook route is built from: reading only these makes the
 // start-up walk over every record about half as costly as reading whole records.
 struct SubscriptionHead {

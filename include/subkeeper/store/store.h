@@ -101,6 +101,14 @@ class Store {
   // Blocks with until > now, ordered by account, group.
   virtual Result<std::vector<RateBlock>> ListRateBlocks(WallTime now) = 0;
 
+  // ---- Condition transitions ----
+
+  // Of one subscription (`only`), or of all when null; ordered by account, name, type.
+  virtual Result<std::vector<ConditionTransition>> ListConditionTransitions(
+      const SubscriptionKey* only) = 0;
+  // Inserts or replaces each (account, name, type), all in one transaction.
+  virtual Status PutConditionTransitions(const std::vector<ConditionTransition>& transitions) = 0;
+
   // OK when a write transaction can be begun and committed now (used by /readyz).
   virtual Status CheckWritable() = 0;
 };
