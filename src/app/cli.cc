@@ -154,6 +154,14 @@ bool ParseArgs(int argc, char** argv, Args& args) {
       out = rest[++i];
       return true;
     };
+    auto positive = [&](int& out) {
+      std::string text;
+      if (!value(text)) return false;
+      out = std::atoi(text.c_str());
+      if (out > 0) return true;
+      std::fprintf(stderr, "subkeeper: %s needs a positive number\n", arg.c_str());
+      return false;
+    };
     if (arg == "-h" || arg == "--help") {
       args.help = true;
     } else if (arg == "-c" || arg == "--config") {
@@ -163,21 +171,9 @@ bool ParseArgs(int argc, char** argv, Args& args) {
     } else if (arg == "--account") {
       if (!value(args.account)) return false;
     } else if (arg == "--limit") {
-      std::string text;
-      if (!value(text)) return false;
-      args.limit = std::atoi(text.c_str());
-      if (args.limit <= 0) {
-        std::fprintf(stderr, "subkeeper: --limit needs a positive number\n");
-        return false;
-      }
+      if (!positive(args.limit)) return false;
     } else if (arg == "--wait") {
-      std::string text;
-      if (!value(text)) return false;
-      args.wait_s = std::atoi(text.c_str());
-      if (args.wait_s <= 0) {
-        std::fprintf(stderr, "subkeeper: --wait needs a positive number of seconds\n");
-        return false;
-      }
+      if (!positive(args.wait_s)) return false;
     } else if (arg == "--since") {
       if (!value(args.since)) return false;
     } else if (arg == "--dead") {

@@ -222,19 +222,24 @@ std::string EventFilter(Scenario& s, const std::string& id) {
   return "";
 }
 
+// One relayed subscription delivering to `sink`, long-lived: no renewal (and no lease held by
+// a killed keeper) within the scenario; relay retries every second.
+ScenarioOptions LoadOptions(const AppSink& sink) {
+  ScenarioOptions options;
+  options.deliver_to = sink.Url(kPath);
+  options.expires_in_s = 120;
+  options.threshold_s = 40;
+  options.interval_s = 10;
+  options.extra_config = "relay:\n  min_backoff: 1\n  max_backoff: 1\n";
+  return options;
+}
+
 }  // namespace
 
 TEST_CASE("SIGKILL under load loses no acknowledged event and relays nothing unaccepted",
           "[integration][crash]") {
   AppSink sink;
-  ScenarioOptions options;
-  options.deliver_to = sink.Url(kPath);
-  // Long-lived: no renewal (and no lease held by a killed keeper) within the scenario.
-  options.expires_in_s = 120;
-  options.threshold_s = 40;
-  options.interval_s = 10;
-  options.extra_config = "relay:\n  min_backoff: 1\n  max_backoff: 1\n";
-  Scenario s(options);
+  Scenario s(LoadOptions(sink));
   const std::string id = s.WaitForActive(20s);
   REQUIRE_FALSE(id.empty());
 
@@ -330,13 +335,7 @@ TEST_CASE("SIGKILL under load loses no acknowledged event and relays nothing una
 
 TEST_CASE("SIGTERM under load stops within 10 s and loses nothing", "[integration][crash]") {
   AppSink sink;
-  ScenarioOptions options;
-  options.deliver_to = sink.Url(kPath);
-  options.expires_in_s = 120;
-  options.threshold_s = 40;
-  options.interval_s = 10;
-  options.extra_config = "relay:\n  min_backoff: 1\n  max_backoff: 1\n";
-  Scenario s(options);
+  Scenario s(LoadOptions(sink));
   const std::string id = s.WaitForActive(20s);
   REQUIRE_FALSE(id.empty());
 
