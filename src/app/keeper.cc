@@ -146,6 +146,7 @@ std::unique_ptr<Keeper::Runtime> Keeper::MakeRuntime(const config::Config& confi
 }
 
 Status Keeper::Start() {
+  metrics::Install(&metrics_);
   SK_RETURN_IF_ERROR(OpenStore());
   const auto config = Current();
   runtime_ = MakeRuntime(*config);
@@ -427,6 +428,7 @@ void Keeper::Stop() {
     admin_server_->Stop();
     std::remove(AdminUrlPath(Current()->store.sqlite_path).c_str());
   }
+  if (&metrics::Current() == &metrics_) metrics::Install(nullptr);
 }
 
 server::AdminSource::Readiness Keeper::GetReadiness() {
@@ -570,6 +572,34 @@ server::AdminSource::Answer Keeper::RequestRenewal(const std::string& account,
                               {"name", name},
                               {"requested_at", FormatIso8601(now)}}
                    .dump()};
+}
+
+std::string Keeper::MetricsText() {
+  if (!metrics_.seeded()) {
+    auto last = store_->ListLastEvents();
+    if (last.ok()) metrics_.SeedLastEvents(*last);
+  }
+  ScrapeState state;
+  state.now = clock_.Now();
+  state.steady_now = clock_.SteadyNow();
+  auto records = store_->ListSubscriptions();
+  if (records.ok()) {
+    const auto configured = ConfiguredLookup();
+    for (auto& record : *records) {
+      if (configured(record.account, record.name)) state.subscriptions.push_back(std::move(record));
+    }
+  }
+  std::shared_ptr<platform::RestClient> api;
+  {
+    std::lock_guard lock(mu_);
+    api = status_api_;
+  }
+  if (api) {
+    state.accounts = api->Accounts();
+    state.limits = api->RateLimits();
+  }
+  if (auto backlogs = store_->CountRelay(); backlogs.ok()) state.backlogs = std::move(*backlogs);
+  return metrics_.Render(state);
 }
 
 }  // namespace subkeeper::app

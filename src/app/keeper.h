@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include "subkeeper/app/metrics.h"
 #include "subkeeper/common/clock.h"
 #include "subkeeper/config/config.h"
 #include "subkeeper/platform/curl_transport.h"
@@ -63,6 +64,7 @@ class Keeper final : public server::AdminSource {
   void WakeRelay() override;
   Answer SubscriptionJson(const std::string& account, const std::string& name) override;
   Answer RequestRenewal(const std::string& account, const std::string& name) override;
+  std::string MetricsText() override;
 
  private:
   // What depends on the config's platform credentials and renewal settings; rebuilt on reload.
@@ -131,6 +133,8 @@ class Keeper final : public server::AdminSource {
   std::unique_ptr<webhook::WebhookReceiver> receiver_;
   std::unique_ptr<server::WebhookServer> webhook_server_;
   std::unique_ptr<server::AdminServer> admin_server_;
+  // Installed as the process's metrics::Hook from Start to Stop.
+  Metrics metrics_;
 
   int webhook_port_ = 0;
   int admin_port_ = 0;

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "redact.h"
+#include "subkeeper/common/metrics_hook.h"
 #include "subkeeper/platform/errors.h"
 #include "subkeeper/platform/token_manager.h"
 #include "subkeeper/platform/url.h"
@@ -75,6 +76,7 @@ Result<HttpResponse> RestClient::Call(const std::string& account, RateGroup grou
     HttpRequest sent = request;
     sent.headers.emplace_back("Authorization", "Bearer " + token.Reveal());
     Result<HttpResponse> response = transport_.Send(sent);
+    metrics::Current().PlatformCall(RateGroupName(group), response.ok() ? response->status : 0);
     if (!response.ok()) return Redact(response.status(), {&token});
     limiter_->Observe(account, group, *response);
     if (Success(response->status)) return response;

@@ -7,6 +7,7 @@
 #include "redact.h"
 #include "subkeeper/common/crypto.h"
 #include "subkeeper/common/log.h"
+#include "subkeeper/common/metrics_hook.h"
 #include "subkeeper/platform/errors.h"
 #include "subkeeper/platform/url.h"
 
@@ -420,6 +421,8 @@ Result<TokenManager::Grant> TokenManager::RequestToken(Account& account, const s
                      {"Accept", "application/json"},
                      {"Authorization", "Basic " + basic}};
   Result<HttpResponse> response = transport_.Send(request);
+  metrics::Current().PlatformCall(RateGroupName(RateGroup::kAuth),
+                                  response.ok() ? response->status : 0);
   const Secret basic_secret(basic);
   const std::initializer_list<const Secret*> secrets = {&options_.client_secret, &account.jwt,
                                                         &account.refresh_token,

@@ -4,6 +4,7 @@
 #include <atomic>
 
 #include "subkeeper/common/log.h"
+#include "subkeeper/common/metrics_hook.h"
 #include "subkeeper/relay/signature.h"
 
 namespace subkeeper::relay {
@@ -188,6 +189,7 @@ Result<bool> Relay::DeliverOne(const store::EventRecord& event, const std::strin
       ++stats_.delivered;
     }
     SK_RETURN_IF_ERROR(store_.UpdateRelay(event.seq, update));
+    if (event.kind == "event") metrics::Current().EventRelayed();
     NoteOutcome(route, true, false, "");
     return true;
   }
@@ -203,6 +205,7 @@ Result<bool> Relay::DeliverOne(const store::EventRecord& event, const std::strin
     if (!next) ++stats_.dead;
   }
   SK_RETURN_IF_ERROR(store_.UpdateRelay(event.seq, update));
+  if (!next && event.kind == "event") metrics::Current().EventDeadLettered();
   NoteOutcome(route, false, !next, update.last_error);
   return !next.has_value();
 }

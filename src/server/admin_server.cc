@@ -80,6 +80,10 @@ AdminServer::AdminServer(AdminSource& source, AdminOptions options)
     const AdminSource::Answer answer = source.RequestRenewal(req.matches[1], req.matches[2]);
     SetJson(res, answer.status, answer.body);
   });
+  http_->Get("/metrics", [&source](const httplib::Request&, httplib::Response& res) {
+    res.status = 200;
+    res.set_content(source.MetricsText(), "text/plain; version=0.0.4; charset=utf-8");
+  });
   http_->Post("/v1/relay/wake", [&source](const httplib::Request&, httplib::Response& res) {
     source.WakeRelay();
     SetJson(res, 202, R"({"woken":true})");

@@ -13,6 +13,8 @@
 #include <cerrno>
 #include <utility>
 
+#include "subkeeper/common/metrics_hook.h"
+
 namespace subkeeper::server::internal {
 
 namespace {
@@ -57,6 +59,9 @@ struct EventLoop::Connection {
   uint32_t interest = EPOLLIN;
   bool has_deadline = false;
   Clock::time_point deadline;
+  // For the latency metrics: when the current request's first byte arrived, and what answers it.
+  Clock::time_point started;
+  enum class Answer { kOther, kHandshake, kWorker } answer = Answer::kOther;
 };
 
 EventLoop::EventLoop(int listen_fd, const EventHandlers& handlers,
@@ -207,6 +212,8 @@ void EventLoop::Process(Connection& c) {
     c.in.erase(0, used);
     if (c.parser.started() && !c.request_started) {
       c.request_started = true;
+      c.started = Clock::now();
+      c.answer = Connection::Answer::kOther;
       SetDeadline(c, Millis(options_.read_timeout_ms));
     }
     switch (c.parser.phase()) {
@@ -234,6 +241,7 @@ void EventLoop::OnHeadDone(Connection& c) {
   c.head_only = request.method == "HEAD";
   if (auto early = handlers_.head ? handlers_.head(request) : std::nullopt) {
     // The unread body would otherwise be parsed as the next request.
+    c.answer = Connection::Answer::kHandshake;
     Respond(c, *early, c.keep_alive && !c.parser.body_declared(), c.head_only);
     return;
   }
@@ -286,6 +294,11 @@ void EventLoop::Flush(Connection& c) {
 }
 
 void EventLoop::Finish(Connection& c) {
+  if (c.answer != Connection::Answer::kOther) {
+    metrics::Current().WebhookAnswered(c.answer == Connection::Answer::kHandshake,
+                                       Clock::now() - c.started);
+    c.answer = Connection::Answer::kOther;
+  }
   c.out.clear();
   c.sent = 0;
   if (c.close_after) {
@@ -381,6 +394,7 @@ void EventLoop::TakeCompletions() {
     if (it == connections_.end()) continue;  // the client went away meanwhile
     Connection& c = *it->second;
     if (c.state != Connection::State::kBusy) continue;
+    c.answer = Connection::Answer::kWorker;
     Respond(c, d.response, c.keep_alive, c.head_only);
     Resume(c);  // a pipelined request may be waiting
   }

@@ -14,6 +14,7 @@
 #include "sqlite_error.h"
 #include "sqlite_open.h"
 #include "statement_cache.h"
+#include "subkeeper/common/metrics_hook.h"
 #include "subkeeper/store/migrations.h"
 
 namespace subkeeper::store {
@@ -104,6 +105,7 @@ class SqliteStore final : public Store {
   Result<std::vector<RateBlock>> ListRateBlocks(WallTime now) override;
   Result<std::vector<ConditionTransition>> ListConditionTransitions(
       const SubscriptionKey* only) override;
+  Result<std::vector<LastEvent>> ListLastEvents() override;
   Status PutConditionTransitions(const std::vector<ConditionTransition>& transitions) override;
 
  private:
@@ -512,6 +514,23 @@ Status SqliteStore::PutRateBlock(const RateBlock& block) {
   });
 }
 
+Result<std::vector<LastEvent>> SqliteStore::ListLastEvents() {
+  std::lock_guard lock(mu_);
+  return CatchSqlite("list last events", [&]() -> Result<std::vector<LastEvent>> {
+    // Read once per process (the metrics keep the time from then on): a scan is acceptable.
+    auto st_lease = statements_.Get(
+        "SELECT account, name, MAX(received_at) FROM events WHERE kind = 'event' "
+        "GROUP BY account, name ORDER BY account, name");
+    SQLite::Statement& st = *st_lease;
+    std::vector<LastEvent> out;
+    while (st.executeStep()) {
+      out.push_back({st.getColumn(0).getString(), st.getColumn(1).getString(),
+                     FromUnixMillis(st.getColumn(2).getInt64())});
+    }
+    return out;
+  });
+}
+
 Result<std::vector<ConditionTransition>> SqliteStore::ListConditionTransitions(
     const SubscriptionKey* only) {
   std::lock_guard lock(mu_);
@@ -599,6 +618,8 @@ void SqliteStore::InsertHistory(HistoryEntry entry, std::string_view account, st
   SQLite::Statement& st = *st_lease;
   BindHistory(st, entry);
   st.exec();
+  // Counted as written: a transaction that then fails to commit (a full disk) over-counts.
+  metrics::Current().History(entry.kind, entry.trigger, entry.detail);
   if (!entry.outbox) return;
   EventRecord& e = *entry.outbox;
   if (e.account.empty()) e.account = entry.account;

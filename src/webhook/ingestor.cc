@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "subkeeper/common/metrics_hook.h"
+
 namespace subkeeper::webhook {
 
 // One queued event and, once the writer has run its batch, the outcome its waiter reads. All
@@ -103,6 +105,12 @@ void EventIngestor::WriterLoop() {
     if (valid && on_committed_ &&
         std::ranges::find(*result, store::InsertOutcome::kInserted) != result->end()) {
       on_committed_();
+    }
+    if (valid) {
+      for (size_t i = 0; i < events.size(); ++i) {
+        if ((*result)[i] != store::InsertOutcome::kInserted) continue;
+        metrics::Current().EventAccepted(events[i].account, events[i].name, events[i].received_at);
+      }
     }
     lock.lock();
 

@@ -81,6 +81,9 @@ class ForwardingStore : public store::Store {
   }
   Status PutAccount(const store::AccountRecord& r) override { return inner_.PutAccount(r); }
   Status PutRateBlock(const store::RateBlock& b) override { return inner_.PutRateBlock(b); }
+  Result<std::vector<store::LastEvent>> ListLastEvents() override {
+    return inner_.ListLastEvents();
+  }
   Result<std::vector<store::ConditionTransition>> ListConditionTransitions(
       const store::SubscriptionKey* only) override {
     return inner_.ListConditionTransitions(only);

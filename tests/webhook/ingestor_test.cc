@@ -111,6 +111,7 @@ class FakeStore final : public store::Store {
   Result<std::vector<store::AccountRecord>> ListAccounts() override { return No(); }
   Status PutAccount(const store::AccountRecord&) override { return No(); }
   Status PutRateBlock(const store::RateBlock&) override { return No(); }
+  Result<std::vector<store::LastEvent>> ListLastEvents() override { return No(); }
   Result<std::vector<store::ConditionTransition>> ListConditionTransitions(
       const store::SubscriptionKey*) override {
     return No();

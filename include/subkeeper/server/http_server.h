@@ -77,6 +77,8 @@ class AdminSource {
   // POST /v1/relay/wake: events were requeued by another process (`subkeeper replay`); look
   // for them now instead of at the relay's next idle check.
   virtual void WakeRelay() {}
+  // GET /metrics: the Prometheus text exposition (format 0.0.4).
+  virtual std::string MetricsText() { return ""; }
   // An answer of the per-subscription endpoints: an HTTP status and its JSON body.
   struct Answer {
     int status = 404;
@@ -103,7 +105,8 @@ struct AdminOptions {
 
 // The admin listener: GET /healthz (200 {"status":"ok"}), GET /readyz (200, or 503 with
 // {"ready":false,"reasons":[…]}), GET /v1/subscriptions, GET /v1/subscriptions/<account>/<name>,
-// POST /v1/subscriptions/<account>/<name>/renew, POST /v1/relay/wake (202 {"woken":true}).
+// POST /v1/subscriptions/<account>/<name>/renew, POST /v1/relay/wake (202 {"woken":true}),
+// GET /metrics (Prometheus text format).
 // Unknown paths 404 with a JSON reason. A pool of 4 threads.
 class AdminServer {
  public:

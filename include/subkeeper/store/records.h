@@ -176,6 +176,13 @@ struct RelayBacklog {
   std::string last_error;        // last_error of the oldest pending event
 };
 
+// When the newest notification of (account, name) was received.
+struct LastEvent {
+  std::string account;
+  std::string name;
+  WallTime received_at{};
+};
+
 // One entry of the renewal schedule: a record whose next_renewal_at is set. Ordered by
 // (next_renewal_at, account, name); that triple is also the paging key of ListSchedule.
 struct ScheduleEntry {

@@ -87,6 +87,8 @@ class Store {
   virtual Result<int64_t> PruneEvents(WallTime done_before, WallTime dead_before, int limit) = 0;
   // Relay counts per (account, name) that has any event, ordered by account, name.
   virtual Result<std::vector<RelayBacklog>> CountRelay() = 0;
+  // The newest stored notification (kind "event") of each (account, name) that has one.
+  virtual Result<std::vector<LastEvent>> ListLastEvents() = 0;
 
   // ---- Accounts (credentials state and rate-limit penalties, surviving restarts) ----
 
