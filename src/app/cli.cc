@@ -10,6 +10,7 @@
 #include "subkeeper/app/daemon.h"
 #include "subkeeper/common/log.h"
 #include "subkeeper/config/loader.h"
+#include "subkeeper/server/http_server.h"
 
 namespace subkeeper::app {
 namespace {
@@ -217,6 +218,12 @@ int Check(const Args& args) {
   if (!loaded.ok()) {
     std::fprintf(stderr, "%s\n", loaded.status().message().c_str());
     return 1;
+  }
+  if (loaded->listen.tls.enabled()) {
+    if (Status tls = server::CheckTls(loaded->listen.tls); !tls.ok()) {
+      std::fprintf(stderr, "%s: %s\n", args.config.c_str(), tls.message().c_str());
+      return 1;
+    }
   }
   std::printf("%s: ok (%zu account(s), %zu subscription(s))\n", args.config.c_str(),
               loaded->accounts.size(), loaded->subscriptions.size());

@@ -62,6 +62,10 @@ std::string RestartOnlyChange(const config::Config& old_config, const config::Co
   if (old_config.public_url != next.public_url) return "public_url";
   if (old_config.server.threads != next.server.threads) return "server.threads";
   if (!(old_config.listen.admin_token == next.listen.admin_token)) return "listen.admin_token";
+  if (old_config.listen.tls.cert_path != next.listen.tls.cert_path ||
+      old_config.listen.tls.key_path != next.listen.tls.key_path) {
+    return "listen.tls";
+  }
   return "";
 }
 
@@ -225,6 +229,7 @@ Status Keeper::StartListeners() {
 
   const auto hook_address = config::ParseListenAddress(config->listen.webhooks).value();
   webhook_server_ = std::make_unique<server::WebhookServer>(*receiver_, config->server);
+  if (config->listen.tls.enabled()) SK_RETURN_IF_ERROR(webhook_server_->UseTls(config->listen.tls));
   SK_ASSIGN_OR_RETURN(webhook_port_, webhook_server_->Bind(hook_address.host, hook_address.port));
   webhook_server_->Start();
   webhooks_up_ = true;

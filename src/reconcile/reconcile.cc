@@ -51,6 +51,7 @@ std::string EffectivePublicUrl(const config::Config& config, int webhook_port) {
   if (url.empty()) {
     auto listen = config::ParseListenAddress(config.listen.webhooks);
     url = config::LocalHttpUrl(listen ? listen->host : "127.0.0.1", webhook_port);
+    if (config.listen.tls.enabled()) url.replace(0, 4, "https");  // the listener speaks TLS
   }
   while (!url.empty() && url.back() == '/') url.pop_back();
   return url;

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -43,7 +45,10 @@ struct EventLoop::Connection {
 
   Connection(uint64_t id_in, int fd_in, RequestParser::Limits limits)
       : id(id_in), fd(fd_in), parser(limits) {}
-  ~Connection() { ::close(fd); }
+  ~Connection() {
+    if (ssl != nullptr) SSL_free(ssl);
+    ::close(fd);
+  }
 
   const uint64_t id;
   const int fd;
@@ -62,6 +67,10 @@ struct EventLoop::Connection {
   // For the latency metrics: when the current request's first byte arrived, and what answers it.
   Clock::time_point started;
   enum class Answer { kOther, kHandshake, kWorker } answer = Answer::kOther;
+  // TLS: the session, and whether its handshake is still under way (bounded by the deadline
+  // every new connection gets, like a request that never starts).
+  SSL* ssl = nullptr;
+  bool tls_handshake = false;
 };
 
 EventLoop::EventLoop(int listen_fd, const EventHandlers& handlers,
@@ -159,6 +168,12 @@ void EventLoop::Accept() {
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
     const uint64_t id = next_id_++;
     auto c = std::make_unique<Connection>(id, fd, limits_);
+    if (options_.tls != nullptr) {
+      c->ssl = SSL_new(options_.tls);
+      if (c->ssl == nullptr || SSL_set_fd(c->ssl, fd) != 1) continue;  // closes fd
+      SSL_set_accept_state(c->ssl);
+      c->tls_handshake = true;
+    }
     epoll_event ev{EPOLLIN, {.u64 = id}};
     if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) continue;  // closes fd
     // A connection that never starts a request is as harmful as one that never finishes it.
@@ -185,17 +200,65 @@ void EventLoop::OnEvent(uint64_t id, uint32_t events) {
     return;  // closed earlier in this batch
   } else if ((events & (EPOLLERR | EPOLLHUP)) != 0) {
     Close(c);
-  } else if (c.state == Connection::State::kWriting && (events & EPOLLOUT) != 0) {
+  } else if (c.state == Connection::State::kWriting &&
+             (events & (c.ssl != nullptr ? EPOLLOUT | EPOLLIN : EPOLLOUT)) != 0) {
     Flush(c);
     Resume(c);
   } else if (c.state == Connection::State::kLingering && (events & EPOLLIN) != 0) {
     Drain(c);
-  } else if (c.state == Connection::State::kReading && (events & EPOLLIN) != 0) {
+  } else if (c.state == Connection::State::kReading &&
+             (events & (c.ssl != nullptr ? EPOLLIN | EPOLLOUT : EPOLLIN)) != 0) {
     OnReadable(c);
   }
 }
 
+// TLS: drives the handshake, then reads every record OpenSSL can decrypt now (none may stay
+// buffered inside it: the socket would not wake the loop for them).
+void EventLoop::OnReadableTls(Connection& c) {
+  if (c.tls_handshake) {
+    ERR_clear_error();
+    const int r = SSL_do_handshake(c.ssl);
+    if (r != 1) {
+      const int error = SSL_get_error(c.ssl, r);
+      if (error == SSL_ERROR_WANT_READ) {
+        SetInterest(c, EPOLLIN);
+      } else if (error == SSL_ERROR_WANT_WRITE) {
+        SetInterest(c, EPOLLOUT);
+      } else {
+        Close(c);  // not TLS (plain HTTP on the TLS port), a refused version or cipher, …
+      }
+      return;
+    }
+    c.tls_handshake = false;
+    SetInterest(c, EPOLLIN);
+  }
+  char buffer[16384];
+  bool got = false;
+  for (;;) {
+    ERR_clear_error();
+    const int n = SSL_read(c.ssl, buffer, sizeof(buffer));
+    if (n > 0) {
+      c.in.append(buffer, static_cast<size_t>(n));
+      got = true;
+      continue;
+    }
+    const int error = SSL_get_error(c.ssl, n);
+    if (error == SSL_ERROR_WANT_READ) break;
+    if (error == SSL_ERROR_WANT_WRITE) {
+      SetInterest(c, EPOLLOUT);
+      break;
+    }
+    Close(c);  // close_notify, a reset or a protocol error
+    return;
+  }
+  if (got) Process(c);
+}
+
 void EventLoop::OnReadable(Connection& c) {
+  if (c.ssl != nullptr) {
+    OnReadableTls(c);
+    return;
+  }
   char buffer[65536];
   const ssize_t n = ::recv(c.fd, buffer, sizeof(buffer), 0);
   if (n > 0) {
@@ -249,6 +312,11 @@ void EventLoop::OnHeadDone(Connection& c) {
   c.parser.Feed("");  // decides a 413 before the client is invited to send the body
   if (c.parser.phase() != RequestParser::Phase::kBody) return;
   // Best effort: a client that does not get it sends the body after its own short wait.
+  if (c.ssl != nullptr) {
+    ERR_clear_error();
+    SSL_write(c.ssl, kContinue.data(), static_cast<int>(kContinue.size()));
+    return;
+  }
   [[maybe_unused]] ssize_t n = ::send(c.fd, kContinue.data(), kContinue.size(), MSG_NOSIGNAL);
 }
 
@@ -274,7 +342,32 @@ void EventLoop::Respond(Connection& c, const HttpResponse& response, bool keep_a
   Flush(c);
 }
 
+void EventLoop::FlushTls(Connection& c) {
+  while (c.sent < c.out.size()) {
+    ERR_clear_error();
+    const int n = SSL_write(c.ssl, c.out.data() + c.sent, static_cast<int>(c.out.size() - c.sent));
+    if (n > 0) {
+      c.sent += static_cast<size_t>(n);
+      continue;
+    }
+    const int error = SSL_get_error(c.ssl, n);
+    if (error == SSL_ERROR_WANT_WRITE) {
+      SetInterest(c, EPOLLOUT);
+    } else if (error == SSL_ERROR_WANT_READ) {
+      SetInterest(c, EPOLLIN);
+    } else {
+      Close(c);
+    }
+    return;
+  }
+  Finish(c);
+}
+
 void EventLoop::Flush(Connection& c) {
+  if (c.ssl != nullptr) {
+    FlushTls(c);
+    return;
+  }
   while (c.sent < c.out.size()) {
     const ssize_t n =
         ::send(c.fd, c.out.data() + c.sent, c.out.size() - c.sent, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -323,6 +416,10 @@ void EventLoop::Linger(Connection& c) {
   if (stopping_) {
     Close(c);
     return;
+  }
+  if (c.ssl != nullptr) {
+    ERR_clear_error();
+    SSL_shutdown(c.ssl);  // close_notify, best effort; what the client sends is discarded raw
   }
   ::shutdown(c.fd, SHUT_WR);
   c.in.clear();

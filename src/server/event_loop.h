@@ -51,11 +51,13 @@ class EventLoop {
   void AcceptOverflow();
   void OnEvent(uint64_t id, uint32_t events);
   void OnReadable(Connection& c);
+  void OnReadableTls(Connection& c);
   void Process(Connection& c);
   void OnHeadDone(Connection& c);
   void Dispatch(Connection& c);
   void Respond(Connection& c, const HttpResponse& response, bool keep_alive, bool head_only);
   void Flush(Connection& c);
+  void FlushTls(Connection& c);
   void Finish(Connection& c);
   void Linger(Connection& c);
   void Drain(Connection& c);

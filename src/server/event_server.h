@@ -16,11 +16,15 @@
 #include "http_message.h"
 #include "subkeeper/common/status.h"
 
+struct ssl_ctx_st;
+
 namespace subkeeper::server::internal {
 
 class EventLoop;
 
 struct EventServerOptions {
+  // Serve TLS with this context (not owned; outlives the server), or plain HTTP when null.
+  ssl_ctx_st* tls = nullptr;
   int threads = 32;                // workers running `Handlers::complete`
   int64_t read_timeout_ms = 2000;  // from a request's first byte to its last; also per write
   int64_t keep_alive_s = 1;        // idle time between requests; 0 = close after each answer
@@ -57,6 +61,8 @@ class EventServer {
   // Listens on host:port (IPv4 or IPv6 literal, or a name; port 0 = any) with SO_REUSEADDR
   // only; returns the bound port, kUnavailable when nothing could be bound.
   Result<int> Bind(const std::string& host, int port);
+  // Serves TLS with `ctx` (not owned) from Start on. Call before Start.
+  void SetTls(ssl_ctx_st* ctx) { options_.tls = ctx; }
   // Starts the loop and the workers. Connections queue in the backlog from Bind on.
   void Start();
   // Stops accepting, waits up to stop_grace_ms for requests a worker holds (their answers are

@@ -1,4 +1,9 @@
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include <algorithm>
+#include <csignal>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,7 +55,71 @@ internal::EventServerOptions ToOptions(const config::ServerConfig& options) {
   return o;
 }
 
+// OpenSSL's reason for the last failure, e.g. "no such file" or "key values mismatch".
+std::string OpenSslReason() {
+  const unsigned long code = ERR_peek_last_error();
+  ERR_clear_error();
+  if (code == 0) return "unknown error";
+  const char* reason = ERR_reason_error_string(code);
+  return reason != nullptr ? reason : "error " + std::to_string(code);
+}
+
 }  // namespace
+
+struct WebhookServer::TlsContext {
+  ~TlsContext() { SSL_CTX_free(ctx); }
+  SSL_CTX* ctx = nullptr;
+};
+
+namespace {
+
+// A server context for `tls` in `context`: TLS 1.2 at least, no compression or renegotiation,
+// the certificate chain and a key that matches it.
+Status LoadTls(const config::TlsConfig& tls, SSL_CTX*& context) {
+  ERR_clear_error();
+  context = SSL_CTX_new(TLS_server_method());
+  if (context == nullptr) return Status::Internal("TLS: " + OpenSslReason());
+  SSL_CTX* ctx = context;
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_options(
+      ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                            SSL_MODE_RELEASE_BUFFERS);
+  if (SSL_CTX_use_certificate_chain_file(ctx, tls.cert_path.c_str()) != 1) {
+    return Status::InvalidArgument("listen.tls.cert: cannot load '" + tls.cert_path +
+                                   "': " + OpenSslReason());
+  }
+  const bool key_loaded =
+      SSL_CTX_use_PrivateKey_file(ctx, tls.key_path.c_str(), SSL_FILETYPE_PEM) == 1;
+  if (!key_loaded && ERR_GET_REASON(ERR_peek_last_error()) != X509_R_KEY_VALUES_MISMATCH) {
+    return Status::InvalidArgument("listen.tls.key: cannot load '" + tls.key_path +
+                                   "': " + OpenSslReason());
+  }
+  if (!key_loaded || SSL_CTX_check_private_key(ctx) != 1) {
+    ERR_clear_error();
+    return Status::InvalidArgument("listen.tls.key: '" + tls.key_path +
+                                   "' does not match the certificate in '" + tls.cert_path + "'");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status CheckTls(const config::TlsConfig& tls) {
+  WebhookServer::TlsContext context;
+  return LoadTls(tls, context.ctx);
+}
+
+Status WebhookServer::UseTls(const config::TlsConfig& tls) {
+  auto context = std::make_unique<TlsContext>();
+  SK_RETURN_IF_ERROR(LoadTls(tls, context->ctx));
+  // OpenSSL writes with write(2), which raises SIGPIPE when a client has gone; plain
+  // connections use send(MSG_NOSIGNAL). A server wants EPIPE instead, process-wide.
+  std::signal(SIGPIPE, SIG_IGN);
+  impl_->SetTls(context->ctx);
+  tls_ = std::move(context);
+  return Status::OK();
+}
 
 WebhookServer::WebhookServer(webhook::WebhookReceiver& receiver,
                              const config::ServerConfig& options)

@@ -139,3 +139,38 @@ TEST_CASE("a subscription is renewed by the timer when no reminder comes", "[int
 }
 
 }  // namespace subkeeper::testing
+
+namespace subkeeper::testing {
+
+TEST_CASE("with TLS configured the platform reaches the keeper over https", "[integration]") {
+  ScenarioOptions options;
+  options.tls = true;
+  Scenario s(options);
+  const std::string id = s.WaitForActive(20s);
+  REQUIRE_FALSE(id.empty());
+  CHECK(s.public_url().starts_with("https://127.0.0.1:"));
+  auto record = s.EmulatorRecord(id);
+  REQUIRE(record.has_value());
+  CHECK((*record)["deliveryMode"]["address"] == s.public_url() + "/webhooks/main/sms");
+  // The handshake went over TLS (the emulator verified the certificate), then a reminder and an
+  // event: the subscription is renewed by its reminder and the event is stored.
+  REQUIRE(WaitFor(
+      [&] {
+        auto view = s.View();
+        return view && (*view)["last_renewal"]["trigger"] == "reminder";
+      },
+      20s));
+  const auto reply =
+      s.EmulatorPost("/_emulator/subscriptions/" + s.View()->value("remote_id", "") + "/notify",
+                     {{"uuid", "tls-event-1"}, {"body", {{"n", 1}}}});
+  CHECK(reply.Json().value("status", 0) == 200);
+  bool stored = false;
+  for (const auto& e : s.Events()) stored = stored || e.uuid == "tls-event-1";
+  CHECK(stored);
+  const auto deliveries = s.Deliveries();
+  INFO(json(deliveries).dump());
+  CHECK(CountKind(deliveries, "validation") >= 1);
+  for (const auto& d : deliveries) CHECK(d.value("status", 0) == 200);
+}
+
+}  // namespace subkeeper::testing

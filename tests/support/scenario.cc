@@ -90,6 +90,7 @@ Scenario::Scenario(ScenarioOptions options) : options_(std::move(options)) {
   std::string pattern = "/tmp/subkeeper-scenario-XXXXXX";
   REQUIRE(mkdtemp(pattern.data()) != nullptr);
   dir_ = pattern;
+  if (options_.tls) tls_files_ = std::make_unique<TlsFiles>();
   try {
     StartEmulator();
     if (options_.start_keeper) StartKeeper();
@@ -129,6 +130,10 @@ void Scenario::StartEmulator() {
       "--listen", "127.0.0.1:0", "--port-file", port_file, "--reminder-job-interval",
       "1",        "--log-level", "debug"};
   args.insert(args.end(), options_.extra_emulator_args.begin(), options_.extra_emulator_args.end());
+  if (tls_files_) {
+    args.push_back("--ca-file");
+    args.push_back(tls_files_->cert_path());
+  }
   std::string error;
   emulator_ = Process::Start(RC_EMULATOR_BIN, args, dir_ + "/emulator.log", &error);
   INFO("starting rc-emulator: " << error);
@@ -164,8 +169,12 @@ std::string Scenario::ConfigText(const std::vector<SubscriptionSpec>& subs,
   std::ostringstream out;
   out << "listen:\n"
       << "  webhooks: " << q("127.0.0.1:" + std::to_string(webhooks_port)) << "\n"
-      << "  admin: \"127.0.0.1:0\"\n"
-      << "store:\n  sqlite: " << q(db_path()) << "\n"
+      << "  admin: \"127.0.0.1:0\"\n";
+  if (tls_files_) {
+    out << "  tls:\n    cert: " << q(tls_files_->cert_path())
+        << "\n    key: " << q(tls_files_->key_path()) << "\n";
+  }
+  out << "store:\n  sqlite: " << q(db_path()) << "\n"
       << "platform:\n"
       << "  server: " << q("http://127.0.0.1:" + std::to_string(emulator_port_)) << "\n"
       << "  client_id: " << q(kClientId) << "\n"

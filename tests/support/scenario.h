@@ -23,6 +23,7 @@
 
 #include "subkeeper/store/records.h"
 #include "support/process.h"
+#include "support/tls_files.h"
 
 namespace subkeeper::testing {
 
@@ -52,6 +53,9 @@ struct ScenarioOptions {
   std::string deliver_to;  // of the single default subscription ("" = none)
   // YAML appended verbatim to the generated config (top-level sections such as `relay:`).
   std::string extra_config;
+  // The keeper's webhook listener speaks TLS with a fresh self-signed certificate, which the
+  // emulator trusts (--ca-file) when it delivers.
+  bool tls = false;
   // The body of the generated config's `log:` section.
   std::string log_section = "  level: debug\n";
   // false: the test calls StartKeeper() itself (e.g. after changing emulator settings).
@@ -208,6 +212,7 @@ class Scenario {
   std::vector<store::HistoryEntry> HistoryOf(const std::string& name);
 
  private:
+  std::unique_ptr<TlsFiles> tls_files_;  // when options.tls
   void StartEmulator();
   void WriteConfig(int webhooks_port);
   void ReportFailure();

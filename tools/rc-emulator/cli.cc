@@ -90,6 +90,11 @@ const std::map<std::string, Setter>& Setters() {
       {"--demo-events-interval",
        IntFlag("--demo-events-interval", 0, 86400,
                [](CliConfig* c, int64_t n) { c->options.demo_events_interval = Seconds(n); })},
+      {"--ca-file",
+       [](const std::string& v, CliConfig* c) {
+         c->ca_file = v;
+         return Status::OK();
+       }},
       {"--app-secret",
        [](const std::string& v, CliConfig* c) {
          c->options.app_secret = subkeeper::Secret(v);
@@ -177,6 +182,8 @@ Usage: rc-emulator [flags]
   --delivery-timeout-ms MS       default 3000
   --demo-events-interval S       default 0 (off): every S seconds each Active subscription
                                  gets one demo event for its first non-reminder filter
+  --ca-file PATH                 trust this PEM file (instead of the system CAs) when
+                                 delivering to https addresses
   --app-secret S                 the app sink (POST /_emulator/app/...) checks Standard
                                  Webhooks signatures with this key (as the keeper derives it)
   --log-level info|debug|warn

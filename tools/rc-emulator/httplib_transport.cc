@@ -45,7 +45,8 @@ Result<HttpResponse> HttplibTransport::Send(const HttpRequest& request) {
   if (!split) return Status::InvalidArgument("unparseable URL");
   httplib::Client client(split->origin);
   SetTimeouts(client, request.timeout);
-  client.enable_server_certificate_verification(false);
+  client.enable_server_certificate_verification(true);
+  if (!ca_file_.empty()) client.set_ca_cert_path(ca_file_.c_str());
   client.set_keep_alive(false);
   httplib::Headers headers;
   std::string content_type;

@@ -27,7 +27,7 @@ int Run(rcemu::CliConfig cfg, const sigset_t& signals) {
   // Random per run: tokens and ids cannot be predicted from a previous run.
   cfg.options.seed = subkeeper::RandomHex(16);
   subkeeper::SystemClock clock;
-  rcemu::HttplibTransport transport;
+  rcemu::HttplibTransport transport(cfg.ca_file);
   rcemu::Platform platform(cfg.options, transport, clock);
   rcemu::Server server(platform, clock);
   if (auto status = server.Start(cfg.host, cfg.port); !status.ok()) {

@@ -113,8 +113,9 @@ std::optional<Response> Platform::Impl::ApplyFault(const Request& req, CallConte
       Response resp = FaultStatusResponse(fault.status, retry_after);
       if (fault.echo_request) {
         const std::string* auth = HeaderValue(req.headers, "Authorization");
-        const std::string echo = "rejected request: Authorization: " +
-                                 (auth != nullptr ? *auth : std::string()) + "; body: " + req.body;
+        const std::string echo =
+            "rejected request: Authorization: " + (auth != nullptr ? *auth : std::string()) +
+            "; body: " + req.body;
         nlohmann::json body = nlohmann::json::parse(resp.body);
         body["message"] = echo;
         body["errors"][0]["message"] = echo;

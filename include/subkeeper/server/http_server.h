@@ -48,6 +48,10 @@ class WebhookServer {
   WebhookServer(webhook::WebhookReceiver& receiver, const config::ServerConfig& options);
   ~WebhookServer();  // Stop()s
 
+  // Serves TLS (1.2 minimum; no compression, no renegotiation) with the PEM certificate chain
+  // and key of `tls`, from Start on. kInvalidArgument naming the file when one cannot be loaded
+  // or the key does not match the certificate. Call before Start.
+  Status UseTls(const config::TlsConfig& tls);
   // Binds; returns the bound port (port 0 = any free one). kUnavailable when the address cannot
   // be bound. Call once, before Start.
   Result<int> Bind(const std::string& host, int port);
@@ -57,9 +61,15 @@ class WebhookServer {
   void Stop();
   bool running() const;
 
+  struct TlsContext;  // an SSL_CTX, freed with it
+
  private:
+  std::unique_ptr<TlsContext> tls_;  // declared first: outlives impl_
   std::unique_ptr<internal::EventServer> impl_;
 };
+
+// Loads `tls` as WebhookServer::UseTls would, for `subkeeper check`: the same error, nothing kept.
+Status CheckTls(const config::TlsConfig& tls);
 
 // What the admin listener shows. Implemented by the app; called on admin request threads.
 class AdminSource {

@@ -15,6 +15,9 @@ struct CliConfig {
   int port = 18080;       // 0 = any free port
   std::string port_file;  // empty: none
   std::string log_level = "info";
+  // Deliveries to https addresses verify the server's certificate against this PEM file
+  // instead of the system's CA store (for test certificates). Empty: the system store.
+  std::string ca_file;
   bool help = false;
   bool version = false;
 };
