@@ -217,6 +217,14 @@ def b6_one(ctx, n, rep, timeout):
             st = proc_status(keeper.pid)
             r.update(hwm_kib=kib(st["VmHWM"]), rss_kib=kib(st["VmRSS"]),
                      threads=int(st["Threads"]), cpu_s=cpu_seconds(keeper.pid))
+            # After the RSS reading: what one /metrics scrape costs with N subscriptions.
+            scrapes, size = [], 0
+            for _ in range(3):
+                t1 = time.monotonic()
+                status, body = common.http_get(admin, "/metrics", timeout=120.0)
+                scrapes.append((time.monotonic() - t1) * 1000)
+                size = len(body) if status == 200 else 0
+            r.update(scrape_ms=min(scrapes), scrape_bytes=size)
         r["exit"] = keeper.stop()
         return r
     finally:
@@ -470,6 +478,14 @@ def b6_table(res):
             verdicts.append(f"RSS growth ÷ DB size {'–' if g_ratio is None else f'{g_ratio:.2f}'} "
                             f"(target ≤ 2: "
                             f"{'met' if g_ratio is not None and g_ratio <= 2 else 'MISSED'})")
+    scrape = []
+    for key, row in res.items():
+        ms = [r["scrape_ms"] for r in row["runs"] if r.get("scrape_ms") is not None]
+        if ms:
+            size = max(r.get("scrape_bytes", 0) for r in row["runs"])
+            scrape.append(f"{row['n']:,}: {min(ms):,.1f} ms, {size / 1048576:.2f} MiB")
+    if scrape:
+        verdicts.append("GET /metrics after ready (best of 3 × runs): " + "; ".join(scrape))
     return rows, verdicts
 
 
