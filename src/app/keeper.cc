@@ -502,7 +502,13 @@ std::vector<std::vector<renewal::Condition>> Keeper::ConditionsOf(
     api = status_api_;
   }
   std::map<std::string, platform::AccountStatus, std::less<>> accounts;
-  if (api) {
+  // After every renewal attempt this runs for one record: its account only, not a copy of
+  // every account's state.
+  if (api && records.size() == 1) {
+    if (auto account = api->AccountOf(records[0].account)) {
+      accounts.emplace(account->account, std::move(*account));
+    }
+  } else if (api) {
     for (auto& account : api->Accounts()) accounts.emplace(account.account, std::move(account));
   }
   // One subscription: its own rows; more: all rows in one read, grouped by key.

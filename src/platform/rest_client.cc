@@ -56,6 +56,9 @@ RestClient::RestClient(ClientOptions options, std::map<std::string, AccountCrede
 }
 
 std::vector<AccountStatus> RestClient::Accounts() const { return tokens_->Accounts(); }
+std::optional<AccountStatus> RestClient::AccountOf(const std::string& name) const {
+  return tokens_->AccountOf(name);
+}
 WallTime RestClient::KeepAlive() { return tokens_->KeepAlive(); }
 
 RestClient::~RestClient() = default;

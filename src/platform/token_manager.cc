@@ -355,6 +355,13 @@ std::vector<AccountStatus> TokenManager::Accounts() const {
   return out;
 }
 
+std::optional<AccountStatus> TokenManager::AccountOf(const std::string& name) const {
+  auto it = accounts_.find(name);
+  if (it == accounts_.end()) return std::nullopt;
+  std::lock_guard lock(it->second->view_mu);
+  return it->second->view;
+}
+
 void TokenManager::Invalidate(const std::string& account_name, const Secret& token) {
   auto it = accounts_.find(account_name);
   if (it == accounts_.end()) return;

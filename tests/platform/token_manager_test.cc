@@ -482,6 +482,12 @@ TEST_CASE("Accounts shows each account without secrets", "[platform]") {
   CHECK(all[1].account == kRefreshOnly);
   CHECK(all[1].state == "logged_out");
   CHECK(all[1].access_expires_at == WallTime());
+  // One account alone, as the condition tracking after a renewal asks for it.
+  const auto main = f.tokens->AccountOf("main");
+  REQUIRE(main.has_value());
+  CHECK(main->state == "ready");
+  CHECK(main->access_expires_at == all[0].access_expires_at);
+  CHECK_FALSE(f.tokens->AccountOf("unknown").has_value());
 }
 
 }  // namespace

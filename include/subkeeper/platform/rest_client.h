@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "subkeeper/common/clock.h"
@@ -53,6 +54,8 @@ class RestClient final : public SubscriptionApi {
   std::vector<RateLimitSnapshot> RateLimits() const;
   // Credential state of every configured account, for status and metrics. Thread-safe.
   std::vector<AccountStatus> Accounts() const;
+  // One account's credential state (nullopt when not configured). Thread-safe.
+  std::optional<AccountStatus> AccountOf(const std::string& name) const;
   // See TokenManager::KeepAlive.
   WallTime KeepAlive();
 

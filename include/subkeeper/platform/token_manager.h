@@ -40,6 +40,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,8 @@ class TokenManager {
 
   // One entry per configured account, ordered by name.
   std::vector<AccountStatus> Accounts() const;
+  // One account's state (nullopt when it is not configured). Thread-safe.
+  std::optional<AccountStatus> AccountOf(const std::string& name) const;
 
  private:
   struct Account;
