@@ -52,8 +52,7 @@ KeeperRig::KeeperRig(const config::Config& config, const std::string& sqlite_pat
   scheduler_options.max_reminder_spread = max_reminder_spread;
   scheduler_options.unit_random = random;
   scheduler_ = std::make_unique<renewal::Scheduler>(*store_, *service_, clock_, scheduler_options);
-  executor_ = std::make_unique<reconcile::Executor>(*store_, *api_, *service_, clock_,
-                                                    config_.renewal.direct_margin_pct);
+  executor_ = std::make_unique<reconcile::Executor>(*store_, *api_, *service_, clock_);
   sink_ = std::make_unique<SyncSink>(*store_);
   webhook::ReceiverOptions receiver_options;
   receiver_options.max_body_bytes = static_cast<size_t>(config_.server.max_body_bytes);
@@ -86,7 +85,7 @@ bool KeeperRig::Reconcile(const std::set<std::string>* accounts, WallTime now) {
                                           accounts, accounts != nullptr ? &index_ : nullptr);
   transport_.set_reconciling(false);
   if (!planned.ok()) return false;
-  auto applied = executor_->Apply(planned->desired, planned->plan, planned->observed);
+  auto applied = executor_->Apply(*planned);
   // As the keeper does: a pass republishes the routes of its own accounts only.
   if (accounts == nullptr) {
     all_routes_changed_ = true;
@@ -94,7 +93,7 @@ bool KeeperRig::Reconcile(const std::set<std::string>* accounts, WallTime now) {
     changed_accounts_.insert(accounts->begin(), accounts->end());
   }
   PublishRoutesIfChanged();
-  return planned->list_errors.empty() && applied.ok() && applied->errors.empty();
+  return planned->list_errors.empty() && applied.ok() && applied->complete();
 }
 
 bool KeeperRig::ReconcileDue(WallTime now) {

@@ -3,7 +3,9 @@
 resend what was not acknowledged, and check the acknowledgement contract.
 
 Processes: rc-emulator (the platform), sink.py (the app the relay delivers to), the keeper (CPU 0),
-and this driver's load threads (CPU 1). Every uuid that got a 200 is recorded. After each kill:
+and this driver's load threads (CPU 1). Load starts once the first start has created the
+subscriptions (the platform sends nothing to a subscription that does not exist); from then on
+every valid notification is for a subscription the store holds, so any 404 is a defect. Every uuid that got a 200 is recorded. After each kill:
 PRAGMA integrity_check, and every uuid acknowledged so far must be in the events table. Some
 requests are invalid on purpose (wrong Verification-Token -> 403, not an envelope -> 400): they
 must never be answered 200, stored or delivered. At the end the keeper runs without kills until
@@ -177,6 +179,26 @@ class Store:
             db.close()
 
 
+def wait_created(admin_port, names, proc, timeout=30.0):
+    """Until the keeper's first start has created every subscription: the platform delivers only
+    to subscriptions that exist, so load before that would measure 404s for webhooks nobody made."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not proc.alive():
+            raise RuntimeError(f"keeper exited {proc.p.returncode} before creating its subscriptions")
+        try:
+            status, body = common.http_get(admin_port, "/v1/subscriptions")
+            if status == 200:
+                views = json.loads(body).get("subscriptions", [])
+                made = {v["name"] for v in views if v.get("remote_id")}
+                if set(names) <= made:
+                    return
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"subscriptions not created {timeout} s after the first start")
+
+
 def read_sink(path, offset):
     ids = []
     with open(path, "r", encoding="utf-8") as f:
@@ -266,6 +288,8 @@ subscriptions:
             t_exec = time.monotonic()
             keeper = common.Proc("subkeeper", [a.keeper, "run", "-c", cfg], common.SERVER_CPU,
                                  log=keeper_log)
+            if i == 0:
+                wait_created(ports["admin"], names, keeper)
             load.open.set()
             early = rng.random() < 0.1
             if early:
@@ -344,6 +368,7 @@ subscriptions:
             "answers_503": load.status_503,
             "connection_errors": load.errors,
             "unexpected_status": load.unexpected,
+            "answers_404": load.unexpected.get(404, 0),
             "invalid_sent_4xx": len(load.invalid),
             "false_200": len(load.false_200),
             "stored_rows": total,

@@ -84,18 +84,19 @@ int ApplyCommand(const config::Config& config) {
     return 1;
   }
   std::fputs(reconcile::FormatPlan(planned->plan).c_str(), stdout);
-  reconcile::Executor executor(*s.store, *s.api, *s.renewal, s.clock,
-                               config.renewal.direct_margin_pct);
-  auto applied = executor.Apply(planned->desired, planned->plan, planned->observed);
+  reconcile::Executor executor(*s.store, *s.api, *s.renewal, s.clock);
+  auto applied = executor.Apply(*planned);
   if (!applied.ok()) {
     std::fprintf(stderr, "subkeeper apply: %s\n", applied.status().ToString().c_str());
     return 1;
   }
   std::printf("Applied %d of %zu action(s).\n", applied->applied, planned->plan.actions.size());
   for (const auto& error : applied->errors) std::fprintf(stderr, "failed: %s\n", error.c_str());
+  for (const auto& skip : applied->skipped)
+    std::fprintf(stderr, "not applied (changed meanwhile): %s\n", skip.c_str());
   for (const auto& error : planned->list_errors)
     std::fprintf(stderr, "list failed: %s\n", error.c_str());
-  return applied->errors.empty() && planned->list_errors.empty() ? 0 : 1;
+  return applied->complete() && planned->list_errors.empty() ? 0 : 1;
 }
 
 int HistoryCommand(const config::Config& config, const std::string& account,

@@ -142,8 +142,10 @@ std::unique_ptr<Keeper::Runtime> Keeper::MakeRuntime(const config::Config& confi
   });
   runtime->renewal->SetOnRemoteChange(
       [this](const std::string& account, const std::string& name) { PublishRoute(account, name); });
-  runtime->executor = std::make_unique<reconcile::Executor>(
-      *store_, *runtime->api, *runtime->renewal, clock_, config.renewal.direct_margin_pct);
+  runtime->executor =
+      std::make_unique<reconcile::Executor>(*store_, *runtime->api, *runtime->renewal, clock_);
+  runtime->executor->SetOnDefined(
+      [this](const std::string& account, const std::string& name) { PublishRoute(account, name); });
   std::lock_guard lock(mu_);
   status_api_ = runtime->api;
   return runtime;
@@ -265,12 +267,14 @@ bool Keeper::ReconcileAccount(const std::string& account, const std::string& why
                                planned.status().ToString());
     return false;
   }
-  auto applied = runtime_->executor->Apply(planned->desired, planned->plan, planned->observed);
+  auto applied = runtime_->executor->Apply(*planned);
   std::string failure;
   if (!applied.ok()) {
     failure = "apply failed: " + applied.status().ToString();
   } else if (!applied->errors.empty()) {
     failure = std::to_string(applied->errors.size()) + " failed";
+  } else if (!applied->skipped.empty()) {
+    failure = std::to_string(applied->skipped.size()) + " overtaken (planned again)";
   } else if (!planned->list_errors.empty()) {
     failure = "list failed: " + planned->list_errors.front();
   }
@@ -315,7 +319,7 @@ void Keeper::ForgetRemovedAccounts(const std::string& why) {
                                planned.status().ToString());
     return;
   }
-  auto applied = runtime_->executor->Apply(planned->desired, planned->plan, planned->observed);
+  auto applied = runtime_->executor->Apply(*planned);
   PublishRoutes();
   logging::KeeperLog().info("reconcile ({}): {} action(s) for {} account(s) no longer configured{}",
                             why, planned->plan.actions.size(), removed.size(),

@@ -2,7 +2,6 @@
 
 #include "subkeeper/common/log.h"
 #include "subkeeper/reconcile/reconcile.h"
-#include "subkeeper/renewal/policy.h"
 
 namespace subkeeper::reconcile {
 namespace {
@@ -19,109 +18,107 @@ const platform::RemoteSubscription* Find(const Observed& observed, const std::st
   return nullptr;
 }
 
+std::string KeyOf(const std::string& account, const std::string& name) {
+  return account + "/" + name;
+}
+
+std::string Describe(const Action& action, const Status& status) {
+  return std::string(ActionKindName(action.kind)) + " " + action.account + "/" + action.name +
+         ": " + status.ToString();
+}
+
 }  // namespace
 
 Executor::Executor(store::Store& store, platform::SubscriptionApi& api,
-                   renewal::RenewalService& service, const Clock& clock, int64_t direct_margin_pct)
-    : store_(store),
-      api_(api),
-      service_(service),
-      clock_(clock),
-      direct_margin_pct_(direct_margin_pct) {}
+                   renewal::RenewalService& service, const Clock& clock)
+    : store_(store), api_(api), service_(service), clock_(clock) {}
 
-Result<ApplyReport> Executor::Apply(const std::vector<store::SubscriptionRecord>& desired,
-                                    const Plan& plan, const Observed& observed) {
-  desired_fingerprints_.clear();
-  for (const auto& want : desired) {
-    desired_fingerprints_[want.account + "/" + want.name] = want.token_fingerprint;
-    SK_ASSIGN_OR_RETURN(auto known, store_.GetSubscription(want.account, want.name));
-    store::SubscriptionRecord record = known ? *known : want;
-    MergeDesired(want, record);
-    if (!known) record.next_renewal_at = WallTime{};  // unscheduled until the plan creates it
-    SK_RETURN_IF_ERROR(store_.PutSubscription(record, std::nullopt));
-  }
+Result<ApplyReport> Executor::Apply(const Planned& planned) {
   ApplyReport report;
-  for (const auto& action : plan.actions) {
-    Status status = ApplyOne(action, observed);
+  Pass pass{planned, planned.known_remote_ids, {}, {}};
+  for (const auto& want : planned.desired) {
+    const std::string key = KeyOf(want.account, want.name);
+    pass.fingerprints[key] = want.token_fingerprint;
+    SK_ASSIGN_OR_RETURN(auto known, store_.GetSubscription(want.account, want.name));
+    if (!known) {
+      store::SubscriptionRecord record = want;
+      record.next_renewal_at = WallTime{};  // unscheduled until the plan creates it
+      SK_RETURN_IF_ERROR(store_.PutSubscription(record, std::nullopt));
+      if (on_defined_) on_defined_(want.account, want.name);
+      continue;
+    }
+    if (store::HasDesired(want, *known)) continue;
+    // Under the lease: a renewal in flight would otherwise write its older copy back over it.
+    Status set = service_.SetDesired(want);
+    if (set.code() == StatusCode::kAborted) {
+      pass.busy.insert(key);  // its actions would act on the old definition: next pass
+      report.skipped.push_back("define " + key + ": " + set.ToString());
+      continue;
+    }
+    SK_RETURN_IF_ERROR(set);
+  }
+  for (const auto& action : planned.plan.actions) {
+    if (pass.busy.contains(KeyOf(action.account, action.name))) {
+      report.skipped.push_back(Describe(action, Status::Aborted("its definition is not written")));
+      continue;
+    }
+    Status status = ApplyOne(action, pass);
     if (status.ok()) {
       ++report.applied;
+    } else if (status.code() == StatusCode::kAborted) {
+      report.skipped.push_back(Describe(action, status));
+      logging::ReconcileLog().info("not applied: {}", report.skipped.back());
     } else {
-      report.errors.push_back(std::string(ActionKindName(action.kind)) + " " + action.account +
-                              "/" + action.name + ": " + status.ToString());
+      report.errors.push_back(Describe(action, status));
     }
   }
   return report;
 }
 
-Status Executor::ApplyOne(const Action& action, const Observed& observed) {
+Status Executor::ApplyOne(const Action& action, Pass& pass) {
   using renewal::Trigger;
+  const std::string key = KeyOf(action.account, action.name);
+  // What the plan assumed of the record: "" when it had no remote id or no record at all.
+  std::string& expected = pass.expected[key];
   switch (action.kind) {
     case ActionKind::kCreate:
-      return CreateMissing(action);
+      return service_.CreateGone(action.account, action.name, action.reason, expected);
     case ActionKind::kAdopt: {
-      const auto* remote = Find(observed, action.account, action.remote_id);
+      const auto* remote = Find(pass.planned.observed, action.account, action.remote_id);
       if (!remote)
         return Status::Internal("adopted subscription " + action.remote_id + " not observed");
-      return Adopt(action, *remote);
+      SK_RETURN_IF_ERROR(service_.Adopt(action.account, action.name, *remote,
+                                        pass.fingerprints[key], action.reason));
+      expected = action.remote_id;  // what the actions planned after the adoption act on
+      return Status::OK();
     }
     case ActionKind::kUpdate:
-      return service_.Update(action.account, action.name, action.reason);
+      return service_.Update(action.account, action.name, action.reason, expected);
     case ActionKind::kRecreate:
       return service_.Recreate(action.account, action.name, action.reason,
-                               Find(observed, action.account, action.remote_id));
+                               Find(pass.planned.observed, action.account, action.remote_id),
+                               expected);
     case ActionKind::kRenew:
-      return service_.Run(action.account, action.name, Trigger::kManual);
+      return service_.Run(action.account, action.name, Trigger::kManual, expected);
     case ActionKind::kForget:
-      return service_.Forget(action.account, action.name, action.reason);
-    case ActionKind::kDelete: {
-      Status deleted = api_.Delete(action.account, action.remote_id);
-      if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) return deleted;
-      return store_.AppendHistory(store::MakeHistory(clock_.Now(), action.account, action.name,
-                                                     "deleted", action.remote_id, action.reason));
-    }
+      return service_.Forget(action.account, action.name, action.reason, expected);
+    case ActionKind::kDelete:
+      return Delete(action);
   }
   return Status::Internal("unknown plan action");
 }
 
-Status Executor::Adopt(const Action& action, const platform::RemoteSubscription& remote) {
-  SK_ASSIGN_OR_RETURN(auto known, store_.GetSubscription(action.account, action.name));
-  if (!known)
-    return Status::Internal("no record to adopt into for " + action.account + "/" + action.name);
-  store::SubscriptionRecord record = *known;
-  const WallTime now = clock_.Now();
-  renewal::CopyObserved(remote, record);
-  record.last_renewed_at = now;
-  record.last_trigger = "adopt";
-  record.create_uncertain = false;  // what a lost create made, if anything, is adopted or deleted
-  // The platform never returns the verification token; an adopted subscription was made with the
-  // token derived from the current secret (that is what makes adoption safe), so it is recorded.
-  record.token_fingerprint = desired_fingerprints_[action.account + "/" + action.name];
-  record.next_renewal_at =
-      remote.status == "Active"
-          ? std::max(now, renewal::FallbackAt(record.expires_at, record.granted_ttl_s,
-                                              record.reminder_filter, direct_margin_pct_))
-          : now;
-  logging::ReconcileLog().info("{}/{}: adopted {} ({})", action.account, action.name, remote.id,
-                               action.reason);
-  return store_.PutSubscription(record, store::MakeHistory(now, action.account, action.name,
-                                                           "adopted", remote.id, action.reason));
-}
-
-Status Executor::CreateMissing(const Action& action) {
-  SK_ASSIGN_OR_RETURN(auto known, store_.GetSubscription(action.account, action.name));
-  if (known && !known->remote_id.empty()) {
-    // Known but not listed: purged or deleted by hand. Forget the dead id first so the create
-    // below is the only call, and nothing claims the old one is alive meanwhile.
-    store::SubscriptionRecord record = *known;
-    const std::string gone = record.remote_id;
-    record.remote_id.clear();
-    record.status.clear();
-    record.expires_at = WallTime{};
-    SK_RETURN_IF_ERROR(
-        store_.PutSubscription(record, store::MakeHistory(clock_.Now(), action.account, action.name,
-                                                          "expired", gone, action.reason)));
+Status Executor::Delete(const Action& action) {
+  if (!action.name.empty()) {
+    Status guarded =
+        service_.DeleteUnclaimed(action.account, action.name, action.remote_id, action.reason);
+    if (guarded.code() != StatusCode::kNotFound) return guarded;
   }
-  return service_.Run(action.account, action.name, renewal::Trigger::kStartup);
+  // No record names it (an orphan): nothing else can claim it meanwhile.
+  Status deleted = api_.Delete(action.account, action.remote_id);
+  if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) return deleted;
+  return store_.AppendHistory(store::MakeHistory(clock_.Now(), action.account, action.name,
+                                                 "deleted", action.remote_id, action.reason));
 }
 
 Observed ObserveAccounts(platform::SubscriptionApi& api, const std::vector<std::string>& accounts,

@@ -36,16 +36,6 @@ std::vector<store::SubscriptionRecord> DesiredRecords(const config::Config& conf
   return desired;
 }
 
-void MergeDesired(const store::SubscriptionRecord& desired, store::SubscriptionRecord& record) {
-  record.account = desired.account;
-  record.name = desired.name;
-  record.event_filters = desired.event_filters;
-  record.expires_in_s = desired.expires_in_s;
-  record.reminder_filter = desired.reminder_filter;
-  record.address = desired.address;
-  record.deliver_to = desired.deliver_to;
-}
-
 std::string EffectivePublicUrl(const config::Config& config, int webhook_port) {
   std::string url = config.public_url;
   if (url.empty()) {
@@ -107,7 +97,6 @@ Result<Planned> PlanReconcile(const config::Config& config, const std::string& p
       if (in_pass(account.name)) listed.push_back(account.name);
     }
   }
-  planned.observed = ObserveAccounts(api, listed, planned.list_errors);
   // Without the records of other accounts the planner plans nothing for them: no kForget of
   // a removed account's records unless that account is in the pass. A pass over a few accounts
   // reads only their records (a key range each), so per-account passes over thousands of
@@ -122,6 +111,9 @@ Result<Planned> PlanReconcile(const config::Config& config, const std::string& p
                    std::make_move_iterator(records.end()));
     }
   }
+  for (const auto& record : known)
+    planned.known_remote_ids[record.account + "/" + record.name] = record.remote_id;
+  planned.observed = ObserveAccounts(api, listed, planned.list_errors);
   PlanInput input;
   input.desired = planned.desired;
   input.known = std::move(known);

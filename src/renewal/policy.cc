@@ -70,9 +70,19 @@ WallTime RetryAtAfter(WallTime now, WallTime expires_at, const Status& error, Se
   return RetryAt(now, expires_at, backoff);
 }
 
+bool LapsesBeforeRetry(WallTime now, WallTime expires_at, WallTime retry_at) {
+  if (expires_at == WallTime{}) return false;
+  return retry_at >= std::max(now, expires_at - Seconds(1));
+}
+
+bool InBackoff(const store::SubscriptionRecord& record, WallTime now) {
+  return record.failures > 0 && record.next_renewal_at > now;
+}
+
 bool ShouldRenewOnReminder(const store::SubscriptionRecord& record,
                            const std::string& subscription_id, WallTime now) {
   if (record.remote_id.empty() || record.remote_id != subscription_id) return false;
+  if (InBackoff(record, now)) return false;
   auto spec = config::ParseReminderFilter(record.reminder_filter);
   if (!spec) return false;
   // Allow one job interval of slack: reminders are "approximate" (reference §2.1).

@@ -150,16 +150,16 @@ void Scheduler::RunQueued(WallTime now) {
 void Scheduler::HandleReminder(const Work& work, WallTime now) {
   auto record = store_.GetSubscription(work.account, work.name);
   if (!record.ok() || !record.value()) return;
-  store::SubscriptionRecord updated = **record;
-  if (updated.remote_id != work.subscription_id) return;  // a reminder of a replaced subscription
-  updated.last_reminder_at = now;
-  Status saved = store_.PutSubscription(updated, std::nullopt);
-  if (!saved.ok())
+  const store::SubscriptionRecord& seen = **record;
+  if (seen.remote_id != work.subscription_id) return;  // a reminder of a replaced subscription
+  // Under the lease: a write from here must not overwrite what a renewal in flight writes.
+  Status saved = service_->RecordReminder(work.account, work.name, work.subscription_id, now);
+  if (!saved.ok() && saved.code() != StatusCode::kAborted)
     logging::RenewalLog().warn("recording reminder of {}/{}: {}", work.account, work.name,
                                saved.ToString());
-  if (!ShouldRenewOnReminder(updated, work.subscription_id, now)) return;
+  if (!ShouldRenewOnReminder(seen, work.subscription_id, now)) return;
   const std::string key = KeyOf(work.account, work.name);
-  const Seconds spread = ReminderSpread(updated.reminder_filter, options_.max_reminder_spread);
+  const Seconds spread = ReminderSpread(seen.reminder_filter, options_.max_reminder_spread);
   const double share = options_.unit_random ? std::clamp(options_.unit_random(), 0.0, 1.0) : 0.0;
   const auto delay =
       Millis(static_cast<int64_t>(static_cast<double>(Millis(spread).count()) * share));

@@ -38,13 +38,16 @@ RenewalService::RenewalService(store::Store& store, platform::SubscriptionApi& a
       options_(std::move(options)),
       unit_random_(std::move(unit_random)) {}
 
-Status RenewalService::Run(const std::string& account, const std::string& name, Trigger trigger) {
-  return WithLease(account, name,
+Status RenewalService::Run(const std::string& account, const std::string& name, Trigger trigger,
+                           const Expected& expected) {
+  return WithLease(account, name, expected,
                    [&](Record& record, WallTime now) { return RunLocked(record, trigger, now); });
 }
 
 Status RenewalService::WithLease(const std::string& account, const std::string& name,
-                                 const std::function<Status(Record&, WallTime)>& body) {
+                                 const Expected& expected,
+                                 const std::function<Status(Record&, WallTime)>& body,
+                                 bool settle) {
   const WallTime now = clock_.Now();
   SK_ASSIGN_OR_RETURN(bool acquired, store_.TryAcquireLease(account, name, options_.owner, now,
                                                             now + options_.lease));
@@ -55,6 +58,13 @@ Status RenewalService::WithLease(const std::string& account, const std::string& 
   Status result = [&]() -> Status {
     SK_ASSIGN_OR_RETURN(auto loaded, store_.GetSubscription(account, name));
     if (!loaded) return Status::NotFound("no subscription " + account + "/" + name);
+    if (expected && loaded->remote_id != *expected) {
+      // Decided from an observation older than what another path (the timer, a reminder) did
+      // since: acting on it could create a second subscription or undo the other path's work.
+      return Status::Aborted(account + "/" + name + " changed since it was observed (remote id " +
+                             (loaded->remote_id.empty() ? "none" : loaded->remote_id) +
+                             ", decided on " + (expected->empty() ? "none" : *expected) + ")");
+    }
     remote_before = loaded->remote_id;
     Status status = body(*loaded, now);
     changed = loaded->remote_id != remote_before;
@@ -65,13 +75,13 @@ Status RenewalService::WithLease(const std::string& account, const std::string& 
   if (!released.ok())
     logging::RenewalLog().warn("releasing lease of {}/{}: {}", account, name, released.ToString());
   if (changed && on_remote_change_) on_remote_change_(account, name);
-  if (on_settled_) on_settled_(account, name);
+  if (settle && on_settled_) on_settled_(account, name);
   return result;
 }
 
 Status RenewalService::Update(const std::string& account, const std::string& name,
-                              const std::string& reason) {
-  return WithLease(account, name, [&](Record& record, WallTime now) -> Status {
+                              const std::string& reason, const Expected& expected) {
+  return WithLease(account, name, expected, [&](Record& record, WallTime now) -> Status {
     if (record.remote_id.empty()) return CreateMissing(record, reason, now);
     platform::UpdateRequest request;
     request.event_filters = record.event_filters;
@@ -99,8 +109,9 @@ Status RenewalService::Update(const std::string& account, const std::string& nam
 
 Status RenewalService::Recreate(const std::string& account, const std::string& name,
                                 const std::string& reason,
-                                const platform::RemoteSubscription* observed) {
-  return WithLease(account, name, [&](Record& record, WallTime now) -> Status {
+                                const platform::RemoteSubscription* observed,
+                                const Expected& expected) {
+  return WithLease(account, name, expected, [&](Record& record, WallTime now) -> Status {
     if (record.remote_id.empty()) return CreateMissing(record, reason, now);
     if (observed != nullptr && observed->id == record.remote_id) CopyObserved(*observed, record);
     if (!record.status.empty() && record.status != "Active") return Replace(record, reason, now);
@@ -129,8 +140,8 @@ Status RenewalService::Recreate(const std::string& account, const std::string& n
 }
 
 Status RenewalService::Forget(const std::string& account, const std::string& name,
-                              const std::string& reason) {
-  return WithLease(account, name, [&](Record& record, WallTime now) -> Status {
+                              const std::string& reason, const Expected& expected) {
+  return WithLease(account, name, expected, [&](Record& record, WallTime now) -> Status {
     if (!record.remote_id.empty()) {
       Status deleted = api_.Delete(record.account, record.remote_id);
       if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) {
@@ -144,6 +155,13 @@ Status RenewalService::Forget(const std::string& account, const std::string& nam
 }
 
 Status RenewalService::RunLocked(Record& record, Trigger trigger, WallTime now) {
+  if (trigger == Trigger::kReminder && InBackoff(record, now)) {
+    logging::RenewalLog().debug(
+        "{}/{}: reminder during the backoff after a failure; the retry "
+        "at the scheduled time renews",
+        record.account, record.name);
+    return Status::OK();
+  }
   if (trigger == Trigger::kTimer && !record.reminder_path_broken && ReminderMissed(record, now)) {
     record.reminder_path_broken = true;
     logging::RenewalLog().warn(
@@ -164,18 +182,8 @@ Status RenewalService::Renew(Record& record, Trigger trigger, WallTime now) {
   auto renewed = api_.Renew(record.account, record.remote_id);
   const Next next = ClassifyRenewal(renewed.status(), renewed.ok() ? renewed->status : "");
   switch (next) {
-    case Next::kDone: {
-      const int32_t streak = record.failures;
-      Apply(record, *renewed, now);
-      record.last_trigger = TriggerName(trigger);
-      if (trigger == Trigger::kReminder) record.reminder_path_broken = false;
-      logging::RenewalLog().info("{}/{}: renewed by {}, expires {}", record.account, record.name,
-                                 record.last_trigger, FormatIso8601(record.expires_at));
-      auto entry = Entry(record, "renewed", "", now);
-      entry.trigger = record.last_trigger;
-      NotifyRecovered(record, streak, entry, now);
-      return store_.PutSubscription(record, entry);
-    }
+    case Next::kDone:
+      return Renewed(record, *renewed, trigger, "", now);
     case Next::kRecreate: {
       SK_RETURN_IF_ERROR(store_.AppendHistory(
           Entry(record, "expired", "gone on the platform: " + renewed.status().ToString(), now)));
@@ -189,11 +197,57 @@ Status RenewalService::Renew(Record& record, Trigger trigger, WallTime now) {
       // the last renewal (the start of the app's backfill window) nor the failure streak moves.
       CopyObserved(*renewed, record);
       return Replace(record, "status " + renewed->status, now);
-    case Next::kRetry:
     case Next::kRetryAfterPenalty:
+      if (auto by_update = RenewByUpdate(record, renewed.status(), trigger, now)) return *by_update;
+      return Fail(record, renewed.status(), "renew", now);
+    case Next::kRetry:
       return Fail(record, renewed.status(), "renew", now);
   }
   return Status::Internal("unreachable renewal outcome");
+}
+
+std::optional<Status> RenewalService::RenewByUpdate(Record& record, const Status& refused,
+                                                    Trigger trigger, WallTime now) {
+  // Only a rate-limit refusal: another group's budget does not help an account that cannot log
+  // in. Its retry time does not depend on the backoff (it waits for the penalty or the window).
+  if (refused.code() != StatusCode::kResourceExhausted) return std::nullopt;
+  const WallTime retry_at = RetryAtAfter(now, record.expires_at, refused, Seconds(0));
+  if (!LapsesBeforeRetry(now, record.expires_at, retry_at)) return std::nullopt;
+  // The renew (Light) cannot go out before the subscription lapses; a PUT of its own definition
+  // renews it too and is counted against Medium, a budget of its own. RingCentral's guide says
+  // every PUT renews (developers.ringcentral.com/guide/notifications/webhooks/creating-webhooks);
+  // the expiry stored is the one the PUT returns, so a PUT that renewed nothing shows as such.
+  platform::UpdateRequest request;
+  request.event_filters = record.event_filters;
+  if (!record.reminder_filter.empty()) request.event_filters.push_back(record.reminder_filter);
+  request.expires_in_s = record.expires_in_s;
+  auto updated = api_.Update(record.account, record.remote_id, request);
+  if (!updated.ok()) {
+    logging::RenewalLog().warn("{}/{}: renew refused ({}) and the PUT instead failed too",
+                               record.account, record.name, refused.ToString());
+    return std::nullopt;  // retried as the renew's failure, after its penalty
+  }
+  if (updated->status != "Active") {
+    CopyObserved(*updated, record);
+    return Replace(record, "status " + updated->status, now);
+  }
+  return Renewed(record, *updated, trigger, "by PUT: renew refused (" + refused.message() + ")",
+                 now);
+}
+
+Status RenewalService::Renewed(Record& record, const platform::RemoteSubscription& remote,
+                               Trigger trigger, const std::string& detail, WallTime now) {
+  const int32_t streak = record.failures;
+  Apply(record, remote, now);
+  record.last_trigger = TriggerName(trigger);
+  if (trigger == Trigger::kReminder) record.reminder_path_broken = false;
+  logging::RenewalLog().info("{}/{}: renewed by {}{}, expires {}", record.account, record.name,
+                             record.last_trigger, detail.empty() ? "" : " " + detail,
+                             FormatIso8601(record.expires_at));
+  auto entry = Entry(record, "renewed", detail, now);
+  entry.trigger = record.last_trigger;
+  NotifyRecovered(record, streak, entry, now);
+  return store_.PutSubscription(record, entry);
 }
 
 Status RenewalService::Replace(Record& record, const std::string& reason, WallTime now) {

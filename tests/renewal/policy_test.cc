@@ -57,6 +57,26 @@ TEST_CASE("A reminder renews only its own subscription, inside the window", "[re
   CHECK_FALSE(ShouldRenewOnReminder(direct, "sub-1", kNow));
 }
 
+TEST_CASE("A reminder starts nothing while the backoff after a failure runs", "[renewal]") {
+  auto record = Relayed(kNow + Seconds(35));
+  record.failures = 1;
+  record.next_renewal_at = kNow + Seconds(4);
+  CHECK(InBackoff(record, kNow));
+  CHECK_FALSE(ShouldRenewOnReminder(record, "sub-1", kNow));
+  CHECK_FALSE(InBackoff(record, kNow + Seconds(4)));
+  CHECK(ShouldRenewOnReminder(record, "sub-1", kNow + Seconds(4)));
+  record.failures = 0;  // a timer ahead after a success is no backoff
+  CHECK_FALSE(InBackoff(record, kNow));
+}
+
+TEST_CASE("A retry lapses when it comes at or after the last useful second", "[renewal]") {
+  const WallTime expires = kNow + Seconds(20);
+  CHECK(LapsesBeforeRetry(kNow, expires, kNow + Seconds(61)));
+  CHECK(LapsesBeforeRetry(kNow, expires, kNow + Seconds(19)));
+  CHECK_FALSE(LapsesBeforeRetry(kNow, expires, kNow + Seconds(18)));
+  CHECK_FALSE(LapsesBeforeRetry(kNow, WallTime{}, kNow + Seconds(600)));
+}
+
 TEST_CASE("A reminder is missed when the window opened and none arrived", "[renewal]") {
   auto record = Relayed(kNow + Seconds(20));  // window opened 20 s ago
   CHECK(ReminderMissed(record, kNow));

@@ -181,6 +181,26 @@ TEST_CASE("An account in auth_failed is not retried before its next login", "[re
   CHECK(f.Record().next_renewal_at < f.Record().expires_at);
 }
 
+TEST_CASE("A renew refused for the Light budget near expiry renews by PUT instead", "[renewal]") {
+  Fixture f;
+  f.AddRecord();
+  REQUIRE(f.service.Run("main", "sms", Trigger::kStartup).ok());
+  f.clock.Advance(Seconds(100));  // 20 s left; Retry-After 60 s would let it lapse
+  f.platform.FailNext("renew", Status::ResourceExhausted("Request rate exceeded")
+                                   .WithHttp(429, "CMN-301")
+                                   .WithRetryAfter(Seconds(60)));
+  REQUIRE(f.service.Run("main", "sms", Trigger::kTimer).ok());
+  CHECK(f.platform.calls("renew") == 1);   // never a second renew inside the penalty
+  CHECK(f.platform.calls("update") == 1);  // PUT is Medium: a budget of its own
+  auto r = f.Record();
+  CHECK(r.remote_id == "sub-1");
+  CHECK(r.failures == 0);
+  CHECK(r.expires_at == f.clock.Now() + Seconds(120));
+  auto history = f.store->ListHistory({}).value();
+  CHECK(history.front().kind == "renewed");
+  CHECK(history.front().detail.find("by PUT") != std::string::npos);
+}
+
 TEST_CASE("A 429 retry is never moved before Retry-After to beat expiry", "[renewal]") {
   Fixture f;
   f.AddRecord();
@@ -189,8 +209,45 @@ TEST_CASE("A 429 retry is never moved before Retry-After to beat expiry", "[rene
   f.platform.FailNext("renew", Status::ResourceExhausted("Request rate exceeded")
                                    .WithHttp(429, "CMN-301")
                                    .WithRetryAfter(Seconds(60)));
+  // The PUT is refused too (Medium in a penalty as well): then waiting is all that is left.
+  f.platform.FailNext("update", Status::ResourceExhausted("Request rate exceeded")
+                                    .WithHttp(429, "CMN-301")
+                                    .WithRetryAfter(Seconds(60)));
   REQUIRE(f.service.Run("main", "sms", Trigger::kTimer).ok());
   CHECK(f.Record().next_renewal_at == f.clock.Now() + Seconds(61));
+  CHECK(f.Record().failures == 1);
+}
+
+TEST_CASE("A Light refusal with time to spare waits for the penalty, no PUT", "[renewal]") {
+  Fixture f;
+  f.AddRecord();
+  REQUIRE(f.service.Run("main", "sms", Trigger::kStartup).ok());
+  f.clock.Advance(Seconds(60));  // 60 s left; the penalty ends in 31
+  f.platform.FailNext("renew", Status::ResourceExhausted("renewals used their budget"));
+  REQUIRE(f.service.Run("main", "sms", Trigger::kTimer).ok());
+  CHECK(f.platform.calls("update") == 0);
+  CHECK(f.Record().next_renewal_at == f.clock.Now() + Seconds(31));
+}
+
+TEST_CASE("A reminder during the backoff after a 5xx does not cut it short", "[renewal]") {
+  Fixture f;
+  f.AddRecord();
+  REQUIRE(f.service.Run("main", "sms", Trigger::kStartup).ok());
+  f.clock.Advance(Seconds(85));  // inside the reminder window
+  f.platform.FailNext("renew", Status::Unavailable("Service Unavailable").WithHttp(503, "CMN-211"));
+  REQUIRE(f.service.Run("main", "sms", Trigger::kReminder).ok());
+  const WallTime retry_at = f.Record().next_renewal_at;
+  REQUIRE(retry_at > f.clock.Now());
+  // The platform's next reminder arrives while the keeper waits out its backoff.
+  REQUIRE(f.service.Run("main", "sms", Trigger::kReminder).ok());
+  CHECK(f.platform.calls("renew") == 1);
+  CHECK(f.Record().failures == 1);
+  CHECK(f.Record().next_renewal_at == retry_at);
+  // Once the backoff is over, the retry renews.
+  f.clock.Set(retry_at);
+  REQUIRE(f.service.Run("main", "sms", Trigger::kTimer).ok());
+  CHECK(f.platform.calls("renew") == 2);
+  CHECK(f.Record().failures == 0);
 }
 
 TEST_CASE("A subscription whose lease is held elsewhere is not touched", "[renewal]") {

@@ -28,10 +28,6 @@ store::SubscriptionRecord DesiredRecord(const config::SubscriptionConfig& sub,
 std::vector<store::SubscriptionRecord> DesiredRecords(const config::Config& config,
                                                       const std::string& public_url);
 
-// Copies the desired definition of `desired` into `record`, keeping its observed state (and its
-// token fingerprint, which describes the remote subscription).
-void MergeDesired(const store::SubscriptionRecord& desired, store::SubscriptionRecord& record);
-
 // The base URL relayed subscriptions are delivered under: config.public_url, or when it is empty
 // "http://<listen.webhooks host>:<port>" (0.0.0.0 shown as 127.0.0.1), no trailing slash.
 std::string EffectivePublicUrl(const config::Config& config, int webhook_port);
@@ -39,12 +35,19 @@ std::string EffectivePublicUrl(const config::Config& config, int webhook_port);
 struct Planned {
   std::vector<store::SubscriptionRecord> desired;
   std::map<std::string, std::vector<platform::RemoteSubscription>> observed;
+  // "account/name" → the record's remote id when the plan was made ("" = none), for every
+  // record the plan read. The store is read before the list calls, so anything that changed a
+  // record after that shows as a different id when the executor acts (renewal/service.h).
+  std::map<std::string, std::string> known_remote_ids;
   Plan plan;
   std::vector<std::string> list_errors;  // per account whose list call failed
 };
 
-// Reads the store, lists every configured account once, and plans. Store errors are returned;
-// a failed list call only marks its account unavailable in the plan.
+// Reads the store, then lists every configured account once, and plans. Store errors are
+// returned; a failed list call only marks its account unavailable in the plan. The store is read
+// first on purpose: a subscription the timer creates while the list is in flight then shows up as
+// a changed remote id (and the stale decision is dropped), never as a record that looks missing
+// from a list taken before it existed.
 //
 // With `accounts`, only those accounts are listed and planned for: desired and known records of
 // other accounts are left out, so nothing is planned for them. Records of an account that is no

@@ -62,9 +62,17 @@ WallTime RetryAt(WallTime now, WallTime expires_at, Seconds delay);
 // RetryAt(now, expires_at, backoff); `expires_at` unset = no expiry to respect.
 WallTime RetryAtAfter(WallTime now, WallTime expires_at, const Status& error, Seconds backoff);
 
+// True when `retry_at` is too late to keep the subscription: at or after its expiry less one
+// second (the margin RetryAt keeps). False when the expiry is unknown.
+bool LapsesBeforeRetry(WallTime now, WallTime expires_at, WallTime retry_at);
+
+// True while the record waits out the backoff after a failed attempt (failures > 0 and its retry,
+// next_renewal_at, still ahead): a reminder then starts nothing, so the backoff is not cut short.
+bool InBackoff(const store::SubscriptionRecord& record, WallTime now);
+
 // True when a reminder received at `now` should start a renewal: the record has a remote id,
-// the reminder names it, and the subscription is inside its reminder window (a late duplicate
-// reminder after a renewal is ignored).
+// the reminder names it, the subscription is inside its reminder window (a late duplicate
+// reminder after a renewal is ignored), and it is not InBackoff.
 bool ShouldRenewOnReminder(const store::SubscriptionRecord& record,
                            const std::string& subscription_id, WallTime now);
 

@@ -31,9 +31,18 @@
 // failure_events_after (once per streak) and "renewal_recovered" on the first success after such
 // a streak. A row carries one event: when a recreation ends such a streak, the "recreated" event
 // is sent and carries the streak's `failures` instead of a separate "renewal_recovered".
+//
+// One guard for every create: the lease, plus what the caller decided from. A reconcile plans from
+// a read of the store and a list call made outside the lease; by the time it acts, the timer or a
+// reminder may have renewed, recreated or replaced the subscription. Every method therefore takes
+// the remote id the caller saw (`Expected`): under the lease the record is read again, and when
+// its remote id is no longer that one the decision is stale — kAborted, nothing is sent, the
+// caller plans again from a fresh observation. Paths that decide under the lease (the timer, a
+// reminder, a manual renew) pass nothing. So two creates for one record can never both be sent.
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +55,10 @@
 #include "subkeeper/store/store.h"
 
 namespace subkeeper::renewal {
+
+// The remote id of the record a caller decided from ("" = it had none); nullopt = no expectation
+// (the caller decides under the lease, from the record as it is).
+using Expected = std::optional<std::string>;
 
 struct ServiceOptions {
   std::string owner;  // lease owner id, unique per process
@@ -80,15 +93,46 @@ class RenewalService {
   }
 
   // Brings (account, name) to a live, renewed subscription as described above.
-  // Returns kAborted when another owner holds the lease, kNotFound when there is no record,
-  // a store error when the outcome could not be persisted; platform errors are not returned
-  // (they are recorded in the record and its history, and a retry is scheduled).
-  Status Run(const std::string& account, const std::string& name, Trigger trigger);
+  // Returns kAborted when another owner holds the lease or the record's remote id is not
+  // `expected`, kNotFound when there is no record, a store error when the outcome could not be
+  // persisted; platform errors are not returned (they are recorded in the record and its history,
+  // and a retry is scheduled). A reminder during the backoff after a failure renews nothing: the
+  // scheduled retry does (a reminder cutting it short would hammer a failing platform).
+  Status Run(const std::string& account, const std::string& name, Trigger trigger,
+             const Expected& expected = std::nullopt);
+
+  // A reconcile found the record's remote subscription gone from the platform (not listed), or
+  // the record never had one: forgets the dead id ("expired" in history) and creates. Only while
+  // the record still has `expected`.
+  Status CreateGone(const std::string& account, const std::string& name, const std::string& reason,
+                    const std::string& expected);
+
+  // Takes `remote` (listed at the record's address) as the record's subscription ("adopted");
+  // `token_fingerprint` is the one of the token derived from the current secret. Only while the
+  // record has no remote id.
+  Status Adopt(const std::string& account, const std::string& name,
+               const platform::RemoteSubscription& remote, const std::string& token_fingerprint,
+               const std::string& reason);
+
+  // Deletes `remote_id`, a subscription at the record's address that the record does not claim
+  // (a duplicate), with a "deleted" history row. kAborted when the record claims it by now.
+  Status DeleteUnclaimed(const std::string& account, const std::string& name,
+                         const std::string& remote_id, const std::string& reason);
+
+  // Writes the configured definition `desired` (see reconcile::MergeDesired) into the existing
+  // record under its lease, so that it cannot overwrite what a renewal in flight writes.
+  Status SetDesired(const store::SubscriptionRecord& desired);
+
+  // Records that a reminder for `subscription_id` arrived at `now`, when the record still has that
+  // id. kAborted while a renewal holds the lease (a renewal is under way: nothing is lost).
+  Status RecordReminder(const std::string& account, const std::string& name,
+                        const std::string& subscription_id, WallTime now);
 
   // PUT the record's filters (its event filters plus the reminder filter) and requested lifetime
   // to its remote subscription ("updated" in history). A 404 recreates it. Unlike Run, a
   // platform error is returned (after being recorded), so the reconcile knows to try again.
-  Status Update(const std::string& account, const std::string& name, const std::string& reason);
+  Status Update(const std::string& account, const std::string& name, const std::string& reason,
+                const Expected& expected = std::nullopt);
 
   // Replaces the record's remote subscription. Make-before-break (address or token change): the
   // new one is created first and the old one deleted only after that succeeded, so no event is
@@ -98,16 +142,20 @@ class RenewalService {
   // the subscription as a list call just saw it, newer than the record (a reconcile that found
   // it Blacklisted while the record still says Active).
   Status Recreate(const std::string& account, const std::string& name, const std::string& reason,
-                  const platform::RemoteSubscription* observed = nullptr);
+                  const platform::RemoteSubscription* observed = nullptr,
+                  const Expected& expected = std::nullopt);
 
   // Deletes the record's remote subscription (a 404 is fine), then the record ("deleted").
-  Status Forget(const std::string& account, const std::string& name, const std::string& reason);
+  Status Forget(const std::string& account, const std::string& name, const std::string& reason,
+                const Expected& expected = std::nullopt);
 
  private:
-  // Runs `body` on the record while holding its lease; republishes routes when the remote id
-  // changed.
-  Status WithLease(const std::string& account, const std::string& name,
-                   const std::function<Status(store::SubscriptionRecord&, WallTime)>& body);
+  // Runs `body` on the record while holding its lease, when its remote id is `expected` (if
+  // given); republishes routes when the remote id changed, and reports the attempt to
+  // on_settled_ when `settle` (bookkeeping that attempts nothing passes false).
+  Status WithLease(const std::string& account, const std::string& name, const Expected& expected,
+                   const std::function<Status(store::SubscriptionRecord&, WallTime)>& body,
+                   bool settle = true);
   using Record = store::SubscriptionRecord;
   using History = std::optional<store::HistoryEntry>;
   // The subscription a recreation replaces: its id and the last moment it was known to be
@@ -119,6 +167,14 @@ class RenewalService {
 
   Status RunLocked(Record& record, Trigger trigger, WallTime now);
   Status Renew(Record& record, Trigger trigger, WallTime now);
+  // When a renew was refused for the Light group's budget or penalty and waiting for it would let
+  // the subscription lapse: renews by PUT instead (Medium, a budget of its own). nullopt when
+  // waiting is safe.
+  std::optional<Status> RenewByUpdate(Record& record, const Status& refused, Trigger trigger,
+                                      WallTime now);
+  // Stores a successful renewal (by renew or PUT) with its history row.
+  Status Renewed(Record& record, const platform::RemoteSubscription& remote, Trigger trigger,
+                 const std::string& detail, WallTime now);
   Status Create(Record& record, const std::string& kind, const std::string& reason, WallTime now,
                 const Previous& previous);
   // Create for a record without a remote id: "created" the first time, else "recreated" of the

@@ -126,6 +126,28 @@ struct HistoryEntry {
   std::optional<EventRecord> outbox;
 };
 
+// Copies the desired definition of `desired` (filters, lifetime, reminder filter, address,
+// relay target) into `record`, keeping its observed state and its token fingerprint, which
+// describes the remote subscription.
+inline void MergeDesired(const SubscriptionRecord& desired, SubscriptionRecord& record) {
+  record.account = desired.account;
+  record.name = desired.name;
+  record.event_filters = desired.event_filters;
+  record.expires_in_s = desired.expires_in_s;
+  record.reminder_filter = desired.reminder_filter;
+  record.address = desired.address;
+  record.deliver_to = desired.deliver_to;
+}
+
+// True when `record` already has the desired definition of `desired` (MergeDesired would change
+// nothing).
+inline bool HasDesired(const SubscriptionRecord& desired, const SubscriptionRecord& record) {
+  return record.event_filters == desired.event_filters &&
+         record.expires_in_s == desired.expires_in_s &&
+         record.reminder_filter == desired.reminder_filter && record.address == desired.address &&
+         record.deliver_to == desired.deliver_to;
+}
+
 // A history row about (account, name) at `at`; the store assigns its id.
 inline HistoryEntry MakeHistory(WallTime at, std::string account, std::string name,
                                 std::string kind, std::string remote_id, std::string detail) {
