@@ -440,6 +440,9 @@ server::AdminSource::Readiness Keeper::GetReadiness() {
   Readiness readiness;
   Status writable = store_ ? store_->CheckWritable() : Status::Unavailable("store not open");
   if (!writable.ok()) readiness.reasons.push_back("store not writable: " + writable.ToString());
+  if (auto failure = ingestor_ ? ingestor_->CommitFailure() : std::nullopt) {
+    readiness.reasons.push_back("events cannot be committed: " + *failure);
+  }
   if (!webhooks_up_) readiness.reasons.push_back("webhook listener not running");
   std::lock_guard lock(mu_);
   if (generation_ == 0) readiness.reasons.push_back("configuration not applied yet");
