@@ -5,6 +5,7 @@
 #include <fstream>
 #include <random>
 
+#include "subkeeper/common/log.h"
 #include "subkeeper/common/time_format.h"
 #include "subkeeper/config/checks.h"
 #include "subkeeper/platform/curl_transport.h"
@@ -115,7 +116,7 @@ int HistoryCommand(const config::Config& config, const std::string& account,
     std::string kind = it->kind + (it->trigger.empty() ? "" : " (" + it->trigger + ")");
     std::printf("%s  %-24s %-22s %-38s %s\n", FormatIso8601(it->at).c_str(),
                 (it->account + "/" + it->name).c_str(), kind.c_str(), it->remote_id.c_str(),
-                it->detail.c_str());
+                logging::Scrub(it->detail).c_str());
   }
   return 0;
 }
