@@ -3,13 +3,13 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
 
 #include "subkeeper/app/status_view.h"
 #include "subkeeper/common/log.h"
+#include "subkeeper/common/private_file.h"
 #include "subkeeper/common/time_format.h"
 #include "subkeeper/config/checks.h"
 #include "subkeeper/reconcile/reconcile.h"
@@ -234,8 +234,12 @@ Status Keeper::StartListeners() {
   webhook_server_->Start();
   webhooks_up_ = true;
   public_url_ = reconcile::EffectivePublicUrl(*config, webhook_port_);
-  std::ofstream(AdminUrlPath(config->store.sqlite_path), std::ios::trunc)
-      << config::LocalHttpUrl(admin_address.host, admin_port_) << "\n";
+  const std::string admin_url_path = AdminUrlPath(config->store.sqlite_path);
+  if (Status written = WritePrivateFile(
+          admin_url_path, config::LocalHttpUrl(admin_address.host, admin_port_) + "\n");
+      !written.ok()) {
+    logging::KeeperLog().warn("admin URL file: {}", written.ToString());
+  }
   return Status::OK();
 }
 
