@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <random>
 
+#include "subkeeper/common/log.h"
+#include "subkeeper/common/private_file.h"
 #include "subkeeper/common/time_format.h"
 #include "subkeeper/config/checks.h"
 #include "subkeeper/platform/curl_transport.h"
@@ -116,7 +117,7 @@ int HistoryCommand(const config::Config& config, const std::string& account,
     std::string kind = it->kind + (it->trigger.empty() ? "" : " (" + it->trigger + ")");
     std::printf("%s  %-24s %-22s %-38s %s\n", FormatIso8601(it->at).c_str(),
                 (it->account + "/" + it->name).c_str(), kind.c_str(), it->remote_id.c_str(),
-                it->detail.c_str());
+                logging::Scrub(it->detail).c_str());
   }
   return 0;
 }
@@ -143,11 +144,24 @@ Result<WallTime> ParseSince(std::string_view text, WallTime now) {
 }
 
 std::string AdminUrl(const config::Config& config) {
-  std::ifstream in(AdminUrlPath(config.store.sqlite_path));
-  std::string url;
-  if (in && std::getline(in, url) && url.rfind("http://", 0) == 0) return url;
   const auto admin = config::ParseListenAddress(config.listen.admin);
-  return config::LocalHttpUrl(admin ? admin->host : "127.0.0.1", admin ? admin->port : 9090);
+  const std::string host = admin ? admin->host : "127.0.0.1";
+  const int port = admin ? admin->port : 9090;
+  if (port != 0) return config::LocalHttpUrl(host, port);
+  // Port 0: the daemon's real port is only in the file it wrote. Its host must be ours; only
+  // the digits after it are taken.
+  const std::string url = ReadTrustedFirstLine(AdminUrlPath(config.store.sqlite_path));
+  const std::string expected = config::LocalHttpUrl(host, 0);  // "http://<host>:0"
+  const std::string prefix = expected.substr(0, expected.size() - 1);
+  if (url.size() > prefix.size() && url.size() <= prefix.size() + 5 &&
+      url.compare(0, prefix.size(), prefix) == 0) {
+    const std::string digits = url.substr(prefix.size());
+    if (std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      const int found = std::stoi(digits);
+      if (found > 0 && found <= 65535) return config::LocalHttpUrl(host, found);
+    }
+  }
+  return expected;
 }
 
 int ReplayCommand(const config::Config& config, const std::string& account, const std::string& name,

@@ -27,24 +27,19 @@
 
 #include "keeper.h"
 #include "subkeeper/common/log.h"
+#include "subkeeper/common/private_file.h"
 #include "subkeeper/config/loader.h"
 
 namespace subkeeper::app {
 namespace {
 
+// Owner-only (0600) whatever the umask, replaced atomically: see WritePrivateFile.
 Status WritePortFile(const std::string& path, int webhooks, int admin,
                      const std::string& public_url) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << nlohmann::json{{"webhooks", webhooks}, {"admin", admin}, {"public_url", public_url}}
-               .dump()
-        << "\n";
-    if (!out) return Status::Unavailable("cannot write port file " + tmp);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    return Status::Unavailable("cannot rename " + tmp);
-  return Status::OK();
+  return WritePrivateFile(
+      path,
+      nlohmann::json{{"webhooks", webhooks}, {"admin", admin}, {"public_url", public_url}}.dump() +
+          "\n");
 }
 
 // The file's content, or "" when unreadable. Content, not mtime: editors that rewrite a file

@@ -3,13 +3,13 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
 
 #include "subkeeper/app/status_view.h"
 #include "subkeeper/common/log.h"
+#include "subkeeper/common/private_file.h"
 #include "subkeeper/common/time_format.h"
 #include "subkeeper/config/checks.h"
 #include "subkeeper/reconcile/reconcile.h"
@@ -236,8 +236,12 @@ Status Keeper::StartListeners() {
   webhook_server_->Start();
   webhooks_up_ = true;
   public_url_ = reconcile::EffectivePublicUrl(*config, webhook_port_);
-  std::ofstream(AdminUrlPath(config->store.sqlite_path), std::ios::trunc)
-      << config::LocalHttpUrl(admin_address.host, admin_port_) << "\n";
+  const std::string admin_url_path = AdminUrlPath(config->store.sqlite_path);
+  if (Status written = WritePrivateFile(
+          admin_url_path, config::LocalHttpUrl(admin_address.host, admin_port_) + "\n");
+      !written.ok()) {
+    logging::KeeperLog().warn("admin URL file: {}", written.ToString());
+  }
   return Status::OK();
 }
 
@@ -444,6 +448,9 @@ server::AdminSource::Readiness Keeper::GetReadiness() {
   Readiness readiness;
   Status writable = store_ ? store_->CheckWritable() : Status::Unavailable("store not open");
   if (!writable.ok()) readiness.reasons.push_back("store not writable: " + writable.ToString());
+  if (auto failure = ingestor_ ? ingestor_->CommitFailure() : std::nullopt) {
+    readiness.reasons.push_back("events cannot be committed: " + *failure);
+  }
   if (!webhooks_up_) readiness.reasons.push_back("webhook listener not running");
   std::lock_guard lock(mu_);
   if (generation_ == 0) readiness.reasons.push_back("configuration not applied yet");

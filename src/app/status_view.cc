@@ -3,6 +3,7 @@
 #include <map>
 #include <string_view>
 
+#include "subkeeper/common/log.h"
 #include "subkeeper/common/time_format.h"
 
 namespace subkeeper::app {
@@ -13,7 +14,22 @@ nlohmann::json TimeOrNull(WallTime t) {
   return FormatIso8601(t);
 }
 
+// An error text as shown: null when empty, else scrubbed like a log line (a second line of
+// defence: what reaches the store is already redacted where it was made).
+nlohmann::json ErrorOrNull(const std::string& text) {
+  if (text.empty()) return nullptr;
+  return logging::Scrub(text);
+}
+
 }  // namespace
+
+nlohmann::json DisplayedStatus(const store::SubscriptionRecord& record, WallTime now) {
+  if (record.status.empty()) return nullptr;
+  // The platform's status as of the last answer: past expires_at it no longer holds, whatever
+  // that answer said, until a renewal or the reconcile stores a new one.
+  if (record.expires_at != WallTime{} && record.expires_at <= now) return kExpiredStatus;
+  return record.status;
+}
 
 nlohmann::json SubscriptionView(const store::SubscriptionRecord& record, WallTime now,
                                 const std::vector<renewal::Condition>* derived) {
@@ -27,7 +43,7 @@ nlohmann::json SubscriptionView(const store::SubscriptionRecord& record, WallTim
     conditions.push_back({{"type", c.type},
                           {"status", c.status ? "True" : "False"},
                           {"reason", c.reason},
-                          {"message", c.message},
+                          {"message", logging::Scrub(c.message)},
                           {"last_transition_time", TimeOrNull(c.last_transition)}});
   }
   return {
@@ -35,7 +51,7 @@ nlohmann::json SubscriptionView(const store::SubscriptionRecord& record, WallTim
       {"name", record.name},
       {"remote_id",
        record.remote_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(record.remote_id)},
-      {"status", record.status.empty() ? nlohmann::json(nullptr) : nlohmann::json(record.status)},
+      {"status", DisplayedStatus(record, now)},
       {"address", record.address},
       {"event_filters", record.event_filters},
       {"reminder_filter", record.reminder_filter},
@@ -45,8 +61,7 @@ nlohmann::json SubscriptionView(const store::SubscriptionRecord& record, WallTim
       {"next_renewal", TimeOrNull(record.next_renewal_at)},
       {"last_reminder_at", TimeOrNull(record.last_reminder_at)},
       {"failures", record.failures},
-      {"last_error",
-       record.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(record.last_error)},
+      {"last_error", ErrorOrNull(record.last_error)},
       {"conditions", conditions},
   };
 }
@@ -67,7 +82,7 @@ nlohmann::json RelayView(const store::SubscriptionRecord& record,
       {"delivered", b.delivered},
       {"oldest_pending_at", TimeOrNull(b.oldest_pending_at)},
       {"oldest_pending_age_s", age},
-      {"last_error", b.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(b.last_error)},
+      {"last_error", ErrorOrNull(b.last_error)},
   };
 }
 
@@ -117,8 +132,7 @@ nlohmann::json AccountsView(const std::vector<platform::AccountStatus>& accounts
         {"refresh_expires_at", TimeOrNull(account.refresh_expires_at)},
         {"auth_failures", account.auth_failures},
         {"next_login_at", TimeOrNull(account.next_login_at)},
-        {"last_error",
-         account.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(account.last_error)},
+        {"last_error", ErrorOrNull(account.last_error)},
         {"rate_limits", it != groups.end() ? it->second : nlohmann::json::array()},
     });
   }

@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "redact.h"
+#include "subkeeper/common/log.h"
 #include "subkeeper/common/text.h"
 
 namespace subkeeper::platform {
@@ -41,9 +43,13 @@ PlatformError ParseErrorBody(std::string_view body) {
   return out;
 }
 
-// The platform's message ends up in last_error, logs and JSON status: cut on a character
-// boundary and made printable, so it never breaks a JSON encoder or a log line.
-std::string Truncate(const std::string& text) {
+// The platform's message ends up in last_error, history, logs and JSON status. Secrets first,
+// on the whole text: a cut first would leave a credential's prefix no redaction recognises.
+// Then cut on a character boundary and made printable, so it never breaks a JSON encoder or a
+// log line.
+std::string CleanMessage(std::string text, std::initializer_list<const Secret*> secrets) {
+  RedactSecrets(text, secrets);
+  text = logging::Scrub(text);
   std::string out = Printable(Utf8Prefix(text, kMaxMessage));
   if (text.size() > kMaxMessage) out += "...";
   return out;
@@ -82,11 +88,11 @@ std::chrono::seconds ParseRetryAfter(const HttpResponse& response) {
   return std::chrono::seconds(seconds);
 }
 
-Status MapHttpError(const HttpResponse& response) {
+Status MapHttpError(const HttpResponse& response, std::initializer_list<const Secret*> secrets) {
   PlatformError error = ParseErrorBody(response.body);
   std::string message = error.message.empty()
                             ? "platform answered HTTP " + std::to_string(response.status)
-                            : Truncate(error.message);
+                            : CleanMessage(std::move(error.message), secrets);
   Status status = StatusFor(response.status, error, std::move(message));
   status.WithHttp(response.status, error.code);
   if (response.status == 429) status.WithRetryAfter(ParseRetryAfter(response));

@@ -18,14 +18,18 @@ void ReplaceAll(std::string& text, const std::string& needle) {
 
 }  // namespace
 
+void RedactSecrets(std::string& text, std::initializer_list<const Secret*> secrets) {
+  for (const Secret* secret : secrets) {
+    if (secret == nullptr || secret->empty()) continue;
+    ReplaceAll(text, secret->Reveal());
+    ReplaceAll(text, UrlEncode(secret->Reveal()));
+  }
+}
+
 Status Redact(const Status& status, std::initializer_list<const Secret*> secrets) {
   if (status.ok()) return status;
   std::string message = status.message();
-  for (const Secret* secret : secrets) {
-    if (secret == nullptr || secret->empty()) continue;
-    ReplaceAll(message, secret->Reveal());
-    ReplaceAll(message, UrlEncode(secret->Reveal()));
-  }
+  RedactSecrets(message, secrets);
   Status out(status.code(), std::move(message));
   out.WithHttp(status.http_status(), status.api_code());
   if (status.retry_after()) out.WithRetryAfter(*status.retry_after());

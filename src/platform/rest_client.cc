@@ -87,7 +87,7 @@ Result<HttpResponse> RestClient::Call(const std::string& account, RateGroup grou
       tokens_->Invalidate(account, token);
       continue;
     }
-    return Redact(MapHttpError(*response), {&token, &options_.client_secret});
+    return MapHttpError(*response, {&token, &options_.client_secret});
   }
 }
 

@@ -437,7 +437,7 @@ Result<TokenManager::Grant> TokenManager::RequestToken(Account& account, const s
   if (!response.ok()) return Redact(response.status(), secrets);
   limiter_.Observe(account.name, RateGroup::kAuth, *response);
   if (response->status < 200 || response->status > 299) {
-    return Redact(MapHttpError(*response), secrets);
+    return MapHttpError(*response, secrets);
   }
   return ParseGrant(response->body);
 }

@@ -388,8 +388,10 @@ void EventLoop::Flush(Connection& c) {
 
 void EventLoop::Finish(Connection& c) {
   if (c.answer != Connection::Answer::kOther) {
-    metrics::Current().WebhookAnswered(c.answer == Connection::Answer::kHandshake,
-                                       Clock::now() - c.started);
+    if (options_.webhook_metrics) {
+      metrics::Current().WebhookAnswered(c.answer == Connection::Answer::kHandshake,
+                                         Clock::now() - c.started);
+    }
     c.answer = Connection::Answer::kOther;
   }
   c.out.clear();

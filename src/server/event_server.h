@@ -32,6 +32,7 @@ struct EventServerOptions {
   size_t max_body_bytes = 262144;  // 413 above
   size_t max_connections = 10000;  // beyond it a new connection is accepted and closed
   int64_t stop_grace_ms = 5000;    // how long Stop() waits for requests with a worker
+  bool webhook_metrics = true;     // report answers to metrics::Hook::WebhookAnswered
 };
 
 struct EventHandlers {

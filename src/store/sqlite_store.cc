@@ -604,6 +604,22 @@ Status SqliteStore::CheckWritable() {
     SQLite::Statement& st = *st_lease;
     st.bind(1, std::to_string(ToUnixMillis(clock_.Now())));
     st.exec();
+    // The notifications' own path too: the statement InsertEvents runs, through the events
+    // table and its indexes, undone before the commit. Cheap, but it only reaches the pages a
+    // new row touches; a failed ingest commit is reported by the ingestor.
+    db_->exec("SAVEPOINT readiness_probe");
+    {
+      auto insert_lease = statements_.Get(kEventInsertSql);
+      SQLite::Statement& insert = *insert_lease;
+      EventRecord probe;
+      probe.uuid = "subkeeper-readiness-probe";
+      probe.account = "-";
+      probe.name = "-";
+      BindEvent(insert, probe);
+      insert.exec();
+    }  // the lease resets the statement before the rollback
+    db_->exec("ROLLBACK TO readiness_probe");
+    db_->exec("RELEASE readiness_probe");
     tx.commit();
     return Status::OK();
   });

@@ -84,6 +84,13 @@ size_t EventIngestor::QueueDepth() const {
   return queue_.size();
 }
 
+std::optional<std::string> EventIngestor::CommitFailure(SteadyTime now,
+                                                        std::chrono::nanoseconds hold) const {
+  std::lock_guard lock(mu_);
+  if (commit_failure_.empty() || now - commit_failed_at_ >= hold) return std::nullopt;
+  return commit_failure_;
+}
+
 void EventIngestor::WriterLoop() {
   std::unique_lock lock(mu_);
   for (;;) {
@@ -113,6 +120,13 @@ void EventIngestor::WriterLoop() {
       }
     }
     lock.lock();
+    if (valid) {
+      commit_failure_.clear();
+    } else {
+      commit_failure_ =
+          result.ok() ? "store returned a wrong number of outcomes" : result.status().ToString();
+      commit_failed_at_ = std::chrono::steady_clock::now();
+    }
 
     for (size_t i = 0; i < batch.size(); ++i) {
       if (!result.ok()) {

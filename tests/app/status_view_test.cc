@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 
+#include "subkeeper/common/log.h"
+#include "support/secret_fragments.h"
+
 namespace subkeeper::app {
 namespace {
 
@@ -57,6 +60,64 @@ TEST_CASE("The status view shows each subscription's relay backlog", "[app]") {
   CHECK(none["pending"] == 0);
   CHECK(none["oldest_pending_at"].is_null());
   CHECK(none["last_error"].is_null());
+}
+
+TEST_CASE("The status view never shows Active past expires_at", "[app]") {
+  const WallTime now = FromUnixMillis(1'700'000'000'000);
+  store::SubscriptionRecord r;
+  r.account = "main";
+  r.name = "sms";
+  r.remote_id = "sub-1";
+  r.status = "Active";  // what the platform said at the last renewal
+  r.expires_at = now - Seconds(1);
+  auto view = SubscriptionView(r, now);
+  CHECK(view["status"] == "Expired");
+  CHECK(view["conditions"][0]["type"] == "Ready");
+  CHECK(view["conditions"][0]["status"] == "False");
+  CHECK(SubscriptionsView({r}, {}, now)["subscriptions"][0]["status"] == "Expired");
+  // At the very instant of expiry too; a second before it, still the platform's word.
+  r.expires_at = now;
+  CHECK(SubscriptionView(r, now)["status"] == "Expired");
+  r.expires_at = now + Seconds(1);
+  CHECK(SubscriptionView(r, now)["status"] == "Active");
+  // Another platform status is replaced as well once expired; none stored stays null.
+  r.status = "Blacklisted";
+  r.expires_at = now - Seconds(1);
+  CHECK(SubscriptionView(r, now)["status"] == "Expired");
+  r.status.clear();
+  CHECK(SubscriptionView(r, now)["status"].is_null());
+  // No known expiry: nothing to compare with.
+  r.status = "Active";
+  r.expires_at = WallTime{};
+  CHECK(SubscriptionView(r, now)["status"] == "Active");
+}
+
+TEST_CASE("The status view shows no piece of a credential found in an error text", "[app]") {
+  const WallTime now = FromUnixMillis(1'700'000'000'000);
+  const std::string jwt = testing::LongJwt();
+  const std::string opaque = testing::LongOpaqueToken();
+  logging::SetSecret("test/status-view-opaque", opaque);
+  store::SubscriptionRecord r;
+  r.account = "main";
+  r.name = "sms";
+  r.remote_id = "sub-1";
+  r.status = "Active";
+  r.expires_at = now + Seconds(60);
+  r.failures = 1;
+  r.last_error = "Unauthenticated: invalid assertion " + jwt + " and token " + opaque;
+  store::RelayBacklog backlog;
+  backlog.account = "main";
+  backlog.name = "sms";
+  backlog.last_error = "HTTP 401: Bearer " + opaque;
+  platform::AccountStatus account;
+  account.account = "main";
+  account.last_error = "login failed for " + jwt;
+  const std::string text = SubscriptionsView({r}, {backlog}, now).dump() +
+                           AccountsView({account}, {}, now, SteadyTime{}).dump();
+  logging::SetSecret("test/status-view-opaque", "");
+  CHECK_FALSE(testing::HasFragment(text, jwt));
+  CHECK_FALSE(testing::HasFragment(text, opaque));
+  CHECK(text.find("[redacted]") != std::string::npos);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/secret_fragments.h"
+
 namespace subkeeper::platform {
 namespace {
 
@@ -106,6 +108,23 @@ TEST_CASE("MapHttpError survives bodies that are not platform JSON", "[platform]
   Status truncated = MapHttpError(
       Answer(400, R"({"errors":[{"errorCode":"CMN-101","message":")" + long_message + R"("}]})"));
   CHECK(truncated.message().size() < 260);
+}
+
+TEST_CASE("MapHttpError redacts a long credential before it cuts the message", "[platform]") {
+  const std::string jwt = subkeeper::testing::LongJwt(1500);
+  const std::string opaque = subkeeper::testing::LongOpaqueToken(1500);
+  const Secret opaque_secret(opaque);
+  // The credential starts well inside the first 200 bytes and runs far past them.
+  const std::string body = R"({"errors":[{"errorCode":"OAU-140","message":"Invalid token )" + jwt +
+                           " / " + opaque + R"("}]})";
+  // JWT-shaped: recognised without being named. Opaque: named by the caller.
+  Status status = MapHttpError(Answer(401, body), {&opaque_secret});
+  CHECK(status.code() == StatusCode::kUnauthenticated);
+  CHECK(status.api_code() == "OAU-140");
+  CHECK(status.message().starts_with("Invalid token [redacted]"));
+  CHECK(status.message().size() < 260);
+  CHECK_FALSE(subkeeper::testing::HasFragment(status.ToString(), jwt));
+  CHECK_FALSE(subkeeper::testing::HasFragment(status.ToString(), opaque));
 }
 
 }  // namespace

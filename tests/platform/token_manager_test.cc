@@ -6,6 +6,8 @@
 
 #include "platform/platform_test_util.h"
 #include "subkeeper/common/crypto.h"
+#include "subkeeper/common/log.h"
+#include "support/secret_fragments.h"
 
 namespace subkeeper::platform {
 namespace {
@@ -132,6 +134,33 @@ TEST_CASE("Unknown accounts and rejected credentials", "[platform]") {
   CHECK(rejected.status().message().find("'main'") != std::string::npos);
   CHECK(rejected.status().api_code() == "invalid_grant");
   CHECK_FALSE(LeaksSecret(rejected.status()));
+}
+
+TEST_CASE("A long credential echoed in an error leaves no piece in the Status", "[platform]") {
+  // Longer than every cut: the message is cut to 200 bytes only after redaction, so neither a
+  // JWT nor an opaque secret leaves a prefix that no longer matches anything.
+  const std::string jwt = subkeeper::testing::LongJwt(1500);
+  const std::string client_secret = subkeeper::testing::LongOpaqueToken(1500);
+  ClientOptions options = Options();
+  options.client_secret = Secret(client_secret);
+  for (const std::string& echoed : {jwt, client_secret, jwt + " " + client_secret}) {
+    ManualClock clock;
+    FakeTransport transport;
+    RateLimiter limiter{clock};
+    TokenManager tokens{
+        options, {{"main", AccountCredentials{Secret(jwt), Secret()}}}, transport, clock, limiter};
+    transport.Push(400, R"({"error":"invalid_grant","error_description":"the assertion )" + echoed +
+                            R"( is not valid"})");
+    Result<Secret> rejected = tokens.AccessToken("main");
+    REQUIRE_FALSE(rejected.ok());
+    CHECK(transport.RequestCount() == 1);
+    const std::string text = rejected.status().ToString();
+    CHECK(text.find("[redacted]") != std::string::npos);
+    CHECK_FALSE(subkeeper::testing::HasFragment(text, jwt));
+    CHECK_FALSE(subkeeper::testing::HasFragment(text, client_secret));
+    // And as it would be logged.
+    CHECK_FALSE(subkeeper::testing::HasFragment(logging::Scrub(text), jwt));
+  }
 }
 
 TEST_CASE("Invalidate drops only the current token", "[platform]") {

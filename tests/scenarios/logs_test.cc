@@ -9,6 +9,7 @@
 
 #include "subkeeper/common/crypto.h"
 #include "support/scenario.h"
+#include "support/secret_fragments.h"
 
 namespace subkeeper::testing {
 namespace {
@@ -98,6 +99,51 @@ TEST_CASE("the JSON log carries no secret from config platform answers or errors
     ++records;
   }
   CHECK(records > 5);
+}
+
+TEST_CASE("a long JWT echoed in a platform error leaves no piece anywhere it is shown",
+          "[integration]") {
+  // Longer than every cut. The echoed message puts it ~150 bytes in: cut at 200 before
+  // redaction, its first ~50 characters used to reach last_error, status and history.
+  const std::string jwt = LongJwt(1500);
+  ScenarioOptions options;
+  options.jwt = jwt;
+  options.log_section = "  level: debug\n";
+  options.start_keeper = false;
+  Scenario s(options);
+  REQUIRE(s.EmulatorPost("/_emulator/faults", {{"kind", "status"},
+                                               {"count", 100000},
+                                               {"method", "POST"},
+                                               {"pathPrefix", kTokenPath},
+                                               {"status", 401},
+                                               {"echoRequest", true}})
+              .status == 200);
+  s.StartKeeper();
+  // The login keeps being rejected: wait until the failure is shown.
+  REQUIRE(WaitFor(
+      [&] {
+        return s.AdminGet("/v1/subscriptions").body.find("rejected request") != std::string::npos;
+      },
+      30s));
+  const std::string subscriptions = s.AdminGet("/v1/subscriptions").body;
+  INFO("/v1/subscriptions: " << subscriptions.substr(0, 2000));
+  // Not vacuous: the echoed answer is there, redacted.
+  CHECK(subscriptions.find("rejected request") != std::string::npos);
+  CHECK(subscriptions.find("[redacted]") != std::string::npos);
+  CHECK_FALSE(HasFragment(subscriptions, jwt));
+
+  const CliRun status = s.RunCli({"status", "-c", s.config_path(), "--json"});
+  CHECK(status.out.find("subscriptions") != std::string::npos);
+  CHECK_FALSE(HasFragment(status.out + status.err, jwt));
+  const CliRun one = s.RunCli({"status", "-c", s.config_path(), options.subscription});
+  CHECK_FALSE(HasFragment(one.out + one.err, jwt));
+  const CliRun history = s.RunCli({"history", "-c", s.config_path()});
+  CHECK_FALSE(HasFragment(history.out + history.err, jwt));
+  std::string stored;
+  for (const auto& entry : s.History()) stored += entry.detail + "\n";
+  CHECK_FALSE(HasFragment(stored, jwt));
+  s.StopKeeper();
+  CHECK_FALSE(HasFragment(KeeperLog(s), jwt));
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Scenarios of the receive path on the keeper's public webhook port: the Validation-Token
 // handshake as the platform checks it, and notifications accepted only with the right
 // Verification-Token, stored once per uuid.
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 
@@ -127,6 +129,55 @@ TEST_CASE("notifications need the right verification token and are stored once p
   CHECK(std::find_if(events.begin(), events.end(), [&](const auto& e) {
           return e.uuid == "scenario-notify-0001" && e.subscription_id == id;
         }) != events.end());
+}
+
+TEST_CASE("readiness is 503 while notifications cannot be committed, and recovers",
+          "[integration]") {
+  Scenario s;
+  const std::string id = s.WaitForActive(20s);
+  REQUIRE_FALSE(id.empty());
+  CHECK(s.AdminGet("/readyz").status == 200);
+  const auto envelope = [&](const std::string& uuid) {
+    return json{{"uuid", uuid},
+                {"event", "/restapi/v1.0/account/~/extension/~/presence"},
+                {"timestamp", "2024-05-01T10:00:00.000Z"},
+                {"subscriptionId", id},
+                {"ownerId", "1234"},
+                {"body", {{"n", 1}}}}
+        .dump();
+  };
+  {
+    // Stands in for a damaged page under the events table: every notification's insert fails,
+    // while the meta row of the old write check (and the readiness probe's own row) still
+    // commit, so only the ingest outcome can tell.
+    SQLite::Database db(s.db_path(), SQLite::OPEN_READWRITE, 5000);
+    db.exec(
+        "CREATE TRIGGER events_broken BEFORE INSERT ON events "
+        "WHEN NEW.uuid != 'subkeeper-readiness-probe' BEGIN "
+        "SELECT RAISE(ABORT, 'database disk image is malformed'); END");
+  }
+  const auto refused =
+      s.WebhookPost(s.webhook_path(), WithToken(s.verification_token()), envelope("ready-1"));
+  INFO("notification answer: " << refused.status << " " << refused.body);
+  CHECK(refused.status == 503);
+  const auto not_ready = s.AdminGet("/readyz");
+  INFO("/readyz: " << not_ready.status << " " << not_ready.body);
+  CHECK(not_ready.status == 503);
+  CHECK(not_ready.Json().value("ready", true) == false);
+  CHECK(not_ready.body.find("events cannot be committed") != std::string::npos);
+  CHECK(not_ready.body.find("malformed") != std::string::npos);
+  CHECK(s.AdminGet("/healthz").status == 200);  // alive all along: no restart wanted
+
+  {
+    SQLite::Database db(s.db_path(), SQLite::OPEN_READWRITE, 5000);
+    db.exec("DROP TRIGGER events_broken");
+  }
+  const auto accepted =
+      s.WebhookPost(s.webhook_path(), WithToken(s.verification_token()), envelope("ready-2"));
+  CHECK(accepted.status == 200);
+  const auto ready = s.AdminGet("/readyz");
+  INFO("/readyz after: " << ready.status << " " << ready.body);
+  CHECK(ready.status == 200);
 }
 
 }  // namespace subkeeper::testing

@@ -1,6 +1,10 @@
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "server/raw_http.h"
@@ -16,8 +20,23 @@ using testing::RawConnection;
 class FakeAdminSource final : public AdminSource {
  public:
   Readiness GetReadiness() override {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
+    ++readiness_calls_;
+    calls_cv_.notify_all();
+    // Blocks while held: a readiness check stuck on a busy database.
+    release_cv_.wait(lock, [this] { return !hold_readiness_; });
     return readiness_;
+  }
+  void HoldReadiness(bool hold) {
+    std::lock_guard lock(mu_);
+    hold_readiness_ = hold;
+    if (!hold) release_cv_.notify_all();
+  }
+  // Waits (up to 10 s) until GetReadiness has been entered `n` times in all.
+  bool WaitReadinessCalls(int n) {
+    std::unique_lock lock(mu_);
+    return calls_cv_.wait_for(lock, std::chrono::seconds(10),
+                              [&] { return readiness_calls_ >= n; });
   }
   std::string SubscriptionsJson() override { return R"({"subscriptions":[{"name":"sms"}]})"; }
   Answer SubscriptionJson(const std::string& account, const std::string& name) override {
@@ -40,6 +59,10 @@ class FakeAdminSource final : public AdminSource {
 
  private:
   std::mutex mu_;
+  std::condition_variable calls_cv_;
+  std::condition_variable release_cv_;
+  bool hold_readiness_ = false;           // guarded by mu_
+  int readiness_calls_ = 0;               // guarded by mu_
   Readiness readiness_{true, {}, 0, ""};  // guarded by mu_
   std::vector<std::string> renewals_;     // guarded by mu_
 };
@@ -153,6 +176,128 @@ TEST_CASE("with a token every endpoint but the probes wants it", "[server]") {
   CHECK(ok.body == R"({"subscriptions":[{"name":"sms"}]})");
   CHECK(Post(port, "/v1/subscriptions/main/sms/renew", "Authorization: Bearer admin-token-123\r\n")
             .status == 202);
+  admin.Stop();
+}
+
+TEST_CASE("admin methods: a known path with another method is 405", "[server]") {
+  FakeAdminSource source;
+  AdminServer admin(source);
+  auto bound = admin.Bind("127.0.0.1", 0);
+  REQUIRE(bound.ok());
+  admin.Start();
+  CHECK(Post(*bound, "/healthz").status == 405);
+  CHECK(Post(*bound, "/v1/subscriptions").status == 405);
+  CHECK(Get(*bound, "/v1/relay/wake").status == 405);
+  CHECK(Get(*bound, "/v1/subscriptions/main/sms/renew").status == 405);
+  CHECK(source.renewals().empty());
+  ParsedResponse metrics = Get(*bound, "/metrics");
+  CHECK(metrics.status == 200);
+  CHECK(metrics.Header("content-type") == "text/plain; version=0.0.4; charset=utf-8");
+  admin.Stop();
+}
+
+TEST_CASE("/healthz needs no worker: it answers while every worker is stuck", "[server]") {
+  FakeAdminSource source;
+  source.HoldReadiness(true);
+  AdminServer admin(source);
+  auto bound = admin.Bind("127.0.0.1", 0);
+  REQUIRE(bound.ok());
+  admin.Start();
+  // More stuck /readyz requests than workers (4): every worker is held, one more is queued.
+  std::vector<RawConnection> stuck;
+  for (int i = 0; i < 5; ++i) {
+    stuck.emplace_back(*bound);
+    REQUIRE(stuck.back().Send("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  }
+  REQUIRE(source.WaitReadinessCalls(4));
+  for (int i = 0; i < 3; ++i) {
+    ParsedResponse health = Get(*bound, "/healthz");
+    CHECK(health.status == 200);
+    CHECK(health.body == R"({"status":"ok"})");
+  }
+  source.HoldReadiness(false);
+  for (auto& c : stuck) CHECK(Parse(c.ReadResponse()).status == 200);
+  admin.Stop();
+}
+
+TEST_CASE("probes answer promptly while 64 clients trickle headers and 64 sit idle", "[server]") {
+  // A thread per connection (the old listener had 4) is held by every trickler until its read
+  // timeout: the probes below would wait that long. Here a header deadline of 10 s, and the
+  // probes must answer within 2 s, with every trickler and idle client still connected.
+  constexpr int kHeld = 64;
+  constexpr auto kDeadline = std::chrono::seconds(2);
+  FakeAdminSource source;
+  AdminOptions options;
+  options.server.read_timeout_ms = 10000;
+  options.server.keep_alive_s = 10;
+  options.token = Secret("admin-token-123");
+  AdminServer admin(source, options);
+  auto bound = admin.Bind("127.0.0.1", 0);
+  REQUIRE(bound.ok());
+  admin.Start();
+  const int port = *bound;
+
+  std::vector<RawConnection> tricklers;
+  std::vector<RawConnection> idle;
+  for (int i = 0; i < kHeld; ++i) {
+    tricklers.emplace_back(port);
+    REQUIRE(tricklers.back().connected());
+    REQUIRE(tricklers.back().Send("GET /readyz HTTP/1.1\r\nHost: x\r\n"));
+    idle.emplace_back(port);
+    REQUIRE(idle.back().connected());
+  }
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::condition_variable cv;
+  std::thread trickle([&] {
+    std::unique_lock lock(mu);
+    // One header byte per connection every 20 ms, never the blank line that ends the head.
+    while (!cv.wait_for(lock, std::chrono::milliseconds(20), [&] { return stop.load(); })) {
+      for (auto& c : tricklers) c.Send("x");
+    }
+  });
+
+  const auto started = std::chrono::steady_clock::now();
+  for (int round = 0; round < 5; ++round) {
+    for (const char* path : {"/healthz", "/readyz"}) {
+      const auto t0 = std::chrono::steady_clock::now();
+      ParsedResponse probe = Get(port, path);
+      const auto took = std::chrono::steady_clock::now() - t0;
+      CHECK(probe.status == 200);
+      CHECK(took < kDeadline);
+    }
+  }
+  // An operator request with the token is served too.
+  CHECK(Get(port, "/v1/subscriptions", "Authorization: Bearer admin-token-123\r\n").status == 200);
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  {
+    std::lock_guard lock(mu);
+    stop = true;
+  }
+  cv.notify_all();
+  trickle.join();
+  // Every probe came before any held connection could have been let go by a deadline.
+  CHECK(elapsed < std::chrono::seconds(10));
+  int still_open = 0;
+  for (auto& c : tricklers) still_open += c.WaitClosed(1) ? 0 : 1;
+  for (auto& c : idle) still_open += c.WaitClosed(1) ? 0 : 1;
+  CHECK(still_open == 2 * kHeld);
+  admin.Stop();
+}
+
+TEST_CASE("a trickler is cut off at the header deadline with a 408", "[server]") {
+  FakeAdminSource source;
+  AdminOptions options;
+  options.server.read_timeout_ms = 200;
+  AdminServer admin(source, options);
+  auto bound = admin.Bind("127.0.0.1", 0);
+  REQUIRE(bound.ok());
+  admin.Start();
+  RawConnection c(*bound);
+  REQUIRE(c.Send("GET /readyz HTTP/1.1\r\nHost: x\r\n"));
+  ParsedResponse timed_out = Parse(c.ReadResponse());
+  CHECK(timed_out.status == 408);
+  CHECK(c.WaitClosed());
   admin.Stop();
 }
 

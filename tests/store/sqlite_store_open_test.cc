@@ -206,6 +206,31 @@ TEST_CASE("SqliteStore in memory and on disk accepts a write check", "[store]") 
         ToUnixMillis(clock.Now()));
 }
 
+TEST_CASE("the write check goes through the events table and leaves nothing there", "[store]") {
+  TempDir dir;
+  ManualClock clock;
+  const std::string path = dir.File("subkeeper.db");
+  auto store = OpenSqliteStore(path, clock);
+  REQUIRE(store.ok());
+  REQUIRE((*store)->CheckWritable().ok());
+  {
+    SQLite::Database raw(path, SQLite::OPEN_READWRITE);
+    CHECK(raw.execAndGet("SELECT COUNT(*) FROM events").getInt64() == 0);
+    // Stands in for a damaged events table: inserts into it fail, the meta row still commits.
+    raw.exec(
+        "CREATE TRIGGER events_broken BEFORE INSERT ON events BEGIN "
+        "SELECT RAISE(ABORT, 'database disk image is malformed'); END");
+  }
+  Status broken = (*store)->CheckWritable();
+  CHECK_FALSE(broken.ok());
+  CHECK_THAT(broken.message(), Catch::Contains("malformed"));
+  {
+    SQLite::Database raw(path, SQLite::OPEN_READWRITE);
+    raw.exec("DROP TRIGGER events_broken");
+  }
+  CHECK((*store)->CheckWritable().ok());
+}
+
 TEST_CASE("Migrate applies each migration in its own transaction", "[store]") {
   SQLite::Database db(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
   const std::vector<Migration> migrations = {

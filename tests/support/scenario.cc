@@ -182,7 +182,8 @@ std::string Scenario::ConfigText(const std::vector<SubscriptionSpec>& subs,
       << "  reminder_job_interval: 1\n"
       << "  request_timeout_ms: 5000\n"
       << "webhook_secret: " << q(kWebhookSecret) << "\n"
-      << "accounts:\n  - name: " << q(options_.account) << "\n    jwt: " << q(kJwt) << "\n"
+      << "accounts:\n  - name: " << q(options_.account)
+      << "\n    jwt: " << q(options_.jwt.empty() ? std::string(kJwt) : options_.jwt) << "\n"
       << "subscriptions:\n";
   for (const auto& sub : subs) {
     out << "  - name: " << q(sub.name) << "\n"
@@ -369,7 +370,7 @@ std::string Scenario::PlatformToken() {
   auto client = MakeClient(emulator_port_);
   client.set_basic_auth(kClientId, kClientSecret);
   const httplib::Params form = {{"grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"},
-                                {"assertion", kJwt}};
+                                {"assertion", options_.jwt.empty() ? kJwt : options_.jwt}};
   const auto reply = ToReply(client.Post("/restapi/oauth/token", form));
   INFO("token answer: " << reply.status << " " << reply.error);
   REQUIRE(reply.status == 200);

@@ -61,6 +61,8 @@ struct ScenarioOptions {
   // false: the test calls StartKeeper() itself (e.g. after changing emulator settings).
   bool start_keeper = true;
   std::vector<std::string> extra_emulator_args;
+  // The account's JWT in the generated config ("" = a short test literal).
+  std::string jwt;
   // When non-empty, the config lists these instead of the single subscription above
   // (`subscription`, `event_filters`, `expires_in_s`, … then only name what View() and History()
   // look at).

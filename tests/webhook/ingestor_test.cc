@@ -11,6 +11,9 @@
 #include <thread>
 #include <vector>
 
+#include "subkeeper/store/sqlite_store.h"
+#include "support/forwarding_store.h"
+
 namespace subkeeper::webhook {
 namespace {
 
@@ -302,6 +305,60 @@ TEST_CASE("Stop commits what is queued, then refuses new events", "[webhook]") {
     CHECK(**r == InsertOutcome::kInserted);
   }
   CHECK(ingestor.Commit(Event("after"), Later()).status().code() == StatusCode::kUnavailable);
+}
+
+// A real store whose event commits fail while `failing` is set (a damaged page under the
+// events table: everything else still works, including the meta row the old probe wrote).
+class FailingCommits final : public testing::ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  Result<std::vector<InsertOutcome>> InsertEvents(const std::vector<EventRecord>& batch) override {
+    if (failing.load()) return Status::Unavailable("database disk image is malformed");
+    return ForwardingStore::InsertEvents(batch);
+  }
+  std::atomic<bool> failing{false};
+};
+
+TEST_CASE("a failed commit is reported for readiness until a commit succeeds", "[webhook]") {
+  ManualClock clock;
+  auto opened = store::OpenSqliteStore(":memory:", clock);
+  REQUIRE(opened.ok());
+  FailingCommits store(**opened);
+  EventIngestor ingestor(store);
+  ingestor.Start();
+  CHECK_FALSE(ingestor.CommitFailure().has_value());
+
+  REQUIRE(ingestor.Commit(Event("a"), Later()).ok());
+  CHECK_FALSE(ingestor.CommitFailure().has_value());
+
+  store.failing = true;
+  CHECK(ingestor.Commit(Event("b"), Later()).status().code() == StatusCode::kUnavailable);
+  auto failure = ingestor.CommitFailure();
+  REQUIRE(failure.has_value());
+  CHECK(failure->find("database disk image is malformed") != std::string::npos);
+  // The store's own write check still passes: only the ingest outcome shows the problem.
+  CHECK(store.CheckWritable().ok());
+  // A second failure keeps it.
+  CHECK_FALSE(ingestor.Commit(Event("c"), Later()).ok());
+  CHECK(ingestor.CommitFailure().has_value());
+
+  store.failing = false;
+  REQUIRE(ingestor.Commit(Event("d"), Later()).ok());
+  CHECK_FALSE(ingestor.CommitFailure().has_value());
+}
+
+TEST_CASE("with no notification after a failure, it is reported for the hold only", "[webhook]") {
+  FakeStore store;
+  store.Fail(Status::Unavailable("disk I/O error"));
+  EventIngestor ingestor(store);
+  ingestor.Start();
+  CHECK_FALSE(ingestor.Commit(Event("a"), Later()).ok());
+  const SteadyTime now = std::chrono::steady_clock::now();
+  CHECK(ingestor.CommitFailure(now, std::chrono::seconds(60)).has_value());
+  CHECK(
+      ingestor.CommitFailure(now + std::chrono::seconds(59), std::chrono::seconds(60)).has_value());
+  CHECK_FALSE(
+      ingestor.CommitFailure(now + std::chrono::seconds(61), std::chrono::seconds(60)).has_value());
 }
 
 }  // namespace

@@ -35,8 +35,12 @@ Result<WallTime> ParseSince(std::string_view text, WallTime now);
 // success (also when nothing matched), 1 on error.
 int ReplayCommand(const config::Config& config, const std::string& account, const std::string& name,
                   WallTime since, bool dead_only);
-// The running daemon's admin URL for this config: the one it wrote next to the database (its
-// real port, also when listen.admin asks for port 0), else listen.admin.
+// The running daemon's admin URL for this config, where status, renew and replay send the admin
+// token. Always listen.admin's host (0.0.0.0 and :: as loopback) and, when listen.admin names
+// a port, that port: the file next to the database never redirects the token elsewhere. Only
+// with port 0 is the port taken from the URL the daemon wrote next to the database, and only
+// when that file is a regular file owned by this user, not writable by group or others, and its
+// URL is listen.admin's host with a port (http://<host>:<1-65535>).
 std::string AdminUrl(const config::Config& config);
 
 // `subkeeper status`: the running daemon's view of every configured subscription (or of

@@ -12,9 +12,17 @@
 
 namespace subkeeper::app {
 
+// What "status" shows for a subscription whose expires_at has passed (whatever the platform said).
+inline constexpr const char* kExpiredStatus = "Expired";
+
+// The status shown for `record` at `now`: null when none is stored, kExpiredStatus once
+// expires_at (when known) is at or before `now`, else the platform's status as stored.
+nlohmann::json DisplayedStatus(const store::SubscriptionRecord& record, WallTime now);
+
 // One subscription: account, name, remote_id, status, expires_at, last_renewal {at, trigger},
 // next_renewal, conditions [{type, status, reason, message, last_transition_time}], last_error.
-// No secrets: the verification token and credentials are not part of a record. `conditions`
+// No secrets: the verification token and credentials are not part of a record, and every error
+// text (last_error, condition messages) passes logging::Scrub. `conditions`
 // null: derived here, without account state and transition times.
 nlohmann::json SubscriptionView(const store::SubscriptionRecord& record, WallTime now,
                                 const std::vector<renewal::Condition>* conditions = nullptr);

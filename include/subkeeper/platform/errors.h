@@ -2,10 +2,12 @@
 #pragma once
 
 #include <chrono>
+#include <initializer_list>
 #include <string_view>
 #include <vector>
 
 #include "subkeeper/common/clock.h"
+#include "subkeeper/common/secret.h"
 #include "subkeeper/common/status.h"
 #include "subkeeper/platform/http.h"
 #include "subkeeper/platform/types.h"
@@ -15,7 +17,13 @@ namespace subkeeper::platform {
 // Maps a non-2xx answer to a Status (see api.h for the table). Parses both documented error
 // body shapes ({"errors":[{"errorCode",…}]} and the older top-level errorCode/message, plus
 // OAuth's error/error_description) and never copies the request or any token into the message.
-Status MapHttpError(const HttpResponse& response);
+// The platform's message may echo a credential, so it is cleaned before it is cut to 200 bytes
+// (a cut first would leave a secret's prefix that nothing recognises any more): every
+// occurrence of each of `secrets` (raw and URL-encoded) and everything logging::Scrub
+// recognises (registered secrets, JWT-shaped strings, the word after Bearer/Basic, token
+// fields) become "[redacted]", then the text is cut on a UTF-8 boundary and made printable.
+Status MapHttpError(const HttpResponse& response,
+                    std::initializer_list<const Secret*> secrets = {});
 
 // The wait a 429 asks for: the Retry-After header in seconds, or 30 s when it is absent or not a
 // non-negative integer (an HTTP-date counts as unparsable).

@@ -1,7 +1,6 @@
-// The two listeners. The webhook listener is a small HTTP/1.1 server on one epoll loop and a
-// worker pool (src/server/event_server.h); the admin listener is cpp-httplib (Debian's shared
-// build, so all tuning uses the runtime setters). Both bind explicitly (port 0 = any) so callers
-// learn the real port before serving.
+// The two listeners. Both are the same small HTTP/1.1 server on one epoll loop and a worker pool
+// (src/server/event_server.h): idle and half-sent connections cost a file descriptor, never a
+// thread. Both bind explicitly (port 0 = any) so callers learn the real port before serving.
 #pragma once
 
 #include <functional>
@@ -15,10 +14,6 @@
 #include "subkeeper/common/status.h"
 #include "subkeeper/config/config.h"
 #include "subkeeper/webhook/receiver.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace subkeeper::server {
 
@@ -107,7 +102,9 @@ class AdminSource {
 };
 
 struct AdminOptions {
-  config::ServerConfig server;  // timeouts and the body limit (threads is ignored)
+  // read_timeout_ms (the header deadline), keep_alive_s and max_body_bytes (at most 64 KiB);
+  // threads and commit_budget_ms are ignored.
+  config::ServerConfig server;
   // When not empty, every endpoint but /healthz and /readyz wants "Authorization: Bearer
   // <token>" (401 with WWW-Authenticate otherwise); compared in constant time.
   Secret token;
@@ -116,21 +113,29 @@ struct AdminOptions {
 // The admin listener: GET /healthz (200 {"status":"ok"}), GET /readyz (200, or 503 with
 // {"ready":false,"reasons":[…]}), GET /v1/subscriptions, GET /v1/subscriptions/<account>/<name>,
 // POST /v1/subscriptions/<account>/<name>/renew, POST /v1/relay/wake (202 {"woken":true}),
-// GET /metrics (Prometheus text format).
-// Unknown paths 404 with a JSON reason. A pool of 4 threads.
+// GET /metrics (Prometheus text format). HEAD works wherever GET does. Unknown paths 404, a
+// known path with another method 405, both with a JSON reason.
+// Served like the webhook listener (see above): a request must be complete within
+// read_timeout_ms of its first byte (else 408 and close), a connection that never starts one is
+// closed after read_timeout_ms, an idle one after keep_alive_s; at most 1024 connections. GET
+// /healthz is answered on the event loop as soon as its head is parsed, so no slow client and no
+// busy worker can delay it; every other request runs on one of 4 workers once it is complete,
+// so trickling or idle clients cannot delay /readyz either.
 class AdminServer {
  public:
   // `source` must outlive the server.
   explicit AdminServer(AdminSource& source, AdminOptions options = {});
-  ~AdminServer();
+  ~AdminServer();  // Stop()s
 
+  // Binds; returns the bound port (port 0 = any free one). kUnavailable when the address cannot
+  // be bound. Call once, before Start.
   Result<int> Bind(const std::string& host, int port);
-  void Start();
-  void Stop();
+  void Start();  // serves on a background thread; returns once connections are accepted
+  void Stop();   // idempotent
 
  private:
-  std::unique_ptr<httplib::Server> http_;
-  std::thread thread_;
+  Secret token_;  // declared before impl_: its handlers read it until impl_ is stopped
+  std::unique_ptr<internal::EventServer> impl_;
 };
 
 }  // namespace subkeeper::server

@@ -111,7 +111,8 @@ class Store {
   // Inserts or replaces each (account, name, type), all in one transaction.
   virtual Status PutConditionTransitions(const std::vector<ConditionTransition>& transitions) = 0;
 
-  // OK when a write transaction can be begun and committed now (used by /readyz).
+  // OK when a write transaction can be begun and committed now and an event row can be inserted
+  // in it (the insert is undone; used by /readyz).
   virtual Status CheckWritable() = 0;
 };
 

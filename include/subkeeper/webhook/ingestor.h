@@ -10,11 +10,14 @@
 // from a real steady clock) passes first, kUnavailable once Stop() has begun.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -44,6 +47,16 @@ class EventIngestor final : public EventSink {
   // Events waiting for the writer, not counting the batch being written (for metrics, tests).
   size_t QueueDepth() const;
 
+  // For readiness: why events cannot be committed, or nullopt. Set when a batch fails (its
+  // Status), cleared when a batch commits. With no notification after a failure nothing would
+  // ever clear it, and a keeper that reports not-ready may be taken out of rotation and so never
+  // get one: the failure is reported for `hold` after the last failed batch (steady clock), then
+  // left to the store's own readiness probe.
+  static constexpr std::chrono::seconds kDefaultFailureHold{60};
+  std::optional<std::string> CommitFailure(
+      SteadyTime now = std::chrono::steady_clock::now(),
+      std::chrono::nanoseconds hold = kDefaultFailureHold) const;
+
  private:
   struct Pending;
   void WriterLoop();
@@ -55,6 +68,9 @@ class EventIngestor final : public EventSink {
   std::condition_variable cv_;
   std::deque<std::shared_ptr<Pending>> queue_;  // guarded by mu_
   bool stopping_ = false;                       // guarded by mu_
+  // The last batch's failure and when it happened; empty after a batch commits. Guarded by mu_.
+  std::string commit_failure_;
+  SteadyTime commit_failed_at_{};
   std::function<void()> on_committed_;
   std::thread writer_;
 };
