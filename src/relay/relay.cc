@@ -254,8 +254,10 @@ Status Relay::DeadLetterRefused(const store::EventRecord& event, const store::Re
     facts.last_status = status;
     facts.last_error = update.last_error;
     facts.reason = status == 0 ? "unsendable" : "client_error";
+    // No remote id on the row: the renewal service reads the newest one as the subscription's
+    // previous id, and an old event's subscriptionId must not pass for it.
     store::HistoryEntry entry =
-        store::MakeHistory(now, event.account, event.name, "dead_lettered", event.subscription_id,
+        store::MakeHistory(now, event.account, event.name, "dead_lettered", "",
                            "event " + Printable(event.uuid, 64) + ": " + update.last_error);
     entry.outbox = MakeLifecycleEvent(facts, now, NewLifecycleEventId());
     SK_RETURN_IF_ERROR(store_.AppendHistory(entry));
