@@ -271,9 +271,8 @@ Status Relay::DeadLetterRefused(const store::EventRecord& event, const store::Re
   SK_RETURN_IF_ERROR(store_.UpdateRelay(event.seq, dead));
   if (event.kind == "event") metrics::Current().EventDeadLettered();
   // Each one is its own event (not a streak of an app that is down): one line each.
-  logging::RelayLog().warn("relay {}/{}: {} event dead-lettered after {} attempt(s): {}",
-                           event.account, event.name, event.kind, update.attempts,
-                           update.last_error);
+  logging::RelayLog().warn("relay {}/{}: dead-lettered ({}) after {} attempt(s): {}", event.account,
+                           event.name, event.kind, update.attempts, update.last_error);
   return Status::OK();
 }
 

@@ -150,7 +150,7 @@ TEST_CASE("A dead-lettered delivery names the event, the attempts and the app's 
   CHECK(event.kind == "lifecycle");
   auto body = Body(event);
   CHECK(body["type"] == "subscription.delivery_dead_lettered");
-  const json& data = body["data"];
+  json data = body["data"];
   CHECK(data["eventId"] == "6696560186430840563");
   CHECK(data["event"] == "/restapi/v1.0/account/~/extension/~/message-store");
   CHECK(data["receivedAt"] == "2023-11-14T22:13:20.000Z");
