@@ -613,7 +613,8 @@ TEST_CASE("a uuid the relay cannot send is refused 400, never stored or relayed"
   const auto good = RawExchange(
       s.webhooks_port(), head + "Validation-Token: tok-1\r\nContent-Length: 0\r\n\r\n", 3000ms);
   CHECK(good.status == 200);
-  CHECK(good.headers["validation-token"] == "tok-1");
+  CHECK(good.headers.count("validation-token") == 1);
+  CHECK(good.bytes.find(": tok-1\r\n") != std::string::npos);
 }
 
 // An app that refuses one event with a 4xx used to hold every later event of the subscription
