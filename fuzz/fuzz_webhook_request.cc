@@ -11,7 +11,8 @@
 //                 after it dropped; a line without ':' is a name with an empty value; a '\r' is
 //                 kept as part of the line (the HTTP layer strips it, the receiver must not care)
 //   the rest      the body (empty when there is no empty line)
-// The handshake token is the Validation-Token header when present, else the path.
+// The handshake token is the Validation-Token header when present, else the path; it is echoed
+// only when it is 1..256 visible ASCII characters, and answered 400 without an echo otherwise.
 //
 // Not covered: the Validation-Token branch in server/webhook_server.cc runs in cpp-httplib's
 // pre-routing handler, which httplib only invokes for a request read from a socket; it has no
@@ -195,14 +196,31 @@ void CheckFindHeader(const Headers& headers) {
   }
 }
 
+void CheckErrorBody(const WebhookResponse& r);
+
+// receiver.h: only 1..kMaxValidationTokenChars visible ASCII characters are echoed.
+bool EchoableToken(std::string_view token) {
+  if (token.empty() || token.size() > WebhookReceiver::kMaxValidationTokenChars) return false;
+  for (char c : token) {
+    if (c < 0x21 || c > 0x7E) return false;
+  }
+  return true;
+}
+
 void CheckHandshake(std::string_view token) {
   const WebhookResponse r = WebhookReceiver::Handshake(token);
-  FUZZ_CHECK(r.status == 200);
-  FUZZ_CHECK(r.body.empty());
   const std::string* echoed = FindHeader(r.headers, "Validation-Token");
-  FUZZ_CHECK(echoed != nullptr && *echoed == token);
   const std::string* type = FindHeader(r.headers, "Content-Type");
   FUZZ_CHECK(type != nullptr && *type == "application/json");
+  if (!EchoableToken(token)) {
+    FUZZ_CHECK(r.status == 400);
+    FUZZ_CHECK(echoed == nullptr);
+    CheckErrorBody(r);
+    return;
+  }
+  FUZZ_CHECK(r.status == 200);
+  FUZZ_CHECK(r.body.empty());
+  FUZZ_CHECK(echoed != nullptr && *echoed == token);
   size_t bytes = kHttpOverheadBytes;
   for (const auto& [name, value] : r.headers) bytes += name.size() + 2 + value.size() + 2;
   if (token.size() <= kShortToken) FUZZ_CHECK(bytes < 1024);

@@ -74,6 +74,7 @@ relay::RelayOptions RelayOptionsFor(const config::Config& config) {
   options.retry.min_backoff = Seconds(config.relay.min_backoff_s);
   options.retry.max_backoff = Seconds(config.relay.max_backoff_s);
   options.retry.max_age = Seconds(config.relay.max_age_s);
+  options.retry.max_client_error_attempts = config.relay.max_client_error_attempts;
   options.timeout = std::chrono::milliseconds(config.relay.timeout_ms);
   options.concurrency = config.relay.concurrency;
   options.retention = Seconds(config.relay.retention_s);
@@ -83,8 +84,9 @@ relay::RelayOptions RelayOptionsFor(const config::Config& config) {
 
 bool SameRelayOptions(const relay::RelayOptions& a, const relay::RelayOptions& b) {
   return a.retry.min_backoff == b.retry.min_backoff && a.retry.max_backoff == b.retry.max_backoff &&
-         a.retry.max_age == b.retry.max_age && a.timeout == b.timeout &&
-         a.concurrency == b.concurrency && a.retention == b.retention &&
+         a.retry.max_age == b.retry.max_age &&
+         a.retry.max_client_error_attempts == b.retry.max_client_error_attempts &&
+         a.timeout == b.timeout && a.concurrency == b.concurrency && a.retention == b.retention &&
          a.dead_retention == b.dead_retention;
 }
 

@@ -219,7 +219,8 @@ void Decoder::Relay(const Node& node) {
   const std::string p = "relay";
   if (!Map(node, p,
            {"signing_secret", "signing_secret_file", "timeout_ms", "concurrency", "min_backoff",
-            "max_backoff", "max_age", "retention", "dead_retention", "failure_events_after"})) {
+            "max_backoff", "max_age", "max_client_error_attempts", "retention", "dead_retention",
+            "failure_events_after"})) {
     return;
   }
   RelayConfig& r = out_.config.relay;
@@ -229,6 +230,7 @@ void Decoder::Relay(const Node& node) {
   Int(node, p, "min_backoff", r.min_backoff_s);
   Int(node, p, "max_backoff", r.max_backoff_s);
   Int(node, p, "max_age", r.max_age_s);
+  SmallInt(node, p, "max_client_error_attempts", r.max_client_error_attempts);
   Int(node, p, "retention", r.retention_s);
   Int(node, p, "dead_retention", r.dead_retention_s);
   SmallInt(node, p, "failure_events_after", r.failure_events_after);

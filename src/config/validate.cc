@@ -269,6 +269,7 @@ void Validator::Tuning(const Config& c) {
   Range(relay.max_backoff_s, std::max<int64_t>(1, relay.min_backoff_s), 86400, "relay.max_backoff",
         " (and at least min_backoff)");
   Range(relay.max_age_s, 1, 30 * 86400, "relay.max_age");
+  Range(relay.max_client_error_attempts, 1, 100, "relay.max_client_error_attempts");
   Range(relay.retention_s, 0, 365 * 86400, "relay.retention");
   Range(relay.dead_retention_s, 0, 365 * 86400, "relay.dead_retention");
   Range(relay.failure_events_after, 0, 1000, "relay.failure_events_after", " (0 = never)");

@@ -98,6 +98,12 @@ Status MapCurlError(CURLcode code, const HttpRequest& request, const char* detai
 CurlTransport::CurlTransport() { InitOnce(); }
 
 Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
+  // libcurl would send a CR/LF inside a value as it is (header or request smuggling) and cut a
+  // value at a NUL: such a request is not sent at all.
+  if (Status headers = CheckHeaders(request.headers); !headers.ok()) {
+    return Status::InvalidArgument(request.method + " " + UrlPath(request.url) + ": " +
+                                   headers.message());
+  }
   EasyHandle curl(curl_easy_init());
   if (!curl)
     return Status::Unavailable(request.method + " " + UrlPath(request.url) + ": no handle");

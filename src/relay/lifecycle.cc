@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "subkeeper/common/crypto.h"
 #include "subkeeper/common/time_format.h"
 
 namespace subkeeper::relay {
@@ -31,6 +32,16 @@ void AddFailing(const LifecycleFacts& facts, json& data) {
   if (IsSet(facts.expires_at)) data["expiresAt"] = FormatIso8601(facts.expires_at);
 }
 
+void AddDeadLettered(const LifecycleFacts& facts, json& data) {
+  data["eventId"] = facts.event_id;
+  data["event"] = facts.event;
+  if (IsSet(facts.event_received_at)) data["receivedAt"] = FormatIso8601(facts.event_received_at);
+  data["attempts"] = facts.attempts;
+  if (facts.last_status != 0) data["lastStatus"] = facts.last_status;
+  data["lastError"] = facts.last_error;
+  data["reason"] = facts.reason;
+}
+
 json Data(const LifecycleFacts& facts) {
   json data = {{"account", facts.account},
                {"subscription", facts.name},
@@ -41,6 +52,8 @@ json Data(const LifecycleFacts& facts) {
     data["reason"] = facts.reason;
   } else if (facts.type == "renewal_failing") {
     AddFailing(facts, data);
+  } else if (facts.type == "delivery_dead_lettered") {
+    AddDeadLettered(facts, data);
   } else if (facts.type == "renewal_recovered") {
     if (facts.failures > 0) data["failures"] = facts.failures;
   } else if (!facts.reason.empty()) {
@@ -50,6 +63,14 @@ json Data(const LifecycleFacts& facts) {
 }
 
 }  // namespace
+
+std::string NewLifecycleEventId() {
+  std::string hex = RandomHex(16);
+  hex[12] = '4';
+  hex[16] = "89ab"[std::stoi(hex.substr(16, 1), nullptr, 16) & 3];
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20);
+}
 
 store::EventRecord MakeLifecycleEvent(const LifecycleFacts& facts, WallTime now, std::string uuid) {
   const json body = {{"type", "subscription." + facts.type},

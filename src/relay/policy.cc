@@ -48,6 +48,15 @@ std::chrono::milliseconds RetryDelay(const RetryPolicy& policy, int32_t attempts
 
 bool Delivered(int http_status) { return http_status >= 200 && http_status < 300; }
 
+bool ClientError(int http_status) {
+  return http_status >= 400 && http_status < 500 && http_status != 408 && http_status != 429;
+}
+
+bool RefusedForGood(const RetryPolicy& policy, int http_status, int32_t attempts) {
+  return ClientError(http_status) &&
+         attempts >= std::max<int32_t>(1, policy.max_client_error_attempts);
+}
+
 std::string FailureReason(int http_status, const std::string& body) {
   std::string reason = "HTTP " + std::to_string(http_status);
   const std::string line = OneLine(Utf8Prefix(body, kMaxReasonBody));

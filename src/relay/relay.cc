@@ -5,6 +5,7 @@
 
 #include "subkeeper/common/log.h"
 #include "subkeeper/common/metrics_hook.h"
+#include "subkeeper/relay/lifecycle.h"
 #include "subkeeper/relay/signature.h"
 
 namespace subkeeper::relay {
@@ -34,9 +35,23 @@ int64_t UnixSeconds(WallTime t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
-platform::HttpRequest BuildRequest(const store::EventRecord& event, const std::string& url,
-                                   const std::string& key, WallTime now,
-                                   const RelayOptions& options) {
+// One line for a history row: control characters of an unchecked uuid become '?', and a long
+// one is cut.
+std::string Printable(std::string_view text, size_t max) {
+  std::string out;
+  for (char c : text.substr(0, max)) {
+    const auto u = static_cast<unsigned char>(c);
+    out.push_back(u < 0x20 || u == 0x7F ? '?' : c);
+  }
+  if (text.size() > max) out += "...";
+  return out;
+}
+
+}  // namespace
+
+platform::HttpRequest BuildDeliveryRequest(const store::EventRecord& event, const std::string& url,
+                                           const std::string& key, WallTime now,
+                                           const RelayOptions& options) {
   const int64_t timestamp = UnixSeconds(now);
   platform::HttpRequest request;
   request.method = "POST";
@@ -56,8 +71,6 @@ platform::HttpRequest BuildRequest(const store::EventRecord& event, const std::s
   };
   return request;
 }
-
-}  // namespace
 
 Relay::Relay(store::Store& store, platform::HttpTransport& transport, const Clock& clock,
              RelayOptions options, std::function<double()> unit_random)
@@ -176,11 +189,18 @@ Status Relay::DeliverClaimed(const std::string& account, const std::string& name
 
 Result<bool> Relay::DeliverOne(const store::EventRecord& event, const std::string& url,
                                const std::string& key) {
-  const auto response = transport_.Send(BuildRequest(event, url, key, clock_.Now(), options_));
-  const WallTime now = clock_.Now();
+  const std::string route = RouteKey(event.account, event.name);
   store::RelayUpdate update;
   update.attempts = event.attempts + 1;
-  const std::string route = RouteKey(event.account, event.name);
+  platform::HttpRequest request = BuildDeliveryRequest(event, url, key, clock_.Now(), options_);
+  // A request that cannot be written as it is would never be: dead now, nothing sent.
+  if (Status headers = platform::CheckHeaders(request.headers); !headers.ok()) {
+    update.last_error = "not sent: " + headers.message();
+    SK_RETURN_IF_ERROR(DeadLetterRefused(event, update, 0));
+    return true;
+  }
+  const auto response = transport_.Send(request);
+  const WallTime now = clock_.Now();
   if (response.ok() && Delivered(response->status)) {
     update.relay_state = "delivered";
     update.delivered_at = now;
@@ -195,6 +215,10 @@ Result<bool> Relay::DeliverOne(const store::EventRecord& event, const std::strin
   }
   update.last_error = response.ok() ? FailureReason(response->status, response->body)
                                     : FailureReason(response.status());
+  if (response.ok() && RefusedForGood(options_.retry, response->status, update.attempts)) {
+    SK_RETURN_IF_ERROR(DeadLetterRefused(event, update, response->status));
+    return true;
+  }
   const std::optional<WallTime> next =
       NextAttempt(options_.retry, event.received_at, now, update.attempts, Random());
   update.relay_state = next ? "pending" : "dead";
@@ -208,6 +232,48 @@ Result<bool> Relay::DeliverOne(const store::EventRecord& event, const std::strin
   if (!next && event.kind == "event") metrics::Current().EventDeadLettered();
   NoteOutcome(route, false, !next, update.last_error);
   return !next.has_value();
+}
+
+Status Relay::DeadLetterRefused(const store::EventRecord& event, const store::RelayUpdate& update,
+                                int status) {
+  const WallTime now = clock_.Now();
+  store::RelayUpdate dead = update;
+  dead.relay_state = "dead";
+  if (event.kind == "event") {
+    // Queued before the event is marked dead, in one transaction with its history row: a crash
+    // in between leaves the event pending, to be refused and reported again (at least once).
+    LifecycleFacts facts;
+    facts.type = "delivery_dead_lettered";
+    facts.account = event.account;
+    facts.name = event.name;
+    facts.subscription_id = event.subscription_id;
+    facts.event_id = event.uuid;
+    facts.event = event.event;
+    facts.event_received_at = event.received_at;
+    facts.attempts = update.attempts;
+    facts.last_status = status;
+    facts.last_error = update.last_error;
+    facts.reason = status == 0 ? "unsendable" : "client_error";
+    // No remote id on the row: the renewal service reads the newest one as the subscription's
+    // previous id, and an old event's subscriptionId must not pass for it.
+    store::HistoryEntry entry =
+        store::MakeHistory(now, event.account, event.name, "dead_lettered", "",
+                           "event " + Printable(event.uuid, 64) + ": " + update.last_error);
+    entry.outbox = MakeLifecycleEvent(facts, now, NewLifecycleEventId());
+    SK_RETURN_IF_ERROR(store_.AppendHistory(entry));
+  }
+  {
+    std::lock_guard lock(mu_);
+    ++stats_.failed;
+    ++stats_.dead;
+    ++stats_.refused;
+  }
+  SK_RETURN_IF_ERROR(store_.UpdateRelay(event.seq, dead));
+  if (event.kind == "event") metrics::Current().EventDeadLettered();
+  // Each one is its own event (not a streak of an app that is down): one line each.
+  logging::RelayLog().warn("relay {}/{}: dead-lettered ({}) after {} attempt(s): {}", event.account,
+                           event.name, event.kind, update.attempts, update.last_error);
+  return Status::OK();
 }
 
 bool Relay::ClaimRoute(const std::string& route) {

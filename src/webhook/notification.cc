@@ -1,6 +1,8 @@
 #include "subkeeper/webhook/notification.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace subkeeper::webhook {
 
@@ -30,10 +32,21 @@ Status OptionalString(const json& doc, const char* field, std::string& out) {
   return Status::OK();
 }
 
+bool IsUuidChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.' || c == ':';
+}
+
 Result<Notification> FromDocument(const json& doc) {
   if (!doc.is_object()) return Status::InvalidArgument("body is not a JSON object");
   Notification n;
   SK_RETURN_IF_ERROR(RequiredString(doc, "uuid", n.uuid));
+  // Relayed as the webhook-id header: a CR/LF would split the request, a NUL or an oversized
+  // one the app refuses would hold its subscription's later events. Never echoed (may be huge).
+  if (!IsValidUuid(n.uuid)) {
+    return Status::InvalidArgument("invalid uuid: expected 1-" + std::to_string(kMaxUuidChars) +
+                                   " characters of A-Z a-z 0-9 - _ . :");
+  }
   SK_RETURN_IF_ERROR(RequiredString(doc, "event", n.event));
   SK_RETURN_IF_ERROR(RequiredString(doc, "subscriptionId", n.subscription_id));
   SK_RETURN_IF_ERROR(OptionalString(doc, "timestamp", n.timestamp));
@@ -42,6 +55,11 @@ Result<Notification> FromDocument(const json& doc) {
 }
 
 }  // namespace
+
+bool IsValidUuid(std::string_view uuid) {
+  return !uuid.empty() && uuid.size() <= kMaxUuidChars &&
+         std::all_of(uuid.begin(), uuid.end(), IsUuidChar);
+}
 
 Result<Notification> ParseNotification(std::string_view body) {
   // Malformed input is reported without exceptions; whatever nlohmann still throws is a library

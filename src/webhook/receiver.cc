@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <utility>
@@ -99,6 +100,15 @@ WebhookReceiver::WebhookReceiver(const RouteTable& routes, EventSink& sink,
       options_(options) {}
 
 WebhookResponse WebhookReceiver::Handshake(std::string_view validation_token) {
+  // The platform's tokens are short printable strings (UUID-like). The platform also wants the
+  // whole answer within 1024 bytes, which a longer echo would break anyway.
+  const bool printable = !validation_token.empty() &&
+                         validation_token.size() <= kMaxValidationTokenChars &&
+                         std::all_of(validation_token.begin(), validation_token.end(), [](char c) {
+                           const auto u = static_cast<unsigned char>(c);
+                           return u >= 0x21 && u <= 0x7E;
+                         });
+  if (!printable) return Error(400, "invalid validation token");
   WebhookResponse r;
   r.headers = {{"Validation-Token", std::string(validation_token)}, {"Content-Type", kJson}};
   return r;

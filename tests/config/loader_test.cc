@@ -63,6 +63,7 @@ TEST_CASE("A minimal file yields the documented defaults", "[config]") {
   CHECK(c.relay.min_backoff_s == 1);
   CHECK(c.relay.max_backoff_s == 600);
   CHECK(c.relay.max_age_s == 86400);
+  CHECK(c.relay.max_client_error_attempts == 3);
   CHECK(c.relay.retention_s == 604800);
   CHECK(c.relay.dead_retention_s == 2592000);
   CHECK(c.relay.failure_events_after == 3);
@@ -121,6 +122,7 @@ relay:
   min_backoff: 3
   max_backoff: 90
   max_age: 7200
+  max_client_error_attempts: 5
   retention: 3600
   dead_retention: 86400
   failure_events_after: 5
@@ -147,8 +149,8 @@ constexpr const char* kFullJson = R"({
   "server": {"threads": 8, "read_timeout_ms": 1000, "keep_alive": 2, "max_body_bytes": 4096,
              "commit_budget_ms": 1500},
   "relay": {"signing_secret": "rsec", "timeout_ms": 2500, "concurrency": 2, "min_backoff": 3,
-            "max_backoff": 90, "max_age": 7200, "retention": 3600, "dead_retention": 86400,
-            "failure_events_after": 5},
+            "max_backoff": 90, "max_age": 7200, "max_client_error_attempts": 5, "retention": 3600,
+            "dead_retention": 86400, "failure_events_after": 5},
   "log": {"level": "debug", "format": "json", "modules": {"relay": "trace", "platform": "warn"}}
 })";
 
@@ -187,6 +189,7 @@ void CheckFull(const Config& c) {
   CHECK(c.relay.min_backoff_s == 3);
   CHECK(c.relay.max_backoff_s == 90);
   CHECK(c.relay.max_age_s == 7200);
+  CHECK(c.relay.max_client_error_attempts == 5);
   CHECK(c.relay.retention_s == 3600);
   CHECK(c.relay.dead_retention_s == 86400);
   CHECK(c.relay.failure_events_after == 5);

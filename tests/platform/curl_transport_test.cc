@@ -9,7 +9,10 @@
 
 #include <catch2/catch.hpp>
 #include <condition_variable>
+#include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "platform/platform_test_util.h"
 
@@ -119,6 +122,48 @@ TEST_CASE("CurlTransport sends POST and DELETE", "[platform]") {
   REQUIRE(del.ok());
   CHECK(del->status == 204);
   CHECK(deleted);
+}
+
+// A header value with CR/LF would put extra headers or a second request on the wire (the relay
+// sends webhook-id from a notification's uuid); a NUL would cut it. None is ever sent, and the
+// error names the header but never shows its value (it may be a token).
+TEST_CASE("CurlTransport sends nothing when a header value has CR, LF or NUL", "[platform]") {
+  httplib::Server server;
+  std::mutex mu;
+  std::vector<std::string> seen;  // guarded by mu
+  auto record = [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu);
+    seen.push_back(req.method + " " + req.path + " " + req.get_header_value("webhook-id"));
+    res.status = 204;
+  };
+  server.Post("/hook", record);
+  server.Get("/smuggled", record);
+  LoopbackServer loopback(server);
+  CurlTransport transport;
+
+  const std::string value =
+      GENERATE(std::string("u1\r\nX-Injected: 1"), std::string("u1\r\n\r\nGET /smuggled HTTP/1.1"),
+               std::string("u1\nX-Injected: 1"), std::string("u1\rX"), std::string("u1\0tail", 7));
+  CAPTURE(value);
+  HttpRequest request{"POST",
+                      loopback.Url("/hook"),
+                      {{"content-type", "application/json"}, {"webhook-id", value}},
+                      "{}",
+                      Millis(5000)};
+  Result<HttpResponse> refused = transport.Send(request);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == StatusCode::kInvalidArgument);
+  CHECK(refused.status().message().find("'webhook-id'") != std::string::npos);
+  CHECK(refused.status().message().find("u1") == std::string::npos);
+  CHECK(refused.status().message().find("Injected") == std::string::npos);
+
+  // A clean request right after arrives alone: the refused one never reached the server.
+  request.headers[1].second = "u2";
+  Result<HttpResponse> sent = transport.Send(request);
+  REQUIRE(sent.ok());
+  CHECK(sent->status == 204);
+  std::lock_guard lock(mu);
+  CHECK(seen == std::vector<std::string>{"POST /hook u2"});
 }
 
 TEST_CASE("CurlTransport reports a slow answer as kDeadlineExceeded", "[platform]") {

@@ -22,6 +22,33 @@ TEST_CASE("FindHeader ignores case and returns the first match", "[platform]") {
   CHECK(*response.Header("x-RATE-limit-remaining") == "3");
 }
 
+TEST_CASE("CheckHeaders refuses CR, LF and NUL in values, naming the header only", "[platform]") {
+  CHECK(CheckHeaders({}).ok());
+  CHECK(CheckHeaders({{"webhook-id", "6696560186430840563"},
+                      {"Authorization", "Bearer a.b-c_d~e+f/g="},
+                      {"X-Empty", ""},
+                      {"X-Tab", "a\tb \x01 caf\xc3\xa9"}})
+            .ok());
+  const std::string bad =
+      GENERATE(std::string("tok\r\nX-Injected: 1"), std::string("tok\r"), std::string("tok\nX"),
+               std::string("tok\0secret", 10), std::string("\r\n\r\nGET / HTTP/1.1"));
+  CAPTURE(bad);
+  Status status = CheckHeaders({{"content-type", "application/json"}, {"Authorization", bad}});
+  REQUIRE_FALSE(status.ok());
+  CHECK(status.code() == StatusCode::kInvalidArgument);
+  CHECK(status.message() == "request header 'Authorization': value contains CR, LF or NUL");
+}
+
+TEST_CASE("CheckHeaders refuses a name that is not a token, without echoing it", "[platform]") {
+  const std::string bad = GENERATE(std::string(""), std::string("X Bad"), std::string("X:Bad"),
+                                   std::string("X\r\nInjected"), std::string("X\0", 2));
+  CAPTURE(bad);
+  Status status = CheckHeaders({{"Accept", "*/*"}, {bad, "v"}});
+  REQUIRE_FALSE(status.ok());
+  CHECK(status.code() == StatusCode::kInvalidArgument);
+  CHECK(status.message() == "request header #2: name is not an HTTP token");
+}
+
 TEST_CASE("RateGroupName names the platform's groups", "[platform]") {
   CHECK(std::string(RateGroupName(RateGroup::kLight)) == "Light");
   CHECK(std::string(RateGroupName(RateGroup::kMedium)) == "Medium");

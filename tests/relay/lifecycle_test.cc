@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <vector>
 
 namespace subkeeper::relay {
@@ -70,9 +71,15 @@ TEST_CASE("Each lifecycle type carries exactly its documented fields", "[relay]"
           {"renewal_failing", 3, {"failures", "lastError", "expiresAt"}},
           {"renewal_recovered", 3, {"failures"}},
           {"renewal_recovered", 0, {}},
+          {"delivery_dead_lettered",
+           0,
+           {"eventId", "event", "receivedAt", "attempts", "lastStatus", "lastError", "reason"}},
       }));
   facts.type = type;
   facts.failures = failures;
+  facts.event_id = "6696560186430840563";
+  facts.event_received_at = kFrom;
+  facts.last_status = 400;
   auto data = Body(MakeLifecycleEvent(facts, kNow, "u"))["data"];
   std::vector<std::string> want = {"account", "subscription", "subscriptionId"};
   want.insert(want.end(), keys.begin(), keys.end());
@@ -126,6 +133,54 @@ TEST_CASE("A blacklisted event carries the platform's reason", "[relay]") {
   auto data = Body(MakeLifecycleEvent(facts, kNow, "u"))["data"];
   CHECK(data["reason"] == "status Blacklisted: Webhook responses with code: [503]");
   CHECK(data["subscriptionId"] == "sub-1");
+}
+
+TEST_CASE("A dead-lettered delivery names the event, the attempts and the app's answer",
+          "[relay]") {
+  LifecycleFacts facts = Facts("delivery_dead_lettered");
+  facts.event_id = "6696560186430840563";
+  facts.event = "/restapi/v1.0/account/~/extension/~/message-store";
+  facts.event_received_at = kFrom;
+  facts.attempts = 3;
+  facts.last_status = 422;
+  facts.last_error = "HTTP 422: {\"error\":\"unknown shape\"}";
+  facts.reason = "client_error";
+  auto event = MakeLifecycleEvent(facts, kNow, "sk-1");
+  CHECK(event.event == "subkeeper:delivery_dead_lettered");
+  CHECK(event.kind == "lifecycle");
+  auto body = Body(event);
+  CHECK(body["type"] == "subscription.delivery_dead_lettered");
+  json data = body["data"];
+  CHECK(data["eventId"] == "6696560186430840563");
+  CHECK(data["event"] == "/restapi/v1.0/account/~/extension/~/message-store");
+  CHECK(data["receivedAt"] == "2023-11-14T22:13:20.000Z");
+  CHECK(data["attempts"] == 3);
+  CHECK(data["lastStatus"] == 422);
+  CHECK(data["lastError"] == "HTTP 422: {\"error\":\"unknown shape\"}");
+  CHECK(data["reason"] == "client_error");
+
+  // Never sent: no status, and an id with control characters stays inside the JSON string.
+  facts.last_status = 0;
+  facts.reason = "unsendable";
+  facts.event_id = "u\r\nX-Injected: 1";
+  event = MakeLifecycleEvent(facts, kNow, "sk-2");
+  CHECK(event.body.find('\r') == std::string::npos);
+  CHECK(event.body.find('\n') == std::string::npos);
+  data = Body(event)["data"];
+  CHECK_FALSE(data.contains("lastStatus"));
+  CHECK(data["eventId"] == "u\r\nX-Injected: 1");
+  CHECK(data["reason"] == "unsendable");
+}
+
+TEST_CASE("NewLifecycleEventId is a random version 4 UUID", "[relay]") {
+  const std::string a = NewLifecycleEventId();
+  const std::string b = NewLifecycleEventId();
+  CHECK(a != b);
+  REQUIRE(a.size() == 36);
+  CHECK(a[8] == '-');
+  CHECK(a[13] == '-');
+  CHECK(a[14] == '4');
+  CHECK(std::string("89ab").find(a[19]) != std::string::npos);
 }
 
 TEST_CASE("Text that is not UTF-8 still gives a parseable body", "[relay]") {

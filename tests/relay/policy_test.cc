@@ -53,6 +53,34 @@ TEST_CASE("Only 2xx means delivered", "[relay]") {
   CHECK_FALSE(Delivered(503));
 }
 
+TEST_CASE("A client error is a 4xx other than 408 and 429", "[relay]") {
+  for (int status : {400, 401, 403, 404, 410, 413, 415, 422, 451, 499}) {
+    INFO(status);
+    CHECK(ClientError(status));
+  }
+  for (int status : {0, 200, 204, 301, 399, 408, 429, 500, 502, 503, 504}) {
+    INFO(status);
+    CHECK_FALSE(ClientError(status));
+  }
+}
+
+TEST_CASE("RefusedForGood after max_client_error_attempts client errors, never otherwise",
+          "[relay]") {
+  RetryPolicy policy;
+  CHECK(policy.max_client_error_attempts == 3);
+  CHECK_FALSE(RefusedForGood(policy, 400, 1));
+  CHECK_FALSE(RefusedForGood(policy, 400, 2));
+  CHECK(RefusedForGood(policy, 400, 3));
+  CHECK(RefusedForGood(policy, 404, 4));
+  CHECK_FALSE(RefusedForGood(policy, 429, 50));
+  CHECK_FALSE(RefusedForGood(policy, 408, 50));
+  CHECK_FALSE(RefusedForGood(policy, 503, 50));
+  policy.max_client_error_attempts = 1;
+  CHECK(RefusedForGood(policy, 422, 1));
+  policy.max_client_error_attempts = 0;  // nonsense: still at least one attempt
+  CHECK(RefusedForGood(policy, 422, 1));
+}
+
 TEST_CASE("FailureReason is one bounded line", "[relay]") {
   CHECK(FailureReason(503, "") == "HTTP 503");
   CHECK(FailureReason(500, "  boom\r\n\tagain\n") == "HTTP 500: boom   again");

@@ -5,6 +5,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "store/temp_dir.h"
+#include "subkeeper/relay/lifecycle.h"
 #include "subkeeper/relay/signature.h"
 #include "subkeeper/store/sqlite_store.h"
 #include "support/fake_transport.h"
@@ -438,6 +440,182 @@ TEST_CASE("Stop waits for the request in flight, at most its timeout, and starts
   CHECK(f.Get("sms-2").relay_state == "pending");
   CHECK(f.Get("sms-2").attempts == 0);
   f.relay->Stop();  // idempotent
+}
+
+// The lifecycle events the app was sent (bodies parsed), in order.
+std::vector<nlohmann::json> LifecycleBodies(const std::vector<HttpRequest>& requests) {
+  std::vector<nlohmann::json> out;
+  for (const HttpRequest& r : requests) {
+    if (HeaderOf(r, "subkeeper-event-kind") == "lifecycle")
+      out.push_back(nlohmann::json::parse(r.body));
+  }
+  return out;
+}
+
+// Runs passes until nothing is due now (retries jump the clock to their time), at most `max`.
+void RunUntilIdle(Fixture& f, int max = 20) {
+  for (int i = 0; i < max; ++i) {
+    auto due = f.relay->RunOnce();
+    REQUIRE(due.ok());
+    if (*due == WallTime{}) return;
+    if (*due > f.clock.Now()) f.clock.Set(*due);
+  }
+  FAIL("the relay was still busy after " << max << " passes");
+}
+
+// Without the limit a 4xx head waited for relay.max_age (an hour here) with every later event of
+// its subscription behind it.
+TEST_CASE("A delivery refused with a client error is dead after max_client_error_attempts",
+          "[relay]") {
+  Fixture f;
+  const WallTime t0 = f.clock.Now();
+  f.Add("sms", "refused");
+  f.Add("sms", "next");
+  f.transport.SetHandler([](const HttpRequest& r) -> Result<HttpResponse> {
+    if (HeaderOf(r, "webhook-id") == "refused") {
+      return testing::FakeTransport::Response(422, "{\"error\":\"unknown shape\"}");
+    }
+    return testing::FakeTransport::Response(200);
+  });
+
+  REQUIRE(f.relay->RunOnce().ok());
+  CHECK(f.Get("refused").relay_state == "pending");  // a client error is retried, a little
+  CHECK(f.Get("next").attempts == 0);
+  f.clock.Set(f.Get("refused").next_attempt_at);
+  REQUIRE(f.relay->RunOnce().ok());
+  CHECK(f.Get("refused").relay_state == "pending");
+  f.clock.Set(f.Get("refused").next_attempt_at);
+  REQUIRE(f.relay->RunOnce().ok());
+  const store::EventRecord refused = f.Get("refused");
+  CHECK(refused.relay_state == "dead");
+  CHECK(refused.attempts == 3);
+  CHECK(refused.last_error == "HTTP 422: {\"error\":\"unknown shape\"}");
+  CHECK(f.clock.Now() - t0 < Seconds(10));  // long before max_age
+  CHECK(f.Get("next").relay_state == "delivered");
+  CHECK(f.relay->stats().dead == 1);
+  CHECK(f.relay->stats().refused == 1);
+
+  // The app hears of it once, after the events that were waiting.
+  RunUntilIdle(f);
+  const auto requests = f.transport.Requests();
+  std::vector<std::string> ids = WebhookIds(requests);
+  REQUIRE(ids.size() == 5);
+  CHECK(std::vector<std::string>(ids.begin(), ids.begin() + 4) ==
+        std::vector<std::string>{"refused", "refused", "refused", "next"});
+  const auto lifecycle = LifecycleBodies(requests);
+  REQUIRE(lifecycle.size() == 1);
+  CHECK(HeaderOf(requests[4], "subkeeper-subscription") == "sms");
+  CHECK(Verify(SigningKey(kSecret), ids[4], HeaderOf(requests[4], "webhook-timestamp"),
+               requests[4].body, HeaderOf(requests[4], "webhook-signature"),
+               ToUnixMillis(f.clock.Now()) / 1000));
+  const nlohmann::json& body = lifecycle[0];
+  CHECK(body["type"] == "subscription.delivery_dead_lettered");
+  CHECK(body["data"]["account"] == "main");
+  CHECK(body["data"]["subscription"] == "sms");
+  CHECK(body["data"]["subscriptionId"] == "sub-sms");
+  CHECK(body["data"]["eventId"] == "refused");
+  CHECK(body["data"]["event"] == "/restapi/v1.0/account/~/extension/~/message-store");
+  CHECK(body["data"]["attempts"] == 3);
+  CHECK(body["data"]["lastStatus"] == 422);
+  CHECK(body["data"]["lastError"] == "HTTP 422: {\"error\":\"unknown shape\"}");
+  CHECK(body["data"]["reason"] == "client_error");
+
+  // Recorded in the subscription's history, with the event queued in the same transaction.
+  auto history = f.store->ListHistory({"main", "sms", 0});
+  REQUIRE(history.ok());
+  REQUIRE(history->size() == 1);
+  CHECK((*history)[0].kind == "dead_lettered");
+  CHECK((*history)[0].remote_id.empty());  // never taken for the subscription's previous id
+  CHECK((*history)[0].detail == "event refused: HTTP 422: {\"error\":\"unknown shape\"}");
+}
+
+TEST_CASE("max_client_error_attempts 1 dead-letters at the first refusal, never a 408 or 429",
+          "[relay]") {
+  RelayOptions options = TestOptions();
+  options.retry.max_client_error_attempts = 1;
+  Fixture f(options);
+  const int busy_status = GENERATE(408, 429);
+  CAPTURE(busy_status);
+  f.Add("sms", "refused");
+  f.Add("sms", "busy");
+  f.transport.SetHandler([busy_status](const HttpRequest& r) -> Result<HttpResponse> {
+    return testing::FakeTransport::Response(HeaderOf(r, "webhook-id") == "refused" ? 404
+                                                                                   : busy_status);
+  });
+  REQUIRE(f.relay->RunOnce().ok());
+  CHECK(f.Get("refused").relay_state == "dead");
+  CHECK(f.Get("refused").attempts == 1);
+  // "Not now" is no refusal: retried like a server error, until max_age.
+  for (int i = 0; i < 5; ++i) {
+    f.clock.Set(f.Get("busy").next_attempt_at);
+    REQUIRE(f.relay->RunOnce().ok());
+  }
+  CHECK(f.Get("busy").relay_state == "pending");
+  CHECK(f.Get("busy").attempts == 6);
+  CHECK(f.relay->stats().dead == 1);
+}
+
+// Otherwise an app that refuses lifecycle events would get one more about each refusal, forever.
+TEST_CASE("A refused lifecycle event is dead-lettered without another lifecycle event", "[relay]") {
+  Fixture f;
+  LifecycleFacts facts;
+  facts.type = "blacklisted";
+  facts.account = "main";
+  facts.name = "sms";
+  facts.subscription_id = "sub-sms";
+  REQUIRE(f.store->InsertEvents({MakeLifecycleEvent(facts, f.clock.Now(), "lc-1")}).ok());
+  f.transport.SetHandler([](const HttpRequest&) -> Result<HttpResponse> {
+    return testing::FakeTransport::Response(400);
+  });
+  RunUntilIdle(f);
+  CHECK(f.Get("lc-1").relay_state == "dead");
+  CHECK(f.Get("lc-1").attempts == 3);
+  CHECK(f.transport.RequestCount() == 3);
+  auto events = f.store->ListEvents("", "", "", 0);
+  REQUIRE(events.ok());
+  CHECK(events->size() == 1);
+  auto history = f.store->ListHistory({"main", "sms", 0});
+  REQUIRE(history.ok());
+  CHECK(history->empty());
+  CHECK(f.relay->stats().dead == 1);
+}
+
+// An event stored before the ingest check (or by any other path) with a uuid that cannot be a
+// header value is never put on the wire, and does not hold the events behind it.
+TEST_CASE("An event whose headers cannot be written is dead at once and never sent", "[relay]") {
+  Fixture f;
+  const std::string uuid =
+      GENERATE(std::string("bad\r\nX-Injected: 1"), std::string("bad\r\n\r\nPOST /other HTTP/1.1"),
+               std::string("bad\0tail", 8));
+  f.Add("sms", uuid);
+  f.Add("sms", "next");
+  f.transport.SetHandler([](const HttpRequest&) -> Result<HttpResponse> {
+    return testing::FakeTransport::Response(200);
+  });
+  REQUIRE(f.relay->RunOnce().ok());
+  const store::EventRecord bad = f.Get(uuid);
+  CHECK(bad.relay_state == "dead");
+  CHECK(bad.attempts == 1);
+  CHECK(bad.last_error == "not sent: request header 'webhook-id': value contains CR, LF or NUL");
+  CHECK(f.Get("next").relay_state == "delivered");
+
+  RunUntilIdle(f);
+  const auto requests = f.transport.Requests();
+  for (const HttpRequest& r : requests) {
+    CHECK(platform::CheckHeaders(r.headers).ok());
+    CHECK(HeaderOf(r, "webhook-id").find("bad") == std::string::npos);
+  }
+  const auto lifecycle = LifecycleBodies(requests);
+  REQUIRE(lifecycle.size() == 1);
+  CHECK(lifecycle[0]["data"]["eventId"] == uuid);  // escaped inside the JSON body
+  CHECK(lifecycle[0]["data"]["reason"] == "unsendable");
+  CHECK_FALSE(lifecycle[0]["data"].contains("lastStatus"));
+  CHECK(lifecycle[0]["data"]["attempts"] == 1);
+  auto history = f.store->ListHistory({"main", "sms", 0});
+  REQUIRE(history.ok());
+  REQUIRE(history->size() == 1);
+  CHECK((*history)[0].detail.find('\r') == std::string::npos);
+  CHECK((*history)[0].detail.find('\n') == std::string::npos);
 }
 
 }  // namespace

@@ -558,6 +558,125 @@ TEST_CASE("a request the keeper rejects is neither stored nor relayed", "[integr
   CHECK(StoredCount(s.db_path(), "accepted") == 1);
 }
 
+// The attack of issue 14: a valid Verification-Token and a uuid (JSON-escaped in the body) that,
+// relayed as webhook-id, would add headers or a second request to the app's request; or a NUL
+// or 10 KB one the app refuses, holding the subscription's later events. And a handshake token
+// with control characters echoed into the keeper's own answer.
+TEST_CASE("a uuid the relay cannot send is refused 400, never stored or relayed",
+          "[integration][relay]") {
+  AppSink sink;
+  Scenario s(RelayedTo(sink, ""));
+  const std::string id = s.WaitForActive(20s);
+  REQUIRE_FALSE(id.empty());
+  const std::string token = s.verification_token();
+
+  const std::vector<std::string> uuids = {
+      "u1\r\nX-Injected: 1",
+      "u2\r\nContent-Length: 0\r\n\r\nPOST /smuggled HTTP/1.1\r\nHost: app\r\n\r\n",
+      std::string("u3\0tail", 7), std::string(10240, 'u'), std::string(129, '7')};
+  for (const auto& uuid : uuids) {
+    const auto reply = s.WebhookPost(s.webhook_path(), WithToken(token), Envelope(uuid, id));
+    INFO("uuid of " << uuid.size() << " bytes: " << reply.status << " " << reply.body << " "
+                    << reply.error);
+    CHECK(reply.status == 400);
+    CHECK(reply.Json().value("error", "").find("uuid") != std::string::npos);
+    CHECK(reply.body.find("Injected") == std::string::npos);
+    CHECK(StoredCount(s.db_path(), uuid) == 0);
+  }
+  // The longest uuid allowed goes through, and once it is relayed everything before it would
+  // have been.
+  const std::string longest(128, '7');
+  REQUIRE(s.WebhookPost(s.webhook_path(), WithToken(token), Envelope(longest, id)).status == 200);
+  REQUIRE(sink.WaitFor([&](const auto& r) { return !DeliveredOf(r, {longest}).empty(); }, 15s));
+  const auto requests = sink.Requests();
+  INFO("app received:\n" << Describe(requests));
+  CHECK(requests.size() == 1);
+  for (const auto& r : requests) {
+    CHECK(r.path == kPath);
+    CHECK(r.headers.count("x-injected") == 0);
+    CHECK(r.Header("webhook-id") == longest);
+  }
+  const auto stored = s.Events();
+  CHECK(std::count_if(stored.begin(), stored.end(),
+                      [](const auto& e) { return e.kind == "event"; }) == 1);
+
+  // The handshake echoes a plain token, and refuses one with control characters.
+  const std::string head = "POST " + s.webhook_path() + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  const auto bad = RawExchange(
+      s.webhooks_port(),
+      head + "Validation-Token: tok\x01X-Injected: 1\r\nContent-Length: 0\r\n\r\n", 3000ms);
+  INFO("handshake: " << bad.error << "\n" << bad.bytes);
+  CHECK(bad.status == 400);
+  CHECK(bad.headers.count("validation-token") == 0);
+  CHECK(bad.headers.count("x-injected") == 0);
+  CHECK(bad.body.find("validation token") != std::string::npos);
+  const auto good = RawExchange(
+      s.webhooks_port(), head + "Validation-Token: tok-1\r\nContent-Length: 0\r\n\r\n", 3000ms);
+  CHECK(good.status == 200);
+  CHECK(good.headers.count("validation-token") == 1);
+  CHECK(good.bytes.find(": tok-1\r\n") != std::string::npos);
+}
+
+// An app that refuses one event with a 4xx used to hold every later event of the subscription
+// until relay.max_age (a day by default).
+TEST_CASE("an event the app refuses with a 4xx is dead-lettered, later ones flow, the app is told",
+          "[integration][relay]") {
+  AppSink sink;
+  Scenario s(RelayedTo(sink,
+                       "relay:\n  min_backoff: 1\n  max_backoff: 1\n"
+                       "  max_client_error_attempts: 2\n"));
+  const std::string id = s.WaitForActive(20s);
+  REQUIRE_FALSE(id.empty());
+  sink.FailNext(kPath, 2, 400);  // the head's two attempts; a third would be accepted
+
+  const std::string refused = Notify(s, id, "relay-refused-0", {{"n", 0}}).uuid;
+  const std::string later = Notify(s, id, "relay-refused-1", {{"n", 1}}).uuid;
+  const bool told = sink.WaitFor(
+      [&](const auto& r) {
+        return !DeliveredOf(r, {later}).empty() &&
+               Lifecycle(r, "subscription.delivery_dead_lettered").has_value();
+      },
+      20s);
+  const auto requests = sink.RequestsTo(kPath);
+  INFO("app received:\n" << Describe(requests));
+  REQUIRE(told);
+  const auto attempts = WithId(requests, refused);
+  CHECK(attempts.size() == 2);
+  CHECK(std::none_of(attempts.begin(), attempts.end(), [](const auto& r) { return r.ok(); }));
+  const auto record = EventOf(s, refused);
+  REQUIRE(record.has_value());
+  CHECK(record->relay_state == "dead");
+  CHECK(record->attempts == 2);
+  CHECK(record->last_error.find("HTTP 400") == 0);
+  CHECK(WaitFor([&] { return InState(s, {later}, "delivered"); }, 10s));
+
+  const auto event = *Lifecycle(requests, "subscription.delivery_dead_lettered");
+  INFO("lifecycle: " << event.body);
+  CHECK(event.Header("subkeeper-event-kind") == "lifecycle");
+  CHECK(SignedWith(event, relay::SigningKey(Secret(s.webhook_secret()))));
+  const auto later_delivery = WithId(requests, later);
+  REQUIRE_FALSE(later_delivery.empty());
+  CHECK(later_delivery.front().index < event.index);  // queued behind what was waiting
+  const json data = json::parse(event.body).value("data", json::object());
+  CHECK(data.value("account", "") == "main");
+  CHECK(data.value("subscription", "") == "sms");
+  CHECK(data.value("subscriptionId", "") == id);
+  CHECK(data.value("eventId", "") == refused);
+  CHECK(data.value("attempts", 0) == 2);
+  CHECK(data.value("lastStatus", 0) == 400);
+  CHECK(data.value("reason", "") == "client_error");
+  CHECK(data.contains("receivedAt"));
+  CHECK(s.HistoryHas("dead_lettered"));
+  // Told once.
+  int told_count = 0;
+  for (const auto& r : requests) {
+    if (r.body.find("subscription.delivery_dead_lettered") != std::string::npos && r.ok()) {
+      ++told_count;
+    }
+  }
+  CHECK(told_count == 1);
+}
+
 TEST_CASE("a notification not committed in budget gets 503 and its retry is stored",
           "[integration][relay]") {
   AppSink sink;

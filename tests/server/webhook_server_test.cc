@@ -150,6 +150,32 @@ TEST_CASE("handshake is answered at once in every request shape", "[server]") {
   CHECK(l.sink.calls().empty());
 }
 
+// Control characters the parser lets through (a CR or NUL it refuses itself) must not be echoed
+// into our answer: 400 with a JSON reason, no Validation-Token, and the connection still usable.
+TEST_CASE("a handshake token with control characters is refused, not echoed", "[server]") {
+  Listener l;
+  const std::string token =
+      GENERATE(std::string("a\x01"
+                           "b"),
+               std::string("a\tb"), std::string("a\x7f"), std::string("caf\xc3\xa9"),
+               std::string(300, 't'), std::string("a\x0bX-Evil: 1"));
+  CAPTURE(token);
+  RawConnection c(l.port);
+  Timed t =
+      Exchange(c, "POST /webhooks/main/sms HTTP/1.1\r\nHost: x\r\nValidation-Token: " + token +
+                      "\r\nContent-Length: 0\r\n\r\n");
+  CHECK(t.response.status == 400);
+  CHECK(t.response.headers.count("validation-token") == 0);
+  CHECK(t.response.headers.count("x-evil") == 0);
+  CHECK(t.response.Header("content-type") == "application/json");
+  CHECK(t.response.body == R"({"error":"invalid validation token"})");
+  CheckHandshake(Exchange(c,
+                          "POST /webhooks/main/sms HTTP/1.1\r\nHost: x\r\n"
+                          "Validation-Token: ok-token\r\nContent-Length: 0\r\n\r\n"),
+                 "ok-token");
+  CHECK(l.sink.calls().empty());
+}
+
 TEST_CASE("handshake stays prompt while idle and stalled connections are held", "[server]") {
   // Each held connection occupies a worker. 8 of each kind is what delayed the untuned server
   // (the library default pool is 8 on this machine) by 5-9 s; the pool is sized above the sum.

@@ -48,5 +48,36 @@ TEST_CASE("malformed envelopes are rejected with a short reason", "[webhook]") {
   CHECK(n.status().message() == reason);
 }
 
+TEST_CASE("uuids the platform sends are accepted up to the bound", "[webhook]") {
+  const std::string uuid = GENERATE(std::string("6696560186430840563"),
+                                    std::string("95fecfc9-9cdc-4e94-a78a-89fd65889d37"),
+                                    std::string("msg_2Lh9.x:1"), std::string(128, '7'));
+  CAPTURE(uuid);
+  CHECK(IsValidUuid(uuid));
+  auto n = ParseNotification(R"({"uuid":")" + uuid + R"(","event":"e","subscriptionId":"s"})");
+  REQUIRE(n.ok());
+  CHECK(n->uuid == uuid);
+}
+
+// A uuid is relayed as the webhook-id header: one the relay could not send as it is (a CR/LF
+// would smuggle headers or a request; a NUL or a huge one the app refuses would hold the
+// subscription's later events) is refused at the door, with a reason that does not echo it.
+TEST_CASE("uuids that are not a bounded printable token are rejected", "[webhook]") {
+  const std::string escaped =
+      GENERATE(std::string("a\\r\\nX-Evil: 1"), std::string("a\\nb"), std::string("a\\u0000b"),
+               std::string(129, '7'), std::string(10240, 'u'), std::string("a b"),
+               std::string("a\\\"b"), std::string("a,b"), std::string("caf\\u00e9"),
+               std::string("a\\tb"), std::string("a\\u007fb"), std::string("a/b"));
+  CAPTURE(escaped);
+  const std::string body = R"({"uuid":")" + escaped + R"(","event":"e","subscriptionId":"s"})";
+  auto n = ParseNotification(body);
+  REQUIRE_FALSE(n.ok());
+  CHECK(n.status().code() == StatusCode::kInvalidArgument);
+  CHECK(n.status().message() == "invalid uuid: expected 1-128 characters of A-Z a-z 0-9 - _ . :");
+  CHECK_FALSE(IsValidUuid(std::string("a\r\nb")));
+  CHECK_FALSE(IsValidUuid(std::string("a\0b", 3)));
+  CHECK_FALSE(IsValidUuid(""));
+}
+
 }  // namespace
 }  // namespace subkeeper::webhook

@@ -91,6 +91,26 @@ TEST_CASE("rejected notifications get their status, a JSON reason, and are not c
   CHECK(f.reminders.empty());
 }
 
+// The uuid becomes the relayed webhook-id header: a CR/LF one (JSON-escaped in the body, with a
+// valid token) would smuggle headers or a second request into the app, a NUL or long one would
+// be refused by the app and hold the subscription's later events.
+TEST_CASE("a notification whose uuid the relay cannot send is refused 400 and not committed",
+          "[webhook]") {
+  Fixture f;
+  const std::string uuid = GENERATE(std::string("u1\\r\\nX-Injected: 1"), std::string("u1\\u0000"),
+                                    std::string(129, 'u'), std::string("u 1"));
+  CAPTURE(uuid);
+  WebhookResponse r = f.Post(kPath, Envelope(uuid, "e", "sub-1"), f.Token());
+  CHECK(r.status == 400);
+  CHECK(r.body == R"({"error":"invalid uuid: expected 1-128 characters of A-Z a-z 0-9 - _ . :"})");
+  CHECK(r.body.find("Injected") == std::string::npos);
+  CHECK(f.sink.calls().empty());
+
+  // The same envelope with a plain uuid goes through.
+  CHECK(f.Post(kPath, Envelope("u1", "e", "sub-1"), f.Token()).status == 200);
+  CHECK(f.sink.calls().size() == 1);
+}
+
 TEST_CASE("an empty configured token never matches", "[webhook]") {
   Fixture f;
   f.routes.Publish({{"main/sms", Route{Secret(""), Filter(), "sub-1"}}});
@@ -222,6 +242,25 @@ TEST_CASE("the handshake echoes the token with an empty JSON answer", "[webhook]
   REQUIRE(Find(r, "Content-Type") != nullptr);
   CHECK(*Find(r, "Content-Type") == "application/json");
   CHECK(r.headers.size() == 2);
+}
+
+TEST_CASE("the handshake echoes only a bounded visible-ASCII token", "[webhook]") {
+  const std::string longest(WebhookReceiver::kMaxValidationTokenChars, '~');
+  CHECK(*Find(WebhookReceiver::Handshake(longest), "Validation-Token") == longest);
+  CHECK(*Find(WebhookReceiver::Handshake("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"),
+              "Validation-Token") == "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~");
+
+  const std::string bad =
+      GENERATE(std::string(""), std::string("a b"), std::string("a\tb"),
+               std::string("a\r\nX-Injected: 1"), std::string("a\x01"), std::string("a\x7f"),
+               std::string("caf\xc3\xa9"), std::string("a\0b", 3), std::string(257, 'a'));
+  CAPTURE(bad);
+  WebhookResponse r = WebhookReceiver::Handshake(bad);
+  CHECK(r.status == 400);
+  CHECK(Find(r, "Validation-Token") == nullptr);
+  CHECK(r.body == R"({"error":"invalid validation token"})");
+  REQUIRE(Find(r, "Content-Type") != nullptr);
+  CHECK(*Find(r, "Content-Type") == "application/json");
 }
 
 }  // namespace

@@ -104,11 +104,14 @@ struct RelayConfig {
   // Signs relayed requests (Standard Webhooks). Empty = webhook_secret. A "whsec_<base64>" value
   // is decoded the Standard Webhooks way. `signing_secret`, `signing_secret_file` or `${VAR}`.
   Secret signing_secret;
-  int64_t timeout_ms = 10000;          // per delivery request
-  int concurrency = 4;                 // subscriptions delivered at the same time, 1..64
-  int64_t min_backoff_s = 1;           // first retry delay
-  int64_t max_backoff_s = 600;         // retry delay cap
-  int64_t max_age_s = 86400;           // after this since receipt a failing event is dead-lettered
+  int64_t timeout_ms = 10000;   // per delivery request
+  int concurrency = 4;          // subscriptions delivered at the same time, 1..64
+  int64_t min_backoff_s = 1;    // first retry delay
+  int64_t max_backoff_s = 600;  // retry delay cap
+  int64_t max_age_s = 86400;    // after this since receipt a failing event is dead-lettered
+  // An event the app refuses with a 4xx other than 408/429 is dead-lettered after this many
+  // attempts (subscription.delivery_dead_lettered tells the app), 1..100.
+  int32_t max_client_error_attempts = 3;
   int64_t retention_s = 604800;        // delivered events kept this long (for replay), then pruned
   int64_t dead_retention_s = 2592000;  // dead events kept this long
   // A "subscription.renewal_failing" lifecycle event is sent when this many renewal attempts in

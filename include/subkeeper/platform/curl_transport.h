@@ -5,7 +5,8 @@
 // timeout covers the whole call. Errors (no answer arrived):
 //   kDeadlineExceeded  the timeout elapsed
 //   kUnavailable       refused, reset, DNS, TLS, or an answer larger than 16 MiB
-//   kInvalidArgument   a malformed URL or unsupported scheme (a configuration error)
+//   kInvalidArgument   a malformed URL or unsupported scheme (a configuration error), or a
+//                      header that fails CheckHeaders (CR/LF/NUL in a value): nothing is sent
 // Error messages name the method and the URL path only: never the query, headers or bodies,
 // which carry tokens.
 #pragma once

@@ -17,6 +17,13 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 // Case-insensitive header lookup; nullptr when absent.
 const std::string* FindHeader(const Headers& headers, std::string_view name);
 
+// Whether `headers` can be written into a request as they are: every name a non-empty HTTP token
+// (RFC 9110 §5.6.2) and no value with CR, LF or NUL (which would end the header early, inject
+// headers or a second request, or be cut by a C API). kInvalidArgument naming the first bad
+// header: by its name when the value is bad, by its position when the name is; never the value
+// itself, which may be a secret.
+Status CheckHeaders(const Headers& headers);
+
 struct HttpRequest {
   std::string method;  // "GET", "POST", "PUT", "DELETE"
   std::string url;     // absolute
@@ -34,7 +41,8 @@ struct HttpResponse {
 
 // Thread-safe. Any HTTP status is a successful Send (the caller maps statuses); a Status is
 // returned only when no answer arrived: kDeadlineExceeded on timeout, kUnavailable on a
-// connection error (refused, reset, DNS, TLS).
+// connection error (refused, reset, DNS, TLS), kInvalidArgument when the request's headers fail
+// CheckHeaders (then nothing is sent).
 class HttpTransport {
  public:
   virtual ~HttpTransport() = default;

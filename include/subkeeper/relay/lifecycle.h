@@ -5,14 +5,23 @@
 //
 // Body (Standard Webhooks payload shape), relayed with kind "lifecycle":
 //   {"type": "subscription.recreated" | "subscription.blacklisted" |
-//            "subscription.renewal_failing" | "subscription.renewal_recovered",
+//            "subscription.renewal_failing" | "subscription.renewal_recovered" |
+//            "subscription.delivery_dead_lettered",
 //    "timestamp": "<ISO 8601 UTC, ms>",
 //    "data": {"account": "...", "subscription": "<name>", "subscriptionId": "<current id or "">",
 //             "previousSubscriptionId": "...",          (recreated)
 //             "inactiveFrom": "...", "inactiveUntil": "...",  (recreated, when there was a gap)
 //             "reason": "...",                          (blacklisted, recreated)
 //             "failures": N, "lastError": "...",        (renewal_failing)
-//             "expiresAt": "..."}}                      (renewal_failing: when it will lapse)
+//             "expiresAt": "...",                       (renewal_failing: when it will lapse)
+//             "eventId": "...", "event": "...",         (delivery_dead_lettered: the event's
+//             "receivedAt": "...", "attempts": N,        webhook-id, filter, receipt, attempts,
+//             "lastStatus": 4xx, "lastError": "...",     the app's answer (status only when it
+//             "reason": "client_error" | "unsendable"}}  answered), why)
+//
+// delivery_dead_lettered is queued by the relay (not the renewal service) when it dead-letters a
+// notification the app refused with a client error, or one it could not send at all; never for
+// a lifecycle event, so a refused lifecycle event cannot cause another one.
 #pragma once
 #include <optional>
 #include <string>
@@ -36,7 +45,17 @@ struct LifecycleFacts {
   int32_t failures = 0;
   std::string last_error;
   WallTime expires_at{};
+  // delivery_dead_lettered: the dead event (uuid = its webhook-id, event = its filter string),
+  // the attempts made, and the app's last HTTP status (0 = no answer: it was never sent).
+  std::string event_id;
+  std::string event;
+  WallTime event_received_at{};
+  int32_t attempts = 0;
+  int last_status = 0;
 };
+
+// A random (version 4) UUID for a lifecycle event's uuid (its webhook-id).
+std::string NewLifecycleEventId();
 
 // The event to queue for the app. uuid = `uuid` (random, from the caller), kind "lifecycle",
 // event = "subkeeper:" + type, relay_state "pending", received_at = `now`, body as above.

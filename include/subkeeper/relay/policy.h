@@ -14,6 +14,9 @@ struct RetryPolicy {
   Seconds min_backoff{1};    // delay after the first failed attempt
   Seconds max_backoff{600};  // cap of the exponential growth
   Seconds max_age{86400};    // an event received longer ago than this is dead after a failure
+  // An event the app refuses with a client error (ClientError) is dead after this many attempts
+  // in all, however young: the app will not take it, and it would hold the events behind it.
+  int32_t max_client_error_attempts = 3;
 };
 
 // Delay before attempt `attempts + 1` after `attempts` (>= 1) failed ones: min_backoff *
@@ -24,6 +27,15 @@ std::chrono::milliseconds RetryDelay(const RetryPolicy& policy, int32_t attempts
 
 // True for an answer that means the app has the event: any 2xx.
 bool Delivered(int http_status);
+
+// True for an answer that says the app will not take this request as it is: a 4xx other than
+// 408 (Request Timeout) and 429 (Too Many Requests), which only say "not now".
+bool ClientError(int http_status);
+
+// After an attempt answered `http_status` (the `attempts`-th, counting it): true when the event
+// is dead now because the app refused it with a client error and has had
+// max_client_error_attempts attempts (at least one).
+bool RefusedForGood(const RetryPolicy& policy, int http_status, int32_t attempts);
 
 // One-line reason for a failed attempt: "HTTP 503", "HTTP 500: <first 200 bytes of the body,
 // one line>", or the transport Status ("deadline exceeded: …"). Never contains header values.

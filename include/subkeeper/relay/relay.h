@@ -3,6 +3,14 @@
 // maximum age, then dead-lettering (`subkeeper replay` resends). It runs on its own threads with
 // its own HTTP transport: a slow or dead app never slows the answers to RingCentral.
 //
+// An event the app refuses with a client error (4xx but 408/429) is dead after
+// retry.max_client_error_attempts attempts, and one whose request cannot be written at all (a
+// header value with CR/LF/NUL, e.g. an unchecked uuid stored by an older version) is dead at
+// once without being sent: neither may hold its subscription's later events until max_age. For
+// each such notification (kind "event") the app gets a "subscription.delivery_dead_lettered"
+// lifecycle event, queued with a "dead_lettered" history row in one transaction; a lifecycle
+// event dead-lettered the same way gets none, so refusals cannot loop.
+//
 // Ordering: only the oldest pending event of a subscription is eligible (Store::ListRelayHeads);
 // a subscription is handled by one worker at a time; a failed head blocks the ones behind it
 // until it is delivered or dead. Subscriptions proceed independently of each other.
@@ -58,7 +66,17 @@ struct RelayStats {
   int64_t delivered = 0;  // attempts answered 2xx
   int64_t failed = 0;     // attempts that failed (and will be retried or went dead)
   int64_t dead = 0;       // events dead-lettered
+  int64_t refused = 0;    // of those, dead for a client error or a request that cannot be sent
 };
+
+// The request of one delivery attempt of `event` at `now`: POST to `url` with the stored body and
+// the headers content-type, webhook-id (the uuid), webhook-timestamp, webhook-signature (keyed by
+// `key`, see signature.h), user-agent, subkeeper-account, subkeeper-subscription and
+// subkeeper-event-kind. Values are copied as they are: the relay checks them with
+// platform::CheckHeaders before sending.
+platform::HttpRequest BuildDeliveryRequest(const store::EventRecord& event, const std::string& url,
+                                           const std::string& key, WallTime now,
+                                           const RelayOptions& options);
 
 class Relay {
  public:
@@ -111,6 +129,10 @@ class Relay {
                        const std::string& key);
   bool ClaimRoute(const std::string& route);  // false when another worker holds it
   void ReleaseRoute(const std::string& route);
+  // Dead-letters `event` (refused for good, or not sendable: `status` is the app's answer, 0 for
+  // none) and, for a notification, queues the delivery_dead_lettered lifecycle event first.
+  Status DeadLetterRefused(const store::EventRecord& event, const store::RelayUpdate& update,
+                           int status);
   // Logs a route's change between delivering and failing once, not every attempt.
   void NoteOutcome(const std::string& route, bool delivered, bool dead, const std::string& reason);
   bool Stopping() const;

@@ -47,7 +47,10 @@ class WebhookReceiver {
                   const Clock& clock, ReceiverOptions options);
 
   // The Validation-Token handshake: 200, token echoed, Content-Type: application/json, no body.
-  // Answered for any path before the body is read.
+  // Answered for any path before the body is read. Only a token of 1 to kMaxValidationTokenChars
+  // visible ASCII characters (0x21-0x7E) is echoed; any other gets 400 with a JSON reason and no
+  // Validation-Token header, so a control character can never reach our own answer.
+  static constexpr size_t kMaxValidationTokenChars = 256;
   static WebhookResponse Handshake(std::string_view validation_token);
 
   // A notification POSTed to `path` ("/webhooks/<account>/<name>"):
