@@ -244,7 +244,8 @@ TEST_CASE("A config file that is a FIFO, a directory or too large is refused", "
         "cannot read config file " + huge + ": is larger than 64 MiB");
 }
 
-TEST_CASE("An accounts file that is not a regular file, or a deep line, is refused", "[config]") {
+TEST_CASE("An accounts file that is not a regular file, is too large or has a deep line is refused",
+          "[config]") {
   TempDir dir;
   const std::string fifo = dir.Fifo("accounts.jsonl");
   const std::string config =
@@ -256,6 +257,15 @@ TEST_CASE("An accounts file that is not a regular file, or a deep line, is refus
                              "': is not a regular file (a FIFO)"));
 
   REQUIRE(fs::remove(fifo));
+  // Sparse: larger than 256 MiB without writing it.
+  { std::ofstream(fifo) << "{}\n"; }
+  fs::resize_file(fifo, kMaxAccountsFileBytes + 1);
+  Result<Config> too_large = LoadConfigFile(config);
+  REQUIRE_FALSE(too_large.ok());
+  CHECK_THAT(too_large.status().message(),
+             Catch::Contains(config + ":6: accounts_file: cannot read '" + fifo +
+                             "': is larger than 256 MiB"));
+
   const std::string accounts =
       dir.Write("accounts.jsonl",
                 "{\"name\": \"a\", \"jwt\": \"j\"}\n{\"name\": " + std::string(100000, '[') + "\n");
