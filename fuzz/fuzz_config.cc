@@ -4,6 +4,11 @@
 // file's text. `${VAR}` expands to "60" (usable as a number and as a string) except for names
 // starting with UNSET, which are unset; every *_file read fails, as for a missing file.
 //
+// Inputs are up to 256 KiB (LLVMFuzzerInitialize adds -max_len unless one is given): libFuzzer's
+// default of 4 KiB cannot reach the nesting and alias limits of limits.h with much to spare.
+// Seeds named deep_* and alias_* (nesting tens of thousands deep, a billion-laughs alias bomb, an
+// alias inside its own anchor) once crashed or exhausted the loader.
+//
 // Invariants: never crashes or throws; an error is kInvalidArgument made of issues
 // "fuzz.<ext>:LINE: ..." or "fuzz.<ext>: ..." with a reason after it; a config that loads has
 // no issue left for Validate to find (the loader already ran the same rules).
@@ -15,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "fuzz_check.h"
 #include "subkeeper/common/text.h"
@@ -87,6 +93,21 @@ void Run(std::string_view text, bool json) {
 }
 
 }  // namespace
+
+// libFuzzer calls this before it parses its flags, so an added flag counts as given.
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
+  for (int i = 1; i < *argc; ++i) {
+    if (std::string_view((*argv)[i]).starts_with("-max_len=")) return 0;
+  }
+  static std::vector<char*> args;
+  static char max_len[] = "-max_len=262144";
+  args.assign(*argv, *argv + *argc);
+  args.push_back(max_len);
+  args.push_back(nullptr);
+  *argc += 1;
+  *argv = args.data();
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;

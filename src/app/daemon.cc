@@ -21,13 +21,13 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <thread>
 #include <utility>
 
 #include "keeper.h"
 #include "subkeeper/common/log.h"
 #include "subkeeper/common/private_file.h"
+#include "subkeeper/config/limits.h"
 #include "subkeeper/config/loader.h"
 
 namespace subkeeper::app {
@@ -42,22 +42,29 @@ Status WritePortFile(const std::string& path, int webhooks, int admin,
           "\n");
 }
 
-// The file's content, or "" when unreadable. Content, not mtime: editors that rewrite a file
-// with the same bytes, or touch it, do not trigger a reload.
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return in ? out.str() : std::string();
+// The file's content, read as the loader reads it (config::ReadBoundedFile: a regular file within
+// `max_bytes`, never blocking on a FIFO). "" when it does not exist or cannot be opened (an
+// editor between delete and rename); a file that is refused (not a regular file, too large) is
+// "\x01" and the reason, which differs from any content, so that the change is acted on: the
+// reload is then refused by the loader with the same reason, logged and shown by /readyz.
+// Content, not mtime: editors that rewrite a file with the same bytes, or touch it, do not
+// trigger a reload.
+std::string ReadAll(const std::string& path, size_t max_bytes) {
+  Result<std::string> text = config::ReadBoundedFile(path, max_bytes);
+  if (text.ok()) return std::move(text).value();
+  if (text.status().code() == StatusCode::kNotFound) return std::string();
+  return "\x01" + text.status().message();
 }
 
 // What a reload compares: the config file's content and, when it names one, a hash of the
 // accounts file's (which may be megabytes; the hash is not kept whole). "" when the config
 // file is unreadable.
 std::string Snapshot(const std::string& config_path, const std::string& accounts_file) {
-  std::string text = ReadAll(config_path);
+  std::string text = ReadAll(config_path, config::kMaxConfigFileBytes);
   if (text.empty() || accounts_file.empty()) return text;
-  return text + '\0' + std::to_string(std::hash<std::string>{}(ReadAll(accounts_file)));
+  return text + '\0' +
+         std::to_string(
+             std::hash<std::string>{}(ReadAll(accounts_file, config::kMaxAccountsFileBytes)));
 }
 
 // Wakes the daemon loop when the config file (or a Kubernetes ConfigMap's "..data" symlink) in

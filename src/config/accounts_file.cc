@@ -9,6 +9,7 @@
 #include "decoder.h"
 #include "subkeeper/config/checks.h"
 #include "subkeeper/config/expand.h"
+#include "subkeeper/config/limits.h"
 
 namespace subkeeper::config::internal {
 namespace {
@@ -44,7 +45,11 @@ void Decoder::AccountsFile(const Node& node) {
     return;
   }
   AccountsLines(**in, file);
-  if (in.value()->bad()) Issue("accounts_file", node.line, "read error in '" + file + "'");
+  if (in.value()->bad()) {
+    Issue("accounts_file", node.line,
+          "read error in '" + file + "' (or it grew past " + DescribeBytes(kMaxAccountsFileBytes) +
+              " while it was read)");
+  }
 }
 
 void Decoder::AccountsLines(std::istream& in, const std::string& file) {
@@ -59,6 +64,11 @@ void Decoder::AccountsLines(std::istream& in, const std::string& file) {
     ++line;
     if (Skipped(text)) continue;
     const Where at{file, line, "accounts_file[" + std::to_string(line) + "]"};
+    if (FindTooDeep(text, kMaxNestingDepth) != std::string_view::npos) {
+      IssueIn(at, at.path,
+              "nesting is deeper than " + std::to_string(kMaxNestingDepth) + " levels");
+      continue;
+    }
     // No exceptions, and no parser message: it quotes the input, which may hold a secret.
     const nlohmann::json item = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (item.is_discarded()) {

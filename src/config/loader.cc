@@ -3,14 +3,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
-#include <fstream>
+#include <new>
 #include <sstream>
 #include <tuple>
 
 #include "internal.h"
 #include "node.h"
 #include "subkeeper/common/text.h"
+#include "subkeeper/config/limits.h"
 
 namespace subkeeper::config {
 namespace {
@@ -21,20 +21,14 @@ std::optional<std::string> ProcessEnv(const std::string& name) {
   return std::string(value);
 }
 
-Result<std::string> ReadWholeFile(const std::string& path) {
-  // The message is only the reason: callers name the path in their own words.
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound(std::strerror(errno));
-  std::ostringstream content;
-  content << in.rdbuf();
-  if (in.bad()) return Status::Unavailable("read error");
-  return content.str();
+// *_file keys: bounded, regular files only (see limits.h). The message is only the reason:
+// callers name the path in their own words.
+Result<std::string> ReadSecretFile(const std::string& path) {
+  return ReadBoundedFile(path, kMaxSecretFileBytes);
 }
 
-Result<std::unique_ptr<std::istream>> OpenFile(const std::string& path) {
-  auto in = std::make_unique<std::ifstream>(path, std::ios::binary);
-  if (!*in) return Status::NotFound(std::strerror(errno));
-  return std::unique_ptr<std::istream>(std::move(in));
+Result<std::unique_ptr<std::istream>> OpenAccountsFile(const std::string& path) {
+  return OpenBoundedFile(path, kMaxAccountsFileBytes);
 }
 
 // Lines of what `read` returns: tests inject files through `read` alone.
@@ -51,8 +45,8 @@ LineSource LinesOf(FileReader read) {
 LoadOptions WithDefaults(const LoadOptions& options) {
   LoadOptions out = options;
   if (!out.env) out.env = ProcessEnv;
-  if (!out.open) out.open = out.read ? LinesOf(out.read) : OpenFile;
-  if (!out.read) out.read = ReadWholeFile;
+  if (!out.open) out.open = out.read ? LinesOf(out.read) : OpenAccountsFile;
+  if (!out.read) out.read = ReadSecretFile;
   return out;
 }
 
@@ -86,8 +80,10 @@ std::string ConfigIssue::ToString() const {
   return out;
 }
 
-Result<Config> ParseConfig(std::string_view text, const std::string& source_name, bool json,
-                           const LoadOptions& options) {
+namespace {
+
+Result<Config> ParseUnguarded(std::string_view text, const std::string& source_name, bool json,
+                              const LoadOptions& options) {
   const LoadOptions opts = WithDefaults(options);
   Result<internal::Node> tree = json ? internal::ParseJsonTree(text, source_name)
                                      : internal::ParseYamlTree(text, source_name);
@@ -102,14 +98,33 @@ Result<Config> ParseConfig(std::string_view text, const std::string& source_name
   return std::move(decoded.config);
 }
 
+}  // namespace
+
+Result<Config> ParseConfig(std::string_view text, const std::string& source_name, bool json,
+                           const LoadOptions& options) {
+  // The limits (limits.h) keep a load within memory; should it still run out, a running keeper
+  // keeps its old config rather than dying on a reload.
+  try {
+    return ParseUnguarded(text, source_name, json, options);
+  } catch (const std::bad_alloc&) {
+    return Status::InvalidArgument(source_name + ": out of memory while loading");
+  }
+}
+
 Result<Config> LoadConfigFile(const std::string& path, const LoadOptions& options) {
-  const LoadOptions opts = WithDefaults(options);
-  Result<std::string> text = opts.read(path);
+  auto read = [&]() -> Result<std::string> {
+    try {
+      return options.read ? options.read(path) : ReadBoundedFile(path, kMaxConfigFileBytes);
+    } catch (const std::bad_alloc&) {
+      return Status::Unavailable("out of memory");
+    }
+  };
+  Result<std::string> text = read();
   if (!text.ok()) {
     return Status::NotFound("cannot read config file " + path + ": " + text.status().message());
   }
   const bool json = path.ends_with(".json");
-  return ParseConfig(text.value(), path, json, opts);
+  return ParseConfig(text.value(), path, json, options);
 }
 
 }  // namespace subkeeper::config

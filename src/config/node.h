@@ -39,11 +39,19 @@ struct Node {
 };
 
 // Parses YAML (the first document). Syntax errors: kInvalidArgument "SOURCE:LINE: YAML syntax
-// error: <what the parser said>".
+// error: <what the parser said>". Refused (kInvalidArgument "SOURCE:LINE: <rule>"): nesting
+// deeper than kMaxNestingDepth, aliases expanding past kMaxAliasNodes / kMaxAliasBytes, an
+// alias inside its own anchor. Aliases are expanded: the tree holds copies.
 Result<Node> ParseYamlTree(std::string_view text, const std::string& source);
 
-// Parses JSON. Syntax errors: kInvalidArgument "SOURCE:LINE: JSON syntax error at byte N". The
-// parser's own text is not used because it quotes the offending input, which may be a secret.
+// The byte offset of the first '[' or '{' outside a string that opens a level deeper than
+// `max_depth`, or npos. Not a validator: what it passes, the parser still checks.
+size_t FindTooDeep(std::string_view json, int max_depth);
+
+// Parses JSON. Nesting deeper than kMaxNestingDepth: kInvalidArgument "SOURCE:LINE: nesting is
+// deeper than 64 levels (at byte N)". Syntax errors: kInvalidArgument "SOURCE:LINE: JSON syntax
+// error at byte N". The parser's own text is not used because it quotes the offending input, which
+// may be a secret.
 Result<Node> ParseJsonTree(std::string_view text, const std::string& source);
 
 }  // namespace subkeeper::config::internal

@@ -1,4 +1,6 @@
+#include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -11,6 +13,7 @@
 
 #include "event_server.h"
 #include "http_message.h"
+#include "subkeeper/config/limits.h"
 #include "subkeeper/server/http_server.h"
 
 namespace subkeeper::server {
@@ -73,8 +76,48 @@ struct WebhookServer::TlsContext {
 
 namespace {
 
+// A memory BIO over `pem`, freed with it.
+struct MemoryBio {
+  explicit MemoryBio(const std::string& pem)
+      : bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()))) {}
+  ~MemoryBio() { BIO_free(bio); }
+  MemoryBio(const MemoryBio&) = delete;
+  MemoryBio& operator=(const MemoryBio&) = delete;
+  BIO* bio;
+};
+
+// No passphrase: an encrypted key fails to load instead of prompting on a terminal.
+int NoPassphrase(char*, int, int, void*) { return -1; }
+
+// The leaf certificate and the chain after it, as SSL_CTX_use_certificate_chain_file would load
+// them, from text already read; an OpenSSL reason when they do not load.
+std::optional<std::string> UseCertificateChain(SSL_CTX* ctx, const std::string& pem) {
+  MemoryBio in(pem);
+  if (in.bio == nullptr) return OpenSslReason();
+  X509* leaf = PEM_read_bio_X509_AUX(in.bio, nullptr, NoPassphrase, nullptr);
+  if (leaf == nullptr) return OpenSslReason();
+  const bool used = SSL_CTX_use_certificate(ctx, leaf) == 1;
+  X509_free(leaf);
+  if (!used || SSL_CTX_clear_chain_certs(ctx) != 1) return OpenSslReason();
+  while (X509* ca = PEM_read_bio_X509(in.bio, nullptr, NoPassphrase, nullptr)) {
+    if (SSL_CTX_add0_chain_cert(ctx, ca) != 1) {
+      X509_free(ca);
+      return OpenSslReason();
+    }
+  }
+  // The chain ends where no further PEM block starts; anything else is an error.
+  const unsigned long last = ERR_peek_last_error();
+  if (ERR_GET_LIB(last) == ERR_LIB_PEM && ERR_GET_REASON(last) == PEM_R_NO_START_LINE) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  return OpenSslReason();
+}
+
 // A server context for `tls` in `context`: TLS 1.2 at least, no compression or renegotiation,
-// the certificate chain and a key that matches it.
+// the certificate chain and a key that matches it. The files are read as every file the config
+// names is (config::ReadBoundedFile): regular files within kMaxTlsFileBytes, never blocking on a
+// FIFO or reading a device without end.
 Status LoadTls(const config::TlsConfig& tls, SSL_CTX*& context) {
   ERR_clear_error();
   context = SSL_CTX_new(TLS_server_method());
@@ -85,12 +128,31 @@ Status LoadTls(const config::TlsConfig& tls, SSL_CTX*& context) {
       ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                             SSL_MODE_RELEASE_BUFFERS);
-  if (SSL_CTX_use_certificate_chain_file(ctx, tls.cert_path.c_str()) != 1) {
+  Result<std::string> cert = config::ReadBoundedFile(tls.cert_path, config::kMaxTlsFileBytes);
+  if (!cert.ok()) {
     return Status::InvalidArgument("listen.tls.cert: cannot load '" + tls.cert_path +
-                                   "': " + OpenSslReason());
+                                   "': " + cert.status().message());
   }
-  const bool key_loaded =
-      SSL_CTX_use_PrivateKey_file(ctx, tls.key_path.c_str(), SSL_FILETYPE_PEM) == 1;
+  if (auto reason = UseCertificateChain(ctx, *cert)) {
+    return Status::InvalidArgument("listen.tls.cert: cannot load '" + tls.cert_path +
+                                   "': " + *reason);
+  }
+  Result<std::string> key_pem = config::ReadBoundedFile(tls.key_path, config::kMaxTlsFileBytes);
+  if (!key_pem.ok()) {
+    return Status::InvalidArgument("listen.tls.key: cannot load '" + tls.key_path +
+                                   "': " + key_pem.status().message());
+  }
+  bool key_loaded = false;
+  {
+    MemoryBio in(*key_pem);
+    EVP_PKEY* key = in.bio != nullptr
+                        ? PEM_read_bio_PrivateKey(in.bio, nullptr, NoPassphrase, nullptr)
+                        : nullptr;
+    if (key != nullptr) {
+      key_loaded = SSL_CTX_use_PrivateKey(ctx, key) == 1;
+      EVP_PKEY_free(key);
+    }
+  }
   if (!key_loaded && ERR_GET_REASON(ERR_peek_last_error()) != X509_R_KEY_VALUES_MISMATCH) {
     return Status::InvalidArgument("listen.tls.key: cannot load '" + tls.key_path +
                                    "': " + OpenSslReason());

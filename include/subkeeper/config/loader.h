@@ -63,12 +63,19 @@ struct LoadOptions {
 //    are skipped. It is read with `open`, one line at a time. Its issues name that file and
 //    line, and key paths "accounts_file[LINE].key". Its accounts share one namespace with
 //    accounts[].
+// Bounded input (limits.h): the config file, the accounts file and every *_file are read only
+// when they are regular files within their size caps (a FIFO, a device or a directory is
+// refused without blocking: "cannot read 'PATH': is not a regular file (a FIFO)"); nesting
+// deeper than kMaxNestingDepth and YAML aliases expanding past their budget are refused.
+// Running out of memory anyway is an error, not an exception.
 // Messages never contain secret values, nor the text of a bad `${...}` name.
 // Thread-safety: these functions keep no state; they are as thread-safe as `env` and `read`.
 //
 // Loads `path`; the format is JSON when the file ends in ".json", YAML otherwise.
 // Errors: kInvalidArgument with all issues in the message (one per line); kNotFound when the
-// file cannot be read.
+// file cannot be read ("cannot read config file PATH: REASON", also when it is not a regular
+// file or is larger than kMaxConfigFileBytes). With options.read set, the config file is read
+// with it too (tests); otherwise with ReadBoundedFile.
 Result<Config> LoadConfigFile(const std::string& path, const LoadOptions& options = {});
 
 // Same, from text already in memory. `source_name` is used in messages.
