@@ -92,7 +92,9 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                   .Add({});
   dead_lettered_ = &prometheus::BuildCounter()
                         .Name("subkeeper_events_dead_lettered_total")
-                        .Help("Notifications given up on after relay.max_age.")
+                        .Help(
+                            "Notifications dead-lettered: after relay.max_age, refused by the app "
+                            "with a client error, or unsendable.")
                         .Register(*registry_)
                         .Add({});
   // Every known label value starts at 0, so that rate() and alerts see a series from the first

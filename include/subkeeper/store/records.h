@@ -115,7 +115,7 @@ struct HistoryEntry {
   std::string account;  // unset when written with a record = that record's account / name
   std::string name;
   // created | adopted | renewed | updated | recreated | blacklisted | deleted | failed |
-  // reminder_missing | expired
+  // reminder_missing | expired | dead_lettered (a relayed event the relay gave up on)
   std::string kind;
   std::string remote_id;
   std::string trigger;  // for renewed: reminder | timer | manual
