@@ -47,20 +47,7 @@ ScenarioOptions WithSubscriptions(std::vector<SubscriptionSpec> subs) {
 }
 
 // The remote id of `name` once the keeper shows it Active ("" on timeout).
-std::string ActiveId(Scenario& s, const std::string& name) {
-  std::string id;
-  WaitFor(
-      [&] {
-        auto view = s.ViewOf(name);
-        if (!view || (*view)["status"] != "Active" || !(*view)["remote_id"].is_string()) {
-          return false;
-        }
-        id = (*view)["remote_id"].get<std::string>();
-        return !id.empty();
-      },
-      20s);
-  return id;
-}
+std::string ActiveId(Scenario& s, const std::string& name) { return s.WaitForActiveOf(name, 20s); }
 
 // Rewrites the config to `subs`, sends SIGHUP and waits for the reload's reconcile to finish.
 // Returns the platform calls made meanwhile.

@@ -21,21 +21,6 @@ ScenarioOptions TwoSubscriptions() {
   return options;
 }
 
-std::string ActiveId(Scenario& s, const std::string& name, const std::string& not_id = "") {
-  std::string id;
-  WaitFor(
-      [&] {
-        auto view = s.ViewOf(name);
-        if (!view || (*view)["status"] != "Active" || !(*view)["remote_id"].is_string()) {
-          return false;
-        }
-        id = (*view)["remote_id"].get<std::string>();
-        return !id.empty() && id != not_id;
-      },
-      30s);
-  return id == not_id ? "" : id;
-}
-
 int Creates(const std::vector<json>& calls) {
   int n = 0;
   for (const auto& call : calls) {
@@ -44,9 +29,12 @@ int Creates(const std::vector<json>& calls) {
   return n;
 }
 
-// Stops the keeper and waits (bounded) until the platform no longer has `ids`: their lifetime
-// (12 s) ran out while nobody renewed them.
-void DownUntilGone(Scenario& s, const std::vector<std::string>& ids) {
+// Waits for both subscriptions, stops the keeper and waits (bounded) until the platform no
+// longer has them: their lifetime (12 s) ran out while nobody renewed them. Returns their ids.
+std::vector<std::string> DownUntilGone(Scenario& s) {
+  std::vector<std::string> ids;
+  for (const char* name : {"sms", "voice"}) ids.push_back(s.WaitForActiveOf(name, 30s));
+  for (const auto& id : ids) REQUIRE_FALSE(id.empty());
   s.StopKeeper();
   const bool gone = WaitFor(
       [&] {
@@ -58,6 +46,7 @@ void DownUntilGone(Scenario& s, const std::vector<std::string>& ids) {
       },
       40s, 250ms);
   REQUIRE(gone);
+  return ids;
 }
 
 // Waits until the start-up reconcile has finished its pass (complete or not): the stale creates
@@ -74,8 +63,16 @@ void WaitForStartUpPass(Scenario& s) {
   REQUIRE(done);
 }
 
-void RequireOneEach(Scenario& s, const std::vector<std::string>& names, int64_t since) {
-  const auto calls = s.CallsAfter(since);
+// Starts the keeper again; once each subscription is Active under a new id and the start-up
+// pass is over, exactly one create each must have been sent, and one subscription each exists.
+void RestartAndRequireOneEach(Scenario& s, const std::vector<std::string>& old_ids) {
+  const std::vector<std::string> names = {"sms", "voice"};
+  const int64_t seq = s.LastCallSeq();
+  s.StartKeeper();
+  for (size_t i = 0; i < names.size(); ++i)
+    REQUIRE_FALSE(s.WaitForActiveOf(names[i], 30s, old_ids[i]).empty());
+  WaitForStartUpPass(s);
+  const auto calls = s.CallsAfter(seq);
   INFO(Summarize(calls).text);
   CHECK(Creates(calls) == static_cast<int>(names.size()));
   for (const auto& name : names) {
@@ -90,28 +87,15 @@ void RequireOneEach(Scenario& s, const std::vector<std::string>& names, int64_t 
 TEST_CASE("a keeper down past expiry creates each subscription exactly once at start-up",
           "[integration]") {
   Scenario s(TwoSubscriptions());
-  const std::string sms = ActiveId(s, "sms");
-  const std::string voice = ActiveId(s, "voice");
-  REQUIRE_FALSE(sms.empty());
-  REQUIRE_FALSE(voice.empty());
-  DownUntilGone(s, {sms, voice});
+  const std::vector<std::string> old_ids = DownUntilGone(s);
 
-  const int64_t seq = s.LastCallSeq();
-  s.StartKeeper();
-  REQUIRE_FALSE(ActiveId(s, "sms", sms).empty());
-  REQUIRE_FALSE(ActiveId(s, "voice", voice).empty());
-  WaitForStartUpPass(s);
-  RequireOneEach(s, {"sms", "voice"}, seq);
+  RestartAndRequireOneEach(s, old_ids);
 }
 
 TEST_CASE("a start-up whose list is in flight while the timer recreates creates once",
           "[integration]") {
   Scenario s(TwoSubscriptions());
-  const std::string sms = ActiveId(s, "sms");
-  const std::string voice = ActiveId(s, "voice");
-  REQUIRE_FALSE(sms.empty());
-  REQUIRE_FALSE(voice.empty());
-  DownUntilGone(s, {sms, voice});
+  const std::vector<std::string> old_ids = DownUntilGone(s);
   // The reconcile's list answers 2 s late, with what the platform held when it was asked: the
   // timer's recreations land meanwhile.
   const auto fault = s.EmulatorPost("/_emulator/faults", {{"kind", "latency"},
@@ -121,12 +105,7 @@ TEST_CASE("a start-up whose list is in flight while the timer recreates creates 
                                                           {"count", 1}});
   REQUIRE(fault.status == 200);
 
-  const int64_t seq = s.LastCallSeq();
-  s.StartKeeper();
-  REQUIRE_FALSE(ActiveId(s, "sms", sms).empty());
-  REQUIRE_FALSE(ActiveId(s, "voice", voice).empty());
-  WaitForStartUpPass(s);
-  RequireOneEach(s, {"sms", "voice"}, seq);
+  RestartAndRequireOneEach(s, old_ids);
 }
 
 }  // namespace subkeeper::testing

@@ -145,6 +145,9 @@ class Scenario {
   // Waits until View() shows status Active with a remote_id other than `not_id`; returns that id,
   // or "" on timeout.
   std::string WaitForActive(std::chrono::milliseconds timeout, const std::string& not_id = "");
+  // The same for the configured subscription `name` (of options().account).
+  std::string WaitForActiveOf(const std::string& name, std::chrono::milliseconds timeout,
+                              const std::string& not_id = "");
 
   // GET /_emulator/subscriptions records (all users).
   std::vector<json> EmulatorRecords();

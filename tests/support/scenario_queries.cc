@@ -49,10 +49,15 @@ std::optional<json> Scenario::Condition(const std::string& type) {
 }
 
 std::string Scenario::WaitForActive(std::chrono::milliseconds timeout, const std::string& not_id) {
+  return WaitForActiveOf(options_.subscription, timeout, not_id);
+}
+
+std::string Scenario::WaitForActiveOf(const std::string& name, std::chrono::milliseconds timeout,
+                                      const std::string& not_id) {
   std::string id;
   WaitFor(
       [&] {
-        auto view = View();
+        auto view = ViewOf(name);
         if (!view || !(*view)["remote_id"].is_string() || !(*view)["status"].is_string()) {
           return false;
         }
