@@ -2,10 +2,15 @@
 
 #include <algorithm>
 
+#include "subkeeper/common/log.h"
+
 namespace subkeeper::relay {
 namespace {
 
 constexpr size_t kMaxReasonBody = 200;
+// How much of an app's answer is scrubbed before the cut: enough for any credential it might
+// echo, bounded so a huge error page costs little.
+constexpr size_t kMaxScrubbedBody = 16 * 1024;
 
 // Cuts `text` to at most `max` bytes without splitting a UTF-8 sequence, so the reason stays
 // valid text in JSON status pages.
@@ -59,7 +64,10 @@ bool RefusedForGood(const RetryPolicy& policy, int http_status, int32_t attempts
 
 std::string FailureReason(int http_status, const std::string& body) {
   std::string reason = "HTTP " + std::to_string(http_status);
-  const std::string line = OneLine(Utf8Prefix(body, kMaxReasonBody));
+  // Redact before cutting: a credential the app echoes, cut first, would no longer be recognised
+  // and its first part would reach the status page.
+  const std::string scrubbed = logging::Scrub(Utf8Prefix(body, kMaxScrubbedBody));
+  const std::string line = OneLine(Utf8Prefix(scrubbed, kMaxReasonBody));
   if (!line.empty()) reason += ": " + line;
   return reason;
 }

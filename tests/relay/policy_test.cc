@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/secret_fragments.h"
+
 namespace subkeeper::relay {
 namespace {
 
@@ -91,6 +93,14 @@ TEST_CASE("FailureReason is one bounded line", "[relay]") {
         "HTTP 502: " + std::string(199, 'a'));
   CHECK(FailureReason(Status::DeadlineExceeded("timed out after 10000 ms")) ==
         "deadline_exceeded: timed out after 10000 ms");
+}
+
+TEST_CASE("FailureReason redacts an echoed credential before cutting it", "[relay]") {
+  const std::string jwt = testing::LongJwt(1500);
+  const std::string reason = FailureReason(401, "{\"error\":\"bad token " + jwt + "\"}");
+  CHECK(reason.size() <= std::string("HTTP 401: ").size() + 200);
+  CHECK(reason.starts_with("HTTP 401: {\"error\":\"bad token "));
+  CHECK_FALSE(testing::HasFragment(reason, jwt));
 }
 
 TEST_CASE("NextAttempt retries within the maximum age, then the event is dead", "[relay]") {
