@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "subkeeper/common/crypto.h"
 #include "subkeeper/common/log.h"
 #include "subkeeper/common/time_format.h"
 #include "subkeeper/config/reminder.h"
@@ -10,16 +9,6 @@
 
 namespace subkeeper::renewal {
 namespace {
-
-// A random (version 4) UUID: lifecycle events need a unique id the app can deduplicate on, as
-// Standard Webhooks' webhook-id, and the platform gives none.
-std::string NewEventId() {
-  std::string hex = RandomHex(16);
-  hex[12] = '4';
-  hex[16] = "89ab"[std::stoi(hex.substr(16, 1), nullptr, 16) & 3];
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
-         hex.substr(16, 4) + "-" + hex.substr(20);
-}
 
 relay::LifecycleFacts Facts(std::string type) {
   relay::LifecycleFacts facts;
@@ -341,7 +330,7 @@ void RenewalService::Notify(const Record& record, relay::LifecycleFacts facts,
   facts.account = record.account;
   facts.name = record.name;
   facts.subscription_id = record.remote_id;
-  entry.outbox = relay::MakeLifecycleEvent(facts, now, NewEventId());
+  entry.outbox = relay::MakeLifecycleEvent(facts, now, relay::NewLifecycleEventId());
 }
 
 void RenewalService::NotifyRecovered(const Record& record, int32_t streak,
