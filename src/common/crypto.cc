@@ -177,13 +177,15 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-std::string RandomHex(size_t n) {
+std::string RandomBytes(size_t n) {
   std::string bytes(n, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(n)) != 1) {
     // The OpenSSL CSPRNG failing means the process cannot make safe identifiers at all.
     throw std::runtime_error("RAND_bytes failed");
   }
-  return HexEncode(bytes);
+  return bytes;
 }
+
+std::string RandomHex(size_t n) { return HexEncode(RandomBytes(n)); }
 
 }  // namespace subkeeper

@@ -42,6 +42,10 @@ std::string SigningKey(const Secret& secret) {
   return value;
 }
 
+Secret NewSigningSecret() {
+  return Secret(std::string(kSecretPrefix) + Base64Encode(RandomBytes(32)));
+}
+
 std::string Sign(std::string_view key, std::string_view id, int64_t timestamp_s,
                  std::string_view body) {
   return SignText(key, id, std::to_string(timestamp_s), body);

@@ -22,6 +22,9 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b);
 // The bytes of standard base64 `text` (padding optional); nullopt when it is not base64.
 std::optional<std::string> Base64Decode(std::string_view text);
 
+// `n` cryptographically random bytes.
+std::string RandomBytes(size_t n);
+
 // `n` cryptographically random bytes, hex-encoded (2n characters).
 std::string RandomHex(size_t n);
 

@@ -17,6 +17,10 @@ namespace subkeeper::relay {
 // with the same string); any other secret is used as raw bytes.
 std::string SigningKey(const Secret& secret);
 
+// A fresh Standard Webhooks secret: "whsec_" + base64 of 32 random bytes (the specification asks
+// for 24 to 64).
+Secret NewSigningSecret();
+
 // "v1,<base64 signature>" for one delivery attempt.
 std::string Sign(std::string_view key, std::string_view id, int64_t timestamp_s,
                  std::string_view body);
