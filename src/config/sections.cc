@@ -25,7 +25,7 @@ Decoded Decoder::Run(const Node& root) {
   if (!Map(root, "",
            {"public_url", "listen", "store", "platform", "webhook_secret", "webhook_secret_file",
             "templates", "accounts", "accounts_file", "subscriptions", "renewal", "server", "relay",
-            "log"})) {
+            "metrics", "log"})) {
     return std::move(out_);
   }
   Str(root, "", "public_url", c.public_url);
@@ -46,6 +46,7 @@ Decoded Decoder::Run(const Node& root) {
   if (const Node* n = Present(root, "renewal")) Renewal(*n);
   if (const Node* n = Present(root, "server")) Server(*n);
   if (const Node* n = Present(root, "relay")) Relay(*n);
+  if (const Node* n = Present(root, "metrics")) Metrics(*n);
   if (const Node* n = Present(root, "log")) Log(*n);
   return std::move(out_);
 }
@@ -61,6 +62,11 @@ void Decoder::Listen(const Node& node) {
     Str(*tls, "listen.tls", "cert", l.tls.cert_path);
     Str(*tls, "listen.tls", "key", l.tls.key_path);
   }
+}
+
+void Decoder::Metrics(const Node& node) {
+  if (!Map(node, "metrics", {"per_subscription"})) return;
+  Str(node, "metrics", "per_subscription", out_.config.metrics.per_subscription);
 }
 
 void Decoder::Log(const Node& node) {

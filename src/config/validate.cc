@@ -273,14 +273,22 @@ void Validator::Tuning(const Config& c) {
   Range(relay.retention_s, 0, 365 * 86400, "relay.retention");
   Range(relay.dead_retention_s, 0, 365 * 86400, "relay.dead_retention");
   Range(relay.failure_events_after, 0, 1000, "relay.failure_events_after", " (0 = never)");
+  const std::string& per_subscription = c.metrics.per_subscription;
+  if (per_subscription != "auto" && per_subscription != "always" && per_subscription != "never") {
+    Add("metrics.per_subscription",
+        "must be one of auto, always, never (got '" + per_subscription + "')");
+  }
   Log(c);
 }
 
 void Validator::Log(const Config& c) {
-  static const std::vector<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
+  // The names records carry (spdlog's), plus "warn", the alias earlier versions documented.
+  static const std::vector<std::string> kLevels = {"trace",   "debug", "info",
+                                                   "warning", "warn",  "error"};
   auto level = [&](const std::string& value, const std::string& path) {
     if (std::find(kLevels.begin(), kLevels.end(), value) == kLevels.end()) {
-      Add(path, "must be one of trace, debug, info, warn, error (got '" + value + "')");
+      Add(path,
+          "must be one of trace, debug, info, warning (or warn), error (got '" + value + "')");
     }
   };
   level(c.log_level, "log.level");

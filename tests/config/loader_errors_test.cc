@@ -128,7 +128,8 @@ log:
       "test.yaml:14: subscriptions[0].account: names account 'nobody', which is not in accounts\n"
       "test.yaml:15: subscriptions[0].event_filters: is required (at least one event filter)\n"
       "test.yaml:16: subscriptions[0].expires_in: must be between 1 and 315360000 (got 0)\n"
-      "test.yaml:18: log.level: must be one of trace, debug, info, warn, error (got 'loud')";
+      "test.yaml:18: log.level: must be one of trace, debug, info, warning (or warn), error (got "
+      "'loud')";
   CHECK(error == expected);
   for (const char* secret : {"hunter2-secret", "jwt-secret", "other", "ws\n"}) {
     CHECK_THAT(error, !Catch::Contains(secret));

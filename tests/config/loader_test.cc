@@ -72,6 +72,25 @@ TEST_CASE("A minimal file yields the documented defaults", "[config]") {
   CHECK(c.log_modules.empty());
   CHECK_FALSE(c.listen.tls.enabled());
   CHECK(c.listen.admin_token.empty());
+  CHECK(c.metrics.per_subscription == "auto");
+}
+
+TEST_CASE("metrics.per_subscription takes auto, always and never", "[config]") {
+  for (const char* mode : {"auto", "always", "never"}) {
+    INFO(mode);
+    Config c = LoadOk(Doc("subscriptions:\n" + Sub("sms") +
+                          "metrics:\n  per_subscription: " + std::string(mode) + "\n"));
+    CHECK(c.metrics.per_subscription == mode);
+  }
+}
+
+TEST_CASE("Log levels are the names records carry, warn kept as an alias", "[config]") {
+  Config c = LoadOk(Doc("subscriptions:\n" + Sub("sms") +
+                        "log:\n  level: warning\n  modules:\n    relay: warn\n"));
+  CHECK(c.log_level == "warning");
+  CHECK(c.log_modules == std::map<std::string, std::string>{{"relay", "warn"}});
+  CHECK_THAT(ErrorOf(Doc("subscriptions:\n" + Sub("sms") + "log:\n  level: critical\n")),
+             Catch::Contains("log.level: must be one of trace, debug, info, warning (or warn)"));
 }
 
 TEST_CASE("The reminder is derived from expires_in when omitted, in part or whole", "[config]") {

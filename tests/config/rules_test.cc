@@ -67,7 +67,8 @@ std::vector<Row> Rows() {
       {"unknown log module", Doc("log:\n  modules:\n    relays: debug\n"),
        "log.modules.relays: unknown key (did you mean 'relay'?)"},
       {"bad module level", Doc("log:\n  modules:\n    relay: loud\n"),
-       "log.modules.relay: must be one of trace, debug, info, warn, error (got 'loud')"},
+       "log.modules.relay: must be one of trace, debug, info, warning (or warn), error (got "
+       "'loud')"},
       {"tls certificate without key", Doc("listen:\n  tls:\n    cert: /c.pem\n"),
        "listen.tls.key: is required when listen.tls.cert is set"},
       {"admin token and token file", Doc("listen:\n  admin_token: a\n  admin_token_file: /t\n"),
@@ -186,8 +187,12 @@ std::vector<Row> Rows() {
       {"server commit budget", Doc("server:\n  commit_budget_ms: 3000\n"),
        "server.commit_budget_ms: must be between 1 and 2999 (got 3000)"},
       {"log level", Doc("log:\n  level: verbose\n"),
-       "log.level: must be one of trace, debug, info, warn, error (got 'verbose')"},
+       "log.level: must be one of trace, debug, info, warning (or warn), error (got 'verbose')"},
       {"store path empty", Doc("store:\n  sqlite: ''\n"), "store.sqlite: is required"},
+      {"per-subscription metrics mode", Doc("metrics:\n  per_subscription: sometimes\n"),
+       "metrics.per_subscription: must be one of auto, always, never (got 'sometimes')"},
+      {"unknown metrics key", Doc("metrics:\n  per_account: never\n"),
+       "metrics.per_account: unknown key"},
   };
 }
 

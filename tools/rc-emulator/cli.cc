@@ -104,8 +104,9 @@ const std::map<std::string, Setter>& Setters() {
                            CliConfig* c) { return ParseRateLimits(v, &c->options.rate_limits); }},
       {"--log-level",
        [](const std::string& v, CliConfig* c) {
-         if (v != "info" && v != "debug" && v != "warn") {
-           return Status::InvalidArgument("--log-level: expected info, debug or warn");
+         // "warning" is what its records say; "warn" stays as an alias.
+         if (v != "info" && v != "debug" && v != "warning" && v != "warn") {
+           return Status::InvalidArgument("--log-level: expected info, debug or warning");
          }
          c->log_level = v;
          return Status::OK();

@@ -17,7 +17,7 @@ namespace {
 
 spdlog::level::level_enum LogLevel(const std::string& name) {
   if (name == "debug") return spdlog::level::debug;
-  if (name == "warn") return spdlog::level::warn;
+  if (name == "warning" || name == "warn") return spdlog::level::warn;
   return spdlog::level::info;
 }
 

@@ -2,6 +2,7 @@
 // default. Secrets are `Secret`s and never printed.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -119,6 +120,16 @@ struct RelayConfig {
   int32_t failure_events_after = 3;
 };
 
+// What GET /metrics exports (see app/metrics.h).
+struct MetricsConfig {
+  // Per-subscription and per-account series: "auto" = while the keeper holds at most
+  // kPerSubscriptionAutoLimit subscriptions, "always", "never". Aggregates are always exported.
+  std::string per_subscription = "auto";
+};
+
+// metrics.per_subscription "auto" exports per-subscription series up to this many subscriptions.
+inline constexpr size_t kPerSubscriptionAutoLimit = 1000;
+
 struct Config {
   std::string source_path;  // the file this was loaded from
   // Base URL RingCentral reaches, no trailing slash. Empty = "http://<webhooks listen address>"
@@ -139,7 +150,9 @@ struct Config {
   RenewalConfig renewal;
   ServerConfig server;
   RelayConfig relay;
-  std::string log_level = "info";   // trace|debug|info|warn|error
+  MetricsConfig metrics;
+  // trace|debug|info|warning|error (records say "warning"; "warn" is accepted as an alias)
+  std::string log_level = "info";
   std::string log_format = "text";  // text (human) | json (one JSON object per line)
   // Per-module levels overriding log_level, module -> level; modules are kLogModules.
   std::map<std::string, std::string> log_modules;
