@@ -88,8 +88,8 @@ void Keeper::PublishRoutes() {
 void Keeper::PublishAccountRoutes(const std::string& account) {
   auto records = store_->ListAccountSubscriptions(account);
   if (!records.ok()) {
-    logging::KeeperLog().error("publishing webhook routes of {}: {}", account,
-                               records.status().ToString());
+    logging::KeeperLog({account}).error("publishing the account's webhook routes: {}",
+                                        records.status().ToString());
     return;
   }
   std::vector<store::SubscriptionHead> heads;
@@ -102,8 +102,8 @@ void Keeper::PublishAccountRoutes(const std::string& account) {
 void Keeper::PublishRoute(const std::string& account, const std::string& name) {
   auto record = store_->GetSubscription(account, name);
   if (!record.ok()) {
-    logging::KeeperLog().error("publishing webhook route of {}/{}: {}", account, name,
-                               record.status().ToString());
+    logging::KeeperLog({account, name})
+        .error("publishing the webhook route: {}", record.status().ToString());
     return;
   }
   std::optional<webhook::Route> route;

@@ -13,6 +13,7 @@
 #include <ctime>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <shared_mutex>
 #include <unordered_map>
 #include <vector>
@@ -24,6 +25,67 @@ constexpr std::array<const char*, 8> kNames = {"keeper",   "renewal", "reconcile
                                                "platform", "webhook", "store",     "server"};
 constexpr std::string_view kMark = "[redacted]";
 constexpr const char* kTextPattern = "%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %n: %v";
+
+// The subject of the record being logged on this thread (set by About), and its scrubbed copy
+// while the sinks format it. spdlog's loggers here are synchronous: a record is formatted on the
+// thread that logs it, before the log call returns.
+thread_local const Subject* logging_subject = nullptr;
+struct ScrubbedSubject {
+  std::string account, subscription, remote_id;
+};
+thread_local const ScrubbedSubject* formatting_subject = nullptr;
+
+// name=value; the value quoted (JSON string syntax) when it is empty or holds a space, a quote,
+// '=' or a control character, so the suffix splits unambiguously.
+void AppendField(std::string& out, std::string_view name, const std::string& value) {
+  if (value.empty()) return;
+  out += ' ';
+  out += name;
+  out += '=';
+  const bool plain = std::all_of(value.begin(), value.end(), [](char c) {
+    return static_cast<unsigned char>(c) > ' ' && c != '"' && c != '=' && c != '\\';
+  });
+  out += plain
+             ? value
+             : nlohmann::json(value).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// " account=… subscription=… remote_id=…" of the record being formatted, "" when none.
+std::string TextFields() {
+  std::string out;
+  if (const ScrubbedSubject* s = formatting_subject) {
+    AppendField(out, "account", s->account);
+    AppendField(out, "subscription", s->subscription);
+    AppendField(out, "remote_id", s->remote_id);
+  }
+  return out;
+}
+
+// The text pattern, with the subject's fields appended to the line.
+class TextFormatter final : public spdlog::formatter {
+ public:
+  TextFormatter() : pattern_(std::make_unique<spdlog::pattern_formatter>(kTextPattern)) {}
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    const std::string fields = TextFields();
+    if (fields.empty()) {
+      pattern_->format(msg, dest);
+      return;
+    }
+    spdlog::memory_buf_t line;
+    pattern_->format(msg, line);
+    size_t end = line.size();
+    while (end > 0 && (line[end - 1] == '\n' || line[end - 1] == '\r')) --end;
+    dest.append(line.data(), line.data() + end);
+    dest.append(fields.data(), fields.data() + fields.size());
+    dest.append(line.data() + end, line.data() + line.size());
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<TextFormatter>();
+  }
+
+ private:
+  std::unique_ptr<spdlog::pattern_formatter> pattern_;
+};
 
 // One JSON object per record. The message is escaped, never interpolated.
 class JsonFormatter final : public spdlog::formatter {
@@ -44,6 +106,11 @@ class JsonFormatter final : public spdlog::formatter {
         {"level", std::string_view(level.data(), level.size())},
         {"module", std::string_view(msg.logger_name.data(), msg.logger_name.size())},
         {"message", std::string_view(msg.payload.data(), msg.payload.size())}};
+    if (const ScrubbedSubject* s = formatting_subject) {
+      if (!s->account.empty()) record["account"] = s->account;
+      if (!s->subscription.empty()) record["subscription"] = s->subscription;
+      if (!s->remote_id.empty()) record["remote_id"] = s->remote_id;
+    }
     const std::string line = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     dest.append(line.data(), line.data() + line.size());
     dest.push_back('\n');
@@ -55,7 +122,7 @@ class JsonFormatter final : public spdlog::formatter {
 
 std::unique_ptr<spdlog::formatter> MakeFormatter(const std::string& format) {
   if (format == "json") return std::make_unique<JsonFormatter>();
-  return std::make_unique<spdlog::pattern_formatter>(kTextPattern);
+  return std::make_unique<TextFormatter>();
 }
 
 // Scrubs each record, then hands it to its children.
@@ -81,9 +148,16 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
     const std::string clean = Scrub(std::string_view(msg.payload.data(), msg.payload.size()));
     spdlog::details::log_msg copy(msg);
     copy.payload = spdlog::string_view_t(clean.data(), clean.size());
+    std::optional<ScrubbedSubject> subject;
+    if (const Subject* s = logging_subject) {
+      subject = ScrubbedSubject{Scrub(s->account), Scrub(s->subscription), Scrub(s->remote_id)};
+    }
+    const ScrubbedSubject* previous =
+        std::exchange(formatting_subject, subject ? &*subject : nullptr);
     for (auto& child : children_) {
       if (child->should_log(copy.level)) child->log(copy);
     }
+    formatting_subject = previous;
   }
   void flush_() override {
     for (auto& child : children_) child->flush();
@@ -216,6 +290,12 @@ void RedactField(std::string& text, std::string_view name) {
 }  // namespace
 
 spdlog::logger& Get(Module module) { return *GetState().loggers[static_cast<size_t>(module)]; }
+
+About::Scope::Scope(const Subject& subject) : previous_(logging_subject) {
+  logging_subject = &subject;
+}
+
+About::Scope::~Scope() { logging_subject = previous_; }
 
 void Configure(const Options& options) {
   State& state = GetState();

@@ -162,8 +162,8 @@ void RateLimiter::Observe(const std::string& account, RateGroup group,
   const store::RateBlock block{account, StoredGroupName(group),
                                clock_.Now() + (blocked_until - now)};
   if (Status saved = state_->SaveRateBlock(block); !saved.ok()) {
-    logging::PlatformLog().warn("rate limiter: cannot persist the {} penalty of account '{}': {}",
-                                RateGroupName(group), account, saved.ToString());
+    logging::PlatformLog({account}).warn("rate limiter: cannot persist the {} penalty: {}",
+                                         RateGroupName(group), saved.ToString());
   }
 }
 

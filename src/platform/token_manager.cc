@@ -264,9 +264,8 @@ std::map<std::string, store::AccountRecord, std::less<>> TokenManager::LoadSaved
 // REQUIRES: account.mu held.
 void TokenManager::Restore(Account& account, const store::AccountRecord& saved, WallTime now) {
   if (saved.credential_fingerprint != account.fingerprint) {
-    logging::PlatformLog().info(
-        "tokens: the credential of account '{}' changed; its saved tokens are dropped",
-        account.name);
+    logging::PlatformLog({account.name})
+        .info("tokens: the account's credential changed; its saved tokens are dropped");
     return;
   }
   account.Restore(saved, now);
@@ -280,8 +279,8 @@ void TokenManager::Publish(Account& account) {
   }
   if (state_ == nullptr) return;
   if (Status saved = state_->SaveAccount(account.Record()); !saved.ok()) {
-    logging::PlatformLog().warn("tokens: cannot save the state of account '{}': {}", account.name,
-                                saved.ToString());
+    logging::PlatformLog({account.name})
+        .warn("tokens: cannot save the account's state: {}", saved.ToString());
   }
 }
 
@@ -335,8 +334,8 @@ WallTime TokenManager::KeepAlive() {
       Result<Secret> token = Acquire(*account, now);
       due = account->KeepAliveDue();
       if (!token.ok()) {
-        logging::PlatformLog().warn("tokens: keep-alive of account '{}' failed: {}", name,
-                                    token.status().ToString());
+        logging::PlatformLog({name}).warn("tokens: keep-alive failed: {}",
+                                          token.status().ToString());
         if (due <= now) due = now + token.status().retry_after().value_or(kKeepAliveRetry);
       }
     }

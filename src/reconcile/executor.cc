@@ -67,7 +67,8 @@ Result<ApplyReport> Executor::Apply(const Planned& planned) {
       ++report.applied;
     } else if (status.code() == StatusCode::kAborted) {
       report.skipped.push_back(Describe(action, status));
-      logging::ReconcileLog().info("not applied: {}", report.skipped.back());
+      logging::ReconcileLog({action.account, action.name, action.remote_id})
+          .info("not applied: {}", report.skipped.back());
     } else {
       report.errors.push_back(Describe(action, status));
     }
@@ -130,8 +131,8 @@ Observed ObserveAccounts(platform::SubscriptionApi& api, const std::vector<std::
       observed[account] = std::move(listed).value();
     } else {
       errors.push_back(account + ": " + listed.status().ToString());
-      logging::ReconcileLog().warn("list of account {} failed: {}", account,
-                                   listed.status().ToString());
+      logging::ReconcileLog({account}).warn("listing the account's subscriptions failed: {}",
+                                            listed.status().ToString());
     }
   }
   return observed;

@@ -21,9 +21,6 @@ void AddRecreated(const LifecycleFacts& facts, json& data) {
     if (IsSet(facts.inactive_until)) data["inactiveUntil"] = FormatIso8601(facts.inactive_until);
   }
   data["reason"] = facts.reason;
-  // A recreation that also ends a failing streak carries the streak, so the app needs no
-  // separate "recovered" event to close its "failing" alert.
-  if (facts.failures > 0) data["failures"] = facts.failures;
 }
 
 void AddFailing(const LifecycleFacts& facts, json& data) {

@@ -149,7 +149,7 @@ Status Relay::DeliverRoutes(const std::vector<std::pair<store::EventRecord, std:
       Status status = DeliverRoute(head.account, head.name, due[i].second, key);
       if (!status.ok()) {
         // Returned to the loop, which logs a store error once rather than every pass.
-        logging::RelayLog().debug("relay {}/{}: {}", head.account, head.name, status.ToString());
+        logging::RelayLog({head.account, head.name}).debug("relay: {}", status.ToString());
         std::lock_guard lock(error_mu);
         if (first_error.ok()) first_error = std::move(status);
       }
@@ -189,7 +189,6 @@ Status Relay::DeliverClaimed(const std::string& account, const std::string& name
 
 Result<bool> Relay::DeliverOne(const store::EventRecord& event, const std::string& url,
                                const std::string& key) {
-  const std::string route = RouteKey(event.account, event.name);
   store::RelayUpdate update;
   update.attempts = event.attempts + 1;
   platform::HttpRequest request = BuildDeliveryRequest(event, url, key, clock_.Now(), options_);
@@ -210,7 +209,7 @@ Result<bool> Relay::DeliverOne(const store::EventRecord& event, const std::strin
     }
     SK_RETURN_IF_ERROR(store_.UpdateRelay(event.seq, update));
     if (event.kind == "event") metrics::Current().EventRelayed();
-    NoteOutcome(route, true, false, "");
+    NoteOutcome(event, true, false, "");
     return true;
   }
   update.last_error = response.ok() ? FailureReason(response->status, response->body)
@@ -230,7 +229,7 @@ Result<bool> Relay::DeliverOne(const store::EventRecord& event, const std::strin
   }
   SK_RETURN_IF_ERROR(store_.UpdateRelay(event.seq, update));
   if (!next && event.kind == "event") metrics::Current().EventDeadLettered();
-  NoteOutcome(route, false, !next, update.last_error);
+  NoteOutcome(event, false, !next, update.last_error);
   return !next.has_value();
 }
 
@@ -259,7 +258,7 @@ Status Relay::DeadLetterRefused(const store::EventRecord& event, const store::Re
     store::HistoryEntry entry =
         store::MakeHistory(now, event.account, event.name, "dead_lettered", "",
                            "event " + Printable(event.uuid, 64) + ": " + update.last_error);
-    entry.outbox = MakeLifecycleEvent(facts, now, NewLifecycleEventId());
+    entry.outbox.push_back(MakeLifecycleEvent(facts, now, NewLifecycleEventId()));
     SK_RETURN_IF_ERROR(store_.AppendHistory(entry));
   }
   {
@@ -271,8 +270,9 @@ Status Relay::DeadLetterRefused(const store::EventRecord& event, const store::Re
   SK_RETURN_IF_ERROR(store_.UpdateRelay(event.seq, dead));
   if (event.kind == "event") metrics::Current().EventDeadLettered();
   // Each one is its own event (not a streak of an app that is down): one line each.
-  logging::RelayLog().warn("relay {}/{}: dead-lettered ({}) after {} attempt(s): {}", event.account,
-                           event.name, event.kind, update.attempts, update.last_error);
+  logging::RelayLog({event.account, event.name, event.subscription_id})
+      .warn("relay: dead-lettered ({}) after {} attempt(s): {}", event.kind, update.attempts,
+            update.last_error);
   return Status::OK();
 }
 
@@ -290,8 +290,9 @@ void Relay::ReleaseRoute(const std::string& route) {
   routes_[route]->busy = false;
 }
 
-void Relay::NoteOutcome(const std::string& route, bool delivered, bool dead,
+void Relay::NoteOutcome(const store::EventRecord& event, bool delivered, bool dead,
                         const std::string& reason) {
+  const std::string route = RouteKey(event.account, event.name);
   bool recovered = false;
   bool started_failing = false;
   bool first_dead = false;
@@ -310,17 +311,16 @@ void Relay::NoteOutcome(const std::string& route, bool delivered, bool dead,
     }
   }
   // An app that is down fails every attempt: one line when that starts and one when it ends.
-  if (recovered) logging::RelayLog().info("relay {}: delivering again", route);
-  if (started_failing)
-    logging::RelayLog().warn("relay {}: delivery failing ({}); retrying", route, reason);
+  auto log = logging::RelayLog({event.account, event.name, event.subscription_id});
+  if (recovered) log.info("relay: delivering again");
+  if (started_failing) log.warn("relay: delivery failing ({}); retrying", reason);
   if (first_dead) {
-    logging::RelayLog().warn(
-        "relay {}: events older than {} s are dead-lettered (`subkeeper replay` resends)", route,
-        options_.retry.max_age.count());
+    log.warn("relay: events older than {} s are dead-lettered (`subkeeper replay` resends)",
+             options_.retry.max_age.count());
   } else if (dead) {
-    logging::RelayLog().debug("relay {}: event dead-lettered: {}", route, reason);
+    log.debug("relay: event dead-lettered: {}", reason);
   } else if (!delivered && !started_failing) {
-    logging::RelayLog().debug("relay {}: attempt failed: {}", route, reason);
+    log.debug("relay: attempt failed: {}", reason);
   }
 }
 
@@ -403,7 +403,8 @@ void Relay::Work() {
     }
     const std::string route = RouteKey(task.account, task.name);
     Status status = DeliverClaimed(task.account, task.name, task.url, task.key);
-    if (!status.ok()) logging::RelayLog().debug("relay {}: {}", route, status.ToString());
+    if (!status.ok())
+      logging::RelayLog({task.account, task.name}).debug("relay: {}", status.ToString());
     ReleaseRoute(route);
     Wake();  // its next events, or its retry time, are the loop's to schedule
   }

@@ -83,8 +83,8 @@ Status RenewalService::Create(Record& record, const std::string& kind, const std
   record.token_fingerprint = webhook::TokenFingerprint(request.verification_token);
   record.last_trigger = "create";
   detail += GrantedTtlWarning(record, options_.reminder_job_interval_s);
-  logging::RenewalLog().info("{}/{}: {} as {}{}", record.account, record.name, entry_kind,
-                             record.remote_id, detail.empty() ? "" : " (" + detail + ")");
+  logging::RenewalLog({record.account, record.name, record.remote_id})
+      .info("{} as {}{}", entry_kind, record.remote_id, detail.empty() ? "" : " (" + detail + ")");
   auto entry = Entry(record, entry_kind, detail, now);
   // The app hears what happened to its subscription, however it came to exist.
   if (kind != "recreated") {
@@ -101,8 +101,9 @@ Status RenewalService::Create(Record& record, const std::string& kind, const std
     const WallTime created_at = made->creation_time != WallTime{} ? made->creation_time : now;
     facts.inactive_until = std::max(created_at, facts.inactive_from);
   }
-  if (StreakReported(streak)) facts.failures = streak;
   Notify(record, std::move(facts), entry, now);
+  // A recreation that ends a reported failing streak also closes it, like any other success.
+  NotifyRecovered(record, streak, entry, now);
   return store_.PutSubscription(record, entry);
 }
 
@@ -122,16 +123,16 @@ void RenewalService::DeleteDuplicates(const Record& record, const std::string& k
     Status deleted = api_.Delete(record.account, id);
     if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) {
       // Not fatal: the reconcile deletes unclaimed subscriptions at an owned address.
-      logging::RenewalLog().warn("{}/{}: deleting duplicate {} failed: {}", record.account,
-                                 record.name, id, deleted.ToString());
+      logging::RenewalLog({record.account, record.name, record.remote_id})
+          .warn("deleting duplicate {} failed: {}", id, deleted.ToString());
       continue;
     }
     auto entry = Entry(record, "deleted", "duplicate of " + kept + " at the same address", now);
     entry.remote_id = id;
     Status saved = store_.AppendHistory(entry);
     if (!saved.ok())
-      logging::RenewalLog().warn("{}/{}: recording deletion of {}: {}", record.account, record.name,
-                                 id, saved.ToString());
+      logging::RenewalLog({record.account, record.name, record.remote_id})
+          .warn("recording deletion of {}: {}", id, saved.ToString());
   }
 }
 

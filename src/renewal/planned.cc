@@ -42,7 +42,7 @@ Status RenewalService::Adopt(const std::string& account, const std::string& name
             ? std::max(now, FallbackAt(record.expires_at, record.granted_ttl_s,
                                        record.reminder_filter, options_.direct_margin_pct))
             : now;
-    logging::ReconcileLog().info("{}/{}: adopted {} ({})", account, name, remote.id, reason);
+    logging::ReconcileLog({account, name, remote.id}).info("adopted {} ({})", remote.id, reason);
     return store_.PutSubscription(record, Entry(record, "adopted", reason, now));
   });
 }

@@ -155,8 +155,8 @@ void Scheduler::HandleReminder(const Work& work, WallTime now) {
   // Under the lease: a write from here must not overwrite what a renewal in flight writes.
   Status saved = service_->RecordReminder(work.account, work.name, work.subscription_id, now);
   if (!saved.ok() && saved.code() != StatusCode::kAborted)
-    logging::RenewalLog().warn("recording reminder of {}/{}: {}", work.account, work.name,
-                               saved.ToString());
+    logging::RenewalLog({work.account, work.name, work.subscription_id})
+        .warn("recording a reminder: {}", saved.ToString());
   if (!ShouldRenewOnReminder(seen, work.subscription_id, now)) return;
   const std::string key = KeyOf(work.account, work.name);
   const Seconds spread = ReminderSpread(seen.reminder_filter, options_.max_reminder_spread);
@@ -202,10 +202,10 @@ void Scheduler::RunDelayed(WallTime now) {
 void Scheduler::RunOne(const std::string& account, const std::string& name, Trigger trigger) {
   Status status = service_->Run(account, name, trigger);
   if (status.code() == StatusCode::kAborted) {
-    logging::RenewalLog().debug("{}", status.message());
+    logging::RenewalLog({account, name}).debug("{}", status.message());
   } else if (!status.ok()) {
-    logging::RenewalLog().error("renewal of {}/{} ({}): {}", account, name, TriggerName(trigger),
-                                status.ToString());
+    logging::RenewalLog({account, name})
+        .error("renewal ({}) failed: {}", TriggerName(trigger), status.ToString());
   }
 }
 

@@ -62,7 +62,7 @@ Status RenewalService::WithLease(const std::string& account, const std::string& 
   // A forgotten record has no lease left to release; releasing is then a no-op.
   Status released = store_.ReleaseLease(account, name, options_.owner);
   if (!released.ok())
-    logging::RenewalLog().warn("releasing lease of {}/{}: {}", account, name, released.ToString());
+    logging::RenewalLog({account, name}).warn("releasing the lease: {}", released.ToString());
   if (changed && on_remote_change_) on_remote_change_(account, name);
   if (settle && on_settled_) on_settled_(account, name);
   return result;
@@ -116,10 +116,11 @@ Status RenewalService::Recreate(const std::string& account, const std::string& n
     }
     Status deleted = api_.Delete(record.account, old_id);
     if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) {
-      logging::RenewalLog().warn(
-          "{}/{}: deleting the replaced subscription {} failed: {}; the next reconcile "
-          "deletes it as an orphan",
-          account, name, old_id, deleted.ToString());
+      logging::RenewalLog({record.account, record.name, record.remote_id})
+          .warn(
+              "deleting the replaced subscription {} failed: {}; the next reconcile deletes it as "
+              "an orphan",
+              old_id, deleted.ToString());
       return Status::OK();
     }
     auto entry = Entry(record, "deleted", "replaced by " + record.remote_id, now);
@@ -145,17 +146,15 @@ Status RenewalService::Forget(const std::string& account, const std::string& nam
 
 Status RenewalService::RunLocked(Record& record, Trigger trigger, WallTime now) {
   if (trigger == Trigger::kReminder && InBackoff(record, now)) {
-    logging::RenewalLog().debug(
-        "{}/{}: reminder during the backoff after a failure; the retry "
-        "at the scheduled time renews",
-        record.account, record.name);
+    logging::RenewalLog({record.account, record.name, record.remote_id})
+        .debug(
+            "reminder during the backoff after a failure; the retry at the scheduled time renews");
     return Status::OK();
   }
   if (trigger == Trigger::kTimer && !record.reminder_path_broken && ReminderMissed(record, now)) {
     record.reminder_path_broken = true;
-    logging::RenewalLog().warn(
-        "{}/{}: no reminder arrived in the reminder window; renewing by timer", record.account,
-        record.name);
+    logging::RenewalLog({record.account, record.name, record.remote_id})
+        .warn("no reminder arrived in the reminder window; renewing by timer");
     SK_RETURN_IF_ERROR(store_.PutSubscription(
         record, Entry(record, "reminder_missing", "no reminder since the window opened", now)));
   }
@@ -212,8 +211,8 @@ std::optional<Status> RenewalService::RenewByUpdate(Record& record, const Status
   request.expires_in_s = record.expires_in_s;
   auto updated = api_.Update(record.account, record.remote_id, request);
   if (!updated.ok()) {
-    logging::RenewalLog().warn("{}/{}: renew refused ({}) and the PUT instead failed too",
-                               record.account, record.name, refused.ToString());
+    logging::RenewalLog({record.account, record.name, record.remote_id})
+        .warn("renew refused ({}) and the PUT instead failed too", refused.ToString());
     return std::nullopt;  // retried as the renew's failure, after its penalty
   }
   if (updated->status != "Active") {
@@ -230,9 +229,9 @@ Status RenewalService::Renewed(Record& record, const platform::RemoteSubscriptio
   Apply(record, remote, now);
   record.last_trigger = TriggerName(trigger);
   if (trigger == Trigger::kReminder) record.reminder_path_broken = false;
-  logging::RenewalLog().info("{}/{}: renewed by {}{}, expires {}", record.account, record.name,
-                             record.last_trigger, detail.empty() ? "" : " " + detail,
-                             FormatIso8601(record.expires_at));
+  logging::RenewalLog({record.account, record.name, record.remote_id})
+      .info("renewed by {}{}, expires {}", record.last_trigger, detail.empty() ? "" : " " + detail,
+            FormatIso8601(record.expires_at));
   auto entry = Entry(record, "renewed", detail, now);
   entry.trigger = record.last_trigger;
   NotifyRecovered(record, streak, entry, now);
@@ -270,9 +269,9 @@ Status RenewalService::Fail(Record& record, const Status& error, const std::stri
   // before an account in "auth_failed" may log in again.
   record.next_renewal_at =
       RetryAtAfter(now, record.remote_id.empty() ? WallTime{} : record.expires_at, error, delay);
-  logging::RenewalLog().warn(
-      "{}/{}: {} failed ({}), retry in {}s", record.account, record.name, what, error.ToString(),
-      std::chrono::duration_cast<Seconds>(record.next_renewal_at - now).count());
+  logging::RenewalLog({record.account, record.name, record.remote_id})
+      .warn("{} failed ({}), retry in {}s", what, error.ToString(),
+            std::chrono::duration_cast<Seconds>(record.next_renewal_at - now).count());
   auto entry = Entry(record, "failed", record.last_error, now);
   // Exactly at the threshold: once per streak, however long the streak goes on.
   if (options_.failure_events_after > 0 && record.failures == options_.failure_events_after) {
@@ -314,8 +313,8 @@ std::string RenewalService::LastRemoteId(const Record& record) {
   query.limit = 100;  // newest first; failed creates since the loss carry no id
   auto history = store_.ListHistory(query);
   if (!history.ok()) {
-    logging::RenewalLog().warn("{}/{}: reading history for the previous subscription id: {}",
-                               record.account, record.name, history.status().ToString());
+    logging::RenewalLog({record.account, record.name, record.remote_id})
+        .warn("reading history for the previous subscription id: {}", history.status().ToString());
     return "";
   }
   for (const auto& entry : *history) {
@@ -330,7 +329,7 @@ void RenewalService::Notify(const Record& record, relay::LifecycleFacts facts,
   facts.account = record.account;
   facts.name = record.name;
   facts.subscription_id = record.remote_id;
-  entry.outbox = relay::MakeLifecycleEvent(facts, now, relay::NewLifecycleEventId());
+  entry.outbox.push_back(relay::MakeLifecycleEvent(facts, now, relay::NewLifecycleEventId()));
 }
 
 void RenewalService::NotifyRecovered(const Record& record, int32_t streak,

@@ -162,6 +162,27 @@ Status BindSubscription(SQLite::Statement& st, const SubscriptionRecord& r, int6
   return Status::OK();
 }
 
+const char* const kSubscriptionStateSelectSql =
+    "SELECT account, name, remote_id, status, expires_at, failures, last_error, "
+    "blacklisted_reason, reminder_filter, reminder_path_broken, disabled_filters FROM "
+    "subscriptions";
+
+Result<SubscriptionRecord> ReadSubscriptionState(const SQLite::Statement& st) {
+  SubscriptionRecord r;
+  r.account = st.getColumn(0).getString();
+  r.name = st.getColumn(1).getString();
+  r.remote_id = st.getColumn(2).getString();
+  r.status = st.getColumn(3).getString();
+  r.expires_at = ReadTime(st.getColumn(4));
+  r.failures = st.getColumn(5).getInt();
+  r.last_error = st.getColumn(6).getString();
+  r.blacklisted_reason = st.getColumn(7).getString();
+  r.reminder_filter = st.getColumn(8).getString();
+  r.reminder_path_broken = st.getColumn(9).getInt() != 0;
+  SK_ASSIGN_OR_RETURN(r.disabled_filters, DecodeList(st.getColumn(10), "disabled_filters"));
+  return r;
+}
+
 Result<SubscriptionRecord> ReadSubscription(const SQLite::Statement& st) {
   SubscriptionRecord r;
   int i = 0;

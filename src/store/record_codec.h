@@ -26,6 +26,13 @@ Status BindSubscription(SQLite::Statement& st, const SubscriptionRecord& r, int6
 // a JSON array of strings. Throws SQLite::Exception like SQLiteCpp does.
 Result<SubscriptionRecord> ReadSubscription(const SQLite::Statement& st);
 
+// SELECT of the columns ReadSubscriptionState reads, in its order; callers append ORDER BY.
+extern const char* const kSubscriptionStateSelectSql;
+// Reads the current row of a kSubscriptionStateSelectSql query: account, name, remote_id, status,
+// expires_at, failures, last_error, blacklisted_reason, reminder_filter, reminder_path_broken and
+// disabled_filters; every other field keeps its default. kDataLoss like ReadSubscription.
+Result<SubscriptionRecord> ReadSubscriptionState(const SQLite::Statement& st);
+
 // INSERT of a history row (id assigned by SQLite) and the SELECT ReadHistory expects.
 extern const char* const kHistoryInsertSql;
 extern const char* const kHistorySelectSql;

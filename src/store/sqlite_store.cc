@@ -36,8 +36,8 @@ Status CheckKey(std::string_view account, std::string_view name) {
 
 // The outbox event obeys InsertEvents' rules; checked before any transaction begins.
 Status CheckOutbox(const HistoryEntry& h) {
-  if (h.outbox && h.outbox->uuid.empty()) {
-    return Status::InvalidArgument("store: an outbox event needs a uuid");
+  for (const EventRecord& e : h.outbox) {
+    if (e.uuid.empty()) return Status::InvalidArgument("store: an outbox event needs a uuid");
   }
   return Status::OK();
 }
@@ -71,6 +71,7 @@ class SqliteStore final : public Store {
       : clock_(clock), db_(std::move(db)), statements_(*db_) {}
 
   Result<std::vector<SubscriptionRecord>> ListSubscriptions() override;
+  Result<std::vector<SubscriptionRecord>> ListSubscriptionStates() override;
   Result<std::vector<SubscriptionHead>> ListSubscriptionHeads(const SubscriptionKey* after,
                                                               int limit) override;
   Result<std::vector<SubscriptionRecord>> ListAccountSubscriptions(
@@ -129,6 +130,21 @@ Result<std::vector<SubscriptionRecord>> SqliteStore::ListSubscriptions() {
     std::vector<SubscriptionRecord> out;
     while (st.executeStep()) {
       SK_ASSIGN_OR_RETURN(SubscriptionRecord r, ReadSubscription(st));
+      out.push_back(std::move(r));
+    }
+    return out;
+  });
+}
+
+Result<std::vector<SubscriptionRecord>> SqliteStore::ListSubscriptionStates() {
+  std::lock_guard lock(mu_);
+  return CatchSqlite("list subscription states", [&]() -> Result<std::vector<SubscriptionRecord>> {
+    auto st_lease =
+        statements_.Get(std::string(kSubscriptionStateSelectSql) + " ORDER BY account, name");
+    SQLite::Statement& st = *st_lease;
+    std::vector<SubscriptionRecord> out;
+    while (st.executeStep()) {
+      SK_ASSIGN_OR_RETURN(SubscriptionRecord r, ReadSubscriptionState(st));
       out.push_back(std::move(r));
     }
     return out;
@@ -636,16 +652,16 @@ void SqliteStore::InsertHistory(HistoryEntry entry, std::string_view account, st
   st.exec();
   // Counted as written: a transaction that then fails to commit (a full disk) over-counts.
   metrics::Current().History(entry.kind, entry.trigger, entry.detail);
-  if (!entry.outbox) return;
-  EventRecord& e = *entry.outbox;
-  if (e.account.empty()) e.account = entry.account;
-  if (e.name.empty()) e.name = entry.name;
-  if (e.received_at == WallTime{}) e.received_at = entry.at;
-  auto insert_lease = statements_.Get(kEventInsertSql);
-  SQLite::Statement& insert = *insert_lease;
-  BindEvent(insert, e);
-  // ON CONFLICT DO NOTHING: a lifecycle event already queued (a retried write) is not an error.
-  insert.exec();
+  for (EventRecord& e : entry.outbox) {
+    if (e.account.empty()) e.account = entry.account;
+    if (e.name.empty()) e.name = entry.name;
+    if (e.received_at == WallTime{}) e.received_at = entry.at;
+    auto insert_lease = statements_.Get(kEventInsertSql);
+    SQLite::Statement& insert = *insert_lease;
+    BindEvent(insert, e);
+    // ON CONFLICT DO NOTHING: a lifecycle event already queued (a retried write) is not an error.
+    insert.exec();
+  }
 }
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const Clock& clock) {

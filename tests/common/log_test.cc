@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <vector>
 
 namespace subkeeper::logging {
 namespace {
@@ -113,6 +114,82 @@ TEST_CASE("A record is scrubbed before any sink sees it", "[log]") {
   CHECK(text.find("very-secret-client-value") == std::string::npos);
   CHECK(text.find("abc123") == std::string::npos);
   CHECK(text.find("[redacted]") != std::string::npos);
+}
+
+TEST_CASE("The level name records carry is accepted as a level", "[log]") {
+  Captured log({"warning", "json", {{"relay", "warning"}, {"store", "warn"}}});
+  KeeperLog().info("keeper-info");
+  KeeperLog().warn("keeper-warn");
+  RelayLog().info("relay-info");
+  StoreLog().warn("store-warn");
+  const std::string text = log.text();
+  CHECK(text.find("keeper-info") == std::string::npos);
+  CHECK(text.find("relay-info") == std::string::npos);
+  CHECK(text.find("store-warn") != std::string::npos);
+  REQUIRE(text.find("keeper-warn") != std::string::npos);
+  const auto record = nlohmann::json::parse(text.substr(0, text.find('\n')));
+  CHECK(record["level"] == "warning");
+}
+
+TEST_CASE("JSON records carry account, subscription and remote id as fields", "[log]") {
+  Captured log({"info", "json", {}});
+  RenewalLog({"acme", "orders", "sub-42"})
+      .warn("renew failed ({}), retry in {}s", "unavailable", 4);
+  KeeperLog({"acme"}).info("reconcile done");
+  KeeperLog().info("no subject");
+  const std::string text = log.text();
+  std::vector<nlohmann::json> records;
+  for (size_t at = 0, end; (end = text.find('\n', at)) != std::string::npos; at = end + 1) {
+    records.push_back(nlohmann::json::parse(text.substr(at, end - at)));
+  }
+  REQUIRE(records.size() == 3);
+  CHECK(records[0]["module"] == "renewal");
+  CHECK(records[0]["level"] == "warning");
+  CHECK(records[0]["account"] == "acme");
+  CHECK(records[0]["subscription"] == "orders");
+  CHECK(records[0]["remote_id"] == "sub-42");
+  CHECK(records[0]["message"] == "renew failed (unavailable), retry in 4s");
+  CHECK(records[1]["account"] == "acme");
+  CHECK_FALSE(records[1].contains("subscription"));  // empty parts are left out
+  CHECK_FALSE(records[1].contains("remote_id"));
+  for (const char* field : {"account", "subscription", "remote_id"}) {
+    CHECK_FALSE(records[2].contains(field));  // a record without a subject has none
+  }
+}
+
+TEST_CASE("Text records append the subject as name=value", "[log]") {
+  Captured log({"info", "text", {}});
+  RelayLog({"acme", "orders", "sub-42"}).info("relay: delivering again");
+  RelayLog({"acme", "two words"}).info("quoted");
+  RelayLog().info("plain");
+  const std::string text = log.text();
+  CHECK(text.find(" info relay: relay: delivering again account=acme subscription=orders "
+                  "remote_id=sub-42\n") != std::string::npos);
+  CHECK(text.find("quoted account=acme subscription=\"two words\"\n") != std::string::npos);
+  CHECK(text.find("plain\n") != std::string::npos);
+  CHECK(text.find("plain account=") == std::string::npos);
+}
+
+TEST_CASE("A record below its level is not written; the subject ends with its record", "[log]") {
+  Captured log({"info", "json", {}});
+  RenewalLog({"acme", "orders"}).debug("hidden");
+  CHECK(log.text().empty());
+  RenewalLog({"acme", "orders"}).info("shown");
+  RenewalLog().info("after");
+  const std::string text = log.text();
+  const size_t newline = text.find('\n');
+  REQUIRE(newline != std::string::npos);
+  CHECK(nlohmann::json::parse(text.substr(0, newline))["account"] == "acme");
+  CHECK_FALSE(nlohmann::json::parse(text.substr(newline + 1)).contains("account"));
+}
+
+TEST_CASE("Subject fields are scrubbed like the message", "[log]") {
+  Captured log({"info", "json", {}});
+  SetSecret("test/field", "field-secret-value");
+  PlatformLog({"acct-field-secret-value"}).info("x");
+  SetSecret("test/field", "");
+  CHECK(log.text().find("field-secret-value") == std::string::npos);
+  CHECK(nlohmann::json::parse(log.text())["account"] == "acct-[redacted]");
 }
 
 }  // namespace

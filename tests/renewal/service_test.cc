@@ -523,7 +523,7 @@ TEST_CASE("renewal_failing fires once at the threshold; renewal_recovered after 
   CHECK(f.Events().size() == 2);
 }
 
-TEST_CASE("A recreation that ends a reported streak carries the failures instead of recovered",
+TEST_CASE("A recreation that ends a reported streak is followed by renewal_recovered",
           "[renewal][lifecycle]") {
   Fixture f;
   f.AddRelayed();
@@ -535,10 +535,42 @@ TEST_CASE("A recreation that ends a reported streak carries the failures instead
   f.platform.Purge("sub-1");
   REQUIRE(f.service.Run("main", "sms", Trigger::kTimer).ok());
   auto events = f.Events();
-  REQUIRE(events.size() == 2);
+  REQUIRE(events.size() == 3);
   CHECK(Type(events[0]) == "subscription.renewal_failing");
   CHECK(Type(events[1]) == "subscription.recreated");
-  CHECK(Data(events[1])["failures"] == 3);
+  CHECK_FALSE(Data(events[1]).contains("failures"));
+  CHECK(Type(events[2]) == "subscription.renewal_recovered");
+  CHECK(Data(events[2])["failures"] == 3);
+  CHECK(Data(events[2])["subscriptionId"] == f.Record().remote_id);
+  CHECK(Data(events[2])["subscriptionId"] != "sub-1");
+  // Both ride on the one history row of the recreation, queued in that order.
+  CHECK(events[1].seq < events[2].seq);
+  CHECK(events[1].received_at == events[2].received_at);
+
+  // The next streak is reported afresh: the recovery reset it.
+  for (int i = 0; i < 3; ++i) {
+    f.platform.FailNext("renew", Status::Unavailable("Service Unavailable").WithHttp(503, ""));
+    REQUIRE(f.service.Run("main", "sms", Trigger::kTimer).ok());
+  }
+  events = f.Events();
+  REQUIRE(events.size() == 4);
+  CHECK(Type(events[3]) == "subscription.renewal_failing");
+}
+
+TEST_CASE("A recreation after a streak below the threshold sends no renewal_recovered",
+          "[renewal][lifecycle]") {
+  Fixture f;
+  f.AddRelayed();
+  REQUIRE(f.service.Run("main", "sms", Trigger::kStartup).ok());
+  for (int i = 0; i < 2; ++i) {
+    f.platform.FailNext("renew", Status::Unavailable("Service Unavailable").WithHttp(503, ""));
+    REQUIRE(f.service.Run("main", "sms", Trigger::kTimer).ok());
+  }
+  f.platform.Purge("sub-1");
+  REQUIRE(f.service.Run("main", "sms", Trigger::kTimer).ok());
+  auto events = f.Events();
+  REQUIRE(events.size() == 1);
+  CHECK(Type(events[0]) == "subscription.recreated");
 }
 
 TEST_CASE("A first creation after a reported streak of failed creates is a recovery",

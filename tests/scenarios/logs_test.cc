@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "subkeeper/common/crypto.h"
@@ -22,6 +23,38 @@ std::string KeeperLog(const Scenario& s) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+TEST_CASE("JSON log records name their account, subscription and remote id as fields",
+          "[integration]") {
+  ScenarioOptions options;
+  // "warning" is the name records carry, and the config takes it.
+  options.log_section = "  level: warning\n  format: json\n  modules:\n    renewal: info\n";
+  Scenario s(options);
+  const std::string id = s.WaitForActive(30s);
+  REQUIRE_FALSE(id.empty());
+  nlohmann::json created;
+  REQUIRE(WaitFor(
+      [&] {
+        std::istringstream lines(KeeperLog(s));
+        for (std::string line; std::getline(lines, line);) {
+          auto record = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+          if (record.is_object() && record.value("module", "") == "renewal" &&
+              record.value("message", "").starts_with("created as ")) {
+            created = record;
+            return true;
+          }
+        }
+        return false;
+      },
+      10s));
+  INFO(created.dump());
+  CHECK(created["level"] == "info");
+  CHECK(created["account"] == "main");
+  CHECK(created["subscription"] == "sms");
+  CHECK(created["remote_id"] == id);
+  // The keeper module stays at warning: its info records (e.g. "subkeeper ready") are not written.
+  CHECK(KeeperLog(s).find("subkeeper ready") == std::string::npos);
 }
 
 TEST_CASE("the JSON log carries no secret from config platform answers or errors",

@@ -310,7 +310,7 @@ HistoryEntry WithOutbox(std::string kind, std::string uuid) {
   e.kind = "lifecycle";
   e.event = "subscription.recreated";
   e.body = R"({"type":"subscription.recreated"})";
-  h.outbox = e;
+  h.outbox = {e};
   return h;
 }
 

@@ -116,6 +116,35 @@ TEST_CASE("Every subscription field round-trips", "[store]") {
   CHECK(same(out, expected));
 }
 
+TEST_CASE("Subscription states carry what conditions are derived from, in key order", "[store]") {
+  ManualClock clock;
+  auto store = OpenMemory(clock);
+  REQUIRE(store->PutSubscription(Full(), std::nullopt).ok());
+  REQUIRE(store->PutSubscription(Minimal("a-first"), std::nullopt).ok());
+  auto states = store->ListSubscriptionStates();
+  REQUIRE(states.ok());
+  REQUIRE(states->size() == 2);
+  CHECK((*states)[0].name == "a-first");
+  const SubscriptionRecord& s = (*states)[1];
+  const SubscriptionRecord full = Full();
+  CHECK(s.account == full.account);
+  CHECK(s.name == full.name);
+  CHECK(s.remote_id == full.remote_id);
+  CHECK(s.status == full.status);
+  CHECK(s.expires_at == full.expires_at);
+  CHECK(s.failures == full.failures);
+  CHECK(s.last_error == full.last_error);
+  CHECK(s.blacklisted_reason == full.blacklisted_reason);
+  CHECK(s.reminder_filter == full.reminder_filter);
+  CHECK(s.reminder_path_broken);
+  CHECK(s.disabled_filters == full.disabled_filters);
+  // What a scrape does not need is not read.
+  CHECK(s.event_filters.empty());
+  CHECK(s.remote_filters.empty());
+  CHECK(s.address.empty());
+  CHECK(s.next_renewal_at == WallTime{});
+}
+
 TEST_CASE("Put replaces a record, list is ordered, delete is idempotent", "[store]") {
   ManualClock clock;
   auto store = OpenMemory(clock);

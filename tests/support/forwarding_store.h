@@ -14,6 +14,9 @@ class ForwardingStore : public store::Store {
  public:
   explicit ForwardingStore(store::Store& inner) : inner_(inner) {}
 
+  Result<std::vector<store::SubscriptionRecord>> ListSubscriptionStates() override {
+    return inner_.ListSubscriptionStates();
+  }
   Result<std::vector<store::SubscriptionRecord>> ListSubscriptions() override {
     return inner_.ListSubscriptions();
   }

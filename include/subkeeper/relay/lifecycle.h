@@ -1,7 +1,9 @@
 // Lifecycle events subkeeper sends to the app through the relay, so it can react: a subscription
-// recreated (with the window in which it may have missed events, to backfill), blacklisted, or
-// failing to renew. Built here (pure) and queued by the renewal service as the `outbox` of the
-// history row that records the change, in the same transaction.
+// recreated (with the window in which it may have missed events, to backfill), blacklisted,
+// failing to renew and recovered, or an event the app refused for good. Built here (pure) and
+// queued by the renewal service (or the relay, for delivery_dead_lettered) in the outbox of the
+// history row that records the change, in the same transaction. docs/lifecycle-events.md is the
+// app developer's reference; keep the two in step.
 //
 // Body (Standard Webhooks payload shape), relayed with kind "lifecycle":
 //   {"type": "subscription.recreated" | "subscription.blacklisted" |
@@ -14,10 +16,15 @@
 //             "reason": "...",                          (blacklisted, recreated)
 //             "failures": N, "lastError": "...",        (renewal_failing)
 //             "expiresAt": "...",                       (renewal_failing: when it will lapse)
+//             "failures": N,                            (renewal_recovered: the streak it ends)
 //             "eventId": "...", "event": "...",         (delivery_dead_lettered: the event's
 //             "receivedAt": "...", "attempts": N,        webhook-id, filter, receipt, attempts,
 //             "lastStatus": 4xx, "lastError": "...",     the app's answer (status only when it
 //             "reason": "client_error" | "unsendable"}}  answered), why)
+//
+// Every reported renewal_failing streak ends with one renewal_recovered, whatever ended it (a
+// renewal, an update, a create or a recreation; after a recreation it follows the recreated
+// event, queued by the same history row).
 //
 // delivery_dead_lettered is queued by the relay (not the renewal service) when it dead-letters a
 // notification the app refused with a client error, or one it could not send at all; never for
@@ -32,7 +39,7 @@
 namespace subkeeper::relay {
 
 struct LifecycleFacts {
-  std::string type;  // one of the four above, without a prefix
+  std::string type;  // one of the five above, without the "subscription." prefix
   std::string account;
   std::string name;
   std::string subscription_id;

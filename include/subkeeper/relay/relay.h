@@ -134,7 +134,8 @@ class Relay {
   Status DeadLetterRefused(const store::EventRecord& event, const store::RelayUpdate& update,
                            int status);
   // Logs a route's change between delivering and failing once, not every attempt.
-  void NoteOutcome(const std::string& route, bool delivered, bool dead, const std::string& reason);
+  void NoteOutcome(const store::EventRecord& event, bool delivered, bool dead,
+                   const std::string& reason);
   bool Stopping() const;
   // The targets (shared, not copied: 100k of them are megabytes) and the signing key.
   std::pair<std::shared_ptr<const TargetLookup>, std::string> Snapshot() const;

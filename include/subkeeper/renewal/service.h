@@ -29,8 +29,8 @@
 // window [last moment the old one was known active, creation of the new one], none for a
 // make-before-break replacement), "blacklisted", "renewal_failing" when `failures` reaches
 // failure_events_after (once per streak) and "renewal_recovered" on the first success after such
-// a streak. A row carries one event: when a recreation ends such a streak, the "recreated" event
-// is sent and carries the streak's `failures` instead of a separate "renewal_recovered".
+// a streak — a renewal, an update or a create; when a recreation ends the streak, its row queues
+// "recreated" and then "renewal_recovered".
 //
 // One guard for every create: the lease, plus what the caller decided from. A reconcile plans from
 // a read of the store and a list call made outside the lease; by the time it acts, the timer or a
@@ -196,7 +196,7 @@ class RenewalService {
   static Previous Replacing(const Record& record);
   bool StreakReported(int32_t failures) const;
   std::string LastRemoteId(const Record& record);
-  // Queues `facts` (account, name and current id filled in from `record`) as `entry`'s outbox
+  // Appends `facts` (account, name and current id filled in from `record`) to `entry`'s outbox
   // when the record has somewhere to deliver it.
   void Notify(const Record& record, relay::LifecycleFacts facts, store::HistoryEntry& entry,
               WallTime now) const;

@@ -120,10 +120,10 @@ struct HistoryEntry {
   std::string remote_id;
   std::string trigger;  // for renewed: reminder | timer | manual
   std::string detail;   // reason or error code; never a secret
-  // A lifecycle event for the app, queued (InsertEvents semantics) in the same transaction as
-  // this row, so the app hears of every recreation / blacklisting it must react to, even across
-  // a crash. Not part of the stored history row.
-  std::optional<EventRecord> outbox;
+  // Lifecycle events for the app, queued in this order (InsertEvents semantics) in the same
+  // transaction as this row, so the app hears of every recreation / blacklisting it must react
+  // to, even across a crash. Not part of the stored history row.
+  std::vector<EventRecord> outbox;
 };
 
 // Copies the desired definition of `desired` (filters, lifetime, reminder filter, address,
