@@ -266,6 +266,48 @@ def b6(ctx, sizes, reps, timeout):
     return res
 
 
+def b6_scrape(ctx, sizes, reps):
+    """bench_scrape_cost: one GET /metrics worth of work (store reads, /proc, exposition) with N
+    stored subscriptions, per metrics.per_subscription mode (auto, always) and the exposition
+    before issue 15 (legacy), in-process on a fresh copy of the seeded store."""
+    res = []
+    d = f"{ctx.work}/b6-scrape"
+    os.makedirs(d, exist_ok=True)
+    for n in sizes:
+        db = ctx.fresh_copy(n, f"{d}/store-{n}.db")
+        log(f"B6 scrape N={n} (load {loadavg()})")
+        out = subprocess.run(["taskset", "-c", SERVER_CPU, ctx.bin("bench_scrape_cost"), db,
+                              str(n), str(reps)], capture_output=True, text=True)
+        if out.returncode != 0:
+            raise RuntimeError(f"bench_scrape_cost N={n} failed: {out.stderr[-2000:]}")
+        res.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        remove_db(db)
+    return res
+
+
+def b6_scrape_table(res):
+    rows = ["| stored subscriptions | mode | scrape best / median | store read (median) | render "
+            "(median) | exposition | ÷ legacy (time, size) |", "|---|---|---|---|---|---|---|"]
+    verdicts = []
+    for r in res:
+        legacy = r["legacy"]
+        for mode in ("auto", "always", "legacy"):
+            m = r[mode]
+            ratio = (f"{m['median_ms'] / legacy['median_ms']:.2f} ×, "
+                     f"{m['bytes'] / legacy['bytes']:.3f} ×") if mode != "legacy" else "–"
+            rows.append(f"| {r['subscriptions']:,} | {mode} | {m['best_ms']:,.1f} / "
+                        f"{m['median_ms']:,.1f} ms | {m['store_median_ms']:,.1f} ms | "
+                        f"{m['render_median_ms']:,.1f} ms | {m['bytes'] / 1048576:.2f} MiB | "
+                        f"{ratio} |")
+        if r["subscriptions"] == 100000:
+            a = r["auto"]
+            ok = a["median_ms"] <= 250 and a["bytes"] <= 10 * 1048576
+            verdicts.append(f"default (auto) scrape at 100k: {a['median_ms']:,.1f} ms, "
+                            f"{a['bytes'] / 1048576:.2f} MiB (target ≤ 250 ms, ≤ 10 MiB: "
+                            f"{'met' if ok else 'MISSED'})")
+    return rows, verdicts
+
+
 # ------------------------------------------------------------------------------------------ B7
 
 
@@ -555,6 +597,12 @@ def render(r):
         out += ["#### B6 — time to ready and peak RSS with stored subscriptions", "", *rows, ""]
         if verdicts:
             out += ["100k stored subscriptions: " + "; ".join(verdicts) + ".", ""]
+    if "b6_scrape" in r:
+        rows, verdicts = b6_scrape_table(r["b6_scrape"])
+        out += ["#### B6 — one scrape's work per metrics.per_subscription mode (in-process, real "
+                "SqliteStore)", "", *rows, ""]
+        if verdicts:
+            out += ["; ".join(verdicts) + ".", ""]
     if "b7" in r:
         x = r["b7"]
         out += [f"#### B7 — idle: {x['n']:,} stored subscriptions, none due, {x['seconds']} s", "",

@@ -269,8 +269,8 @@ bool Keeper::ReconcileAccount(const std::string& account, const std::string& why
   auto planned = reconcile::PlanReconcile(*config, public_url_, *store_, *runtime_->api,
                                           clock_.Now(), &only, index.get());
   if (!planned.ok()) {
-    logging::KeeperLog().error("reconcile of account {} ({}): {}", account, why,
-                               planned.status().ToString());
+    logging::KeeperLog({account}).error("reconcile ({}) failed: {}", why,
+                                        planned.status().ToString());
     return false;
   }
   auto applied = runtime_->executor->Apply(*planned);
@@ -290,9 +290,9 @@ bool Keeper::ReconcileAccount(const std::string& account, const std::string& why
   }
   const std::string summary = Summarize(account, why, planned->plan.actions.size(), failure);
   if (failure.empty() && planned->plan.actions.empty()) {
-    logging::KeeperLog().debug("reconcile {}", summary);
+    logging::KeeperLog({account}).debug("reconcile {}", summary);
   } else {
-    logging::KeeperLog().info("reconcile {}", summary);
+    logging::KeeperLog({account}).info("reconcile {}", summary);
   }
   std::lock_guard lock(mu_);
   last_reconcile_ = FormatIso8601(clock_.Now()) + " " + summary;
@@ -606,13 +606,7 @@ std::string Keeper::MetricsText() {
   ScrapeState state;
   state.now = clock_.Now();
   state.steady_now = clock_.SteadyNow();
-  auto records = store_->ListSubscriptions();
-  if (records.ok()) {
-    const auto configured = ConfiguredLookup();
-    for (auto& record : *records) {
-      if (configured(record.account, record.name)) state.subscriptions.push_back(std::move(record));
-    }
-  }
+  GatherFromStore(*store_, ConfiguredLookup(), state);
   std::shared_ptr<platform::RestClient> api;
   {
     std::lock_guard lock(mu_);
@@ -622,7 +616,9 @@ std::string Keeper::MetricsText() {
     state.accounts = api->Accounts();
     state.limits = api->RateLimits();
   }
-  if (auto backlogs = store_->CountRelay(); backlogs.ok()) state.backlogs = std::move(*backlogs);
+  state.per_subscription =
+      PerSubscriptionSeries(Current()->metrics.per_subscription, state.subscriptions.size());
+  state.process = ReadProcessStats();
   return metrics_.Render(state);
 }
 

@@ -5,9 +5,11 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <array>
 #include <cctype>
 
 #include "subkeeper/common/status.h"
+#include "subkeeper/config/config.h"
 #include "subkeeper/renewal/conditions.h"
 
 namespace subkeeper::app {
@@ -24,9 +26,11 @@ const prometheus::Histogram::BucketBoundaries kHandshakeBuckets = {
 const prometheus::Histogram::BucketBoundaries kAckBuckets = {
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3};
 
-double SecondsBetween(WallTime from, WallTime to) {
-  return std::chrono::duration<double>(to - from).count();
-}
+// In DeriveConditions' order.
+constexpr std::array<const char*, 6> kConditionTypes = {
+    "Ready", "Renewing", "Blacklisted", "AuthFailed", "ReminderPathBroken", "FiltersDisabled"};
+
+double UnixSeconds(WallTime t) { return static_cast<double>(ToUnixMillis(t)) / 1000.0; }
 
 ClientMetric Gauge(std::vector<ClientMetric::Label> labels, double value) {
   ClientMetric m;
@@ -35,8 +39,58 @@ ClientMetric Gauge(std::vector<ClientMetric::Label> labels, double value) {
   return m;
 }
 
+MetricFamily Family(std::string name, std::string help, std::vector<ClientMetric> metrics) {
+  return MetricFamily{std::move(name), std::move(help), MetricType::Gauge, std::move(metrics)};
+}
+
 bool Contains(std::string_view text, std::string_view part) {
   return text.find(part) != std::string_view::npos;
+}
+
+// What one pass over the subscriptions gathers: the aggregates, and the per-subscription series
+// when they are exported.
+struct SubscriptionTally {
+  std::array<double, kConditionTypes.size()> holding{};  // per type, in DeriveConditions' order
+  WallTime earliest = WallTime::max();                   // of the live subscriptions
+  std::vector<ClientMetric> expires, last_event, ready, condition;
+};
+
+void AppendSubscriptionFamilies(SubscriptionTally tally, size_t subscriptions,
+                                bool per_subscription, std::vector<MetricFamily>& families) {
+  families.push_back(Family("subkeeper_subscriptions",
+                            "Configured subscriptions the keeper holds a record of.",
+                            {Gauge({}, static_cast<double>(subscriptions))}));
+  std::vector<ClientMetric> by_type;
+  for (size_t i = 0; i < kConditionTypes.size(); ++i) {
+    by_type.push_back(Gauge({{"type", kConditionTypes[i]}}, tally.holding[i]));
+  }
+  families.push_back(Family("subkeeper_subscriptions_condition",
+                            "Subscriptions for which the condition holds, by type (Ready, "
+                            "Renewing, Blacklisted, AuthFailed, ReminderPathBroken, "
+                            "FiltersDisabled).",
+                            std::move(by_type)));
+  if (tally.earliest != WallTime::max()) {
+    families.push_back(Family("subkeeper_subscriptions_earliest_expiry_timestamp_seconds",
+                              "When the first of the live subscriptions expires (Unix seconds; "
+                              "absent when none is live).",
+                              {Gauge({}, UnixSeconds(tally.earliest))}));
+  }
+  if (!per_subscription) return;
+  families.push_back(Family("subkeeper_subscription_expires_timestamp_seconds",
+                            "When the subscription expires unless renewed (Unix seconds).",
+                            std::move(tally.expires)));
+  families.push_back(Family("subkeeper_subscription_last_event_timestamp_seconds",
+                            "When the subscription's newest notification was received (Unix "
+                            "seconds; absent before the first).",
+                            std::move(tally.last_event)));
+  families.push_back(Family("subkeeper_subscription_ready",
+                            "1 when the subscription's Ready condition holds, else 0.",
+                            std::move(tally.ready)));
+  families.push_back(Family("subkeeper_subscription_condition",
+                            "1 for each condition other than Ready that holds (Renewing, "
+                            "Blacklisted, AuthFailed, ReminderPathBroken, FiltersDisabled); "
+                            "absent when it does not.",
+                            std::move(tally.condition)));
 }
 
 }  // namespace
@@ -170,71 +224,171 @@ bool Metrics::seeded() const {
 
 std::string Metrics::Render(const ScrapeState& state) const {
   std::vector<MetricFamily> families = registry_->Collect();
+  AddSubscriptionFamilies(state, families);
+  AddBacklogFamilies(state, families);
+  AddPlatformFamilies(state, families);
+  AddProcessFamilies(state.process, families);
+  families.push_back(Family("subkeeper_build_info",
+                            "Always 1; the labels say which subkeeper is running.",
+                            {Gauge({{"version", SUBKEEPER_VERSION}}, 1)}));
+  families.push_back(Family("subkeeper_metrics_per_subscription",
+                            "1 when this scrape carries the per-subscription and per-account "
+                            "series (config metrics.per_subscription), else 0.",
+                            {Gauge({}, state.per_subscription ? 1 : 0)}));
+  return prometheus::TextSerializer().Serialize(families);
+}
 
-  MetricFamily expiry{"subkeeper_subscription_expiry_seconds",
-                      "Seconds until the subscription expires (negative: expired).",
-                      MetricType::Gauge,
-                      {}};
-  MetricFamily last_event{"subkeeper_subscription_last_event_age_seconds",
-                          "Seconds since the subscription's newest notification was received.",
-                          MetricType::Gauge,
-                          {}};
-  MetricFamily condition{"subkeeper_subscription_condition",
-                         "1 when the condition holds, else 0 (Ready, Renewing, Blacklisted, "
-                         "AuthFailed, ReminderPathBroken, FiltersDisabled).",
-                         MetricType::Gauge,
-                         {}};
+void Metrics::AddSubscriptionFamilies(const ScrapeState& state,
+                                      std::vector<MetricFamily>& families) const {
   std::map<std::string_view, const platform::AccountStatus*> accounts;
   for (const auto& a : state.accounts) accounts[a.account] = &a;
-  {
-    std::lock_guard lock(mu_);
-    for (const auto& record : state.subscriptions) {
-      std::vector<ClientMetric::Label> key = {{"account", record.account}, {"name", record.name}};
-      if (record.expires_at != WallTime{}) {
-        expiry.metric.push_back(Gauge(key, SecondsBetween(state.now, record.expires_at)));
-      }
-      if (auto it = last_event_.find({record.account, record.name}); it != last_event_.end()) {
-        last_event.metric.push_back(Gauge(key, SecondsBetween(it->second, state.now)));
-      }
-      auto account = accounts.find(record.account);
-      for (const auto& c : renewal::DeriveConditions(
-               record, state.now, account != accounts.end() ? account->second : nullptr)) {
-        auto labels = key;
-        labels.push_back({"type", c.type});
-        condition.metric.push_back(Gauge(std::move(labels), c.status ? 1 : 0));
-      }
+  SubscriptionTally tally;
+  // last_event_ is only read for per-subscription series; the webhook path writes it.
+  std::unique_lock lock(mu_, std::defer_lock);
+  if (state.per_subscription) lock.lock();
+  for (const auto& record : state.subscriptions) {
+    auto account = accounts.find(record.account);
+    const auto conditions = renewal::DeriveConditions(
+        record, state.now, account != accounts.end() ? account->second : nullptr);
+    for (size_t i = 0; i < conditions.size() && i < tally.holding.size(); ++i) {
+      tally.holding[i] += conditions[i].status ? 1 : 0;
+    }
+    const bool live = !record.remote_id.empty() && record.expires_at != WallTime{};
+    if (live) tally.earliest = std::min(tally.earliest, record.expires_at);
+    if (!state.per_subscription) continue;
+    const std::vector<ClientMetric::Label> key = {{"account", record.account},
+                                                  {"name", record.name}};
+    if (live) tally.expires.push_back(Gauge(key, UnixSeconds(record.expires_at)));
+    if (auto it = last_event_.find({record.account, record.name}); it != last_event_.end()) {
+      tally.last_event.push_back(Gauge(key, UnixSeconds(it->second)));
+    }
+    tally.ready.push_back(Gauge(key, conditions.front().status ? 1 : 0));
+    // Only the conditions that hold: a healthy subscription costs no series here.
+    for (size_t i = 1; i < conditions.size(); ++i) {
+      if (!conditions[i].status) continue;
+      auto labels = key;
+      labels.push_back({"type", conditions[i].type});
+      tally.condition.push_back(Gauge(std::move(labels), 1));
     }
   }
-  MetricFamily pending{"subkeeper_events_pending",
-                       "Notifications stored and not yet delivered to the app.",
-                       MetricType::Gauge,
-                       {}};
-  MetricFamily dead{"subkeeper_events_dead",
-                    "Dead-lettered notifications still kept (subkeeper replay sends them again).",
-                    MetricType::Gauge,
-                    {}};
+  if (lock.owns_lock()) lock.unlock();
+  AppendSubscriptionFamilies(std::move(tally), state.subscriptions.size(), state.per_subscription,
+                             families);
+}
+
+void Metrics::AddBacklogFamilies(const ScrapeState& state,
+                                 std::vector<MetricFamily>& families) const {
+  double pending_total = 0, dead_total = 0;
+  std::vector<ClientMetric> pending, dead;
   for (const auto& b : state.backlogs) {
-    pending.metric.push_back(Gauge({{"account", b.account}, {"name", b.name}}, b.pending));
-    dead.metric.push_back(Gauge({{"account", b.account}, {"name", b.name}}, b.dead));
+    pending_total += static_cast<double>(b.pending);
+    dead_total += static_cast<double>(b.dead);
+    if (!state.per_subscription) continue;
+    const std::vector<ClientMetric::Label> key = {{"account", b.account}, {"name", b.name}};
+    if (b.pending > 0) pending.push_back(Gauge(key, static_cast<double>(b.pending)));
+    if (b.dead > 0) dead.push_back(Gauge(key, static_cast<double>(b.dead)));
   }
-  MetricFamily budget{"subkeeper_platform_budget_remaining",
-                      "Requests left in the current rate-limit window, per account and group.",
-                      MetricType::Gauge,
-                      {}};
-  MetricFamily blocked{"subkeeper_platform_blocked",
-                       "1 while a 429 penalty is in force for the account and group, else 0.",
-                       MetricType::Gauge,
-                       {}};
+  families.push_back(Family("subkeeper_events_pending",
+                            "Notifications stored and not yet delivered to the app.",
+                            {Gauge({}, pending_total)}));
+  families.push_back(
+      Family("subkeeper_events_dead",
+             "Dead-lettered notifications still kept (subkeeper replay sends them again).",
+             {Gauge({}, dead_total)}));
+  if (!state.per_subscription) return;
+  families.push_back(Family("subkeeper_subscription_events_pending",
+                            "Notifications of the subscription not yet delivered to the app "
+                            "(absent when none).",
+                            std::move(pending)));
+  families.push_back(Family("subkeeper_subscription_events_dead",
+                            "Dead-lettered notifications of the subscription still kept (absent "
+                            "when none).",
+                            std::move(dead)));
+}
+
+void Metrics::AddPlatformFamilies(const ScrapeState& state,
+                                  std::vector<MetricFamily>& families) const {
+  std::map<std::string, double> by_state = {{"logged_out", 0}, {"ready", 0}, {"auth_failed", 0}};
+  for (const auto& a : state.accounts) by_state[a.state] += 1;
+  std::vector<ClientMetric> account_states;
+  for (const auto& [name, count] : by_state)
+    account_states.push_back(Gauge({{"state", name}}, count));
+  families.push_back(Family("subkeeper_accounts",
+                            "Configured accounts, by credential state (logged_out, ready, "
+                            "auth_failed).",
+                            std::move(account_states)));
+  std::array<double, 4> blocked_accounts{};
+  std::vector<ClientMetric> budget, blocked;
   for (const auto& limit : state.limits) {
-    std::vector<ClientMetric::Label> key = {{"account", limit.account},
-                                            {"group", platform::RateGroupName(limit.group)}};
-    budget.metric.push_back(Gauge(key, limit.remaining));
-    blocked.metric.push_back(Gauge(key, limit.blocked_until > state.steady_now ? 1 : 0));
+    const bool is_blocked = limit.blocked_until > state.steady_now;
+    blocked_accounts[static_cast<size_t>(limit.group) % blocked_accounts.size()] +=
+        is_blocked ? 1 : 0;
+    if (!state.per_subscription) continue;
+    const std::vector<ClientMetric::Label> key = {{"account", limit.account},
+                                                  {"group", platform::RateGroupName(limit.group)}};
+    budget.push_back(Gauge(key, limit.remaining));
+    blocked.push_back(Gauge(key, is_blocked ? 1 : 0));
   }
-  for (auto* family : {&expiry, &last_event, &condition, &pending, &dead, &budget, &blocked}) {
-    families.push_back(std::move(*family));
+  std::vector<ClientMetric> blocked_by_group;
+  for (auto group : {platform::RateGroup::kLight, platform::RateGroup::kMedium,
+                     platform::RateGroup::kHeavy, platform::RateGroup::kAuth}) {
+    blocked_by_group.push_back(Gauge({{"group", platform::RateGroupName(group)}},
+                                     blocked_accounts[static_cast<size_t>(group)]));
   }
-  return prometheus::TextSerializer().Serialize(families);
+  families.push_back(Family("subkeeper_platform_blocked_accounts",
+                            "Accounts under a 429 penalty for the rate-limit group.",
+                            std::move(blocked_by_group)));
+  if (!state.per_subscription) return;
+  families.push_back(Family(
+      "subkeeper_platform_budget_remaining",
+      "Requests left in the current rate-limit window, per account and group.", std::move(budget)));
+  families.push_back(Family("subkeeper_platform_blocked",
+                            "1 while a 429 penalty is in force for the account and group, else 0.",
+                            std::move(blocked)));
+}
+
+void Metrics::AddProcessFamilies(const ProcessStats& process, std::vector<MetricFamily>& families) {
+  // The names and meanings of the client libraries' process collectors
+  // (https://prometheus.io/docs/instrumenting/writing_clientlibs/#process-metrics).
+  auto add = [&](const char* name, const char* help, MetricType type, double value) {
+    if (value < 0) return;
+    ClientMetric m;
+    if (type == MetricType::Counter) {
+      m.counter.value = value;
+    } else {
+      m.gauge.value = value;
+    }
+    families.push_back(MetricFamily{name, help, type, {std::move(m)}});
+  };
+  add("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+      MetricType::Counter, process.cpu_seconds);
+  add("process_resident_memory_bytes", "Resident memory size in bytes.", MetricType::Gauge,
+      process.resident_bytes);
+  add("process_virtual_memory_bytes", "Virtual memory size in bytes.", MetricType::Gauge,
+      process.virtual_bytes);
+  add("process_open_fds", "Number of open file descriptors.", MetricType::Gauge, process.open_fds);
+  add("process_max_fds", "Maximum number of open file descriptors.", MetricType::Gauge,
+      process.max_fds);
+  add("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
+      MetricType::Gauge, process.start_time_seconds);
+}
+
+void GatherFromStore(store::Store& store,
+                     const std::function<bool(std::string_view, std::string_view)>& configured,
+                     ScrapeState& state) {
+  if (auto records = store.ListSubscriptionStates(); records.ok()) {
+    state.subscriptions.reserve(records->size());
+    for (auto& record : *records) {
+      if (configured(record.account, record.name)) state.subscriptions.push_back(std::move(record));
+    }
+  }
+  if (auto backlogs = store.CountRelay(); backlogs.ok()) state.backlogs = std::move(*backlogs);
+}
+
+bool PerSubscriptionSeries(std::string_view mode, size_t subscriptions) {
+  if (mode == "always") return true;
+  if (mode == "never") return false;
+  return subscriptions <= config::kPerSubscriptionAutoLimit;
 }
 
 }  // namespace subkeeper::app

@@ -105,48 +105,122 @@ TEST_CASE("Counters move with what the modules report", "[app][metrics]") {
   CHECK(Sample(text, R"(subkeeper_webhook_ack_seconds_bucket{le="0.025"})") == 0);
 }
 
-TEST_CASE("Scrape-time gauges come from the records and the account state", "[app][metrics]") {
+TEST_CASE("Per-subscription series are points in time, not ages", "[app][metrics]") {
   Metrics m;
   m.SeedLastEvents({{"main", "sms", kNow - Seconds(300)}});
   m.EventAccepted("main", "sms", kNow - Seconds(45));  // newer than the seed
   const std::string text = "\n" + m.Render(State());
   INFO(text);
-  CHECK(Sample(text, R"(subkeeper_subscription_expiry_seconds{account="main",name="sms"})") == 600);
-  CHECK(
-      Sample(text, R"(subkeeper_subscription_last_event_age_seconds{account="main",name="sms"})") ==
-      45);
+  const double now_s = 1'700'000'000;
   CHECK(Sample(text,
-               R"(subkeeper_subscription_condition{account="main",name="sms",type="Ready"})") == 1);
+               R"(subkeeper_subscription_expires_timestamp_seconds{account="main",name="sms"})") ==
+        now_s + 600);
+  CHECK(
+      Sample(text,
+             R"(subkeeper_subscription_last_event_timestamp_seconds{account="main",name="sms"})") ==
+      now_s - 45);
+  CHECK(Sample(text, R"(subkeeper_subscription_ready{account="main",name="sms"})") == 1);
+  // Conditions other than Ready appear only while they hold.
   CHECK(
       Sample(text,
              R"(subkeeper_subscription_condition{account="main",name="sms",type="AuthFailed"})") ==
-      0);
-  CHECK(Sample(text, R"(subkeeper_events_pending{account="main",name="sms"})") == 2);
-  CHECK(Sample(text, R"(subkeeper_events_dead{account="main",name="sms"})") == 1);
+      -1);
+  CHECK(Sample(text, R"(subkeeper_subscription_events_pending{account="main",name="sms"})") == 2);
+  CHECK(Sample(text, R"(subkeeper_subscription_events_dead{account="main",name="sms"})") == 1);
   CHECK(Sample(text, R"(subkeeper_platform_budget_remaining{account="main",group="Light"})") == 47);
   CHECK(Sample(text, R"(subkeeper_platform_blocked{account="main",group="Light"})") == 1);
+  // The old ages are gone.
+  CHECK(text.find("subkeeper_subscription_expiry_seconds") == std::string::npos);
+  CHECK(text.find("last_event_age_seconds") == std::string::npos);
 }
 
-TEST_CASE("The exposition parses and lints clean with promtool", "[app][metrics]") {
+TEST_CASE("A condition that holds shows per subscription and in the counts", "[app][metrics]") {
   Metrics m;
-  m.History("renewed", "manual", "");
-  m.PlatformCall("Light", 200);
-  m.WebhookAnswered(true, std::chrono::microseconds(300));
-  const std::string text = m.Render(State());
-  for (const char* family :
-       {"subkeeper_renewals_total", "subkeeper_recreations_total",
-        "subkeeper_renewal_failures_total", "subkeeper_platform_calls_total",
-        "subkeeper_platform_budget_remaining", "subkeeper_events_accepted_total",
-        "subkeeper_events_relayed_total", "subkeeper_events_pending",
-        "subkeeper_events_dead_lettered_total", "subkeeper_webhook_handshake_seconds",
-        "subkeeper_webhook_ack_seconds", "subkeeper_subscription_expiry_seconds",
-        "subkeeper_subscription_last_event_age_seconds"}) {
-    INFO(family);
-    CHECK(text.find(std::string("# TYPE ") + family + " ") != std::string::npos);
+  ScrapeState state = State();
+  state.subscriptions[0].failures = 2;
+  state.subscriptions[0].last_error = "unavailable: HTTP 503";
+  state.accounts[0].state = "auth_failed";
+  const std::string text = "\n" + m.Render(state);
+  INFO(text);
+  CHECK(Sample(text,
+               R"(subkeeper_subscription_condition{account="main",name="sms",type="Renewing"})") ==
+        1);
+  CHECK(
+      Sample(text,
+             R"(subkeeper_subscription_condition{account="main",name="sms",type="AuthFailed"})") ==
+      1);
+  CHECK(Sample(text, R"(subkeeper_subscriptions_condition{type="Renewing"})") == 1);
+  CHECK(Sample(text, R"(subkeeper_subscriptions_condition{type="AuthFailed"})") == 1);
+  CHECK(Sample(text, R"(subkeeper_subscriptions_condition{type="Blacklisted"})") == 0);
+  CHECK(Sample(text, R"(subkeeper_accounts{state="auth_failed"})") == 1);
+  CHECK(Sample(text, R"(subkeeper_accounts{state="ready"})") == 0);
+}
+
+TEST_CASE("Aggregates are exported with and without per-subscription series", "[app][metrics]") {
+  Metrics m;
+  m.EventAccepted("main", "sms", kNow - Seconds(45));
+  ScrapeState state = State();
+  store::SubscriptionRecord later = state.subscriptions[0];
+  later.name = "later";
+  later.expires_at = kNow + Seconds(9000);
+  state.subscriptions.push_back(later);
+  store::SubscriptionRecord pending = state.subscriptions[0];
+  pending.name = "pending";
+  pending.remote_id.clear();
+  pending.status.clear();
+  pending.expires_at = WallTime{};
+  state.subscriptions.push_back(pending);
+  for (bool per_subscription : {true, false}) {
+    state.per_subscription = per_subscription;
+    const std::string text = "\n" + m.Render(state);
+    INFO(per_subscription << text);
+    CHECK(Sample(text, "subkeeper_metrics_per_subscription") == (per_subscription ? 1 : 0));
+    CHECK(Sample(text, "subkeeper_subscriptions") == 3);
+    CHECK(Sample(text, R"(subkeeper_subscriptions_condition{type="Ready"})") == 2);
+    CHECK(Sample(text, "subkeeper_subscriptions_earliest_expiry_timestamp_seconds") ==
+          1'700'000'600);
+    CHECK(Sample(text, "subkeeper_events_pending") == 2);
+    CHECK(Sample(text, "subkeeper_events_dead") == 1);
+    CHECK(Sample(text, R"(subkeeper_accounts{state="ready"})") == 1);
+    CHECK(Sample(text, R"(subkeeper_platform_blocked_accounts{group="Light"})") == 1);
+    CHECK(Sample(text, R"(subkeeper_platform_blocked_accounts{group="Heavy"})") == 0);
+    CHECK(Sample(text, R"(subkeeper_build_info{version=")" SUBKEEPER_VERSION R"("})") == 1);
+    const bool has_per_subscription = text.find("account=\"main\"") != std::string::npos;
+    CHECK(has_per_subscription == per_subscription);
+    CHECK(PromtoolCheck(text.substr(1)).empty());
   }
-  CHECK(PromtoolCheck(text).empty());
-  // The check itself rejects broken input: it is not a rubber stamp.
-  CHECK_FALSE(PromtoolCheck(text + "subkeeper_broken{label=\"x\" 1\n").empty());
+}
+
+TEST_CASE("per_subscription auto switches the series off above 1000 subscriptions",
+          "[app][metrics]") {
+  CHECK(PerSubscriptionSeries("auto", 0));
+  CHECK(PerSubscriptionSeries("auto", 1000));
+  CHECK_FALSE(PerSubscriptionSeries("auto", 1001));
+  CHECK(PerSubscriptionSeries("always", 100000));
+  CHECK_FALSE(PerSubscriptionSeries("never", 1));
+}
+
+TEST_CASE("Process metrics use the standard names", "[app][metrics]") {
+  Metrics m;
+  ScrapeState state = State();
+  state.process.cpu_seconds = 12.5;
+  state.process.resident_bytes = 1 << 20;
+  state.process.virtual_bytes = 1 << 24;
+  state.process.open_fds = 9;
+  state.process.max_fds = 1024;
+  state.process.start_time_seconds = 1'699'999'000;
+  const std::string text = "\n" + m.Render(state);
+  INFO(text);
+  CHECK(text.find("# TYPE process_cpu_seconds_total counter") != std::string::npos);
+  CHECK(Sample(text, "process_cpu_seconds_total") == 12.5);
+  CHECK(Sample(text, "process_resident_memory_bytes") == 1 << 20);
+  CHECK(Sample(text, "process_virtual_memory_bytes") == 1 << 24);
+  CHECK(Sample(text, "process_open_fds") == 9);
+  CHECK(Sample(text, "process_max_fds") == 1024);
+  CHECK(Sample(text, "process_start_time_seconds") == 1'699'999'000);
+  // Unknown values are left out, not written as -1.
+  state.process.max_fds = -1;
+  CHECK(m.Render(state).find("process_max_fds") == std::string::npos);
 }
 
 TEST_CASE("Recreation reasons and failure codes map to bounded labels", "[app][metrics]") {

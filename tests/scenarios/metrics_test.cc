@@ -2,6 +2,7 @@
 // its relay to the app, and the exposition parses with promtool.
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <string>
 
@@ -57,13 +58,19 @@ TEST_CASE("metrics follow a reminder renewal and a relayed event", "[integration
   CHECK(metrics.headers.find("Content-Type")->second.find("text/plain; version=0.0.4") == 0);
   text = metrics.body;
   CHECK(Sample(text, "subkeeper_events_accepted_total") >= 1);
-  CHECK(Sample(text, R"(subkeeper_subscription_expiry_seconds{account="main",name="sms"})") > 0);
-  const double age =
-      Sample(text, R"(subkeeper_subscription_last_event_age_seconds{account="main",name="sms"})");
-  CHECK(age >= 0);
-  CHECK(age < 30);
+  const double now_s = static_cast<double>(std::time(nullptr));
   CHECK(Sample(text,
-               R"(subkeeper_subscription_condition{account="main",name="sms",type="Ready"})") == 1);
+               R"(subkeeper_subscription_expires_timestamp_seconds{account="main",name="sms"})") >
+        now_s - 5);
+  const double last_event = Sample(
+      text, R"(subkeeper_subscription_last_event_timestamp_seconds{account="main",name="sms"})");
+  CHECK(last_event <= now_s + 5);
+  CHECK(last_event > now_s - 60);
+  CHECK(Sample(text, R"(subkeeper_subscription_ready{account="main",name="sms"})") == 1);
+  CHECK(Sample(text, R"(subkeeper_subscriptions_condition{type="Ready"})") == 1);
+  CHECK(Sample(text, R"(subkeeper_build_info{version=")" SUBKEEPER_VERSION R"("})") == 1);
+  CHECK(Sample(text, "process_resident_memory_bytes") > 0);
+  CHECK(Sample(text, "process_open_fds") > 0);
   // The create (Medium), the start-up list and the renewal (Light), the login (Auth).
   CHECK(Sample(text, R"(subkeeper_platform_calls_total{group="Medium",status="200"})") >= 1);
   CHECK(Sample(text, R"(subkeeper_platform_calls_total{group="Light",status="200"})") >= 2);

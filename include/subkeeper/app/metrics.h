@@ -1,8 +1,16 @@
 // The Prometheus metrics served at GET /metrics, with prometheus-cpp. Counters and histograms are
-// fed through metrics::Hook by the modules; per-subscription and per-account gauges are computed
-// at scrape time from what the caller gathered (the store and the platform client's state).
+// fed through metrics::Hook by the modules; gauges are computed at scrape time from what the
+// caller gathered (the store, the platform client's state, /proc/self).
+//
+// Names follow https://prometheus.io/docs/practices/naming/: points in time are
+// `*_timestamp_seconds` gauges (Unix seconds), never ages computed at scrape time, so a scrape's
+// delay does not move them and PromQL compares them with time(). Aggregates (counts by
+// condition and account state, the earliest expiry, backlog totals) are always exported, so
+// alerts work at any scale; per-subscription and per-account series only when
+// ScrapeState::per_subscription says so (config metrics.per_subscription).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -11,13 +19,16 @@
 #include <utility>
 #include <vector>
 
+#include "subkeeper/app/process_stats.h"
 #include "subkeeper/common/clock.h"
 #include "subkeeper/common/metrics_hook.h"
 #include "subkeeper/platform/account_state.h"
 #include "subkeeper/platform/rate_limiter.h"
 #include "subkeeper/store/records.h"
+#include "subkeeper/store/store.h"
 
 namespace prometheus {
+struct MetricFamily;
 class Registry;
 class Histogram;
 template <typename T>
@@ -34,6 +45,11 @@ std::string RecreationReason(std::string_view detail);
 // it does not start with a lower_snake code.
 std::string FailureCode(std::string_view detail);
 
+// Whether a scrape carries per-subscription and per-account series, for the config value
+// `mode` ("auto" | "always" | "never") with `subscriptions` held: "auto" = at most
+// config::kPerSubscriptionAutoLimit. Pure.
+bool PerSubscriptionSeries(std::string_view mode, size_t subscriptions);
+
 // What a scrape shows besides the counters.
 struct ScrapeState {
   WallTime now{};
@@ -42,7 +58,17 @@ struct ScrapeState {
   std::vector<platform::AccountStatus> accounts;
   std::vector<platform::RateLimitSnapshot> limits;
   std::vector<store::RelayBacklog> backlogs;
+  bool per_subscription = true;  // see PerSubscriptionSeries
+  ProcessStats process;          // process_* series; values of -1 are left out
 };
+
+// Fills state.subscriptions (the records `configured` accepts) and state.backlogs from `store`:
+// the store's share of a scrape, one read of every record (Store::ListSubscriptionStates: only
+// the fields a scrape uses) and one count of the relay table.
+// A failed read leaves its part empty.
+void GatherFromStore(store::Store& store,
+                     const std::function<bool(std::string_view, std::string_view)>& configured,
+                     ScrapeState& state);
 
 class Metrics final : public metrics::Hook {
  public:
@@ -66,6 +92,15 @@ class Metrics final : public metrics::Hook {
   std::string Render(const ScrapeState& state) const;
 
  private:
+  void AddSubscriptionFamilies(const ScrapeState& state,
+                               std::vector<prometheus::MetricFamily>& families) const;
+  void AddBacklogFamilies(const ScrapeState& state,
+                          std::vector<prometheus::MetricFamily>& families) const;
+  void AddPlatformFamilies(const ScrapeState& state,
+                           std::vector<prometheus::MetricFamily>& families) const;
+  static void AddProcessFamilies(const ProcessStats& process,
+                                 std::vector<prometheus::MetricFamily>& families);
+
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* renewals_;
   prometheus::Family<prometheus::Counter>* recreations_;
