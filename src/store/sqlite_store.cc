@@ -139,10 +139,17 @@ Result<std::vector<SubscriptionRecord>> SqliteStore::ListSubscriptions() {
 Result<std::vector<SubscriptionRecord>> SqliteStore::ListSubscriptionStates() {
   std::lock_guard lock(mu_);
   return CatchSqlite("list subscription states", [&]() -> Result<std::vector<SubscriptionRecord>> {
+    std::vector<SubscriptionRecord> out;
+    {
+      // Sized once: growing a vector of 100k records by doubling moves them about 17 times.
+      auto count_lease = statements_.Get("SELECT count(*) FROM subscriptions");
+      if (count_lease->executeStep()) {
+        out.reserve(static_cast<size_t>(count_lease->getColumn(0).getInt64()));
+      }
+    }
     auto st_lease =
         statements_.Get(std::string(kSubscriptionStateSelectSql) + " ORDER BY account, name");
     SQLite::Statement& st = *st_lease;
-    std::vector<SubscriptionRecord> out;
     while (st.executeStep()) {
       SK_ASSIGN_OR_RETURN(SubscriptionRecord r, ReadSubscriptionState(st));
       out.push_back(std::move(r));
