@@ -77,6 +77,7 @@ class Decoder {
   void Renewal(const Node& node);
   void Server(const Node& node);
   void Relay(const Node& node);
+  void SigningSecrets(const Node& node, std::vector<Secret>& out);
   void Log(const Node& node);
 
   // templates.cc
