@@ -47,7 +47,7 @@ TEST_CASE("SigningKey takes only whsec_ + canonical base64 of 24..64 bytes", "[r
   const std::vector<std::string> refused = {
       "0123456789abcdef0123456789abcdef",             // no prefix: raw bytes no longer
       b24,                                            // the base64 alone
-      "whsec_not base64!",                            // not base64
+      "whsec_Zm9v!mFyYmF6",                           // not base64
       "whsec_" + Base64Encode(std::string(23, 'k')),  // 23 bytes
       "whsec_" + Base64Encode(std::string(65, 'k')),  // 65 bytes
       "whsec_" + Base64Encode(std::string(25, 'k')).substr(0, 34),  // padding stripped
