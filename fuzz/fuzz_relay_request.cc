@@ -93,7 +93,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const char* kind : {"event", "reminder", "lifecycle"}) {
     event.kind = kind;
     const subkeeper::platform::HttpRequest request = subkeeper::relay::BuildDeliveryRequest(
-        event, "http://127.0.0.1:1/app", "signing-key", f->clock.Now(), f->options);
+        event, "http://127.0.0.1:1/app", {"signing-key-1", "signing-key-2"}, f->clock.Now(),
+        f->options);
     FUZZ_CHECK(subkeeper::platform::CheckHeaders(request.headers).ok());
     for (const auto& [name, value] : request.headers) {
       FUZZ_CHECK(!HasBreak(name));

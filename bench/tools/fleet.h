@@ -22,6 +22,8 @@ struct FleetOptions {
   // The platform (the emulator) base URL; deliver_to points at its app sink.
   std::string platform_url = "http://127.0.0.1:18080";
   subkeeper::Secret webhook_secret{"bench-webhook-secret"};
+  // relay.signing_secret: a Standard Webhooks secret, required since every record relays.
+  subkeeper::Secret signing_secret{"whsec_YmVuY2gtcmVsYXktc2lnbmluZy1rZXktMzJieXRlcyE="};
   int64_t expires_in_s = 604800;  // the keeper's default lifetime (7 days)
   // Remaining lifetime at `now`, uniformly spread over [min, max] days: with the default
   // reminder threshold (1 day) the fallback timers then fall between 1.5 and 6.5 days ahead,

@@ -70,9 +70,10 @@ void WriteSettings(std::ostream& out, const bench::FleetOptions& fleet,
       << Q("sqlite") << ": " << Q(args.at("--store-path")) << "}" << sep << Q("platform") << ": {"
       << Q("server") << ": " << Q(fleet.platform_url) << ", " << Q("client_id") << ": "
       << Q("demo-client") << ", " << Q("client_secret") << ": " << Q("demo-secret") << "}" << sep
-      << Q("webhook_secret") << ": " << Q(fleet.webhook_secret.Reveal()) << sep << Q("renewal")
-      << ": {" << Q("reconcile_interval") << ": 86400}" << sep << Q("log") << ": {" << Q("level")
-      << ": " << Q("warn") << "}" << sep;
+      << Q("webhook_secret") << ": " << Q(fleet.webhook_secret.Reveal()) << sep << Q("relay")
+      << ": {" << Q("signing_secret") << ": " << Q(fleet.signing_secret.Reveal()) << "}" << sep
+      << Q("renewal") << ": {" << Q("reconcile_interval") << ": 86400}" << sep << Q("log") << ": {"
+      << Q("level") << ": " << Q("warn") << "}" << sep;
 }
 
 // The compact form: `path` (YAML with one template) and `path`.accounts.jsonl.

@@ -4,8 +4,10 @@
 //
 //   subkeeper-sample-app --listen 0.0.0.0:3000 --secret "$SIGNING_SECRET"
 //
-// The secret is subkeeper's relay.signing_secret, else its webhook_secret (also from
-// $SAMPLE_APP_SECRET, so it needs not be on the command line).
+// The secret is subkeeper's relay.signing_secret, a Standard Webhooks secret ("whsec_" + base64;
+// also from $SAMPLE_APP_SECRET, so it needs not be on the command line). While the keeper lists
+// several secrets (a key rotation) each request carries one signature per secret and passes here
+// when any of them matches. GET /healthz answers 200 (the compose healthcheck).
 #include <httplib.h>
 
 #include <chrono>
@@ -13,6 +15,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -26,7 +29,8 @@ constexpr const char* kUsage =
     "usage: subkeeper-sample-app [--listen HOST:PORT] [--secret S]\n"
     "  --listen HOST:PORT  default 0.0.0.0:3000\n"
     "  --secret S          the relay signing secret (default: $SAMPLE_APP_SECRET)\n"
-    "POST any path: a relayed event (signature checked); GET /events: what was received.\n";
+    "POST any path: a relayed event (signature checked); GET /events: what was received;\n"
+    "GET /healthz: 200 while serving.\n";
 
 struct Received {
   std::string id;
@@ -87,7 +91,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "subkeeper-sample-app: need --listen HOST:PORT and a secret\n%s", kUsage);
     return 2;
   }
-  const std::string key = subkeeper::relay::SigningKey(subkeeper::Secret(secret));
+  const std::optional<std::string> problem = subkeeper::relay::SigningSecretProblem(secret);
+  if (problem) {
+    // The reason never contains the secret.
+    std::fprintf(stderr, "subkeeper-sample-app: the secret %s\n", problem->c_str());
+    return 2;
+  }
+  const std::string key = *subkeeper::relay::SigningKey(subkeeper::Secret(secret));
   Inbox inbox;
   httplib::Server server;
   server.Post(".*", [&](const httplib::Request& req, httplib::Response& res) {
@@ -109,6 +119,9 @@ int main(int argc, char** argv) {
                 event.subscription.c_str(), event.kind.c_str(), id.c_str());
     std::fflush(stdout);
     res.status = 204;
+  });
+  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain");
   });
   server.Get("/events", [&](const httplib::Request&, httplib::Response& res) {
     res.set_content(inbox.Json().dump(2), "application/json");

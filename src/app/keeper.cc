@@ -110,7 +110,15 @@ namespace {
 void RegisterSecrets(const config::Config& config) {
   logging::SetSecret("config/platform.client_secret", config.platform.client_secret.Reveal());
   logging::SetSecret("config/webhook_secret", config.webhook_secret.Reveal());
-  logging::SetSecret("config/relay.signing_secret", config.relay.signing_secret.Reveal());
+  // Every signing secret, each in its own slot (slots past the list are cleared, so a reload
+  // that drops a key frees its slot). The base64 part is what is registered: it redacts the
+  // whole "whsec_..." string as well as the bare key an app may echo.
+  const std::vector<Secret>& signing = config.relay.signing_secrets;
+  for (size_t i = 0; i < config::kMaxSigningSecrets; ++i) {
+    std::string_view value = i < signing.size() ? signing[i].Reveal() : std::string_view();
+    if (value.starts_with("whsec_") && value.size() > 6) value.remove_prefix(6);
+    logging::SetSecret("config/relay.signing_secret[" + std::to_string(i) + "]", value);
+  }
   logging::SetSecret("config/listen.admin_token", config.listen.admin_token.Reveal());
 }
 
@@ -386,14 +394,13 @@ void Keeper::ConfigureRelay(const config::Config& config) {
     if (sub == nullptr || sub->direct() || sub->deliver_to.empty()) return nullptr;
     return &sub->deliver_to;
   };
-  const Secret& secret =
-      config.relay.signing_secret.empty() ? config.webhook_secret : config.relay.signing_secret;
+  const std::vector<Secret>& secrets = config.relay.signing_secrets;
   const relay::RelayOptions options = RelayOptionsFor(config);
   std::unique_ptr<relay::Relay> retired;
   {
     std::lock_guard lock(relay_mu_);
     if (relay_ && SameRelayOptions(options, relay_options_)) {
-      relay_->Configure(std::move(targets), secret);
+      relay_->Configure(std::move(targets), secrets);
       relay_->Wake();
       return;
     }
@@ -404,7 +411,7 @@ void Keeper::ConfigureRelay(const config::Config& config) {
   if (retired) retired->Stop();
   auto next =
       std::make_unique<relay::Relay>(*store_, relay_transport_, clock_, options, MakeJitter());
-  next->Configure(std::move(targets), secret);
+  next->Configure(std::move(targets), secrets);
   next->Start();
   std::lock_guard lock(relay_mu_);
   relay_options_ = options;

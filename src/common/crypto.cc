@@ -1,8 +1,9 @@
 #include "subkeeper/common/crypto.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -15,88 +16,88 @@ namespace subkeeper {
 
 namespace {
 
-constexpr size_t kSha256Block = 64;
 constexpr size_t kSha256Size = 32;
 
-// One key's HMAC state: SHA-256 contexts that have absorbed the inner and outer pads.
-class PreparedKey {
- public:
-  explicit PreparedKey(std::string_view key) : key_(key) {
-    unsigned char block[kSha256Block] = {};
-    if (key.size() > kSha256Block) {
-      unsigned int len = 0;  // RFC 2104: a key longer than a block is hashed first
-      EVP_Digest(key.data(), key.size(), block, &len, EVP_sha256(), nullptr);
-    } else {
-      std::copy(key.begin(), key.end(), block);
-    }
-    unsigned char pad[kSha256Block];
-    for (size_t i = 0; i < kSha256Block; ++i) pad[i] = block[i] ^ 0x36;
-    ok_ = Absorb(inner_, pad);
-    for (size_t i = 0; i < kSha256Block; ++i) pad[i] = block[i] ^ 0x5c;
-    ok_ = ok_ && Absorb(outer_, pad);
-    OPENSSL_cleanse(block, sizeof(block));
-    OPENSSL_cleanse(pad, sizeof(pad));
-  }
-  ~PreparedKey() {
-    OPENSSL_cleanse(key_.data(), key_.size());
-    EVP_MD_CTX_free(inner_);
-    EVP_MD_CTX_free(outer_);
-  }
-  PreparedKey(const PreparedKey&) = delete;
-  PreparedKey& operator=(const PreparedKey&) = delete;
+// The parameters that make EVP_MAC "HMAC" use SHA-256 (EVP_MAC-HMAC(7): "digest").
+OSSL_PARAM* Sha256Params() {
+  static char digest[] = "SHA256";
+  static OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+      OSSL_PARAM_construct_end(),
+  };
+  return params;
+}
 
-  bool ok() const { return ok_; }
-  bool Is(std::string_view key) const { return key_ == key; }
-
-  // The MAC of `data` into `out`, using `work` as scratch; false on an OpenSSL failure.
-  bool Sign(EVP_MD_CTX* work, std::string_view data, unsigned char* out) const {
-    unsigned int len = 0;
-    return EVP_MD_CTX_copy_ex(work, inner_) == 1 &&
-           EVP_DigestUpdate(work, data.data(), data.size()) == 1 &&
-           EVP_DigestFinal_ex(work, out, &len) == 1 && EVP_MD_CTX_copy_ex(work, outer_) == 1 &&
-           EVP_DigestUpdate(work, out, kSha256Size) == 1 &&
-           EVP_DigestFinal_ex(work, out, &len) == 1;
-  }
-
- private:
-  static bool Absorb(EVP_MD_CTX*& ctx, const unsigned char* pad) {
-    ctx = EVP_MD_CTX_new();
-    return ctx != nullptr && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1 &&
-           EVP_DigestUpdate(ctx, pad, kSha256Block) == 1;
-  }
-
-  std::string key_;
-  EVP_MD_CTX* inner_ = nullptr;
-  EVP_MD_CTX* outer_ = nullptr;
-  bool ok_ = false;
+struct MacCtxFree {
+  void operator()(EVP_MAC_CTX* ctx) const { EVP_MAC_CTX_free(ctx); }
 };
+using MacCtx = std::unique_ptr<EVP_MAC_CTX, MacCtxFree>;
 
-// The prepared states of the last few keys this thread signed with. The keeper signs many
-// messages under a handful of keys (the webhook secret, once per subscription at start-up; the
-// fingerprint label; the relay's signing secret), and OpenSSL 3's one-shot HMAC() redoes the key
-// schedule and fetches the algorithm on every call: 1.1 us a MAC against 0.2 us here.
+// HMAC-SHA256 contexts already keyed with the last few keys this thread signed with. The keeper
+// signs many messages under a handful of keys (the webhook secret, once per subscription at
+// start-up; the fingerprint labels; the relay's signing keys), and keying an HMAC context is
+// most of the cost of a short message: EVP_MAC_init with a key hashes the key pads, and
+// EVP_MAC_fetch (done once per thread here) looks the algorithm up in the provider. Each message
+// re-initialises the keyed context with a null key, which keeps the key set before (EVP_MAC(3),
+// EVP_MAC_init) and only restores the padded digest state. Measured against the hand-written
+// HMAC this replaces, on a 64-byte message: 1.2x its time this way, 2.5x with an
+// EVP_MAC_CTX_dup per message (an allocation and three digest copies); equal at 1 KB.
 class KeyCache {
  public:
-  KeyCache() : work_(EVP_MD_CTX_new()) {}
-  ~KeyCache() { EVP_MD_CTX_free(work_); }
+  KeyCache() : mac_(EVP_MAC_fetch(nullptr, "HMAC", nullptr)) {}
+  ~KeyCache() {
+    for (Slot& slot : slots_) Forget(slot);
+    EVP_MAC_free(mac_);
+  }
   KeyCache(const KeyCache&) = delete;
   KeyCache& operator=(const KeyCache&) = delete;
 
+  // The MAC of `data` under `key` into `out` (kSha256Size bytes); false on an OpenSSL failure.
   bool Sign(std::string_view key, std::string_view data, unsigned char* out) {
-    if (work_ == nullptr) return false;
-    for (const auto& slot : slots_) {
-      if (slot && slot->Is(key)) return slot->Sign(work_, data, out);
-    }
-    auto& slot = slots_[next_];
-    next_ = (next_ + 1) % slots_.size();
-    slot = std::make_unique<PreparedKey>(key);
-    return slot->ok() && slot->Sign(work_, data, out);
+    EVP_MAC_CTX* ctx = Keyed(key);
+    size_t len = 0;
+    return ctx != nullptr && EVP_MAC_init(ctx, nullptr, 0, nullptr) == 1 &&
+           EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) ==
+               1 &&
+           EVP_MAC_final(ctx, out, &len, kSha256Size) == 1 && len == kSha256Size;
   }
 
  private:
-  std::array<std::unique_ptr<PreparedKey>, 4> slots_;
+  struct Slot {
+    std::string key;  // wiped when the slot is reused
+    MacCtx ctx;
+  };
+
+  EVP_MAC_CTX* Keyed(std::string_view key) {
+    for (Slot& slot : slots_) {
+      if (slot.ctx != nullptr && slot.key == key) return slot.ctx.get();
+    }
+    if (mac_ == nullptr) return nullptr;
+    Slot& slot = slots_[next_];
+    next_ = (next_ + 1) % slots_.size();
+    Forget(slot);
+    MacCtx ctx(EVP_MAC_CTX_new(mac_));
+    // A non-null pointer even for an empty key: EVP_MAC_init(3) reads a null key as "keep the
+    // key set before", and there is none.
+    static const unsigned char kEmpty = 0;
+    const auto* bytes = key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
+    if (ctx == nullptr || EVP_MAC_init(ctx.get(), bytes, key.size(), Sha256Params()) != 1) {
+      return nullptr;
+    }
+    slot.key.assign(key);
+    slot.ctx = std::move(ctx);
+    return slot.ctx.get();
+  }
+
+  static void Forget(Slot& slot) {
+    OPENSSL_cleanse(slot.key.data(), slot.key.size());
+    slot.key.clear();
+    slot.ctx.reset();
+  }
+
+  EVP_MAC* mac_;
+  std::array<Slot, 4> slots_;
   size_t next_ = 0;
-  EVP_MD_CTX* work_;
 };
 
 }  // namespace
@@ -107,9 +108,16 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
   if (cache.Sign(key, data, out)) {
     return std::string(reinterpret_cast<const char*>(out), kSha256Size);
   }
-  unsigned int len = 0;  // OpenSSL could not copy a context: the one-shot path
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
+  // OpenSSL could not key or copy a context: the one-shot EVP_Q_mac(3) path.
+  size_t len = 0;
+  static const unsigned char kEmpty = 0;
+  const auto* bytes = key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
+  if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, bytes, key.size(),
+                reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, sizeof(out),
+                &len) == nullptr) {
+    // As with RAND_bytes: a process that cannot compute a MAC cannot sign or derive anything.
+    throw std::runtime_error("HMAC-SHA256 failed");
+  }
   return std::string(reinterpret_cast<const char*>(out), len);
 }
 

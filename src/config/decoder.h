@@ -78,6 +78,7 @@ class Decoder {
   void Server(const Node& node);
   void Relay(const Node& node);
   void Metrics(const Node& node);
+  void SigningSecrets(const Node& node, std::vector<Secret>& out);
   void Log(const Node& node);
 
   // templates.cc

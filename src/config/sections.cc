@@ -1,6 +1,7 @@
 // The config schema: which keys each section has and where their values go. Keep the key lists
 // in step with config.h.
 #include <algorithm>
+#include <sstream>
 
 #include "decoder.h"
 #include "subkeeper/config/reminder.h"
@@ -230,7 +231,7 @@ void Decoder::Relay(const Node& node) {
     return;
   }
   RelayConfig& r = out_.config.relay;
-  SecretValue(node, p, "signing_secret", r.signing_secret);
+  SigningSecrets(node, r.signing_secrets);
   Int(node, p, "timeout_ms", r.timeout_ms);
   SmallInt(node, p, "concurrency", r.concurrency);
   Int(node, p, "min_backoff", r.min_backoff_s);
@@ -240,6 +241,40 @@ void Decoder::Relay(const Node& node) {
   Int(node, p, "retention", r.retention_s);
   Int(node, p, "dead_retention", r.dead_retention_s);
   SmallInt(node, p, "failure_events_after", r.failure_events_after);
+}
+
+// `relay.signing_secret` (a string, or a list of 1..kMaxSigningSecrets strings, each with its own
+// ${VAR}) or `relay.signing_secret_file` (secrets separated by whitespace). Whether each is a
+// valid Standard Webhooks secret is a value rule (validate.cc).
+void Decoder::SigningSecrets(const Node& node, std::vector<Secret>& out) {
+  const std::string path = "relay.signing_secret";
+  const Node* inline_node = node.Find("signing_secret");
+  if (inline_node == nullptr || inline_node->kind != Node::Kind::kSeq) {
+    Secret single;
+    SecretValue(node, "relay", "signing_secret", single);
+    if (inline_node != nullptr || single.empty()) {
+      if (!single.empty()) out.push_back(std::move(single));
+      return;
+    }
+    // From the file: one or more secrets separated by spaces or newlines.
+    std::istringstream words(single.Reveal());
+    for (std::string word; words >> word;) out.emplace_back(std::move(word));
+    return;
+  }
+  if (node.Find("signing_secret_file") != nullptr) {
+    Issue(path, inline_node->line, "give either signing_secret or signing_secret_file, not both");
+    return;
+  }
+  Note(path, *inline_node);
+  if (inline_node->seq.empty() || inline_node->seq.size() > kMaxSigningSecrets) {
+    Issue(path, inline_node->line,
+          "must be a string or a list of 1 to " + std::to_string(kMaxSigningSecrets) +
+              " strings (got " + std::to_string(inline_node->seq.size()) + ")");
+    return;
+  }
+  for (size_t i = 0; i < inline_node->seq.size(); ++i) {
+    if (auto text = Text(inline_node->seq[i], Index(path, i))) out.emplace_back(std::move(*text));
+  }
 }
 
 Decoded Decode(const Node& root, const std::string& file, const LoadOptions& options) {

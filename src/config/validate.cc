@@ -7,6 +7,7 @@
 #include "internal.h"
 #include "subkeeper/config/checks.h"
 #include "subkeeper/config/reminder.h"
+#include "subkeeper/relay/signature.h"
 
 namespace subkeeper::config {
 namespace internal {
@@ -39,6 +40,7 @@ class Validator {
   void Filters(const std::vector<std::string>& filters, const std::string& path);
   void ReminderRules(const SubscriptionConfig& s, const std::string& path, int64_t job_interval);
   void Tuning(const Config& c);
+  void SigningSecrets(const Config& c);
   void Log(const Config& c);
   void Tls(const TlsConfig& tls);
 
@@ -107,7 +109,44 @@ std::vector<ConfigIssue> Validator::Run(const Config& c, const Templates& templa
   Subscriptions(c);
   TemplateEntries(templates, c.platform.reminder_job_interval_s);
   Tuning(c);
+  SigningSecrets(c);
   return std::move(issues_);
+}
+
+// The relay signs every request it sends, so a config that relays anything (a subscription with
+// deliver_to: its events and lifecycle events go there) needs a key; one that does not may omit
+// it. Messages name the key path and the rule, never the value.
+void Validator::SigningSecrets(const Config& c) {
+  const std::string path = "relay.signing_secret";
+  const std::vector<Secret>& secrets = c.relay.signing_secrets;
+  if (secrets.empty()) {
+    const auto relays = std::find_if(
+        c.subscriptions.begin(), c.subscriptions.end(),
+        [](const SubscriptionConfig& s) { return !s.direct() && !s.deliver_to.empty(); });
+    if (relays != c.subscriptions.end()) {
+      Add(path,
+          "is required when a subscription relays events (has deliver_to), as " +
+              (relays->account.empty() ? relays->name : relays->account + "/" + relays->name) +
+              " does: a Standard Webhooks secret (whsec_...) that signs the relayed requests; "
+              "make one with `subkeeper generate-secret`");
+    }
+    return;
+  }
+  if (secrets.size() > kMaxSigningSecrets) {
+    Add(path, "must list at most " + std::to_string(kMaxSigningSecrets) + " secrets (got " +
+                  std::to_string(secrets.size()) + ")");
+  }
+  // A single inline string is reported at its own key; list items and file entries by index.
+  const bool single = secrets.size() == 1 && source_.lines.count(path + "[0]") == 0;
+  const bool from_file = source_.lines.count("relay.signing_secret_file") != 0;
+  for (size_t i = 0; i < secrets.size(); ++i) {
+    std::optional<std::string> problem = relay::SigningSecretProblem(secrets[i].Reveal());
+    if (!problem) continue;
+    const std::string where = single ? path : path + "[" + std::to_string(i) + "]";
+    Add(where, from_file ? "(secret " + std::to_string(i + 1) + " of relay.signing_secret_file) " +
+                               *problem
+                         : *problem);
+  }
 }
 
 void Validator::Platform(const PlatformConfig& p) {

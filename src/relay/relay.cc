@@ -50,7 +50,7 @@ std::string Printable(std::string_view text, size_t max) {
 }  // namespace
 
 platform::HttpRequest BuildDeliveryRequest(const store::EventRecord& event, const std::string& url,
-                                           const std::string& key, WallTime now,
+                                           const SigningKeys& keys, WallTime now,
                                            const RelayOptions& options) {
   const int64_t timestamp = UnixSeconds(now);
   platform::HttpRequest request;
@@ -62,7 +62,7 @@ platform::HttpRequest BuildDeliveryRequest(const store::EventRecord& event, cons
       {"content-type", "application/json"},
       {"webhook-id", event.uuid},
       {"webhook-timestamp", std::to_string(timestamp)},
-      {"webhook-signature", Sign(key, event.uuid, timestamp, event.body)},
+      {"webhook-signature", SignAll(keys, event.uuid, timestamp, event.body)},
       {"user-agent", options.user_agent},
       // So the app can route without parsing the body.
       {"subkeeper-account", event.account},
@@ -84,7 +84,7 @@ Relay::Relay(store::Store& store, platform::HttpTransport& transport, const Cloc
 
 Relay::~Relay() { Stop(); }
 
-void Relay::Configure(Targets targets, const Secret& signing_secret) {
+void Relay::Configure(Targets targets, const std::vector<Secret>& signing_secrets) {
   Configure(
       [targets = std::move(targets)](std::string_view account,
                                      std::string_view name) -> const std::string* {
@@ -94,32 +94,40 @@ void Relay::Configure(Targets targets, const Secret& signing_secret) {
         auto it = targets.find(key);
         return it == targets.end() || it->second.empty() ? nullptr : &it->second;
       },
-      signing_secret);
+      signing_secrets);
 }
 
-void Relay::Configure(TargetLookup targets, const Secret& signing_secret) {
+void Relay::Configure(TargetLookup targets, const std::vector<Secret>& signing_secrets) {
   auto lookup = std::make_shared<const TargetLookup>(std::move(targets));
-  std::string key = SigningKey(signing_secret);
+  SigningKeys keys;
+  for (const Secret& secret : signing_secrets) {
+    if (std::optional<std::string> key = SigningKey(secret)) keys.push_back(std::move(*key));
+  }
   std::lock_guard lock(mu_);
   targets_ = std::move(lookup);
-  key_ = std::move(key);
+  keys_ = std::move(keys);
 }
 
-std::pair<std::shared_ptr<const TargetLookup>, std::string> Relay::Snapshot() const {
+std::shared_ptr<const TargetLookup> Relay::CurrentTargets() const {
   std::lock_guard lock(mu_);
-  return {targets_, key_};
+  return targets_;
+}
+
+SigningKeys Relay::CurrentKeys() const {
+  std::lock_guard lock(mu_);
+  return keys_;
 }
 
 Result<WallTime> Relay::RunOnce() {
   const WallTime now = clock_.Now();
   SK_ASSIGN_OR_RETURN(std::vector<store::EventRecord> heads, store_.ListRelayHeads());
-  const auto [targets, key] = Snapshot();
+  const std::shared_ptr<const TargetLookup> targets = CurrentTargets();
   std::vector<std::pair<store::EventRecord, std::string>> due;
   for (store::EventRecord& head : heads) {
     const std::string* url = UrlOf(*targets, head);
     if (url != nullptr && head.next_attempt_at <= now) due.emplace_back(std::move(head), *url);
   }
-  Status first_error = DeliverRoutes(due, key);
+  Status first_error = DeliverRoutes(due);
 
   auto pruned =
       store_.PruneEvents(now - options_.retention, now - options_.dead_retention, kPruneBatch);
@@ -138,15 +146,14 @@ Result<WallTime> Relay::RunOnce() {
   return earliest;
 }
 
-Status Relay::DeliverRoutes(const std::vector<std::pair<store::EventRecord, std::string>>& due,
-                            const std::string& key) {
+Status Relay::DeliverRoutes(const std::vector<std::pair<store::EventRecord, std::string>>& due) {
   std::atomic<size_t> next{0};
   std::mutex error_mu;
   Status first_error;
   auto work = [&] {
     for (size_t i = next++; i < due.size() && !Stopping(); i = next++) {
       const store::EventRecord& head = due[i].first;
-      Status status = DeliverRoute(head.account, head.name, due[i].second, key);
+      Status status = DeliverRoute(head.account, head.name, due[i].second);
       if (!status.ok()) {
         // Returned to the loop, which logs a store error once rather than every pass.
         logging::RelayLog({head.account, head.name}).debug("relay: {}", status.ToString());
@@ -166,32 +173,32 @@ Status Relay::DeliverRoutes(const std::vector<std::pair<store::EventRecord, std:
 }
 
 Status Relay::DeliverRoute(const std::string& account, const std::string& name,
-                           const std::string& url, const std::string& key) {
+                           const std::string& url) {
   const std::string route = RouteKey(account, name);
   if (!ClaimRoute(route)) return Status::OK();  // another pass is delivering it
-  Status status = DeliverClaimed(account, name, url, key);
+  Status status = DeliverClaimed(account, name, url);
   ReleaseRoute(route);
   return status;
 }
 
 Status Relay::DeliverClaimed(const std::string& account, const std::string& name,
-                             const std::string& url, const std::string& key) {
+                             const std::string& url) {
   SK_ASSIGN_OR_RETURN(std::vector<store::EventRecord> events,
                       store_.ListEvents(account, name, "pending", options_.batch));
   for (const store::EventRecord& event : events) {
     // A retry that is not due yet blocks the events behind it.
     if (Stopping() || event.next_attempt_at > clock_.Now()) break;
-    SK_ASSIGN_OR_RETURN(const bool go_on, DeliverOne(event, url, key));
+    SK_ASSIGN_OR_RETURN(const bool go_on, DeliverOne(event, url));
     if (!go_on) break;
   }
   return Status::OK();
 }
 
-Result<bool> Relay::DeliverOne(const store::EventRecord& event, const std::string& url,
-                               const std::string& key) {
+Result<bool> Relay::DeliverOne(const store::EventRecord& event, const std::string& url) {
   store::RelayUpdate update;
   update.attempts = event.attempts + 1;
-  platform::HttpRequest request = BuildDeliveryRequest(event, url, key, clock_.Now(), options_);
+  platform::HttpRequest request =
+      BuildDeliveryRequest(event, url, CurrentKeys(), clock_.Now(), options_);
   // A request that cannot be written as it is would never be: dead now, nothing sent.
   if (Status headers = platform::CheckHeaders(request.headers); !headers.ok()) {
     update.last_error = "not sent: " + headers.message();
@@ -364,7 +371,7 @@ void Relay::Stop() {
 Result<WallTime> Relay::Dispatch() {
   const WallTime now = clock_.Now();
   SK_ASSIGN_OR_RETURN(std::vector<store::EventRecord> heads, store_.ListRelayHeads());
-  const auto [targets, key] = Snapshot();
+  const std::shared_ptr<const TargetLookup> targets = CurrentTargets();
   WallTime earliest{};
   bool queued = false;
   for (const store::EventRecord& head : heads) {
@@ -378,7 +385,7 @@ Result<WallTime> Relay::Dispatch() {
     // A subscription already claimed is with a worker, which wakes the loop when it is done.
     if (!ClaimRoute(RouteKey(head.account, head.name))) continue;
     std::lock_guard lock(mu_);
-    tasks_.push_back(Task{head.account, head.name, *url, key});
+    tasks_.push_back(Task{head.account, head.name, *url});
     queued = true;
   }
   if (queued) work_cv_.notify_all();
@@ -402,7 +409,7 @@ void Relay::Work() {
       tasks_.pop_front();
     }
     const std::string route = RouteKey(task.account, task.name);
-    Status status = DeliverClaimed(task.account, task.name, task.url, task.key);
+    Status status = DeliverClaimed(task.account, task.name, task.url);
     if (!status.ok())
       logging::RelayLog({task.account, task.name}).debug("relay: {}", status.ToString());
     ReleaseRoute(route);

@@ -30,16 +30,53 @@ std::string SignText(std::string_view key, std::string_view id, std::string_view
   return std::string(kVersionPrefix) + Base64Encode(HmacSha256(key, content));
 }
 
+// The decoded key, or why there is none. The base64 must be canonical (padded, no stray bits):
+// Base64Encode of the decoded bytes gives it back, so every library decodes it to the same key.
+std::optional<std::string> DecodeSecret(std::string_view value, std::string* problem) {
+  constexpr std::string_view kHowTo = "; make one with `subkeeper generate-secret`";
+  if (!value.starts_with(kSecretPrefix)) {
+    *problem =
+        "must be a Standard Webhooks secret: whsec_ followed by base64" + std::string(kHowTo);
+    return std::nullopt;
+  }
+  const std::string_view text = value.substr(kSecretPrefix.size());
+  std::optional<std::string> key = Base64Decode(text);
+  if (!key || text.size() % 4 != 0 || Base64Encode(*key) != text) {
+    *problem = "must be whsec_ followed by standard base64 with padding (A-Z a-z 0-9 + /, =)" +
+               std::string(kHowTo);
+    return std::nullopt;
+  }
+  if (key->size() < kMinSigningKeyBytes || key->size() > kMaxSigningKeyBytes) {
+    *problem = "must decode to " + std::to_string(kMinSigningKeyBytes) + " to " +
+               std::to_string(kMaxSigningKeyBytes) + " bytes (got " + std::to_string(key->size()) +
+               ")" + std::string(kHowTo);
+    return std::nullopt;
+  }
+  return key;
+}
+
 }  // namespace
 
-std::string SigningKey(const Secret& secret) {
-  const std::string& value = secret.Reveal();
-  if (value.starts_with(kSecretPrefix)) {
-    if (auto key = Base64Decode(std::string_view(value).substr(kSecretPrefix.size()))) {
-      return *key;
-    }
+std::optional<std::string> SigningSecretProblem(std::string_view value) {
+  std::string problem;
+  if (DecodeSecret(value, &problem)) return std::nullopt;
+  return problem;
+}
+
+std::optional<std::string> SigningKey(const Secret& secret) {
+  std::string problem;
+  return DecodeSecret(secret.Reveal(), &problem);
+}
+
+std::string SignAll(const std::vector<std::string>& keys, std::string_view id, int64_t timestamp_s,
+                    std::string_view body) {
+  const std::string timestamp = std::to_string(timestamp_s);
+  std::string header;
+  for (const std::string& key : keys) {
+    if (!header.empty()) header.push_back(' ');
+    header += SignText(key, id, timestamp, body);
   }
-  return value;
+  return header;
 }
 
 Secret NewSigningSecret() {

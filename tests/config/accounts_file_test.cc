@@ -28,7 +28,7 @@ std::string Doc(const std::string& tail) {
          "      deliver_to: https://app.example.com/{account}/sms\n"
          "    - name: presence\n"
          "      event_filters: [\"/presence\"]\n" +
-         tail;
+         tail + "relay:\n  signing_secret: whsec_bG9hZGVyLXRlc3Qtc2lnbmluZy1rZXkh\n";
 }
 
 TEST_CASE("An accounts file adds accounts with their template subscriptions", "[config]") {
@@ -174,7 +174,8 @@ TEST_CASE("A fleet of 33334 accounts with three template subscriptions each load
        "    - {name: sms, event_filters: [/sms], deliver_to: \"http://app/{account}/1\"}\n"
        "    - {name: vm, event_filters: [/vm], deliver_to: \"http://app/{account}/2\"}\n"
        "    - {name: pr, event_filters: [/pr], expires_in: 86400}\n"
-       "accounts_file: accounts.jsonl\n"}};
+       "accounts_file: accounts.jsonl\n"
+       "relay: {signing_secret: whsec_bG9hZGVyLXRlc3Qtc2lnbmluZy1rZXkh}\n"}};
   Result<Config> c = LoadConfigFile("/fleet/keeper.yaml", world.Options());
   INFO((c.ok() ? "" : c.status().message().substr(0, 2000)));
   REQUIRE(c.ok());

@@ -34,8 +34,9 @@ TEST_CASE("examples/subkeeper.yaml loads with its variables and secret file", "[
     if (it == env.end()) return std::nullopt;
     return it->second;
   };
-  options.read = ReaderWith({{"/run/secrets/rc_client_secret", "example-secret\n"},
-                             {"/run/secrets/subkeeper_signing_secret", "whsec_c2lnbmluZw==\n"}});
+  options.read = ReaderWith(
+      {{"/run/secrets/rc_client_secret", "example-secret\n"},
+       {"/run/secrets/subkeeper_signing_secret", "whsec_c3Via2VlcGVyLWV4YW1wbGUta2V5LTAwMDE=\n"}});
   Result<Config> c = LoadConfigFile(kExamples + "subkeeper.yaml", options);
   INFO((c.ok() ? "" : c.status().message()));
   REQUIRE(c.ok());
@@ -49,7 +50,8 @@ TEST_CASE("examples/subkeeper.yaml loads with its variables and secret file", "[
   CHECK(c->subscriptions[0].reminder == ReminderSpec{86400, 3600});
   CHECK(c->subscriptions[1].reminder == DefaultReminder(86400));
   CHECK(c->subscriptions[2].direct());
-  CHECK(c->relay.signing_secret.Reveal() == "whsec_c2lnbmluZw==");
+  REQUIRE(c->relay.signing_secrets.size() == 1);
+  CHECK(c->relay.signing_secrets[0].Reveal() == "whsec_c3Via2VlcGVyLWV4YW1wbGUta2V5LTAwMDE=");
   CHECK(c->relay.max_age_s == 86400);
   CHECK(Validate(*c).empty());
 
@@ -91,7 +93,10 @@ TEST_CASE("examples/demo.yaml is the emulator demo configuration", "[config]") {
     // Relayed to the emulator's app sink, one path per subscription (scripts/demo).
     CHECK(s.deliver_to == "http://127.0.0.1:18080/_emulator/app/" + s.name);
   }
-  CHECK(c->relay.signing_secret.empty());  // the sink checks with webhook_secret
+  // The emulator's app sink checks the signatures with this secret (scripts/demo passes it).
+  REQUIRE(c->relay.signing_secrets.size() == 1);
+  CHECK(c->relay.signing_secrets[0].Reveal() ==
+        "whsec_ZGVtby1zaWduaW5nLWtleS1mb3ItdGhlLXNpbmshISE=");
   CHECK(Validate(*c).empty());
   CHECK(c->subscriptions[0].name == "sms");
   CHECK(c->subscriptions[1].name == "presence");

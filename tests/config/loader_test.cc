@@ -57,7 +57,7 @@ TEST_CASE("A minimal file yields the documented defaults", "[config]") {
   CHECK(c.server.keep_alive_s == 1);
   CHECK(c.server.max_body_bytes == 262144);
   CHECK(c.server.commit_budget_ms == 2000);
-  CHECK(c.relay.signing_secret.empty());
+  CHECK(c.relay.signing_secrets.empty());
   CHECK(c.relay.timeout_ms == 10000);
   CHECK(c.relay.concurrency == 4);
   CHECK(c.relay.min_backoff_s == 1);
@@ -135,7 +135,7 @@ subscriptions:
 renewal: { lease: 30, min_backoff: 1, max_backoff: 60, direct_margin_pct: 20 }
 server: { threads: 8, read_timeout_ms: 1000, keep_alive: 2, max_body_bytes: 4096, commit_budget_ms: 1500 }
 relay:
-  signing_secret: rsec
+  signing_secret: whsec_bG9hZGVyLXRlc3Qtc2lnbmluZy1rZXkh
   timeout_ms: 2500
   concurrency: 2
   min_backoff: 3
@@ -167,7 +167,7 @@ constexpr const char* kFullJson = R"({
   "renewal": {"lease": 30, "min_backoff": 1, "max_backoff": 60, "direct_margin_pct": 20},
   "server": {"threads": 8, "read_timeout_ms": 1000, "keep_alive": 2, "max_body_bytes": 4096,
              "commit_budget_ms": 1500},
-  "relay": {"signing_secret": "rsec", "timeout_ms": 2500, "concurrency": 2, "min_backoff": 3,
+  "relay": {"signing_secret": "whsec_bG9hZGVyLXRlc3Qtc2lnbmluZy1rZXkh", "timeout_ms": 2500, "concurrency": 2, "min_backoff": 3,
             "max_backoff": 90, "max_age": 7200, "max_client_error_attempts": 5, "retention": 3600,
             "dead_retention": 86400, "failure_events_after": 5},
   "log": {"level": "debug", "format": "json", "modules": {"relay": "trace", "platform": "warn"}}
@@ -202,7 +202,8 @@ void CheckFull(const Config& c) {
   CHECK(c.server.keep_alive_s == 2);
   CHECK(c.server.max_body_bytes == 4096);
   CHECK(c.server.commit_budget_ms == 1500);
-  CHECK(c.relay.signing_secret.Reveal() == "rsec");
+  REQUIRE(c.relay.signing_secrets.size() == 1);
+  CHECK(c.relay.signing_secrets[0].Reveal() == "whsec_bG9hZGVyLXRlc3Qtc2lnbmluZy1rZXkh");
   CHECK(c.relay.timeout_ms == 2500);
   CHECK(c.relay.concurrency == 2);
   CHECK(c.relay.min_backoff_s == 3);

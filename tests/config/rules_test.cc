@@ -213,7 +213,8 @@ TEST_CASE("Values at the edge of each rule are accepted", "[config]") {
           Sub("a", "    expires_in: 120\n    reminder: {threshold: 60, interval: 30}\n")),
       Doc("subscriptions:\n" + Sub("a", "    expires_in: 315360000\n")),
       Doc("subscriptions:\n" + Sub("a", "    address: https://app.example.com/rc?x=1\n")),
-      Doc("subscriptions:\n" + Sub("a", "    deliver_to: http://app:3000/events\n")),
+      Doc("subscriptions:\n" + Sub("a", "    deliver_to: http://app:3000/events\n") +
+          "relay:\n  signing_secret: whsec_bG9hZGVyLXRlc3Qtc2lnbmluZy1rZXkh\n"),
       Doc("listen:\n  webhooks: '[::]:0'\n  admin: localhost:65535\n"),
       Doc("public_url: https://h.example.com:8443/base/\n"),
       Doc("renewal:\n  min_backoff: 5\n  max_backoff: 5\n"),

@@ -46,7 +46,8 @@ TEST_CASE("Templates expand per account with {account} in deliver_to and address
                            "subscriptions:\n"
                            "  - name: extra\n"
                            "    account: acme\n"
-                           "    event_filters: [\"/c\"]\n";
+                           "    event_filters: [\"/c\"]\n"
+                           "relay:\n  signing_secret: whsec_bG9hZGVyLXRlc3Qtc2lnbmluZy1rZXkh\n";
   Result<Config> c = ParseConfig(text, "t.yaml", false);
   INFO((c.ok() ? "" : c.status().message()));
   REQUIRE(c.ok());

@@ -16,6 +16,8 @@ using nlohmann::json;
 
 constexpr const char* kSms = "/restapi/v1.0/account/~/extension/~/message-store/instant?type=SMS";
 const std::string kSubs = "/restapi/v1.0/subscription";
+// The demo signing secret (examples/demo.yaml relay.signing_secret, scripts/demo --app-secret).
+constexpr const char* kDemoSecret = "whsec_ZGVtby1zaWduaW5nLWtleS1mb3ItdGhlLXNpbmshISE=";
 
 // Routes the default logger into a string for the lifetime of the object.
 class CapturedLog {
@@ -52,25 +54,25 @@ Request RelayRequest(const std::string& key, const std::string& id, int64_t time
 
 TEST_CASE("app sink: records, verifies a signed request and flags bad ones", "[emulator]") {
   Options options = TestOptions();
-  options.app_secret = subkeeper::Secret("demo-webhook-secret");
+  options.app_secret = subkeeper::Secret(kDemoSecret);
   Emulator emu(options);
+  const std::string key = *subkeeper::relay::SigningKey(options.app_secret);
   const int64_t now_s = UnixSeconds(emu.clock.Now());
   const std::string body = R"({"uuid":"e-1","event":"/x","body":{}})";
   CapturedLog log;
 
-  Request good = RelayRequest("demo-webhook-secret", "e-1", now_s, body);
+  Request good = RelayRequest(key, "e-1", now_s, body);
   const std::string good_signature = *HeaderValue(good.headers, "webhook-signature");
   Response answer = emu.platform.Handle(good, emu.clock.Now());
   CHECK(answer.status == 200);
   CHECK(answer.body == "{}");
   emu.platform.Handle(RelayRequest("another-secret", "e-2", now_s, body), emu.clock.Now());
-  Request altered = RelayRequest("demo-webhook-secret", "e-3", now_s, body);
+  Request altered = RelayRequest(key, "e-3", now_s, body);
   altered.body += " ";
   emu.platform.Handle(altered, emu.clock.Now());
   // Signed correctly, but ten minutes old: outside the 300 s tolerance an app applies.
-  emu.platform.Handle(RelayRequest("demo-webhook-secret", "e-4", now_s - 600, body),
-                      emu.clock.Now());
-  Request unsigned_request = RelayRequest("demo-webhook-secret", "e-5", now_s, body, "presence");
+  emu.platform.Handle(RelayRequest(key, "e-4", now_s - 600, body), emu.clock.Now());
+  Request unsigned_request = RelayRequest(key, "e-5", now_s, body, "presence");
   std::erase_if(unsigned_request.headers,
                 [](const auto& h) { return h.first == "webhook-signature"; });
   emu.platform.Handle(unsigned_request, emu.clock.Now());
@@ -105,7 +107,7 @@ TEST_CASE("app sink: records, verifies a signed request and flags bad ones", "[e
   CHECK_THAT(text, Catch::Contains("signature ok"));
   CHECK_THAT(text, Catch::Contains("signature BAD"));
   CHECK(text.find(good_signature.substr(3)) == std::string::npos);
-  CHECK(text.find("demo-webhook-secret") == std::string::npos);
+  CHECK(text.find(std::string(kDemoSecret).substr(6)) == std::string::npos);
   // The sink is not an API call: it never enters the call log.
   CHECK(emu.platform.Calls().empty());
 
@@ -115,12 +117,28 @@ TEST_CASE("app sink: records, verifies a signed request and flags bad ones", "[e
 
 TEST_CASE("app sink: whsec_ keys, no secret, and a bounded ring", "[emulator]") {
   Options options = TestOptions();
-  // "whsec_" + base64("raw-key"): decoded as the keeper decodes relay.signing_secret.
-  options.app_secret = subkeeper::Secret("whsec_" + subkeeper::Base64Encode("raw-key"));
+  // "whsec_" + base64(key): decoded as the keeper decodes relay.signing_secret.
+  const std::string raw = "raw-key-of-24-bytes-long";
+  options.app_secret = subkeeper::Secret("whsec_" + subkeeper::Base64Encode(raw));
   Emulator whsec(options);
   const int64_t now_s = UnixSeconds(whsec.clock.Now());
-  whsec.platform.Handle(RelayRequest("raw-key", "k-1", now_s, "{}"), whsec.clock.Now());
+  whsec.platform.Handle(RelayRequest(raw, "k-1", now_s, "{}"), whsec.clock.Now());
   CHECK(whsec.platform.AppRecords().at(0).signature == SignatureCheck::kOk);
+  // Two keys in rotation: a header with both signatures passes a sink that knows either.
+  Request both = RelayRequest(raw, "k-2", now_s, "{}");
+  for (auto& [name, value] : both.headers) {
+    if (name == "webhook-signature") {
+      value = subkeeper::relay::SignAll({std::string(32, 'n'), raw}, "k-2", now_s, "{}");
+    }
+  }
+  whsec.platform.Handle(both, whsec.clock.Now());
+  CHECK(whsec.platform.AppRecords().at(1).signature == SignatureCheck::kOk);
+
+  // A secret that is not a Standard Webhooks one is no raw key: every request fails.
+  options.app_secret = subkeeper::Secret("raw-key");
+  Emulator raw_secret(options);
+  raw_secret.platform.Handle(RelayRequest("raw-key", "k-3", now_s, "{}"), raw_secret.clock.Now());
+  CHECK(raw_secret.platform.AppRecords().at(0).signature == SignatureCheck::kBad);
 
   Emulator open;      // no --app-secret
   CapturedLog quiet;  // one line per request would flood the test output

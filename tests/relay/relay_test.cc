@@ -1,5 +1,6 @@
 #include "subkeeper/relay/relay.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <condition_variable>
 #include <future>
@@ -85,7 +86,7 @@ struct Fixture {
   explicit Fixture(RelayOptions options = TestOptions())
       : store(std::move(store::OpenSqliteStore(dir.File("subkeeper.db"), clock).value())),
         relay(std::make_unique<Relay>(*store, transport, clock, options, [] { return 0.0; })) {
-    relay->Configure({{"main/sms", kSmsUrl}, {"main/fax", kFaxUrl}}, kSecret);
+    relay->Configure({{"main/sms", kSmsUrl}, {"main/fax", kFaxUrl}}, {kSecret});
   }
 
   // Stores a pending event received now; returns its uuid.
@@ -131,6 +132,40 @@ std::vector<std::string> WebhookIds(const std::vector<HttpRequest>& requests) {
   return ids;
 }
 
+// Key rotation (https://www.standardwebhooks.com allows several space-separated signatures): one
+// signature per configured key, in order; a Configure re-signs the very next attempt, retries
+// included.
+TEST_CASE("Each attempt is signed with every configured key, and Configure switches the keys",
+          "[relay]") {
+  Fixture f;
+  const Secret next = NewSigningSecret();
+  f.relay->Configure({{"main/sms", kSmsUrl}}, {kSecret, next});
+  f.Add("sms", "u-1");
+  f.transport.Push(500);
+  REQUIRE(f.relay->RunOnce().ok());
+  f.relay->Configure({{"main/sms", kSmsUrl}}, {next});
+  f.clock.Advance(std::chrono::seconds(60));
+  f.transport.Push(200);
+  REQUIRE(f.relay->RunOnce().ok());
+
+  const auto requests = f.transport.Requests();
+  REQUIRE(requests.size() == 2);
+  const int64_t now_s = ToUnixMillis(f.clock.Now()) / 1000;
+  const auto verifies = [&](const HttpRequest& r, const Secret& secret) {
+    return Verify(*SigningKey(secret), "u-1", HeaderOf(r, "webhook-timestamp"), r.body,
+                  HeaderOf(r, "webhook-signature"), now_s);
+  };
+  const std::string both = HeaderOf(requests[0], "webhook-signature");
+  CHECK(std::count(both.begin(), both.end(), ' ') == 1);
+  CHECK(both.starts_with(Sign(*SigningKey(kSecret), "u-1", now_s - 60, requests[0].body)));
+  CHECK(verifies(requests[0], kSecret));
+  CHECK(verifies(requests[0], next));
+  // The retry after the switch carries the new key only.
+  CHECK(HeaderOf(requests[1], "webhook-signature").find(' ') == std::string::npos);
+  CHECK(verifies(requests[1], next));
+  CHECK_FALSE(verifies(requests[1], kSecret));
+}
+
 // Answers `failure` for URLs containing `failing_fragment` and 200 otherwise.
 testing::FakeTransport::Handler StatusBy(std::string failing_fragment, int failure) {
   return [failing_fragment, failure](const HttpRequest& r) -> Result<HttpResponse> {
@@ -167,9 +202,9 @@ TEST_CASE("A relayed event carries its body untouched and verifiable Standard We
   CHECK(HeaderOf(r, "subkeeper-account") == "main");
   CHECK(HeaderOf(r, "subkeeper-subscription") == "sms");
   CHECK(HeaderOf(r, "subkeeper-event-kind") == "event");
-  CHECK(Verify(SigningKey(kSecret), "u-1", HeaderOf(r, "webhook-timestamp"), r.body,
+  CHECK(Verify(*SigningKey(kSecret), "u-1", HeaderOf(r, "webhook-timestamp"), r.body,
                HeaderOf(r, "webhook-signature"), now_s));
-  CHECK_FALSE(Verify(SigningKey(Secret("another secret")), "u-1", HeaderOf(r, "webhook-timestamp"),
+  CHECK_FALSE(Verify(*SigningKey(NewSigningSecret()), "u-1", HeaderOf(r, "webhook-timestamp"),
                      r.body, HeaderOf(r, "webhook-signature"), now_s));
 
   const store::EventRecord stored = f.Get("u-1");
@@ -275,7 +310,7 @@ TEST_CASE("An event past the maximum age is dead after its failure and the next 
 TEST_CASE("An unconfigured subscription keeps its events pending until it is configured",
           "[relay]") {
   Fixture f;
-  f.relay->Configure({{"main/sms", ""}}, kSecret);
+  f.relay->Configure({{"main/sms", ""}}, {kSecret});
   f.Add("sms", "sms-1");
   f.Add("fax", "fax-1");
 
@@ -287,7 +322,7 @@ TEST_CASE("An unconfigured subscription keeps its events pending until it is con
   CHECK(f.Get("fax-1").relay_state == "pending");
   CHECK(f.Get("fax-1").attempts == 0);
 
-  f.relay->Configure({{"main/fax", kFaxUrl}}, kSecret);
+  f.relay->Configure({{"main/fax", kFaxUrl}}, {kSecret});
   f.transport.Push(200);
   REQUIRE(f.relay->RunOnce().ok());
   CHECK(WebhookIds(f.transport.Requests()) == std::vector<std::string>{"fax-1"});
@@ -299,7 +334,7 @@ TEST_CASE("Delivered events past the retention are pruned, pending ones never", 
   RelayOptions options = TestOptions();
   options.retention = Seconds(60);
   Fixture f(options);
-  f.relay->Configure({{"main/sms", kSmsUrl}}, kSecret);
+  f.relay->Configure({{"main/sms", kSmsUrl}}, {kSecret});
   f.Add("sms", "delivered-old");
   f.Add("fax", "pending-old");  // not configured: stays pending
   f.transport.Push(200);
@@ -360,7 +395,7 @@ TEST_CASE("The background loop delivers what a Wake announces", "[relay]") {
   Signal signal;
   ObservedStore observed(*f.store, signal);
   Relay relay(observed, f.transport, f.clock, TestOptions(), [] { return 0.0; });
-  relay.Configure({{"main/sms", kSmsUrl}, {"main/fax", kFaxUrl}}, kSecret);
+  relay.Configure({{"main/sms", kSmsUrl}, {"main/fax", kFaxUrl}}, {kSecret});
   f.transport.SetHandler([](const HttpRequest&) -> Result<HttpResponse> {
     return testing::FakeTransport::Response(200);
   });
@@ -505,7 +540,7 @@ TEST_CASE("A delivery refused with a client error is dead after max_client_error
   const auto lifecycle = LifecycleBodies(requests);
   REQUIRE(lifecycle.size() == 1);
   CHECK(HeaderOf(requests[4], "subkeeper-subscription") == "sms");
-  CHECK(Verify(SigningKey(kSecret), ids[4], HeaderOf(requests[4], "webhook-timestamp"),
+  CHECK(Verify(*SigningKey(kSecret), ids[4], HeaderOf(requests[4], "webhook-timestamp"),
                requests[4].body, HeaderOf(requests[4], "webhook-signature"),
                ToUnixMillis(f.clock.Now()) / 1000));
   const nlohmann::json& body = lifecycle[0];
@@ -603,7 +638,7 @@ TEST_CASE("An event whose headers cannot be written is dead at once and never se
   const auto requests = f.transport.Requests();
   for (const HttpRequest& r : requests) {
     CHECK(platform::CheckHeaders(r.headers).ok());
-    CHECK(HeaderOf(r, "webhook-id").find("bad") == std::string::npos);
+    CHECK(HeaderOf(r, "webhook-id") != uuid);  // lifecycle ids are random hex: may hold "bad"
   }
   const auto lifecycle = LifecycleBodies(requests);
   REQUIRE(lifecycle.size() == 1);

@@ -1,6 +1,9 @@
 #include "subkeeper/relay/signature.h"
 
 #include <catch2/catch.hpp>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "subkeeper/common/crypto.h"
 
@@ -17,23 +20,79 @@ constexpr std::string_view kBody = R"({"test": 2432232314})";
 constexpr std::string_view kSignature = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
 
 TEST_CASE("Sign reproduces the Standard Webhooks reference vector", "[relay]") {
-  const std::string key = SigningKey(kSecret);
+  const std::string key = *SigningKey(kSecret);
   CHECK(key == *Base64Decode("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
   CHECK(Sign(key, kId, kTimestamp, kBody) == kSignature);
   CHECK(Verify(key, kId, "1614265330", kBody, kSignature, kTimestamp));
 }
 
-TEST_CASE("A secret without the whsec_ prefix is used as raw bytes", "[relay]") {
-  CHECK(SigningKey(Secret("0123456789abcdef0123456789abcdef")) ==
-        "0123456789abcdef0123456789abcdef");
-  // A prefixed secret that is not base64 is not silently turned into an empty key.
-  CHECK(SigningKey(Secret("whsec_not base64!")) == "whsec_not base64!");
-  const std::string raw = SigningKey(Secret("raw-key"));
-  CHECK(Sign(raw, kId, kTimestamp, kBody) != Sign(SigningKey(kSecret), kId, kTimestamp, kBody));
+// `padded` (base64 ending in "==") with the unused low bits of its last character set, which
+// lenient decoders ignore: the same key written a second way.
+std::string StrayBits(std::string padded) {
+  static constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  char& last = padded[padded.size() - 3];
+  last = kAlphabet[kAlphabet.find(last) | 1];
+  return padded;
+}
+
+// Stock libraries base64-decode whatever follows "whsec_", so anything else would sign with a key
+// the app cannot have: there is no raw-bytes fallback.
+TEST_CASE("SigningKey takes only whsec_ + canonical base64 of 24..64 bytes", "[relay]") {
+  const std::string b24 = Base64Encode(std::string(24, 'k'));
+  const std::string b64 = Base64Encode(std::string(64, 'k'));
+  CHECK(SigningKey(Secret("whsec_" + b24)) == std::string(24, 'k'));
+  CHECK(SigningKey(Secret("whsec_" + b64)) == std::string(64, 'k'));
+  CHECK_FALSE(SigningSecretProblem("whsec_" + b24).has_value());
+  const std::vector<std::string> refused = {
+      "0123456789abcdef0123456789abcdef",             // no prefix: raw bytes no longer
+      b24,                                            // the base64 alone
+      "whsec_Zm9v!mFyYmF6",                           // not base64
+      "whsec_" + Base64Encode(std::string(23, 'k')),  // 23 bytes
+      "whsec_" + Base64Encode(std::string(65, 'k')),  // 65 bytes
+      "whsec_" + Base64Encode(std::string(25, 'k')).substr(0, 34),  // padding stripped
+      "whsec_" + b24 + "\n",                                        // trailing junk
+      "whsec_" + StrayBits(Base64Encode(std::string(25, 'k'))),     // decodes, but not canonical
+      "WHSEC_" + b24,
+      "",
+  };
+  for (const std::string& value : refused) {
+    INFO("secret #" << (&value - refused.data()));
+    CHECK_FALSE(SigningKey(Secret(value)).has_value());
+    const std::optional<std::string> problem = SigningSecretProblem(value);
+    REQUIRE(problem.has_value());
+    CHECK_THAT(*problem, Catch::Contains("subkeeper generate-secret"));
+    // The reason never carries the value, or any 6-character piece of its base64.
+    const std::string body = value.starts_with("whsec_") ? value.substr(6) : value;
+    for (size_t i = 0; i + 6 <= body.size(); ++i) {
+      CHECK(problem->find(body.substr(i, 6)) == std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("NewSigningSecret makes secrets SigningKey accepts, each different", "[relay]") {
+  const Secret a = NewSigningSecret();
+  const Secret b = NewSigningSecret();
+  REQUIRE(SigningKey(a).has_value());
+  CHECK(SigningKey(a)->size() == 32);
+  CHECK_FALSE(a == b);
+}
+
+TEST_CASE("SignAll puts one signature per key, in order, space-separated", "[relay]") {
+  const std::string first = *SigningKey(kSecret);
+  const std::string second = std::string(32, 's');
+  const std::string header = SignAll({first, second}, kId, kTimestamp, kBody);
+  CHECK(header == std::string(kSignature) + " " + Sign(second, kId, kTimestamp, kBody));
+  const std::string ts = std::to_string(kTimestamp);
+  CHECK(Verify(first, kId, ts, kBody, header, kTimestamp));
+  CHECK(Verify(second, kId, ts, kBody, header, kTimestamp));
+  CHECK_FALSE(Verify(std::string(32, 'x'), kId, ts, kBody, header, kTimestamp));
+  CHECK(SignAll({first}, kId, kTimestamp, kBody) == kSignature);
+  CHECK(SignAll({}, kId, kTimestamp, kBody).empty());
 }
 
 TEST_CASE("Verify rejects any tampered part", "[relay]") {
-  const std::string key = SigningKey(kSecret);
+  const std::string key = *SigningKey(kSecret);
   const std::string ts = std::to_string(kTimestamp);
   CHECK_FALSE(Verify(key, kId, ts, R"({"test": 2432232315})", kSignature, kTimestamp));
   CHECK_FALSE(Verify(key, "msg_other", ts, kBody, kSignature, kTimestamp));
@@ -51,7 +110,7 @@ TEST_CASE("Verify rejects any tampered part", "[relay]") {
 }
 
 TEST_CASE("Verify enforces the timestamp tolerance both ways", "[relay]") {
-  const std::string key = SigningKey(kSecret);
+  const std::string key = *SigningKey(kSecret);
   const std::string ts = std::to_string(kTimestamp);
   CHECK(Verify(key, kId, ts, kBody, kSignature, kTimestamp + 300));
   CHECK(Verify(key, kId, ts, kBody, kSignature, kTimestamp - 300));
@@ -61,7 +120,7 @@ TEST_CASE("Verify enforces the timestamp tolerance both ways", "[relay]") {
 }
 
 TEST_CASE("Verify accepts a header with several signatures when one matches", "[relay]") {
-  const std::string key = SigningKey(kSecret);
+  const std::string key = *SigningKey(kSecret);
   const std::string ts = std::to_string(kTimestamp);
   const std::string other = "v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc=";
   CHECK(Verify(key, kId, ts, kBody,

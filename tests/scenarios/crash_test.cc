@@ -230,7 +230,7 @@ ScenarioOptions LoadOptions(const AppSink& sink) {
   options.expires_in_s = 120;
   options.threshold_s = 40;
   options.interval_s = 10;
-  options.extra_config = "relay:\n  min_backoff: 1\n  max_backoff: 1\n";
+  options.relay_section = "  min_backoff: 1\n  max_backoff: 1\n";
   return options;
 }
 
@@ -303,7 +303,7 @@ TEST_CASE("SIGKILL under load loses no acknowledged event and relays nothing una
   INFO("app requests: " << requests.size() << ", distinct delivered: " << first.size());
   CHECK(delivered);
 
-  const std::string key = relay::SigningKey(Secret(s.webhook_secret()));
+  const std::string key = s.signing_key();
   int bad_bodies = 0, unaccepted = 0, unsigned_requests = 0;
   for (const auto& r : requests) {
     const auto it = sent.find(r.Header("webhook-id"));

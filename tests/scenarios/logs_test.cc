@@ -110,6 +110,7 @@ TEST_CASE("the JSON log carries no secret from config platform answers or errors
       {"client credentials (Basic)", Base64Encode(std::string("demo-client:demo-secret"))},
       {"JWT", "scenario-jwt-assertion"},
       {"webhook secret", s.webhook_secret()},
+      {"signing secret", std::string(kScenarioSigningSecret).substr(6)},
       {"verification token", s.verification_token()},
       {"access token", access_token},
       {"refresh token", refresh_token},

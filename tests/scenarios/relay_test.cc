@@ -28,11 +28,11 @@ using Headers = std::multimap<std::string, std::string>;
 
 // A relayed subscription delivering to the sink. Long-lived unless `short_lived`: no renewal
 // happens during the scenario, so nothing but the events under test moves.
-ScenarioOptions RelayedTo(const AppSink& sink, const std::string& extra_config,
+ScenarioOptions RelayedTo(const AppSink& sink, const std::string& relay_section,
                           bool short_lived = false) {
   ScenarioOptions options;
   options.deliver_to = sink.Url(kPath);
-  options.extra_config = extra_config;
+  options.relay_section = relay_section;
   if (!short_lived) {
     options.expires_in_s = 120;
     options.threshold_s = 40;
@@ -186,7 +186,7 @@ TEST_CASE("events are relayed to deliver_to signed and byte for byte in order",
   REQUIRE(all);
   CHECK(DeliveredOf(requests, uuids) == uuids);
 
-  const std::string key = relay::SigningKey(Secret(s.webhook_secret()));
+  const std::string key = s.signing_key();
   for (const auto& r : requests) {
     INFO("request #" << r.index << " id " << r.Header("webhook-id") << " body " << r.body);
     CHECK(r.method == "POST");
@@ -206,10 +206,10 @@ TEST_CASE("a failing app gets retries with backoff and then every event in order
           "[integration][relay]") {
   AppSink sink;
   sink.SetStatus(kPath, 500);
-  // whsec_ + base64("scenario-signing-key"): a Standard Webhooks secret, decoded to its key.
-  Scenario s(RelayedTo(sink,
-                       "relay:\n  min_backoff: 1\n  max_backoff: 2\n"
-                       "  signing_secret: \"whsec_c2NlbmFyaW8tc2lnbmluZy1rZXk=\"\n"));
+  // Another Standard Webhooks secret than the default: whsec_ + base64 of 32 bytes.
+  ScenarioOptions options = RelayedTo(sink, "  min_backoff: 1\n  max_backoff: 2\n");
+  options.signing_secrets = {"whsec_c2NlbmFyaW8tc2lnbmluZy1rZXktdHdvLTMyYnl0ZXM="};
+  Scenario s(options);
   const std::string id = s.WaitForActive(20s);
   REQUIRE_FALSE(id.empty());
 
@@ -250,15 +250,16 @@ TEST_CASE("a failing app gets retries with backoff and then every event in order
   REQUIRE(all);
   CHECK(DeliveredOf(requests, uuids) == uuids);
   for (const auto& r : requests) {
-    CHECK(SignedWith(r, "scenario-signing-key"));
-    CHECK_FALSE(SignedWith(r, relay::SigningKey(Secret(s.webhook_secret()))));
+    CHECK(SignedWith(r, "scenario-signing-key-two-32bytes"));
+    CHECK_FALSE(SignedWith(r, relay::SigningKey(relay::NewSigningSecret()).value()));
+    CHECK_FALSE(SignedWith(r, s.webhook_secret()));
   }
 }
 
 TEST_CASE("a stalled app never slows the answers to the platform", "[integration][relay]") {
   AppSink sink;
   sink.Stall(kPath, 20s);
-  Scenario s(RelayedTo(sink, "relay:\n  timeout_ms: 1500\n  min_backoff: 1\n  max_backoff: 1\n"));
+  Scenario s(RelayedTo(sink, "  timeout_ms: 1500\n  min_backoff: 1\n  max_backoff: 1\n"));
   const std::string id = s.WaitForActive(20s);
   REQUIRE_FALSE(id.empty());
 
@@ -298,7 +299,7 @@ TEST_CASE("a stalled app never slows the answers to the platform", "[integration
 TEST_CASE("an event the app refuses past max_age is dead until replayed", "[integration][relay]") {
   AppSink sink;
   sink.SetStatus(kPath, 503);
-  Scenario s(RelayedTo(sink, "relay:\n  max_age: 2\n  min_backoff: 1\n  max_backoff: 1\n"));
+  Scenario s(RelayedTo(sink, "  max_age: 2\n  min_backoff: 1\n  max_backoff: 1\n"));
   const std::string id = s.WaitForActive(20s);
   REQUIRE_FALSE(id.empty());
 
@@ -368,7 +369,7 @@ TEST_CASE("a purged subscription is announced to the app with its inactive windo
   REQUIRE(told);
   const auto event = *Lifecycle(requests, "subscription.recreated");
   INFO("lifecycle body: " << event.body);
-  CHECK(SignedWith(event, relay::SigningKey(Secret(s.webhook_secret()))));
+  CHECK(SignedWith(event, s.signing_key()));
   const json body = json::parse(event.body);
   const json data = body.value("data", json::object());
   CHECK(data.value("account", "") == "main");
@@ -422,7 +423,7 @@ TEST_CASE("a blacklisted subscription is announced and then its recreation",
 TEST_CASE("renewals failing in a row are announced and so is the recovery",
           "[integration][relay]") {
   AppSink sink;
-  ScenarioOptions options = RelayedTo(sink, "relay:\n  failure_events_after: 3\n");
+  ScenarioOptions options = RelayedTo(sink, "  failure_events_after: 3\n");
   // Reminders from 10 s before expiry, every 5 s; renewal backoff 1..4 s (harness): three
   // failures fit well before the expiry.
   options.expires_in_s = 20;
@@ -508,7 +509,9 @@ TEST_CASE("reminders renew the subscription and are never relayed", "[integratio
 
 TEST_CASE("a request the keeper rejects is neither stored nor relayed", "[integration][relay]") {
   AppSink sink;
-  Scenario s(RelayedTo(sink, "server:\n  max_body_bytes: 4096\n"));
+  ScenarioOptions options = RelayedTo(sink, "");
+  options.extra_config = "server:\n  max_body_bytes: 4096\n";
+  Scenario s(options);
   const std::string id = s.WaitForActive(20s);
   REQUIRE_FALSE(id.empty());
   const std::string token = s.verification_token();
@@ -623,7 +626,7 @@ TEST_CASE("an event the app refuses with a 4xx is dead-lettered, later ones flow
           "[integration][relay]") {
   AppSink sink;
   Scenario s(RelayedTo(sink,
-                       "relay:\n  min_backoff: 1\n  max_backoff: 1\n"
+                       "  min_backoff: 1\n  max_backoff: 1\n"
                        "  max_client_error_attempts: 2\n"));
   const std::string id = s.WaitForActive(20s);
   REQUIRE_FALSE(id.empty());
@@ -653,7 +656,7 @@ TEST_CASE("an event the app refuses with a 4xx is dead-lettered, later ones flow
   const auto event = *Lifecycle(requests, "subscription.delivery_dead_lettered");
   INFO("lifecycle: " << event.body);
   CHECK(event.Header("subkeeper-event-kind") == "lifecycle");
-  CHECK(SignedWith(event, relay::SigningKey(Secret(s.webhook_secret()))));
+  CHECK(SignedWith(event, s.signing_key()));
   const auto later_delivery = WithId(requests, later);
   REQUIRE_FALSE(later_delivery.empty());
   CHECK(later_delivery.front().index < event.index);  // queued behind what was waiting
@@ -680,7 +683,9 @@ TEST_CASE("an event the app refuses with a 4xx is dead-lettered, later ones flow
 TEST_CASE("a notification not committed in budget gets 503 and its retry is stored",
           "[integration][relay]") {
   AppSink sink;
-  Scenario s(RelayedTo(sink, "server:\n  commit_budget_ms: 500\n"));
+  ScenarioOptions options = RelayedTo(sink, "");
+  options.extra_config = "server:\n  commit_budget_ms: 500\n";
+  Scenario s(options);
   const std::string id = s.WaitForActive(20s);
   REQUIRE_FALSE(id.empty());
   const std::string envelope = Envelope("busy-0", id);

@@ -15,6 +15,7 @@
 
 #include "subkeeper/common/clock.h"
 #include "subkeeper/common/secret.h"
+#include "subkeeper/relay/signature.h"
 #include "subkeeper/webhook/token.h"
 
 #ifndef SUBKEEPER_BIN
@@ -200,7 +201,15 @@ std::string Scenario::ConfigText(const std::vector<SubscriptionSpec>& subs,
   }
   out << "renewal: { lease: 30, min_backoff: 1, max_backoff: 4 }\n"
       << "log:\n"
-      << options_.log_section << options_.extra_config;
+      << options_.log_section;
+  if (!options_.signing_secrets.empty() || !options_.relay_section.empty()) {
+    out << "relay:\n";
+    if (!options_.signing_secrets.empty()) {
+      out << "  signing_secret: " << json(options_.signing_secrets).dump() << "\n";
+    }
+    out << options_.relay_section;
+  }
+  out << options_.extra_config;
   return out.str();
 }
 
@@ -277,6 +286,13 @@ std::string Scenario::verification_token() const {
 }
 
 std::string Scenario::webhook_secret() const { return kWebhookSecret; }
+
+std::string Scenario::signing_key(size_t i) const {
+  REQUIRE(i < options_.signing_secrets.size());
+  std::optional<std::string> key = relay::SigningKey(Secret(options_.signing_secrets[i]));
+  REQUIRE(key.has_value());
+  return *key;
+}
 
 HttpReply Scenario::AdminGet(const std::string& path) {
   return ToReply(MakeClient(admin_port_).Get(path.c_str()));

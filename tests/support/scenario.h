@@ -43,6 +43,11 @@ struct SubscriptionSpec {
   std::string deliver_to;
 };
 
+// The default relay.signing_secret of generated configs: a Standard Webhooks secret (a test
+// literal, "whsec_" + base64 of 32 bytes).
+inline constexpr const char* kScenarioSigningSecret =
+    "whsec_c2NlbmFyaW8tc2lnbmluZy1rZXktb25lLTMyYnl0ZXM=";
+
 struct ScenarioOptions {
   std::string account = "main";
   std::string subscription = "sms";
@@ -51,8 +56,12 @@ struct ScenarioOptions {
   int64_t threshold_s = 6;
   int64_t interval_s = 2;
   std::string deliver_to;  // of the single default subscription ("" = none)
-  // YAML appended verbatim to the generated config (top-level sections such as `relay:`).
+  // YAML appended verbatim to the generated config (top-level sections other than `relay:`).
   std::string extra_config;
+  // relay.signing_secret of the generated config, in order (empty: none is written).
+  std::vector<std::string> signing_secrets = {kScenarioSigningSecret};
+  // More lines of the generated `relay:` section, each indented by two spaces.
+  std::string relay_section;
   // The keeper's webhook listener speaks TLS with a fresh self-signed certificate, which the
   // emulator trusts (--ca-file) when it delivers.
   bool tls = false;
@@ -127,8 +136,15 @@ class Scenario {
   std::string reminder_filter() const;
   // DeriveVerificationToken(webhook_secret, account, name), revealed (a test literal).
   std::string verification_token() const;
-  // The config's webhook_secret (a test literal): the relay's signing secret by default.
+  // The config's webhook_secret (a test literal); it derives tokens and signs nothing.
   std::string webhook_secret() const;
+  // The HMAC key of options().signing_secrets[i] (relay::SigningKey), what SignedWith takes.
+  std::string signing_key(size_t i = 0) const;
+  // Replaces options().signing_secrets for the configs written from now on (RewriteConfig,
+  // StartKeeper).
+  void set_signing_secrets(std::vector<std::string> secrets) {
+    options_.signing_secrets = std::move(secrets);
+  }
 
   HttpReply AdminGet(const std::string& path);
   HttpReply EmulatorGet(const std::string& path);

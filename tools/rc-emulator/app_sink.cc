@@ -30,10 +30,12 @@ const char* SignatureCheckName(SignatureCheck check) {
 }
 
 AppSink::AppSink(const subkeeper::Secret& secret)
-    : key_(secret.empty() ? std::string() : subkeeper::relay::SigningKey(secret)) {}
+    : checking_(!secret.empty()), key_(subkeeper::relay::SigningKey(secret).value_or("")) {}
 
 SignatureCheck AppSink::Check(const Request& request, WallTime now) const {
-  if (key_.empty()) return SignatureCheck::kUnchecked;
+  if (!checking_) return SignatureCheck::kUnchecked;
+  // A secret that is not a Standard Webhooks one gives no key: nothing can match it.
+  if (key_.empty()) return SignatureCheck::kBad;
   const std::string* id = HeaderValue(request.headers, "webhook-id");
   const std::string* timestamp = HeaderValue(request.headers, "webhook-timestamp");
   const std::string* signature = HeaderValue(request.headers, "webhook-signature");

@@ -100,11 +100,19 @@ struct ServerConfig {
   int64_t commit_budget_ms = 2000;  // a notification not committed by then is answered 503
 };
 
+// How many signing secrets relay.signing_secret may list (one per key being rotated in or out).
+inline constexpr size_t kMaxSigningSecrets = 8;
+
 // Delivery of committed events to each subscription's deliver_to (see relay/relay.h).
 struct RelayConfig {
-  // Signs relayed requests (Standard Webhooks). Empty = webhook_secret. A "whsec_<base64>" value
-  // is decoded the Standard Webhooks way. `signing_secret`, `signing_secret_file` or `${VAR}`.
-  Secret signing_secret;
+  // The keys of webhook-signature (https://www.standardwebhooks.com): each a Standard Webhooks
+  // secret, "whsec_" + base64 of 24..64 bytes (see relay/signature.h). Every relayed request
+  // carries one signature per secret, in this order, so the app's key can be rotated: list the
+  // new secret next to the old one, switch the app, then drop the old. `signing_secret` (a
+  // string or a list of 1..kMaxSigningSecrets strings, ${VAR} per item) or
+  // `signing_secret_file` (secrets separated by whitespace). Required when any subscription
+  // relays (has deliver_to).
+  std::vector<Secret> signing_secrets;
   int64_t timeout_ms = 10000;   // per delivery request
   int concurrency = 4;          // subscriptions delivered at the same time, 1..64
   int64_t min_backoff_s = 1;    // first retry delay

@@ -46,6 +46,9 @@ using Targets = std::map<std::string, std::string>;
 using TargetLookup =
     std::function<const std::string*(std::string_view account, std::string_view name)>;
 
+// The HMAC keys every delivery is signed with, in config order (see SignAll in signature.h).
+using SigningKeys = std::vector<std::string>;
+
 struct RelayOptions {
   RetryPolicy retry;
   std::chrono::milliseconds timeout{10000};  // per delivery request, connect + transfer
@@ -70,12 +73,12 @@ struct RelayStats {
 };
 
 // The request of one delivery attempt of `event` at `now`: POST to `url` with the stored body and
-// the headers content-type, webhook-id (the uuid), webhook-timestamp, webhook-signature (keyed by
-// `key`, see signature.h), user-agent, subkeeper-account, subkeeper-subscription and
-// subkeeper-event-kind. Values are copied as they are: the relay checks them with
-// platform::CheckHeaders before sending.
+// the headers content-type, webhook-id (the uuid), webhook-timestamp, webhook-signature (one
+// "v1,<sig>" per key of `keys`, in order, see signature.h), user-agent, subkeeper-account,
+// subkeeper-subscription and subkeeper-event-kind. Values are copied as they are: the relay checks
+// them with platform::CheckHeaders before sending.
 platform::HttpRequest BuildDeliveryRequest(const store::EventRecord& event, const std::string& url,
-                                           const std::string& key, WallTime now,
+                                           const SigningKeys& keys, WallTime now,
                                            const RelayOptions& options);
 
 class Relay {
@@ -86,9 +89,11 @@ class Relay {
         RelayOptions options, std::function<double()> unit_random);
   ~Relay();  // Stop()s
 
-  // Replaces the targets and the signing key (SigningKey(secret)); takes effect on the next turn.
-  void Configure(Targets targets, const Secret& signing_secret);
-  void Configure(TargetLookup targets, const Secret& signing_secret);
+  // Replaces the targets and the signing keys (SigningKey of each secret, in order; a secret that
+  // is not a Standard Webhooks secret is left out, config validation refuses those); takes effect
+  // on the next attempt, so after a reload every new request carries the new key set.
+  void Configure(Targets targets, const std::vector<Secret>& signing_secrets);
+  void Configure(TargetLookup targets, const std::vector<Secret>& signing_secrets);
 
   // One synchronous pass at `clock.Now()`: delivers every due event of every configured
   // subscription, in order, with `concurrency` workers, and returns when they are done; prunes
@@ -109,15 +114,14 @@ class Relay {
  private:
   struct Route;
   // Claims the route, delivers it, releases it (a no-op when another worker holds it).
-  Status DeliverRoute(const std::string& account, const std::string& name, const std::string& url,
-                      const std::string& key);
+  Status DeliverRoute(const std::string& account, const std::string& name, const std::string& url);
   // Delivers the due events of a route already claimed, in order.
-  Status DeliverClaimed(const std::string& account, const std::string& name, const std::string& url,
-                        const std::string& key);
-  // Delivers one event; writes the outcome. Returns true when the next event of the route may
-  // go (delivered or dead), false when the route must wait (retry scheduled).
-  Result<bool> DeliverOne(const store::EventRecord& event, const std::string& url,
-                          const std::string& key);
+  Status DeliverClaimed(const std::string& account, const std::string& name,
+                        const std::string& url);
+  // Delivers one event, signed with the keys configured at this moment; writes the outcome. Returns
+  // true when the next event of the route may go (delivered or dead), false when the route must
+  // wait (retry scheduled).
+  Result<bool> DeliverOne(const store::EventRecord& event, const std::string& url);
   void Loop();
   // One turn of the background loop: claims the due subscriptions and queues them for the
   // workers; prunes at most every prune_every. Returns the earliest due time of the unclaimed.
@@ -125,8 +129,7 @@ class Relay {
   void Work();  // a pool worker: delivers queued subscriptions until Stop
   // Runs the routes of `due` ("<account>/<name>" and URL) on up to `concurrency` workers;
   // returns the first store error.
-  Status DeliverRoutes(const std::vector<std::pair<store::EventRecord, std::string>>& due,
-                       const std::string& key);
+  Status DeliverRoutes(const std::vector<std::pair<store::EventRecord, std::string>>& due);
   bool ClaimRoute(const std::string& route);  // false when another worker holds it
   void ReleaseRoute(const std::string& route);
   // Dead-letters `event` (refused for good, or not sendable: `status` is the app's answer, 0 for
@@ -137,8 +140,10 @@ class Relay {
   void NoteOutcome(const store::EventRecord& event, bool delivered, bool dead,
                    const std::string& reason);
   bool Stopping() const;
-  // The targets (shared, not copied: 100k of them are megabytes) and the signing key.
-  std::pair<std::shared_ptr<const TargetLookup>, std::string> Snapshot() const;
+  // The targets (shared, not copied: 100k of them are megabytes).
+  std::shared_ptr<const TargetLookup> CurrentTargets() const;
+  // The signing keys, read per attempt so that a reload re-signs the very next request.
+  SigningKeys CurrentKeys() const;
   double Random();
 
   store::Store& store_;
@@ -150,7 +155,7 @@ class Relay {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::shared_ptr<const TargetLookup> targets_;  // guarded by mu_; never null
-  std::string key_;                              // guarded by mu_; never logged
+  SigningKeys keys_;                             // guarded by mu_; never logged
   bool woken_ = false;                           // guarded by mu_
   bool stopping_ = false;                        // guarded by mu_
   RelayStats stats_;                             // guarded by mu_
@@ -163,7 +168,6 @@ class Relay {
     std::string account;
     std::string name;
     std::string url;
-    std::string key;
   };
   std::deque<Task> tasks_;  // guarded by mu_
   std::condition_variable work_cv_;

@@ -47,8 +47,10 @@ struct AppRecord {
 
 class AppSink {
  public:
-  // `secret` empty: signatures are not checked. Otherwise the key is derived from it as the
-  // keeper derives its signing key (subkeeper::relay::SigningKey: `whsec_` decoded, else raw).
+  // `secret` empty: signatures are not checked. Otherwise it is a Standard Webhooks secret
+  // (subkeeper::relay::SigningKey) and a request passes when any of the signatures in its
+  // webhook-signature (one per key the keeper signs with) matches; any other secret fails every
+  // request.
   explicit AppSink(const subkeeper::Secret& secret);
 
   // Records one POST and answers 200 `{}`.
@@ -63,7 +65,8 @@ class AppSink {
  private:
   SignatureCheck Check(const Request& request, WallTime now) const;
 
-  const std::string key_;  // empty: no checking
+  const bool checking_;    // a secret was given
+  const std::string key_;  // its HMAC key; empty when it is not a Standard Webhooks secret
   mutable std::mutex mu_;
   std::deque<AppRecord> records_;  // guarded by mu_
   int64_t seq_ = 0;                // guarded by mu_
