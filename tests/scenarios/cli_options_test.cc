@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -116,10 +117,8 @@ Scenario Offline() {
 }  // namespace
 
 TEST_CASE("usage errors exit 2 and name what was wrong", "[integration]") {
-  ScenarioOptions options;
-  options.start_keeper = false;
-  Scenario s(options);
-  const std::string config = s.config_path();
+  Scenario s = Offline();
+  const std::string config = WriteFile(s, "usage.yaml", s.ConfigText(s.Specs(), 0));
   struct Case {
     std::vector<std::string> args;
     std::string named;
@@ -158,7 +157,8 @@ TEST_CASE("usage errors exit 2 and name what was wrong", "[integration]") {
 
 TEST_CASE("check and generate-secret print JSON with --json", "[integration]") {
   Scenario s = Offline();
-  const json valid = ParseJson(s.RunCli({"check", "-c", s.config_path(), "--json"}));
+  const std::string good = WriteFile(s, "good.yaml", s.ConfigText(s.Specs(), 0));
+  const json valid = ParseJson(s.RunCli({"check", "-c", good, "--json"}));
   CHECK(valid["valid"] == true);
   CHECK(valid["subscriptions"] == 1);
 

@@ -21,6 +21,8 @@ mode_t ModeOf(const std::string& path) {
 
 HistoryEntry Created() {
   HistoryEntry created;
+  created.account = "main";
+  created.name = "sms";
   created.kind = "created";
   created.remote_id = "sub-1";
   return created;
@@ -78,7 +80,9 @@ TEST_CASE("A read-only store reads beside a running writer", "[store]") {
   auto reader = OpenSqliteStore(path, clock, OpenMode::kReadOnly);
   REQUIRE(reader.ok());
   CHECK((*reader)->ListHistory({}).value().size() == 1);
-  REQUIRE((*writer)->AppendHistory(Created()).ok());
+  Status appended = (*writer)->AppendHistory(Created());
+  INFO(appended.ToString());
+  REQUIRE(appended.ok());
   CHECK((*reader)->ListHistory({}).value().size() == 2);
 }
 
