@@ -115,7 +115,9 @@ struct Parser {
       case Command::kRenew:
         sub->add_option("--account", line.account);
         sub->add_option("--wait", line.wait_s)->transform(PositiveInt(86400));
-        sub->add_option("NAME", line.name)->required();
+        // Required, but checked after parsing: CLI11 reports a missing required argument before
+        // an unknown option, and `renew --bogus` should name --bogus.
+        sub->add_option("NAME", line.name);
         break;
       case Command::kReplay:
         sub->add_option("--account", line.account);
@@ -195,6 +197,9 @@ ParsedArgs ParseCommandLine(const std::vector<std::string>& args, const EnvLooku
     if (!sub->parsed()) continue;
     CommandLine line = p.line;
     line.command = command;
+    if (command == Command::kRenew && line.name.empty()) {
+      return UsageError("renew", "NAME is required");
+    }
     if (command != Command::kGenerateSecret && line.config.empty()) {
       line.config = Lookup(env, "SUBKEEPER_CONFIG").value_or("");
       if (line.config.empty()) line.config = kDefaultConfig;

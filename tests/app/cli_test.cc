@@ -123,7 +123,10 @@ TEST_CASE("replay --since and run --log-format are checked while parsing", "[app
   CHECK(ParseOk({"replay", "--since", "2026-11-22T08:00:00Z"}).since == "2026-11-22T08:00:00Z");
 }
 
-TEST_CASE("renew needs its NAME", "[app][cli]") { CheckUsageError({"renew"}, "NAME"); }
+TEST_CASE("renew needs its NAME, and an unknown option is named first", "[app][cli]") {
+  CheckUsageError({"renew"}, "NAME is required");
+  CheckUsageError({"renew", "--bogus"}, "--bogus");
+}
 
 TEST_CASE("the config comes from -c, else SUBKEEPER_CONFIG, else /etc", "[app][cli]") {
   CHECK(ParseOk({"plan"}).config == "/etc/subkeeper/subkeeper.yaml");
