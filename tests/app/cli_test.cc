@@ -79,7 +79,7 @@ TEST_CASE("each command gets its own options", "[app][cli]") {
   CHECK(ParseOk({"history", "run"}).name == "run");
 }
 
-TEST_CASE("--opt=value and --opt value are the same", "[app][cli]") {
+TEST_CASE("an option's value may follow = or a space", "[app][cli]") {
   CommandLine a = ParseOk({"history", "--config=x.yaml", "--account=main", "--limit=10"});
   CommandLine b = ParseOk({"history", "--config", "x.yaml", "--account", "main", "--limit", "10"});
   CHECK(a.config == "x.yaml");
