@@ -1,4 +1,5 @@
-// The commands that talk to the running daemon through its admin listener: status and renew.
+// The commands that talk to the running daemon through its admin listener: status and renew;
+// and generate-secret, which talks to nobody.
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -9,6 +10,7 @@
 #include "subkeeper/app/commands.h"
 #include "subkeeper/common/time_format.h"
 #include "subkeeper/platform/curl_transport.h"
+#include "subkeeper/relay/signature.h"
 
 namespace subkeeper::app {
 namespace {
@@ -159,7 +161,7 @@ int StatusCommand(const config::Config& config, const std::string& account, cons
 }
 
 int RenewCommand(const config::Config& config, const std::string& account, const std::string& name,
-                 std::chrono::seconds wait) {
+                 std::chrono::seconds wait, bool as_json) {
   std::string error;
   const std::string owner = ResolveAccount(config, account, name, error);
   if (owner.empty()) {
@@ -188,8 +190,16 @@ int RenewCommand(const config::Config& config, const std::string& account, const
     const auto at = last["at"].is_string() ? ParseIso8601(last["at"].get<std::string>())
                                            : Result<WallTime>(Status::NotFound(""));
     if (requested_at.ok() && at.ok() && *at >= *requested_at) {
-      std::printf("%s/%s renewed (%s): expires %s\n", owner.c_str(), name.c_str(),
-                  Text(last["trigger"]).c_str(), Text(now.body["expires_at"]).c_str());
+      if (as_json) {
+        const json outcome = {{"account", owner},
+                              {"name", name},
+                              {"trigger", last["trigger"]},
+                              {"expires_at", now.body["expires_at"]}};
+        std::printf("%s\n", outcome.dump(2, ' ', false, json::error_handler_t::replace).c_str());
+      } else {
+        std::printf("%s/%s renewed (%s): expires %s\n", owner.c_str(), name.c_str(),
+                    Text(last["trigger"]).c_str(), Text(now.body["expires_at"]).c_str());
+      }
       return 0;
     }
     if (now.body.value("failures", 0) > failures_before) {
@@ -203,6 +213,16 @@ int RenewCommand(const config::Config& config, const std::string& account, const
   std::fprintf(stderr, "subkeeper renew: %s/%s: no outcome within %llds (it is still queued)\n",
                owner.c_str(), name.c_str(), static_cast<long long>(wait.count()));
   return 1;
+}
+
+int GenerateSecretCommand(bool as_json) {
+  const Secret secret = relay::NewSigningSecret();
+  if (as_json) {
+    std::printf("%s\n", json({{"secret", secret.Reveal()}}).dump().c_str());
+  } else {
+    std::printf("%s\n", secret.Reveal().c_str());
+  }
+  return 0;
 }
 
 }  // namespace subkeeper::app

@@ -1,123 +1,65 @@
+// The one-shot commands that read or write the store directly: history and replay (plan and
+// apply are in plan_commands.cc, status and renew in admin_commands.cc).
 #include "subkeeper/app/commands.h"
 
 #include <algorithm>
 #include <cstdio>
-#include <random>
+#include <nlohmann/json.hpp>
 
 #include "subkeeper/common/log.h"
 #include "subkeeper/common/private_file.h"
 #include "subkeeper/common/time_format.h"
 #include "subkeeper/config/checks.h"
 #include "subkeeper/platform/curl_transport.h"
-#include "subkeeper/platform/rest_client.h"
-#include "subkeeper/reconcile/executor.h"
-#include "subkeeper/reconcile/reconcile.h"
 #include "subkeeper/store/sqlite_store.h"
 #include "wiring.h"
 
 namespace subkeeper::app {
-namespace {
 
-// The store, the platform client and the renewal service, as the daemon builds them.
-struct Stack {
+using nlohmann::json;
+
+int HistoryCommand(const config::Config& config, const HistoryOptions& options) {
   SystemClock clock;
-  platform::CurlTransport transport;
-  std::unique_ptr<store::Store> store;
-  std::unique_ptr<StoreAccountState> account_state;  // tokens and penalties the daemon keeps
-  std::unique_ptr<platform::RestClient> api;
-  std::unique_ptr<renewal::RenewalService> renewal;
-  std::string public_url;
-};
-
-Result<std::unique_ptr<Stack>> OpenStack(const config::Config& config) {
-  auto stack = std::make_unique<Stack>();
-  auto opened = store::OpenSqliteStore(config.store.sqlite_path, stack->clock);
-  if (!opened.ok()) return opened.status();
-  stack->store = std::move(opened).value();
-  // The daemon's tokens and penalties: a one-shot command neither logs in again nor walks
-  // into a penalty the daemon was given.
-  stack->account_state = std::make_unique<StoreAccountState>(*stack->store);
-  stack->api =
-      MakePlatformClient(config, stack->transport, stack->clock, stack->account_state.get());
-  const auto options = MakeServiceOptions(config, "subkeeper-apply");
-  stack->renewal = std::make_unique<renewal::RenewalService>(
-      *stack->store, *stack->api, stack->clock, options, [] { return 0.5; });
-  // The daemon derives an empty public_url from its bound port; offline, the configured one is it.
-  auto listen = config::ParseListenAddress(config.listen.webhooks);
-  stack->public_url = reconcile::EffectivePublicUrl(config, listen ? listen->port : 0);
-  return stack;
-}
-
-}  // namespace
-
-int PlanCommand(const config::Config& config, bool json) {
-  auto stack = OpenStack(config);
-  if (!stack.ok()) {
-    std::fprintf(stderr, "subkeeper plan: %s\n", stack.status().ToString().c_str());
+  const std::string& path = config.store.sqlite_path;
+  // Read-only: reading the history must never leave an empty database behind (a wrong working
+  // directory or config used to create one and print nothing).
+  auto opened = store::OpenSqliteStore(path, clock, store::OpenMode::kReadOnly);
+  if (opened.status().code() == StatusCode::kNotFound) {
+    std::fprintf(stderr,
+                 "subkeeper history: no database at %s; the keeper creates it when it first "
+                 "runs\n",
+                 path.c_str());
     return 1;
   }
-  auto& s = **stack;
-  auto planned = reconcile::PlanReconcile(config, s.public_url, *s.store, *s.api, s.clock.Now());
-  if (!planned.ok()) {
-    std::fprintf(stderr, "subkeeper plan: %s\n", planned.status().ToString().c_str());
-    return 1;
-  }
-  const std::string out =
-      json ? reconcile::PlanJson(planned->plan) : reconcile::FormatPlan(planned->plan);
-  std::fputs(out.c_str(), stdout);
-  if (!out.empty() && out.back() != '\n') std::fputc('\n', stdout);
-  for (const auto& error : planned->list_errors)
-    std::fprintf(stderr, "list failed: %s\n", error.c_str());
-  if (!planned->list_errors.empty()) return 1;
-  return planned->plan.has_changes() ? 2 : 0;
-}
-
-int ApplyCommand(const config::Config& config) {
-  auto stack = OpenStack(config);
-  if (!stack.ok()) {
-    std::fprintf(stderr, "subkeeper apply: %s\n", stack.status().ToString().c_str());
-    return 1;
-  }
-  auto& s = **stack;
-  auto planned = reconcile::PlanReconcile(config, s.public_url, *s.store, *s.api, s.clock.Now());
-  if (!planned.ok()) {
-    std::fprintf(stderr, "subkeeper apply: %s\n", planned.status().ToString().c_str());
-    return 1;
-  }
-  std::fputs(reconcile::FormatPlan(planned->plan).c_str(), stdout);
-  reconcile::Executor executor(*s.store, *s.api, *s.renewal, s.clock);
-  auto applied = executor.Apply(*planned);
-  if (!applied.ok()) {
-    std::fprintf(stderr, "subkeeper apply: %s\n", applied.status().ToString().c_str());
-    return 1;
-  }
-  std::printf("Applied %d of %zu action(s).\n", applied->applied, planned->plan.actions.size());
-  for (const auto& error : applied->errors) std::fprintf(stderr, "failed: %s\n", error.c_str());
-  for (const auto& skip : applied->skipped)
-    std::fprintf(stderr, "not applied (changed meanwhile): %s\n", skip.c_str());
-  for (const auto& error : planned->list_errors)
-    std::fprintf(stderr, "list failed: %s\n", error.c_str());
-  return applied->complete() && planned->list_errors.empty() ? 0 : 1;
-}
-
-int HistoryCommand(const config::Config& config, const std::string& account,
-                   const std::string& name, int limit) {
-  SystemClock clock;
-  auto opened = store::OpenSqliteStore(config.store.sqlite_path, clock);
   if (!opened.ok()) {
     std::fprintf(stderr, "subkeeper history: %s\n", opened.status().ToString().c_str());
     return 1;
   }
-  auto rows = (*opened)->ListHistory({account, name, limit});
+  auto rows = (*opened)->ListHistory({options.account, options.name, options.limit});
   if (!rows.ok()) {
     std::fprintf(stderr, "subkeeper history: %s\n", rows.status().ToString().c_str());
     return 1;
   }
+  json entries = json::array();
   for (auto it = rows->rbegin(); it != rows->rend(); ++it) {
+    const std::string detail = logging::Scrub(it->detail);
+    if (options.json) {
+      entries.push_back({{"at", FormatIso8601(it->at)},
+                         {"account", it->account},
+                         {"name", it->name},
+                         {"kind", it->kind},
+                         {"trigger", it->trigger},
+                         {"remote_id", it->remote_id},
+                         {"detail", detail}});
+      continue;
+    }
     std::string kind = it->kind + (it->trigger.empty() ? "" : " (" + it->trigger + ")");
     std::printf("%s  %-24s %-22s %-38s %s\n", FormatIso8601(it->at).c_str(),
                 (it->account + "/" + it->name).c_str(), kind.c_str(), it->remote_id.c_str(),
-                logging::Scrub(it->detail).c_str());
+                detail.c_str());
+  }
+  if (options.json) {
+    std::printf("%s\n", entries.dump(2, ' ', false, json::error_handler_t::replace).c_str());
   }
   return 0;
 }
@@ -164,8 +106,10 @@ std::string AdminUrl(const config::Config& config) {
   return expected;
 }
 
-int ReplayCommand(const config::Config& config, const std::string& account, const std::string& name,
-                  WallTime since, bool dead_only) {
+int ReplayCommand(const config::Config& config, const ReplayOptions& options) {
+  const std::string& account = options.account;
+  const std::string& name = options.name;
+  const bool dead_only = options.dead_only;
   bool known = account.empty() && name.empty();
   for (const auto& sub : config.subscriptions) {
     if ((account.empty() || sub.account == account) && (name.empty() || sub.name == name) &&
@@ -187,17 +131,20 @@ int ReplayCommand(const config::Config& config, const std::string& account, cons
   store::ReplayQuery query;
   query.account = account;
   query.name = name;
-  query.since = since;
+  query.since = options.since;
   query.dead_only = dead_only;
   auto requeued = (*opened)->RequeueEvents(query);
   if (!requeued.ok()) {
     std::fprintf(stderr, "subkeeper replay: %s\n", requeued.status().ToString().c_str());
     return 1;
   }
-  std::printf("Queued %lld %sevent(s) for relay again.\n", static_cast<long long>(*requeued),
-              dead_only ? "dead " : "");
+  if (!options.json) {
+    std::printf("Queued %lld %sevent(s) for relay again.\n", static_cast<long long>(*requeued),
+                dead_only ? "dead " : "");
+  }
   // A running daemon sleeps until something is due: tell it (on its admin listener) that
   // there is work. Without an answer it finds the events at its next idle check or start.
+  bool woken = false;
   if (*requeued > 0) {
     platform::HttpRequest wake;
     wake.method = "POST";
@@ -208,12 +155,18 @@ int ReplayCommand(const config::Config& config, const std::string& account, cons
     }
     platform::CurlTransport transport;
     auto answer = transport.Send(wake);
-    if (answer.ok() && answer->status == 202) {
+    woken = answer.ok() && answer->status == 202;
+    if (!options.json && woken) {
       std::printf("The running keeper was woken to deliver them now.\n");
-    } else {
+    } else if (!options.json) {
       std::printf("No running keeper answered at %s; a running one sends them within a minute.\n",
                   wake.url.c_str());
     }
+  }
+  if (options.json) {
+    std::printf(
+        "%s\n",
+        json({{"queued", *requeued}, {"dead_only", dead_only}, {"woken", woken}}).dump(2).c_str());
   }
   return 0;
 }

@@ -307,7 +307,9 @@ Status RunDaemon(config::Config config, const DaemonOptions& options) {
       const auto before = keeper.Current();
       keeper.Reload(std::move(loaded));
       if (const auto now = keeper.Current(); now != before) {
-        logging::Configure({now->log_level, now->log_format, now->log_modules});
+        const std::string& format =
+            options.log_format.empty() ? now->log_format : options.log_format;
+        logging::Configure({now->log_level, format, now->log_modules});
       }
     }
   }

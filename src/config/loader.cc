@@ -127,4 +127,18 @@ Result<Config> LoadConfigFile(const std::string& path, const LoadOptions& option
   return ParseConfig(text.value(), path, json, options);
 }
 
+std::optional<std::string> PeekLogFormat(const std::string& path) {
+  Result<std::string> text = ReadBoundedFile(path, kMaxConfigFileBytes);
+  if (!text.ok()) return std::nullopt;
+  Result<internal::Node> tree = path.ends_with(".json")
+                                    ? internal::ParseJsonTree(text.value(), path)
+                                    : internal::ParseYamlTree(text.value(), path);
+  if (!tree.ok()) return std::nullopt;
+  const internal::Node* log = tree->Find("log");
+  const internal::Node* format = log != nullptr ? log->Find("format") : nullptr;
+  if (format == nullptr || format->kind != internal::Node::Kind::kScalar) return std::nullopt;
+  if (format->scalar != "text" && format->scalar != "json") return std::nullopt;
+  return format->scalar;
+}
+
 }  // namespace subkeeper::config

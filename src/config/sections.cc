@@ -1,6 +1,7 @@
 // The config schema: which keys each section has and where their values go. Keep the key lists
 // in step with config.h.
 #include <algorithm>
+#include <filesystem>
 #include <sstream>
 
 #include "decoder.h"
@@ -33,6 +34,12 @@ Decoded Decoder::Run(const Node& root) {
   while (c.public_url.ends_with('/')) c.public_url.pop_back();
   if (const Node* n = Present(root, "listen")) Listen(*n);
   if (const Node* n = Present(root, "store")) Store(*n);
+  // Relative to the config file's directory, as accounts_file is: the same config opens the
+  // same database whatever the working directory (also the default "subkeeper.db").
+  std::string& sqlite = c.store.sqlite_path;
+  if (!sqlite.empty() && sqlite != ":memory:" && std::filesystem::path(sqlite).is_relative()) {
+    sqlite = (std::filesystem::path(out_.source.file).parent_path() / sqlite).string();
+  }
   if (const Node* n = Present(root, "platform")) Platform(*n);
   SecretValue(root, "", "webhook_secret", c.webhook_secret);
   // Templates before the accounts that use them; the explicit subscriptions before expanding,

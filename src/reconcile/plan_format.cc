@@ -53,17 +53,20 @@ const char* ActionKindName(ActionKind kind) { return Info(kind).name; }
 
 std::string FormatPlan(const Plan& plan) {
   std::string out;
-  if (!plan.unavailable_accounts.empty()) {
-    out = "Warning: could not list account(s)";
-    for (const auto& account : plan.unavailable_accounts) out += " " + account;
-    out += "; nothing planned for their subscriptions.\n";
+  for (const auto& account : plan.unavailable_accounts) {
+    out += "Error: account " + account + " could not be observed; nothing planned for it.\n";
   }
-  if (!plan.has_changes()) return out + "No changes.";
+  const bool complete = plan.unavailable_accounts.empty();
+  if (complete && !plan.has_changes()) return "No changes.";
   for (const auto& action : plan.actions) out += ActionLine(action) + "\n";
-  return out + Summary(plan);
+  if (plan.has_changes()) out += Summary(plan);
+  if (complete) return out;
+  if (plan.has_changes()) out += "\n";
+  return out + "Plan incomplete: " + std::to_string(plan.unavailable_accounts.size()) +
+         " account(s) not observed.";
 }
 
-std::string PlanJson(const Plan& plan) {
+nlohmann::json PlanDocument(const Plan& plan) {
   nlohmann::json actions = nlohmann::json::array();
   for (const auto& action : plan.actions) {
     actions.push_back({{"action", ActionKindName(action.kind)},
@@ -72,11 +75,15 @@ std::string PlanJson(const Plan& plan) {
                        {"remote_id", action.remote_id},
                        {"reason", action.reason}});
   }
-  const nlohmann::json doc = {{"changes", plan.has_changes()},
-                              {"actions", std::move(actions)},
-                              {"unavailable_accounts", plan.unavailable_accounts}};
+  return {{"changes", plan.has_changes()},
+          {"complete", plan.unavailable_accounts.empty()},
+          {"actions", std::move(actions)},
+          {"unavailable_accounts", plan.unavailable_accounts}};
+}
+
+std::string PlanJson(const Plan& plan) {
   // Names and filters come from user files: replace bad UTF-8 rather than let dump() throw.
-  return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  return PlanDocument(plan).dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace subkeeper::reconcile

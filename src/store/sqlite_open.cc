@@ -91,6 +91,25 @@ Result<std::unique_ptr<SQLite::Database>> OpenConnection(const std::string& path
   });
 }
 
+Result<std::unique_ptr<SQLite::Database>> OpenReadOnlyConnection(const std::string& path) {
+  struct stat st {};
+  if (IsMemory(path) || ::stat(path.c_str(), &st) != 0) {
+    return Status::NotFound("no database at " + path);
+  }
+  return CatchSqlite("open " + path, [&]() -> Result<std::unique_ptr<SQLite::Database>> {
+    // A reader of a WAL database still maps the -shm file of a running keeper; without one
+    // (the keeper stopped cleanly) SQLite reads the main file alone.
+    auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX,
+                                                 kBusyTimeoutMs);
+    db->exec("PRAGMA foreign_keys=ON");
+    return db;
+  });
+}
+
+Result<int> SchemaVersion(SQLite::Database& db) {
+  return CatchSqlite("read schema version", [&]() -> Result<int> { return ReadUserVersion(db); });
+}
+
 Status Migrate(SQLite::Database& db, const std::vector<Migration>& migrations) {
   const int latest = migrations.empty() ? 0 : migrations.back().version;
   SK_ASSIGN_OR_RETURN(const int current, CatchSqlite("read schema version", [&]() -> Result<int> {

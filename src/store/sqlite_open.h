@@ -25,6 +25,13 @@ Status PreparePrivateFile(const std::string& path);
 // caller must not use it from two threads at once. Errors as in sqlite_error.h.
 Result<std::unique_ptr<SQLite::Database>> OpenConnection(const std::string& path);
 
+// Opens an existing database read-only (no create, no pragma that writes), with the same busy
+// timeout and foreign_keys=ON. kNotFound when `path` does not exist; otherwise as OpenConnection.
+Result<std::unique_ptr<SQLite::Database>> OpenReadOnlyConnection(const std::string& path);
+
+// PRAGMA user_version of `db`.
+Result<int> SchemaVersion(SQLite::Database& db);
+
 // Reads PRAGMA user_version and applies every migration newer than it, each in its own
 // IMMEDIATE transaction that also sets user_version. The version is re-read inside the
 // transaction, so two processes migrating the same file at once apply each migration once.

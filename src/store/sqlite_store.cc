@@ -671,7 +671,28 @@ void SqliteStore::InsertHistory(HistoryEntry entry, std::string_view account, st
   }
 }
 
-Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const Clock& clock) {
+namespace {
+
+Result<std::unique_ptr<Store>> OpenReadOnly(const std::string& path, const Clock& clock) {
+  SK_ASSIGN_OR_RETURN(std::unique_ptr<SQLite::Database> db, OpenReadOnlyConnection(path));
+  SK_ASSIGN_OR_RETURN(const int version, SchemaVersion(*db));
+  const int latest = LatestSchemaVersion();
+  if (version != latest) {
+    return Status::FailedPrecondition(
+        "store: " + path + ": database schema version " + std::to_string(version) +
+        (version < latest
+             ? " is older than this subkeeper's (" + std::to_string(latest) +
+                   "); the keeper migrates it when it next starts"
+             : " is newer than this subkeeper (supports up to " + std::to_string(latest) + ")"));
+  }
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(db), clock));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const Clock& clock,
+                                               OpenMode mode) {
+  if (mode == OpenMode::kReadOnly) return OpenReadOnly(path, clock);
   SK_RETURN_IF_ERROR(PreparePrivateFile(path));
   SK_ASSIGN_OR_RETURN(std::unique_ptr<SQLite::Database> db, OpenConnection(path));
   Status migrated = Migrate(*db, EmbeddedMigrations());

@@ -74,7 +74,7 @@ TEST_CASE("examples/demo.yaml is the emulator demo configuration", "[config]") {
   CHECK(c->public_url.empty());
   CHECK(c->listen.webhooks == "127.0.0.1:8080");
   CHECK(c->listen.admin == "127.0.0.1:9090");
-  CHECK(c->store.sqlite_path == "demo.db");
+  CHECK(c->store.sqlite_path == kExamples + "demo.db");  // relative to the config file
   CHECK(c->platform.server == "http://127.0.0.1:18080");
   CHECK(c->platform.client_id == "demo-client");
   CHECK(c->platform.client_secret.Reveal() == "demo-secret");

@@ -437,8 +437,15 @@ TEST_CASE("FormatPlan warns about accounts that could not be listed", "[planner]
   Plan plan;
   plan.unavailable_accounts = {"main", "other"};
   const std::string text = FormatPlan(plan);
-  CHECK_THAT(text, Catch::StartsWith("Warning: could not list account(s) main other;"));
-  CHECK_THAT(text, Catch::EndsWith("\nNo changes."));
+  CHECK(text ==
+        "Error: account main could not be observed; nothing planned for it.\n"
+        "Error: account other could not be observed; nothing planned for it.\n"
+        "Plan incomplete: 2 account(s) not observed.");
+  CHECK(text.find("No changes") == std::string::npos);
+  plan.actions.push_back({K::kCreate, "third", "sms", "", "missing on the platform"});
+  CHECK_THAT(FormatPlan(plan), Catch::Contains("  + create   third/sms  (missing on the platform)\n"
+                                               "Plan: 1 to create.\n"
+                                               "Plan incomplete: 2 account(s) not observed."));
 }
 
 TEST_CASE("PlanJson has the documented shape", "[planner]") {
@@ -455,10 +462,12 @@ TEST_CASE("PlanJson has the documented shape", "[planner]") {
   CHECK(action.at("remote_id") == "sub-7");
   CHECK(action.at("reason") == "matched by address");
   CHECK(doc.at("unavailable_accounts") == nlohmann::json::array({"other"}));
+  CHECK(doc.at("complete") == false);
   const auto empty = nlohmann::json::parse(PlanJson(Plan{}));
   CHECK(empty.at("changes") == false);
   CHECK(empty.at("actions").empty());
   CHECK(empty.at("unavailable_accounts").empty());
+  CHECK(empty.at("complete") == true);
 }
 
 TEST_CASE("PlanJson never throws on invalid UTF-8 from a config", "[planner]") {

@@ -1,5 +1,6 @@
 // Scenarios of the one-shot commands against a running keeper: `plan` reports what a reconcile
-// would change (exit 0 / 2) without changing anything, and `history` shows the lifecycle rows.
+// would change (exit 0, or 0 / 2 with --detailed-exitcode) without changing anything, and
+// `history` shows the lifecycle rows.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <sstream>
@@ -54,7 +55,7 @@ TEST_CASE("plan reports the running config unchanged and an edited copy changed 
   const std::string copy = s.WriteConfigCopy("plan-edited.yaml", edited);
   const CliRun changes = s.RunCli({"plan", "-c", copy});
   INFO("plan (edited): exit " << changes.exit_code << "\n" << changes.out << changes.err);
-  CHECK(changes.exit_code == 2);
+  CHECK(changes.exit_code == 0);  // as terraform plan: changes are not an error
   CHECK(changes.out.find("+ create   main/c") != std::string::npos);
   std::string update_line = "~ update   main/a  ";
   update_line += a_id;
@@ -63,7 +64,7 @@ TEST_CASE("plan reports the running config unchanged and an edited copy changed 
 
   const CliRun as_json = s.RunCli({"plan", "-c", copy, "--json"});
   INFO("plan --json: exit " << as_json.exit_code << "\n" << as_json.out << as_json.err);
-  CHECK(as_json.exit_code == 2);
+  CHECK(as_json.exit_code == 0);
   const json plan = json::parse(as_json.out, nullptr, false);
   REQUIRE(plan.is_object());
   CHECK(plan["changes"] == true);
@@ -78,6 +79,27 @@ TEST_CASE("plan reports the running config unchanged and an edited copy changed 
   CHECK(calls.subscription == Methods{{"GET", 3}});
   CHECK(s.ConfigState()["generation"] == before["generation"]);
   CHECK(s.EmulatorRecords().size() == 2);
+
+  // -detailed-exitcode, as terraform's: 0 no changes, 2 changes.
+  const CliRun detailed_same = s.RunCli({"plan", "-c", same, "--detailed-exitcode"});
+  CHECK(detailed_same.exit_code == 0);
+  CHECK(detailed_same.out == "No changes.\n");
+  const CliRun detailed_changes = s.RunCli({"plan", "--detailed-exitcode", "-c", copy});
+  CHECK(detailed_changes.exit_code == 2);
+  CHECK(detailed_changes.out == changes.out);
+
+  // apply with nothing to do says only that.
+  const CliRun applied = s.RunCli({"apply", "-c", same});
+  INFO("apply: exit " << applied.exit_code << "\n" << applied.out << applied.err);
+  CHECK(applied.exit_code == 0);
+  CHECK(applied.out == "No changes.\n");
+  const CliRun applied_json = s.RunCli({"apply", "-c", same, "--json"});
+  CHECK(applied_json.exit_code == 0);
+  const json apply_doc = json::parse(applied_json.out, nullptr, false);
+  REQUIRE(apply_doc.is_object());
+  CHECK(apply_doc["applied"] == 0);
+  CHECK(apply_doc["actions"] == 0);
+  CHECK(apply_doc["plan"]["changes"] == false);
 
   const CliRun history = s.RunCli({"history", "-c", same});
   INFO("history: exit " << history.exit_code << "\n" << history.out << history.err);
@@ -100,6 +122,21 @@ TEST_CASE("plan reports the running config unchanged and an edited copy changed 
     INFO("a created row for main/" << name << " with " << id);
     CHECK(found);
   }
+  const CliRun history_json = s.RunCli({"history", "-c", same, "--json", "--limit=50"});
+  CHECK(history_json.exit_code == 0);
+  const json rows = json::parse(history_json.out, nullptr, false);
+  REQUIRE(rows.is_array());
+  CHECK(rows.size() >= 2);
+  for (const auto& row : rows) {
+    CHECK(row["at"].is_string());
+    CHECK(row["kind"].is_string());
+  }
+  const CliRun replayed = s.RunCli({"replay", "-c", same, "--json", "--dead"});
+  CHECK(replayed.exit_code == 0);
+  const json replay_doc = json::parse(replayed.out, nullptr, false);
+  REQUIRE(replay_doc.is_object());
+  CHECK(replay_doc["queued"] == 0);
+  CHECK(replay_doc["dead_only"] == true);
 }
 
 }  // namespace subkeeper::testing
@@ -147,6 +184,16 @@ TEST_CASE("status shows conditions and renew renews now through the running keep
   CHECK((*after)["last_renewal"]["trigger"] == "manual");
   CHECK((*after)["expires_at"] != expiry_before);
 
+  const CliRun renewed_json = s.RunCli({"renew", "-c", s.config_path(), "a", "--json"});
+  INFO("renew --json: exit " << renewed_json.exit_code << "\n"
+                             << renewed_json.out << renewed_json.err);
+  CHECK(renewed_json.exit_code == 0);
+  const json outcome = json::parse(renewed_json.out, nullptr, false);
+  REQUIRE(outcome.is_object());
+  CHECK(outcome["name"] == "a");
+  CHECK(outcome["trigger"] == "manual");
+  CHECK(outcome["expires_at"].is_string());
+
   const CliRun unknown = s.RunCli({"renew", "-c", s.config_path(), "nope"});
   CHECK(unknown.exit_code == 1);
   CHECK(unknown.err.find("no configured subscription nope") != std::string::npos);
@@ -157,8 +204,8 @@ TEST_CASE("every command has its own help", "[integration]") {
   ScenarioOptions options;
   options.start_keeper = false;
   Scenario s(options);
-  for (const std::string command :
-       {"run", "check", "plan", "apply", "status", "history", "renew", "replay"}) {
+  for (const std::string command : {"run", "check", "plan", "apply", "status", "history", "renew",
+                                    "replay", "generate-secret"}) {
     const CliRun help = s.RunCli({command, "--help"});
     INFO(command << ": exit " << help.exit_code << "\n" << help.out << help.err);
     CHECK(help.exit_code == 0);
@@ -170,7 +217,8 @@ TEST_CASE("every command has its own help", "[integration]") {
   const CliRun bad = s.RunCli({"renew", "--bogus"});
   CHECK(bad.exit_code == 2);
   CHECK(bad.out.empty());
-  CHECK(bad.err.find("unknown argument '--bogus'") != std::string::npos);
+  CHECK(bad.err.find("--bogus") != std::string::npos);
+  CHECK(bad.err.find("subkeeper renew --help") != std::string::npos);
   CHECK(s.RunCli({"--version"}).out.find("subkeeper ") == 0);
 }
 

@@ -12,29 +12,54 @@
 
 namespace subkeeper::app {
 
-// Prints the reconcile plan (human-readable, or JSON). Exit 0 = no changes, 2 = changes,
-// 1 = error (including an account whose list call failed: the plan would be incomplete).
-int PlanCommand(const config::Config& config, bool json);
+struct PlanOptions {
+  bool json = false;  // the plan as JSON (reconcile::PlanDocument + "errors", "first_run")
+  bool detailed_exitcode = false;  // exit 2 when there are changes
+};
 
-// Plans and applies once, then exits: 0 when every action succeeded, 1 otherwise. Creating a
+// Prints the reconcile plan (human-readable, or JSON). Never writes: the database is opened
+// read-only, and when there is none the plan is made from an empty store (a first run, said in a
+// note line) without creating it. Exit 0 = planned; with detailed_exitcode 0 = no changes, 2 =
+// changes. 1 = error, including an account that could not be observed (its list call or its
+// login failed): the plan is incomplete, says so per account, and never says "No changes.".
+int PlanCommand(const config::Config& config, const PlanOptions& options);
+
+// Plans and applies once, then exits: 0 when every action succeeded, 1 otherwise. Prints the
+// plan and "Applied N of M action(s)." (only "No changes." when there was nothing to do), or
+// with `json` one document {"plan","applied","actions","failed","skipped","errors"}. Creating a
 // relayed subscription needs the keeper's webhook listener reachable (the platform's handshake),
-// so run it while the daemon is up, or for direct subscriptions.
-int ApplyCommand(const config::Config& config);
+// so run it while the daemon is up, or for direct subscriptions. Creates the database if needed.
+int ApplyCommand(const config::Config& config, bool json);
 
-// Prints the lifecycle history, oldest first, optionally of one account and/or name.
-int HistoryCommand(const config::Config& config, const std::string& account,
-                   const std::string& name, int limit);
+struct HistoryOptions {
+  std::string account;  // "" = every account
+  std::string name;     // "" = every name
+  int limit = 1000;
+  bool json = false;  // an array of {"at","account","name","kind","trigger","remote_id","detail"}
+};
+
+// Prints the lifecycle history, oldest first. Opens the database read-only and never creates
+// it: without one, exit 1 with "no database at PATH; the keeper creates it when it first runs".
+int HistoryCommand(const config::Config& config, const HistoryOptions& options);
 
 // Parses --since: an ISO 8601 time ("2026-11-22T08:00:00Z") or an age back from `now` ("90s",
 // "30m", "6h", "7d").
 Result<WallTime> ParseSince(std::string_view text, WallTime now);
 
+struct ReplayOptions {
+  std::string account;  // "" = every account
+  std::string name;     // "" = every name
+  WallTime since{};     // unset = any time
+  bool dead_only = false;
+  bool json = false;  // {"queued":N,"dead_only":bool,"woken":bool}
+};
+
 // Puts events back in the relay queue: delivered and dead ones (only dead with `dead_only`),
-// optionally of one account and/or name, received at or after `since` (unset = any time). A
-// running keeper picks them up within a second; otherwise they go at its next start. Exit 0 on
-// success (also when nothing matched), 1 on error.
-int ReplayCommand(const config::Config& config, const std::string& account, const std::string& name,
-                  WallTime since, bool dead_only);
+// optionally of one account and/or name, received at or after `since`. A running keeper picks
+// them up within a second; otherwise they go at its next start. Exit 0 on success (also when
+// nothing matched), 1 on error.
+int ReplayCommand(const config::Config& config, const ReplayOptions& options);
+
 // The running daemon's admin URL for this config, where status, renew and replay send the admin
 // token. Always listen.admin's host (0.0.0.0 and :: as loopback) and, when listen.admin names
 // a port, that port: the file next to the database never redirects the token elsewhere. Only
@@ -50,8 +75,14 @@ int StatusCommand(const config::Config& config, const std::string& account, cons
                   bool json);
 
 // `subkeeper renew NAME`: asks the running daemon to renew the subscription now and waits (up
-// to `wait`) for the outcome. Exit 0 = renewed, 1 = failed, not found, timed out or no daemon.
+// to `wait`) for the outcome. With `json`, the outcome is {"account","name","trigger",
+// "expires_at"} on stdout; failures stay on stderr. Exit 0 = renewed, 1 = failed, not found,
+// timed out or no daemon.
 int RenewCommand(const config::Config& config, const std::string& account, const std::string& name,
-                 std::chrono::seconds wait);
+                 std::chrono::seconds wait, bool json);
+
+// `subkeeper generate-secret`: prints relay::NewSigningSecret() (or {"secret": …} with `json`).
+// Exit 0.
+int GenerateSecretCommand(bool json);
 
 }  // namespace subkeeper::app

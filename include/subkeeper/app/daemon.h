@@ -15,6 +15,9 @@ struct DaemonOptions {
   // When set, {"webhooks":P,"admin":P,"public_url":U} is written there (atomically) once both
   // listeners are bound — how tests and scripts learn ports chosen with port 0.
   std::string port_file;
+  // When set ("text" or "json"), the log format whatever log.format says, also after a reload
+  // (`run --log-format`, $SUBKEEPER_LOG_FORMAT).
+  std::string log_format;
 };
 
 // Runs the keeper until SIGINT or SIGTERM: opens the store, starts the webhook and admin

@@ -68,7 +68,9 @@ struct ListenConfig {
 };
 
 struct StoreConfig {
-  std::string sqlite_path = "subkeeper.db";  // created with mode 0600
+  // Created with mode 0600. A relative path is resolved against the config file's directory
+  // when the config is loaded; ":memory:" (tests) is kept.
+  std::string sqlite_path = "subkeeper.db";
 };
 
 struct PlatformConfig {

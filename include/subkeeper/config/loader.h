@@ -50,6 +50,8 @@ struct LoadOptions {
 //    platform.server are dropped.
 //  - A relayed subscription without `reminder` gets DefaultReminder(expires_in); a reminder
 //    without `interval` gets min(3600, threshold/4). Direct subscriptions get none.
+//  - `store.sqlite` (default "subkeeper.db"), when relative, is resolved against the config
+//    file's directory, like accounts_file; ":memory:" is kept.
 //  - Unknown keys, wrong types, and a YAML key given twice are issues.
 // Fleets (many accounts with the same subscriptions):
 //  - `templates: {NAME: [entry, ...]}` names lists of subscription entries with the keys of
@@ -81,6 +83,12 @@ Result<Config> LoadConfigFile(const std::string& path, const LoadOptions& option
 // Same, from text already in memory. `source_name` is used in messages.
 Result<Config> ParseConfig(std::string_view text, const std::string& source_name, bool json,
                            const LoadOptions& options = {});
+
+// `log.format` of the file at `path` when it is "text" or "json", read from the document tree
+// alone: the file only has to parse, not to be a valid config. How `subkeeper run` logs the
+// errors of a config that does not load in the format that config asks for. nullopt when the
+// file cannot be read or parsed, or says nothing usable.
+std::optional<std::string> PeekLogFormat(const std::string& path);
 
 // The validation rules applied by the loader, on an already-parsed Config. Pure. Issues name
 // config.source_path; their line is the subscription's `line` for subscription keys, else 0.

@@ -54,6 +54,7 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -117,12 +118,16 @@ bool FiltersMatch(const std::vector<std::string>& requested,
 //   "  ~ update   main/sms  sub-1 (filters changed: +/a -/b)"
 //   "  - delete   main/(orphan) sub-9 (not in the config (owned address))"
 //   "Plan: 1 to create, 1 to update, 1 to delete."      (only kinds that occur, in kind order)
-// Markers: + create, = adopt, ~ update, ! recreate, > renew, - delete, x forget. Unavailable
-// accounts add a "Warning: …" line. An empty plan with no unavailable account is exactly
-// "No changes.".
-// PlanJson: {"changes":bool,"actions":[{"action","account","name","remote_id","reason"}],
-// "unavailable_accounts":[…]}, indented by 2; invalid UTF-8 is replaced, never thrown on.
+// Markers: + create, = adopt, ~ update, ! recreate, > renew, - delete, x forget. An empty plan
+// with no unavailable account is exactly "No changes.". A plan with unavailable accounts is
+// incomplete: one "Error: account A could not be observed; nothing planned for it." line per
+// such account first, the actions of the others, and a last line "Plan incomplete: N
+// account(s) not observed."; it never says "No changes.", since nothing is known about them.
+// PlanDocument: {"changes":bool,"complete":bool,"actions":[{"action","account","name",
+// "remote_id","reason"}],"unavailable_accounts":[…]}; PlanJson is it indented by 2, invalid
+// UTF-8 replaced, never thrown on.
 std::string FormatPlan(const Plan& plan);
+nlohmann::json PlanDocument(const Plan& plan);
 std::string PlanJson(const Plan& plan);
 
 }  // namespace subkeeper::reconcile
