@@ -54,6 +54,13 @@ const json& Schema() {
   return schema;
 }
 
+// The "type" of a schema node, "" when it has none. (json::value trips GCC 12's
+// -Wnull-dereference in this file.)
+std::string TypeOf(const json& schema) {
+  const auto type = schema.find("type");
+  return type != schema.end() && type->is_string() ? type->get<std::string>() : "";
+}
+
 // A bare {"$ref": ...} is its target; a node with a type of its own and a $ref beside it (a
 // string that must also be well formed) keeps its own keywords (default, description).
 const json& Resolve(const json& node) {
@@ -67,11 +74,11 @@ const json& Resolve(const json& node) {
 // "templates.<name>", "log.modules.<module>". Each maps to its property schema.
 void Flatten(const json& node, const std::string& prefix, std::map<std::string, json>& out) {
   const json& schema = Resolve(node);
-  if (schema.value("type", "") == "array" && schema["items"].contains("$ref")) {
+  if (TypeOf(schema) == "array" && schema["items"].contains("$ref")) {
     Flatten(schema["items"], prefix + "[]", out);
     return;
   }
-  if (schema.value("type", "") != "object") {
+  if (TypeOf(schema) != "object") {
     out[prefix] = schema;
     return;
   }
@@ -153,8 +160,11 @@ json Sample(const json& node) {
   if (schema.contains("default")) return schema["default"];
   if (schema.contains("anyOf")) return Sample(schema["anyOf"][0]);
   if (schema.contains("enum")) return schema["enum"][0];
-  const std::string type = schema.value("type", "");
-  if (type == "integer") return schema.value("minimum", 1);
+  const std::string type = TypeOf(schema);
+  if (type == "integer") {
+    const auto minimum = schema.find("minimum");
+    return minimum != schema.end() ? *minimum : json(1);
+  }
   if (type == "array") return json::array({Sample(schema["items"])});
   return "x";
 }
@@ -163,10 +173,10 @@ json Sample(const json& node) {
 // looked at).
 json Everything(const json& node) {
   const json& schema = Resolve(node);
-  if (schema.value("type", "") == "array" && schema["items"].contains("$ref")) {
+  if (TypeOf(schema) == "array" && schema["items"].contains("$ref")) {
     return json::array({Everything(schema["items"])});
   }
-  if (schema.value("type", "") != "object") return Sample(schema);
+  if (TypeOf(schema) != "object") return Sample(schema);
   json out = json::object();
   if (schema.contains("propertyNames")) {
     out["std"] = Everything(schema["additionalProperties"]);
@@ -339,7 +349,8 @@ TEST_CASE("Where the schema forbids other keys the decoder does too", "[config][
           return;
         }
         if (!value.is_object()) return;
-        if (schema.value("additionalProperties", json(true)) == json(false)) closed.push_back(at);
+        const auto extra = schema.find("additionalProperties");
+        if (extra != schema.end() && *extra == json(false)) closed.push_back(at);
         for (const auto& [key, child] : value.items()) {
           if (schema.contains("properties") && schema["properties"].contains(key)) {
             walk(child, schema["properties"][key], at / key);

@@ -65,7 +65,8 @@ std::string PointerOf(const std::string& key_path) {
 }
 
 bool ErrorConcerns(const nlohmann::json& error, const std::string& pointer) {
-  const std::string at = error.value("instancePath", "");
+  const auto found = error.find("instancePath");
+  const std::string at = found != error.end() ? found->get<std::string>() : "";
   return pointer == at || pointer.starts_with(at + "/");
 }
 
