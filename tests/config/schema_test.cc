@@ -74,7 +74,7 @@ const json& Resolve(const json& node) {
 // "templates.<name>", "log.modules.<module>". Each maps to its property schema.
 void Flatten(const json& node, const std::string& prefix, std::map<std::string, json>& out) {
   const json& schema = Resolve(node);
-  if (TypeOf(schema) == "array" && schema["items"].contains("$ref")) {
+  if (TypeOf(schema) == "array" && TypeOf(Resolve(schema["items"])) == "object") {
     Flatten(schema["items"], prefix + "[]", out);
     return;
   }
