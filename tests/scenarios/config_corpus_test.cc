@@ -19,7 +19,6 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <map>
 #include <sstream>
 #include <string>
@@ -213,8 +212,8 @@ TEST_CASE("The valid configs and the examples pass check", "[integration][config
     CHECK_THAT(check.out, Catch::Contains(": ok ("));
   }
   // examples/subkeeper.yaml reads its secrets from /run/secrets: a copy reads them from here.
-  std::ifstream in(SourcePath("examples/subkeeper.yaml"));
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string text = ReadFile(SourcePath("examples/subkeeper.yaml")).value_or("");
+  REQUIRE_FALSE(text.empty());
   for (size_t at; (at = text.find("/run/secrets/")) != std::string::npos;) {
     text.replace(at, 13, dir.path() + "/");
   }
