@@ -1,8 +1,12 @@
 #include "subkeeper/config/checks.h"
 
+#include <curl/curl.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+
+#include "subkeeper/common/url.h"
 
 namespace subkeeper::config {
 namespace {
@@ -33,17 +37,13 @@ std::optional<std::pair<std::string_view, std::string_view>> SplitHostPort(std::
   return std::pair{host, s.substr(colon + 1)};
 }
 
+constexpr std::string_view kPortRule = "port must be in 1..65535";
+
 bool HasSpaceOrControl(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) {
     auto u = static_cast<unsigned char>(c);
     return u <= 0x20 || u == 0x7f;
   });
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 }  // namespace
@@ -73,25 +73,24 @@ std::optional<HostPort> ParseListenAddress(std::string_view address) {
 
 std::optional<std::string> CheckHttpUrl(std::string_view url, bool allow_query) {
   static const std::string kShape = "must be an absolute http(s) URL with a host";
+  // curl refuses these too, but "no spaces" says which rule, and a NUL must not reach a C API.
   if (HasSpaceOrControl(url)) return kShape + " (no spaces)";
-  size_t scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return kShape;
-  std::string scheme = Lower(url.substr(0, scheme_end));
-  if (scheme != "http" && scheme != "https") return kShape;
-  std::string_view rest = url.substr(scheme_end + 3);
-  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
-  if (size_t at = authority.rfind('@'); at != std::string_view::npos) {
-    authority.remove_prefix(at + 1);
+  Result<UrlParts> parts = ParseUrl(url);
+  if (!parts.ok()) {
+    // A port that is not a number in 0..65535: the rule, not curl's wording of it.
+    if (parts.status().message() == curl_url_strerror(CURLUE_BAD_PORT_NUMBER)) {
+      return std::string(kPortRule);
+    }
+    return kShape + " (" + parts.status().message() + ")";
   }
-  auto parts = SplitHostPort(authority);
-  if (!parts || parts->first.empty()) return kShape;
-  if (!parts->second.empty()) {
-    auto port = ParsePort(parts->second);
-    if (!port || *port == 0) return std::string("port must be in 1..65535");
-  } else if (authority.ends_with(':')) {
-    return std::string("port must be in 1..65535");
-  }
-  if (!allow_query && rest.find_first_of("?#") != std::string_view::npos) {
+  if (parts->scheme != "http" && parts->scheme != "https") return kShape;
+  // RFC 3986 section 3: the authority follows exactly "//". curl also reads "http:/h" and
+  // "http:///h" as host h; for a config value that is a typo, not a URL.
+  const std::string_view rest = url.substr(parts->scheme.size());
+  if (!rest.starts_with("://") || rest.substr(3).starts_with('/')) return kShape;
+  if (parts->host.empty()) return kShape;
+  if (parts->port == 0) return std::string(kPortRule);
+  if (!allow_query && url.find_first_of("?#") != std::string_view::npos) {
     return std::string("must not have a query or fragment");
   }
   return std::nullopt;

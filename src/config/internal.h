@@ -36,6 +36,9 @@ using Templates = std::map<std::string, std::vector<SubscriptionConfig>, std::le
 // The account name template entries carry until they are expanded.
 inline constexpr std::string_view kTemplateAccount = "{account}";
 
+// `text` with every "{account}" replaced by `account` (templates.cc).
+std::string WithAccount(const std::string& text, const std::string& account);
+
 struct Decoded {
   Config config;
   SourceInfo source;

@@ -13,7 +13,8 @@ namespace {
 
 constexpr size_t kMaxFileIssues = 100;
 
-// `text` with every "{account}" replaced by `account`.
+}  // namespace
+
 std::string WithAccount(const std::string& text, const std::string& account) {
   size_t at = text.find(kTemplateAccount);
   if (at == std::string::npos) return text;
@@ -27,8 +28,6 @@ std::string WithAccount(const std::string& text, const std::string& account) {
   out.append(text, from);
   return out;
 }
-
-}  // namespace
 
 void Decoder::IssueIn(const Where& at, std::string path, std::string rule) {
   if (at.file != out_.source.file && ++file_issues_ > kMaxFileIssues) {

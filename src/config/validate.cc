@@ -14,6 +14,8 @@ namespace internal {
 namespace {
 
 constexpr std::string_view kReminderFilterPrefix = "/restapi/v1.0/subscription/~";
+// Stands for the account in template URLs while they are checked.
+constexpr std::string_view kSampleAccount = "account";
 
 std::string Sub(size_t i) { return "subscriptions[" + std::to_string(i) + "]"; }
 
@@ -220,7 +222,12 @@ void Validator::TemplateEntries(const Templates& templates, int64_t job_interval
     std::set<std::string_view> names;
     for (size_t i = 0; i < entries.size(); ++i) {
       const std::string path = "templates." + name + "[" + std::to_string(i) + "]";
-      Subscription(entries[i], path, job_interval);
+      // URLs are checked as an account will get them: "{account}" is not a valid host, an
+      // account name is (and any valid name keeps a URL valid where a sample one does).
+      SubscriptionConfig sample = entries[i];
+      sample.deliver_to = WithAccount(sample.deliver_to, std::string(kSampleAccount));
+      sample.address = WithAccount(sample.address, std::string(kSampleAccount));
+      Subscription(sample, path, job_interval);
       if (!entries[i].name.empty() && !names.insert(entries[i].name).second) {
         Add(path + ".name",
             "duplicate subscription name '" + entries[i].name + "' in template '" + name + "'");

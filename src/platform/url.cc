@@ -1,40 +1,30 @@
 #include "subkeeper/platform/url.h"
 
+#include <curl/curl.h>
+
+#include <climits>
+#include <memory>
+#include <new>
+
+#include "subkeeper/common/url.h"
+
 namespace subkeeper::platform {
-namespace {
-
-// Explicit ranges: std::isalnum depends on the process locale.
-bool IsUnreserved(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
-}
-
-}  // namespace
 
 std::string UrlEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (IsUnreserved(c)) {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0x0F];
-    }
-  }
+  if (text.empty()) return "";
+  // curl_easy_escape(3) takes an int length, and needs no easy handle since libcurl 7.82.0.
+  if (text.size() > static_cast<size_t>(INT_MAX)) throw std::bad_alloc();
+  char* escaped = curl_easy_escape(nullptr, text.data(), static_cast<int>(text.size()));
+  if (escaped == nullptr) throw std::bad_alloc();
+  std::string out(escaped);
+  curl_free(escaped);
   return out;
 }
 
 std::string UrlPath(std::string_view url) {
-  const size_t scheme = url.find("://");
-  size_t start = scheme == std::string_view::npos ? 0 : url.find('/', scheme + 3);
-  if (start == std::string_view::npos) return "/";
-  const size_t end = url.find_first_of("?#", start);
-  std::string path(url.substr(start, end == std::string_view::npos ? url.npos : end - start));
-  return path.empty() ? "/" : path;
+  Result<UrlParts> parts = ParseUrl(url);
+  // Only for messages: a URL curl cannot read has no path worth showing (and may be a secret).
+  return parts.ok() ? parts->path : "/";
 }
 
 }  // namespace subkeeper::platform

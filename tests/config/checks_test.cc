@@ -1,6 +1,7 @@
 #include "subkeeper/config/checks.h"
 
 #include <catch2/catch.hpp>
+#include <string>
 
 namespace subkeeper::config {
 namespace {
@@ -35,20 +36,39 @@ TEST_CASE("ParseListenAddress splits host and port", "[config]") {
 }
 
 TEST_CASE("CheckHttpUrl wants an absolute http(s) URL with a host", "[config]") {
-  for (const char* good : {"http://a", "https://hooks.example.com/base", "HTTPS://h:8443/x?y=1",
-                           "http://user@h/x", "http://[::1]:8080/"}) {
+  for (const char* good :
+       {"http://a", "https://hooks.example.com/base", "HTTPS://h:8443/x?y=1", "http://user@h/x",
+        "http://user:pw@h/x", "http://[::1]:8080/", "http://[2001:db8::1]/x", "https://h:/x",
+        "http://a_b-c.example/x", "https://h:65535/a|b{c}"}) {
     INFO(good);
     CHECK(CheckHttpUrl(good) == std::nullopt);
   }
-  for (const char* bad :
-       {"", "hooks.example.com", "ftp://h", "https://", "https:///x", "http:/h", "https://h:0",
-        "https://h:99999", "https://h:", "https://h /x", "https://[::1/"}) {
+  const std::string shape = "must be an absolute http(s) URL with a host";
+  for (const char* bad : {"", "hooks.example.com", "ftp://h", "mailto:a@example.com", "https://",
+                          "https:///x", "http:/h", "http:h", "https://[::1/", "https://[zz]/",
+                          "http://:80/", "http://@/", "https://h!x/", "https://{account}.x/"}) {
     INFO(bad);
-    CHECK(CheckHttpUrl(bad).has_value());
+    auto problem = CheckHttpUrl(bad);
+    REQUIRE(problem.has_value());
+    CHECK(problem->starts_with(shape));
+  }
+  for (const char* bad :
+       {"https://h /x", "https://h/a b", "http://h/\x01", "http://h/\t", "http://h/\x7f"}) {
+    INFO(bad);
+    CHECK(CheckHttpUrl(bad) == shape + " (no spaces)");
+  }
+  CHECK(CheckHttpUrl(std::string("http://h/\0x", 11)) == shape + " (no spaces)");
+  for (const char* bad :
+       {"https://h:0", "https://h:00/", "https://h:65536", "https://h:99999", "http://h:8a/"}) {
+    INFO(bad);
+    CHECK(CheckHttpUrl(bad) == "port must be in 1..65535");
   }
   CHECK(CheckHttpUrl("https://h/x?y=1", false) == "must not have a query or fragment");
   CHECK(CheckHttpUrl("https://h/x#f", false) == "must not have a query or fragment");
+  CHECK(CheckHttpUrl("https://h/x?", false) == "must not have a query or fragment");
   CHECK(CheckHttpUrl("https://h/x", false) == std::nullopt);
+  CHECK(CheckHttpUrl("http://h/" + std::string(100000, 'a')) == std::nullopt);
+  CHECK(CheckHttpUrl("http://h/" + std::string(8000000, 'a')).has_value());
 }
 
 }  // namespace

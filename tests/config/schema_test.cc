@@ -1,10 +1,16 @@
-// schema/config.schema.json against the three other places that describe the config: the
-// README's configuration table (same keys, same defaults), the decoder (accepts every key of
-// the schema and rejects what the schema rejects) and the example configs (valid against it).
-#include <yaml-cpp/yaml.h>
+// schema/config.schema.json, checked by ajv (tests/js/validate_config.mjs: strict draft 2020-12,
+// https://ajv.js.org/strict-mode.html), against the other places that describe the config: the
+// README's configuration table (same keys, same defaults), the decoder (accepts every key of the
+// schema, rejects unknown keys where the schema does), the example configs (valid against it)
+// and the loader's ${VAR} expansion (placeholders it accepts, the schema accepts).
+// tests/scenarios/config_corpus_test.cc holds the invalid configs, run through both.
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -12,11 +18,15 @@
 #include <sstream>
 
 #include "config/test_util.h"
+#include "subkeeper/common/crypto.h"
+#include "support/config_schema.h"
 
 namespace subkeeper::config {
 namespace {
 
 using nlohmann::json;
+using subkeeper::testing::SchemaRun;
+using subkeeper::testing::ValidateWithSchema;
 
 const std::string kRoot = SUBKEEPER_SOURCE_DIR;
 
@@ -32,8 +42,17 @@ const json& Schema() {
   return schema;
 }
 
+// The "type" of a schema node, "" when it has none. (json::value trips GCC 12's
+// -Wnull-dereference in this file.)
+std::string TypeOf(const json& schema) {
+  const auto type = schema.find("type");
+  return type != schema.end() && type->is_string() ? type->get<std::string>() : "";
+}
+
+// A bare {"$ref": ...} is its target; a node with a type of its own and a $ref beside it (a
+// string that must also be well formed) keeps its own keywords (default, description).
 const json& Resolve(const json& node) {
-  if (!node.contains("$ref")) return node;
+  if (!node.contains("$ref") || node.contains("type")) return node;
   const std::string ref = node["$ref"];
   REQUIRE(ref.starts_with("#/$defs/"));
   return Schema()["$defs"][ref.substr(8)];
@@ -43,11 +62,11 @@ const json& Resolve(const json& node) {
 // "templates.<name>", "log.modules.<module>". Each maps to its property schema.
 void Flatten(const json& node, const std::string& prefix, std::map<std::string, json>& out) {
   const json& schema = Resolve(node);
-  if (schema.value("type", "") == "array" && schema["items"].contains("$ref")) {
+  if (TypeOf(schema) == "array" && TypeOf(Resolve(schema["items"])) == "object") {
     Flatten(schema["items"], prefix + "[]", out);
     return;
   }
-  if (schema.value("type", "") != "object") {
+  if (TypeOf(schema) != "object") {
     out[prefix] = schema;
     return;
   }
@@ -123,135 +142,18 @@ std::string Unquote(std::string text) {
   return text;
 }
 
-// ---- A validator for exactly the JSON Schema keywords config.schema.json uses ----
-
-const std::set<std::string> kKnownKeywords = {"$schema",  "$id",        "$defs",
-                                              "$ref",     "title",      "description",
-                                              "type",     "properties", "additionalProperties",
-                                              "required", "items",      "minItems",
-                                              "enum",     "pattern",    "minimum",
-                                              "maximum",  "minLength",  "default",
-                                              "format",   "writeOnly",  "propertyNames",
-                                              "allOf",    "not",        "dependentRequired"};
-
-void Validate(const json& value, const json& node, const std::string& path,
-              std::vector<std::string>& errors) {
-  const json& schema = Resolve(node);
-  for (const auto& [keyword, unused] : schema.items()) {
-    // A keyword this validator does not implement would pass silently: refuse it instead.
-    if (!kKnownKeywords.contains(keyword)) FAIL("schema keyword not implemented: " << keyword);
-  }
-  auto error = [&](const std::string& what) { errors.push_back(path + ": " + what); };
-  const std::string type = schema.value("type", "");
-  if (type == "object" && !value.is_object()) return error("must be an object");
-  if (type == "array" && !value.is_array()) return error("must be an array");
-  if (type == "string" && !value.is_string()) return error("must be a string");
-  if (type == "integer" && !value.is_number_integer()) return error("must be an integer");
-  if (schema.contains("enum") &&
-      std::find(schema["enum"].begin(), schema["enum"].end(), value) == schema["enum"].end()) {
-    error("not one of " + schema["enum"].dump());
-  }
-  if (value.is_string()) {
-    const std::string text = value;
-    if (schema.contains("pattern") &&
-        !std::regex_search(text, std::regex(schema["pattern"].get<std::string>()))) {
-      error("does not match " + schema["pattern"].get<std::string>());
-    }
-    if (schema.contains("minLength") && text.size() < schema["minLength"].get<size_t>()) {
-      error("too short");
-    }
-  }
-  if (value.is_number()) {
-    if (schema.contains("minimum") && value < schema["minimum"]) error("below minimum");
-    if (schema.contains("maximum") && value > schema["maximum"]) error("above maximum");
-  }
-  if (value.is_array()) {
-    if (schema.contains("minItems") && value.size() < schema["minItems"].get<size_t>()) {
-      error("too few items");
-    }
-    for (size_t i = 0; i < value.size() && schema.contains("items"); ++i) {
-      Validate(value[i], schema["items"], path + "[" + std::to_string(i) + "]", errors);
-    }
-  }
-  if (value.is_object()) {
-    const json required = schema.value("required", json::array());
-    for (const auto& key : required) {
-      if (!value.contains(key.get<std::string>())) error("missing " + key.get<std::string>());
-    }
-    for (const auto& [key, child] : value.items()) {
-      const std::string child_path = path.empty() ? key : path + "." + key;
-      if (schema.contains("propertyNames"))
-        Validate(key, schema["propertyNames"], child_path, errors);
-      if (schema.contains("properties") && schema["properties"].contains(key)) {
-        Validate(child, schema["properties"][key], child_path, errors);
-      } else if (schema.contains("additionalProperties")) {
-        const json& extra = schema["additionalProperties"];
-        if (extra.is_boolean() && !extra.get<bool>()) {
-          errors.push_back(child_path + ": unknown key");
-        } else if (extra.is_object()) {
-          Validate(child, extra, child_path, errors);
-        }
-      }
-    }
-    const json dependent = schema.value("dependentRequired", json::object());
-    for (const auto& [key, needs] : dependent.items()) {
-      if (!value.contains(key)) continue;
-      for (const auto& other : needs) {
-        if (!value.contains(other.get<std::string>())) error(key + " needs " + other.dump());
-      }
-    }
-  }
-  const json all_of = schema.value("allOf", json::array());
-  for (const auto& part : all_of) Validate(value, part, path, errors);
-  if (schema.contains("not")) {
-    std::vector<std::string> inner;
-    Validate(value, schema["not"], path, inner);
-    if (inner.empty()) error("matches what is forbidden: " + schema["not"].dump());
-  }
-}
-
-std::vector<std::string> ValidateAgainstSchema(const json& value) {
-  std::vector<std::string> errors;
-  Validate(value, Schema(), "", errors);
-  return errors;
-}
-
-// YAML to JSON the way the decoder types scalars: integers and booleans as such, the rest text.
-json ToJson(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Map: {
-      json out = json::object();
-      for (const auto& item : node) out[item.first.as<std::string>()] = ToJson(item.second);
-      return out;
-    }
-    case YAML::NodeType::Sequence: {
-      json out = json::array();
-      for (const auto& item : node) out.push_back(ToJson(item));
-      return out;
-    }
-    case YAML::NodeType::Scalar: {
-      const std::string text = node.Scalar();
-      if (node.Tag() != "!" && std::regex_match(text, std::regex("-?[0-9]+"))) {
-        return std::stoll(text);
-      }
-      if (node.Tag() != "!" && (text == "true" || text == "false")) return text == "true";
-      return text;
-    }
-    default:
-      return nullptr;
-  }
-}
-
-// A value of the right type for a leaf of the schema.
+// A value for a leaf of the schema (of its first alternative); only keys are looked at.
 json Sample(const json& node) {
   const json& schema = Resolve(node);
   if (schema.contains("default")) return schema["default"];
+  if (schema.contains("anyOf")) return Sample(schema["anyOf"][0]);
   if (schema.contains("enum")) return schema["enum"][0];
-  const std::string type = schema.value("type", "");
-  if (type == "integer") return schema.value("minimum", 1);
+  const std::string type = TypeOf(schema);
+  if (type == "integer") {
+    const auto minimum = schema.find("minimum");
+    return minimum != schema.end() ? *minimum : json(1);
+  }
   if (type == "array") return json::array({Sample(schema["items"])});
-  if (schema.contains("pattern")) return "a";
-  if (schema.value("format", "") == "uri") return "https://example.com/x";
   return "x";
 }
 
@@ -259,10 +161,10 @@ json Sample(const json& node) {
 // looked at).
 json Everything(const json& node) {
   const json& schema = Resolve(node);
-  if (schema.value("type", "") == "array" && schema["items"].contains("$ref")) {
+  if (TypeOf(schema) == "array" && schema["items"].contains("$ref")) {
     return json::array({Everything(schema["items"])});
   }
-  if (schema.value("type", "") != "object") return Sample(schema);
+  if (TypeOf(schema) != "object") return Sample(schema);
   json out = json::object();
   if (schema.contains("propertyNames")) {
     out["std"] = Everything(schema["additionalProperties"]);
@@ -279,9 +181,100 @@ std::string IssuesOf(const json& document) {
   return loaded.ok() ? "" : loaded.status().message();
 }
 
+// A directory for generated files, removed with everything in it at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    char pattern[] = "/tmp/subkeeper-schema-XXXXXX";
+    REQUIRE(mkdtemp(pattern) != nullptr);
+    path_ = pattern;
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  // Writes `text` to `name` in the directory; returns its path.
+  std::string Write(const std::string& name, const std::string& text) const {
+    const std::string path = path_ + "/" + name;
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
+  }
+
+ private:
+  std::string path_;
+};
+
+// A small valid config, as JSON, to vary.
+json Minimal() {
+  return {{"platform", {{"client_id", "c"}, {"client_secret", "s"}}},
+          {"webhook_secret", "w"},
+          {"accounts", json::array({{{"name", "acme"}, {"jwt", "j"}}})}};
+}
+
+json Relayed(const std::string& deliver_to) {
+  json doc = Minimal();
+  doc["subscriptions"] = json::array({{{"name", "sms"},
+                                       {"account", "acme"},
+                                       {"event_filters", json::array({"/restapi/v1.0/x"})},
+                                       {"deliver_to", deliver_to}}});
+  return doc;
+}
+
+// "whsec_" + base64 of `n` bytes.
+std::string Whsec(size_t n) { return "whsec_" + Base64Encode(std::string(n, '\x5a')); }
+
+// Validates each named document; returns name -> valid.
+std::map<std::string, bool> ValidityOf(const std::map<std::string, json>& docs) {
+  TempDir dir;
+  std::vector<std::string> files;
+  std::map<std::string, std::string> name_of;
+  for (const auto& [name, doc] : docs) {
+    files.push_back(dir.Write(name + ".json", doc.dump()));
+    name_of[files.back()] = name;
+  }
+  const SchemaRun run = ValidateWithSchema(files);
+  std::map<std::string, bool> out;
+  for (const auto& [file, result] : run.results) {
+    INFO(name_of[file] << ": " << result.dump());
+    CHECK_FALSE(result.contains("parseError"));
+    out[name_of[file]] = result["valid"].get<bool>();
+  }
+  return out;
+}
+
 }  // namespace
 
-TEST_CASE("The README configuration table lists exactly the schema's keys", "[config]") {
+TEST_CASE("The schema compiles in ajv's strict draft 2020-12 mode", "[config][schema]") {
+  const SchemaRun run = ValidateWithSchema({});
+  INFO(run.err);
+  CHECK(run.exit_code == 0);
+  CHECK(Schema()["$schema"] == "https://json-schema.org/draft/2020-12/schema");
+}
+
+TEST_CASE("validate_config.mjs is strict and checks formats", "[config][schema]") {
+  TempDir dir;
+  // ajv's strictRequired refuses "required" naming a property no "properties" defines: the
+  // mistake the old schema made 12 times.
+  const std::string loose =
+      dir.Write("loose.json",
+                R"({"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
+          "properties": {"a": {"type": "string"}}, "not": {"required": ["a", "b"]}})");
+  const SchemaRun refused = ValidateWithSchema({}, loose);
+  CHECK(refused.exit_code == 2);
+  CHECK_THAT(refused.err, Catch::Contains("strictRequired"));
+  const std::string uri =
+      dir.Write("uri.json",
+                R"({"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "string",
+          "format": "uri"})");
+  const std::string bad = dir.Write("bad.json", R"("not a uri")");
+  const std::string good = dir.Write("good.json", R"("https://example.com/x")");
+  const SchemaRun formats = ValidateWithSchema({bad, good}, uri);
+  CHECK(formats.exit_code == 1);
+  CHECK_FALSE(formats.results.at(bad)["valid"].get<bool>());
+  CHECK(formats.results.at(good)["valid"].get<bool>());
+}
+
+TEST_CASE("The README configuration table lists exactly the schema's keys", "[config][schema]") {
   std::set<std::string> schema_keys;
   for (const auto& [key, unused] : SchemaKeys()) schema_keys.insert(key);
   std::set<std::string> readme_keys;
@@ -297,7 +290,7 @@ TEST_CASE("The README configuration table lists exactly the schema's keys", "[co
   CHECK(schema_keys.size() > 50);
 }
 
-TEST_CASE("The README defaults are the schema defaults", "[config]") {
+TEST_CASE("The README defaults are the schema defaults", "[config][schema]") {
   const auto keys = SchemaKeys();
   int compared = 0;
   for (const auto& row : ReadmeRows()) {
@@ -314,14 +307,14 @@ TEST_CASE("The README defaults are the schema defaults", "[config]") {
   CHECK(compared >= 25);
 }
 
-TEST_CASE("The decoder accepts every key of the schema", "[config]") {
+TEST_CASE("The decoder accepts every key of the schema", "[config][schema]") {
   const json all = Everything(Schema());
   const std::string issues = IssuesOf(all);
   INFO(issues);
   CHECK(issues.find("unknown key") == std::string::npos);
 }
 
-TEST_CASE("Where the schema forbids other keys the decoder does too", "[config]") {
+TEST_CASE("Where the schema forbids other keys the decoder does too", "[config][schema]") {
   const json all = Everything(Schema());
   // Every object of the document that the schema closes with additionalProperties: false.
   std::vector<json::json_pointer> closed;
@@ -334,7 +327,8 @@ TEST_CASE("Where the schema forbids other keys the decoder does too", "[config]"
           return;
         }
         if (!value.is_object()) return;
-        if (schema.value("additionalProperties", json(true)) == json(false)) closed.push_back(at);
+        const auto extra = schema.find("additionalProperties");
+        if (extra != schema.end() && *extra == json(false)) closed.push_back(at);
         for (const auto& [key, child] : value.items()) {
           if (schema.contains("properties") && schema["properties"].contains(key)) {
             walk(child, schema["properties"][key], at / key);
@@ -345,45 +339,238 @@ TEST_CASE("Where the schema forbids other keys the decoder does too", "[config]"
         }
       };
   walk(all, Schema(), json::json_pointer(""));
-  CHECK(closed.size() >= 12);
+  CHECK(closed.size() >= 13);
+  TempDir dir;
+  std::vector<std::string> files;
   for (const auto& at : closed) {
     json bogus = all;
     bogus[at]["bogus_key"] = 1;
+    files.push_back(dir.Write(std::to_string(files.size()) + ".json", bogus.dump()));
     INFO("at " << at.to_string());
     CHECK(IssuesOf(bogus).find("bogus_key: unknown key") != std::string::npos);
-    CHECK_FALSE(ValidateAgainstSchema(bogus).empty());
+  }
+  const SchemaRun run = ValidateWithSchema(files);
+  for (size_t i = 0; i < closed.size(); ++i) {
+    const json& result = run.results.at(files[i]);
+    INFO("at " << closed[i].to_string() << ": " << result.dump());
+    CHECK_FALSE(result["valid"].get<bool>());
+    bool named = false;
+    for (const auto& error : result["errors"]) {
+      named |= error["keyword"] == "additionalProperties" &&
+               error["instancePath"] == closed[i].to_string();
+    }
+    CHECK(named);
   }
 }
 
-TEST_CASE("The example configs are valid against the schema", "[config]") {
-  for (const char* name : {"subkeeper.yaml", "demo.yaml", "fleet.yaml"}) {
-    const json document = ToJson(YAML::LoadFile(kRoot + "/examples/" + name));
-    const auto errors = ValidateAgainstSchema(document);
-    INFO(name << ": " << json(errors).dump());
-    CHECK(errors.empty());
+TEST_CASE("Every config the repository ships is valid against the schema", "[config][schema]") {
+  std::vector<std::string> files;
+  for (const char* dir : {"examples", "docker/compose"}) {
+    for (const auto& entry :
+         std::filesystem::directory_iterator(subkeeper::testing::SourcePath(dir))) {
+      const std::string ext = entry.path().extension();
+      if (ext == ".yaml" || ext == ".yml" || ext == ".json") files.push_back(entry.path());
+    }
   }
-  const json compose = ToJson(YAML::LoadFile(kRoot + "/docker/compose/subkeeper.yaml"));
-  CHECK(ValidateAgainstSchema(compose).empty());
-  // The validator is not a rubber stamp.
-  json broken = ToJson(YAML::LoadFile(kRoot + "/examples/demo.yaml"));
-  broken["server"] = {{"threads", 0}};
-  broken["log"] = {{"format", "xml"}};
-  broken["platform"]["client_secret_file"] = "/s";
-  CHECK(ValidateAgainstSchema(broken).size() == 3);
+  std::sort(files.begin(), files.end());
+  CHECK(files.size() >= 4);
+  const SchemaRun run = ValidateWithSchema(files);
+  for (const auto& [file, result] : run.results) {
+    const std::string relative = file.substr(subkeeper::testing::SourcePath("").size());
+    INFO(relative << ": " << result.dump());
+    CHECK(result["valid"].get<bool>());
+  }
 }
 
-TEST_CASE("Each line of the accounts file is an accounts entry of the schema", "[config]") {
+TEST_CASE("Each line of the accounts file is an accounts entry of the schema", "[config][schema]") {
   std::istringstream lines(ReadText(kRoot + "/examples/fleet-accounts.jsonl"));
-  int checked = 0;
+  std::map<std::string, json> docs;
   for (std::string line; std::getline(lines, line);) {
     if (line.empty() || line.starts_with("#")) continue;
-    std::vector<std::string> errors;
-    Validate(json::parse(line), Schema()["$defs"]["account"], "line", errors);
-    INFO(line << " " << json(errors).dump());
-    CHECK(errors.empty());
-    ++checked;
+    json doc = Minimal();
+    doc["accounts"] = json::array({json::parse(line)});
+    docs["line" + std::to_string(docs.size())] = doc;
   }
-  CHECK(checked >= 1);
+  CHECK(docs.size() >= 3);
+  for (const auto& [name, valid] : ValidityOf(docs)) {
+    INFO(name);
+    CHECK(valid);
+  }
+}
+
+TEST_CASE("The schema accepts ${VAR} wherever the loader expands it", "[config][schema]") {
+  std::map<std::string, json> docs;
+  json doc = Relayed("${APP_URL}/events");
+  doc["public_url"] = "https://${HOST}";
+  doc["listen"] = {{"webhooks", "${LISTEN}"}, {"admin", "127.0.0.1:${ADMIN_PORT}"}};
+  doc["platform"]["server"] = "${RC_SERVER}";
+  doc["platform"]["request_timeout_ms"] = "${TIMEOUT_MS}";
+  doc["accounts"][0]["name"] = "${ACCOUNT}";
+  doc["accounts"][0]["jwt"] = "${RC_JWT}";
+  doc["subscriptions"][0]["account"] = "${ACCOUNT}";
+  doc["subscriptions"][0]["expires_in"] = "${TTL}";
+  doc["subscriptions"][0]["reminder"] = {{"threshold", "${THRESHOLD}"}, {"interval", 600}};
+  doc["server"] = {{"threads", "${THREADS}"}};
+  doc["relay"] = {{"signing_secret", "${SIGNING_SECRET}"}, {"max_age", "${MAX_AGE}"}};
+  doc["log"] = {{"level", "${LOG_LEVEL}"}, {"format", "${LOG_FORMAT}"}};
+  doc["metrics"] = {{"per_subscription", "${PER_SUBSCRIPTION}"}};
+  docs["placeholders"] = doc;
+  // $${ is a literal "${", any other $ is kept: plain strings, not placeholders.
+  json literal = Minimal();
+  literal["webhook_secret"] = "a$${NOT_A_VAR}b$$c$";
+  docs["literal-dollars"] = literal;
+  // A literal "${" in a URL is not a placeholder: the URL rule applies (and refuses it).
+  docs["literal-in-url"] = Relayed("https://app$${X}.example.com/");
+  docs["literal-in-url"]["relay"] = {{"signing_secret", Whsec(32)}};
+  // Malformed placeholders are refused, as the loader refuses them.
+  json bad_name = Minimal();
+  bad_name["platform"]["client_id"] = "${1X}";
+  docs["bad-name"] = bad_name;
+  json unterminated = Minimal();
+  unterminated["webhook_secret"] = "${SECRET";
+  docs["unterminated"] = unterminated;
+  json word = Minimal();
+  word["server"] = {{"threads", "eight"}};
+  docs["integer-word"] = word;
+
+  const auto valid = ValidityOf(docs);
+  CHECK(valid.at("placeholders"));
+  CHECK(valid.at("literal-dollars"));
+  CHECK_FALSE(valid.at("literal-in-url"));
+  CHECK_FALSE(valid.at("bad-name"));
+  CHECK_FALSE(valid.at("unterminated"));
+  CHECK_FALSE(valid.at("integer-word"));
+}
+
+TEST_CASE("The schema reads URLs as libcurl does", "[config][schema]") {
+  const std::map<std::string, bool> urls = {
+      {"https://app.example.com/events?x=1", true},
+      {"http://user:pw@app:3000/", true},
+      {"http://[::1]:8080/x", true},
+      {"HTTPS://App.Example.com:65535/a|b{c}", true},
+      {"http://a_b-c.example:/x", true},
+      {"http://app:0/", false},
+      {"http://app:65536/", false},
+      {"http://app/a b", false},
+      {"http://app!x/", false},
+      {"ftp://app/", false},
+      {"app.example.com/x", false},
+      {"https:///x", false},
+      {"http://:80/", false},
+      {"http://{account}.example.com/", false},
+  };
+  std::map<std::string, json> docs;
+  for (const auto& [url, unused] : urls) {
+    json doc = Relayed(url);
+    doc["relay"] = {{"signing_secret", Whsec(32)}};
+    docs[std::to_string(docs.size())] = doc;
+  }
+  const auto valid = ValidityOf(docs);
+  size_t i = 0;
+  for (const auto& [url, expected] : urls) {
+    INFO(url);
+    CHECK(valid.at(std::to_string(i++)) == expected);
+  }
+}
+
+TEST_CASE("The schema reads {account} in template URLs as an account name", "[config][schema]") {
+  auto with_template = [](const std::string& deliver_to) {
+    json doc = Minimal();
+    doc["templates"] = {{"standard", json::array({{{"name", "sms"},
+                                                   {"event_filters", json::array({"/x"})},
+                                                   {"deliver_to", deliver_to}}})}};
+    return doc;
+  };
+  const auto valid = ValidityOf({{"host", with_template("https://{account}.example.com/e")},
+                                 {"path", with_template("https://app.example.com/{account}/e")},
+                                 {"other-braces", with_template("https://{tenant}.example.com/")},
+                                 {"scheme", with_template("ftp://{account}.example.com/")}});
+  CHECK(valid.at("host"));
+  CHECK(valid.at("path"));
+  CHECK_FALSE(valid.at("other-braces"));
+  CHECK_FALSE(valid.at("scheme"));
+}
+
+TEST_CASE("The schema's signing secrets are Standard Webhooks secrets", "[config][schema]") {
+  auto with_secret = [](const json& secret) {
+    json doc = Relayed("https://app.example.com/events");
+    doc["relay"] = {{"signing_secret", secret}};
+    return doc;
+  };
+  std::string unpadded = Whsec(25);
+  while (unpadded.ends_with('=')) unpadded.pop_back();
+  // base64 of 25 bytes ends "xx==": the second x must have its low 4 bits zero to be canonical.
+  std::string noncanonical = Whsec(25);
+  noncanonical[noncanonical.size() - 3] = 'b';
+  REQUIRE(noncanonical != Whsec(25));
+  const auto valid = ValidityOf({
+      {"24-bytes", with_secret(Whsec(24))},
+      {"25-bytes", with_secret(Whsec(25))},
+      {"26-bytes", with_secret(Whsec(26))},
+      {"64-bytes", with_secret(Whsec(64))},
+      {"variable", with_secret("${SIGNING_SECRET}")},
+      {"list", with_secret(json::array({Whsec(32), "${NEXT_SECRET}"}))},
+      {"list-of-8", with_secret(json::array({Whsec(32), Whsec(32), Whsec(32), Whsec(32),
+                                             Whsec(32), Whsec(32), Whsec(32), Whsec(32)}))},
+      {"file", [] {
+         json doc = Relayed("https://app.example.com/events");
+         doc["relay"] = {{"signing_secret_file", "/run/secrets/signing"}};
+         return doc;
+       }()},
+      {"23-bytes", with_secret(Whsec(23))},
+      {"65-bytes", with_secret(Whsec(65))},
+      {"unpadded", with_secret(unpadded)},
+      {"noncanonical", with_secret(noncanonical)},
+      {"plain", with_secret("my-signing-secret")},
+      {"list-of-9", with_secret(json::array({Whsec(32), Whsec(32), Whsec(32), Whsec(32),
+                                             Whsec(32), Whsec(32), Whsec(32), Whsec(32),
+                                             Whsec(32)}))},
+      {"empty-list", with_secret(json::array())},
+      {"both", [] {
+         json doc = Relayed("https://app.example.com/events");
+         doc["relay"] = {{"signing_secret", "${S}"}, {"signing_secret_file", "/s"}};
+         return doc;
+       }()},
+      {"missing", Relayed("https://app.example.com/events")},
+      {"direct-needs-none", [] {
+         json doc = Relayed("https://app.example.com/events");
+         doc["subscriptions"][0].erase("deliver_to");
+         doc["subscriptions"][0]["address"] = "https://app.example.com/hook";
+         return doc;
+       }()},
+  });
+  for (const char* good : {"24-bytes", "25-bytes", "26-bytes", "64-bytes", "variable", "list",
+                           "list-of-8", "file", "direct-needs-none"}) {
+    INFO(good);
+    CHECK(valid.at(good));
+  }
+  for (const char* bad : {"23-bytes", "65-bytes", "unpadded", "noncanonical", "plain", "list-of-9",
+                          "empty-list", "both", "missing"}) {
+    INFO(bad);
+    CHECK_FALSE(valid.at(bad));
+  }
+}
+
+TEST_CASE("The schema knows the levels and the metrics section being added", "[config][schema]") {
+  auto with = [](const json& extra) {
+    json doc = Minimal();
+    doc.update(extra);
+    return doc;
+  };
+  const auto valid = ValidityOf({
+      {"warning", with({{"log", {{"level", "warning"}, {"modules", {{"relay", "warning"}}}}}})},
+      {"warn", with({{"log", {{"level", "warn"}}}})},
+      {"loud", with({{"log", {{"level", "loud"}}}})},
+      {"never", with({{"metrics", {{"per_subscription", "never"}}}})},
+      {"sometimes", with({{"metrics", {{"per_subscription", "sometimes"}}}})},
+      {"metrics-other-key", with({{"metrics", {{"path", "/metrics"}}}})},
+  });
+  CHECK(valid.at("warning"));
+  CHECK(valid.at("warn"));
+  CHECK(valid.at("never"));
+  CHECK_FALSE(valid.at("loud"));
+  CHECK_FALSE(valid.at("sometimes"));
+  CHECK_FALSE(valid.at("metrics-other-key"));
 }
 
 }  // namespace subkeeper::config

@@ -62,12 +62,24 @@ TEST_CASE("UrlEncode keeps only unreserved characters", "[platform]") {
   CHECK(UrlEncode("a b/c?d=e&f+g~h.i_j") == "a%20b%2Fc%3Fd%3De%26f%2Bg~h.i_j");
   CHECK(UrlEncode("\xC3\xA9") == "%C3%A9");
   CHECK(UrlEncode("") == "");
+  // Every byte value, NUL included: only the 66 unreserved ones stay as they are.
+  std::string all;
+  for (int b = 0; b < 256; ++b) all += static_cast<char>(b);
+  const std::string encoded = UrlEncode(all);
+  CHECK(encoded.size() == 66 + 3 * (256 - 66));
+  CHECK(encoded.starts_with("%00%01%02"));
+  CHECK(encoded.ends_with("%FD%FE%FF"));
 }
 
 TEST_CASE("UrlPath drops scheme, host, query and fragment", "[platform]") {
   CHECK(UrlPath("https://h.example:8443/restapi/oauth/token?x=1#f") == "/restapi/oauth/token");
   CHECK(UrlPath("http://127.0.0.1:80") == "/");
   CHECK(UrlPath("http://h/a/b") == "/a/b");
+  CHECK(UrlPath("http://[::1]:8080/v6?q") == "/v6");
+  CHECK(UrlPath("http://user:pw@h/p") == "/p");
+  // What curl cannot read names no path: nothing of it reaches the message.
+  CHECK(UrlPath("not a url /secret") == "/");
+  CHECK(UrlPath("http://h/a b") == "/");
 }
 
 }  // namespace

@@ -4,11 +4,17 @@
 #include <strings.h>
 
 #include <chrono>
+#include <optional>
+#include <string>
+
+#include "subkeeper/common/url.h"
 
 namespace rcemu {
 
+using subkeeper::ParseUrl;
 using subkeeper::Result;
 using subkeeper::Status;
+using subkeeper::UrlParts;
 using subkeeper::platform::HttpRequest;
 using subkeeper::platform::HttpResponse;
 
@@ -19,14 +25,15 @@ struct SplitUrl {
   std::string target;  // /path?query
 };
 
+// The origin for httplib::Client and the request target, from the URL as libcurl reads it.
 std::optional<SplitUrl> Split(const std::string& url) {
-  const size_t scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) return std::nullopt;
-  const size_t path_start = url.find_first_of("/?", scheme_end + 3);
+  Result<UrlParts> parts = ParseUrl(url);
+  if (!parts.ok() || parts->host.empty()) return std::nullopt;
   SplitUrl out;
-  out.origin = url.substr(0, path_start);
-  out.target = path_start == std::string::npos ? "/" : url.substr(path_start);
-  if (out.target.front() == '?') out.target.insert(0, "/");
+  out.origin = parts->scheme + "://" + parts->host;
+  if (parts->port) out.origin += ":" + std::to_string(*parts->port);
+  out.target = parts->path;
+  if (parts->query) out.target += "?" + *parts->query;
   return out;
 }
 

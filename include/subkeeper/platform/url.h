@@ -7,12 +7,13 @@
 namespace subkeeper::platform {
 
 // Percent-encodes every byte except RFC 3986 unreserved characters (A-Z a-z 0-9 - . _ ~), with
-// upper-case hex. Safe both for one path segment (a subscription id) and for a value of an
-// application/x-www-form-urlencoded body.
+// upper-case hex (curl_easy_escape(3)). Safe both for one path segment (a subscription id) and for
+// a value of an application/x-www-form-urlencoded body.
 std::string UrlEncode(std::string_view text);
 
-// The path of an absolute URL, without scheme, authority, query or fragment ("/" when empty).
-// Used to name a request in error messages without exposing query strings.
+// The path of an absolute URL as libcurl reads it (ParseUrl), without scheme, authority, query
+// or fragment; "/" when empty or when curl cannot parse the URL. Used to name a request in error
+// messages without exposing query strings.
 std::string UrlPath(std::string_view url);
 
 }  // namespace subkeeper::platform
