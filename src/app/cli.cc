@@ -115,7 +115,7 @@ int OneShot(const CommandLine& line) {
   }
   const config::Config& config = *loaded;
   // One-shot commands log warnings only, to stderr, so their stdout stays parseable.
-  SetUpLogging(config, "warn");
+  SetUpLogging(config, "warning");
   switch (line.command) {
     case Command::kPlan:
       return PlanCommand(config, PlanOptions{line.json, line.detailed_exitcode});

@@ -551,7 +551,7 @@ TEST_CASE("The schema's signing secrets are Standard Webhooks secrets", "[config
   }
 }
 
-TEST_CASE("The schema knows the levels and the metrics section being added", "[config][schema]") {
+TEST_CASE("The schema knows the warning level and the metrics section", "[config][schema]") {
   auto with = [](const json& extra) {
     json doc = Minimal();
     doc.update(extra);

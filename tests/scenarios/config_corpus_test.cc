@@ -184,7 +184,10 @@ TEST_CASE("The valid configs and the examples pass check", "[integration][config
   for (const char* example :
        {"examples/demo.yaml", "examples/fleet.yaml", "docker/compose/subkeeper.yaml"}) {
     const CheckRun check =
-        Check(SourcePath(example), {{"SUBKEEPER_WEBHOOK_SECRET", "corpus-webhook-secret"}}, dir);
+        Check(SourcePath(example),
+              {{"SUBKEEPER_WEBHOOK_SECRET", "corpus-webhook-secret"},
+               {"SUBKEEPER_SIGNING_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}},
+              dir);
     INFO(example << ": " << check.err);
     CHECK(check.exit_code == 0);
     CHECK_THAT(check.out, Catch::Contains(": ok ("));
