@@ -13,7 +13,9 @@
 //           rebuilt here from the same state for the ratio: LegacyFamilies below is the
 //           removed code
 // Prints one JSON object: per mode best / median ms of the whole scrape, of the store read and
-// of rendering, and the exposition's bytes.
+// of rendering, and the exposition's bytes. For auto and always the store read is
+// GatherFromStore, which streams the records and derives their conditions as it goes (the
+// aggregates and rows are done when it returns); rendering is the exposition from them.
 #include <prometheus/metric_family.h>
 #include <prometheus/text_serializer.h>
 #include <spdlog/spdlog.h>
@@ -200,7 +202,7 @@ int main(int argc, char** argv) {
   // not a scrape of any mode.
   {
     ScrapeState warm;
-    subkeeper::app::GatherFromStore(store, all, warm);
+    subkeeper::app::GatherFromStore(store, all, "never", warm);
   }
   for (const char* mode : {"auto", "always", "legacy"}) {
     std::vector<double> total, store_ms, render, cpu;
@@ -211,6 +213,8 @@ int main(int argc, char** argv) {
       ScrapeState state;
       state.now = clock.Now();
       state.steady_now = clock.SteadyNow();
+      state.accounts = accounts;
+      state.limits = limits;
       const bool legacy = std::string(mode) == "legacy";
       if (legacy) {
         // What Keeper::MetricsText read before: whole records.
@@ -220,18 +224,14 @@ int main(int argc, char** argv) {
         if (auto backlogs = store.CountRelay(); backlogs.ok())
           state.backlogs = std::move(*backlogs);
       } else {
-        subkeeper::app::GatherFromStore(store, all, state);
+        subkeeper::app::GatherFromStore(store, all, mode, state);
       }
-      state.accounts = accounts;
-      state.limits = limits;
       const auto t1 = std::chrono::steady_clock::now();
       std::string text;
       if (legacy) {
         auto families = LegacyFamilies(state, last);
         text = prometheus::TextSerializer().Serialize(families);
       } else {
-        state.per_subscription =
-            subkeeper::app::PerSubscriptionSeries(mode, state.subscriptions.size());
         state.process = subkeeper::app::ReadProcessStats();
         text = metrics.Render(state);
       }

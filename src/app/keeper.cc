@@ -613,18 +613,16 @@ std::string Keeper::MetricsText() {
   ScrapeState state;
   state.now = clock_.Now();
   state.steady_now = clock_.SteadyNow();
-  GatherFromStore(*store_, ConfiguredLookup(), state);
   std::shared_ptr<platform::RestClient> api;
   {
     std::lock_guard lock(mu_);
     api = status_api_;
   }
-  if (api) {
+  if (api) {  // before the store: the subscriptions' AuthFailed is derived from the accounts
     state.accounts = api->Accounts();
     state.limits = api->RateLimits();
   }
-  state.per_subscription =
-      PerSubscriptionSeries(Current()->metrics.per_subscription, state.subscriptions.size());
+  GatherFromStore(*store_, ConfiguredLookup(), Current()->metrics.per_subscription, state);
   state.process = ReadProcessStats();
   return metrics_.Render(state);
 }

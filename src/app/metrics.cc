@@ -5,8 +5,10 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
+#include <limits>
 
 #include "subkeeper/common/status.h"
 #include "subkeeper/config/config.h"
@@ -27,7 +29,7 @@ const prometheus::Histogram::BucketBoundaries kAckBuckets = {
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3};
 
 // In DeriveConditions' order.
-constexpr std::array<const char*, 6> kConditionTypes = {
+constexpr std::array<const char*, renewal::kConditionCount> kConditionTypes = {
     "Ready", "Renewing", "Blacklisted", "AuthFailed", "ReminderPathBroken", "FiltersDisabled"};
 
 double UnixSeconds(WallTime t) { return static_cast<double>(ToUnixMillis(t)) / 1000.0; }
@@ -47,51 +49,58 @@ bool Contains(std::string_view text, std::string_view part) {
   return text.find(part) != std::string_view::npos;
 }
 
-// What one pass over the subscriptions gathers: the aggregates, and the per-subscription series
-// when they are exported.
-struct SubscriptionTally {
-  std::array<double, kConditionTypes.size()> holding{};  // per type, in DeriveConditions' order
-  WallTime earliest = WallTime::max();                   // of the live subscriptions
-  std::vector<ClientMetric> expires, last_event, ready, condition;
-};
-
-void AppendSubscriptionFamilies(SubscriptionTally tally, size_t subscriptions,
-                                bool per_subscription, std::vector<MetricFamily>& families) {
-  families.push_back(Family("subkeeper_subscriptions",
-                            "Configured subscriptions the keeper holds a record of.",
-                            {Gauge({}, static_cast<double>(subscriptions))}));
-  std::vector<ClientMetric> by_type;
-  for (size_t i = 0; i < kConditionTypes.size(); ++i) {
-    by_type.push_back(Gauge({{"type", kConditionTypes[i]}}, tally.holding[i]));
-  }
-  families.push_back(Family("subkeeper_subscriptions_condition",
-                            "Subscriptions for which the condition holds, by type (Ready, "
-                            "Renewing, Blacklisted, AuthFailed, ReminderPathBroken, "
-                            "FiltersDisabled).",
-                            std::move(by_type)));
-  if (tally.earliest != WallTime::max()) {
-    families.push_back(Family("subkeeper_subscriptions_earliest_expiry_timestamp_seconds",
-                              "When the first of the live subscriptions expires (Unix seconds; "
-                              "absent when none is live).",
-                              {Gauge({}, UnixSeconds(tally.earliest))}));
-  }
-  if (!per_subscription) return;
-  families.push_back(Family("subkeeper_subscription_expires_timestamp_seconds",
-                            "When the subscription expires unless renewed (Unix seconds).",
-                            std::move(tally.expires)));
-  families.push_back(Family("subkeeper_subscription_last_event_timestamp_seconds",
-                            "When the subscription's newest notification was received (Unix "
-                            "seconds; absent before the first).",
-                            std::move(tally.last_event)));
-  families.push_back(Family("subkeeper_subscription_ready",
-                            "1 when the subscription's Ready condition holds, else 0.",
-                            std::move(tally.ready)));
-  families.push_back(Family("subkeeper_subscription_condition",
-                            "1 for each condition other than Ready that holds (Renewing, "
-                            "Blacklisted, AuthFailed, ReminderPathBroken, FiltersDisabled); "
-                            "absent when it does not.",
-                            std::move(tally.condition)));
+// Per-subscription rows kept at most: every one for "always", none for "never", and for "auto"
+// as many as config::kPerSubscriptionAutoLimit (past that the scrape carries none).
+size_t PerSubscriptionRowLimit(std::string_view mode) {
+  if (mode == "always") return std::numeric_limits<size_t>::max();
+  if (mode == "never") return 0;
+  return config::kPerSubscriptionAutoLimit;
 }
+
+// Builds a SubscriptionSummary from one subscription at a time.
+class Summarizer {
+ public:
+  Summarizer(const ScrapeState& state, size_t row_limit) : now_(state.now), row_limit_(row_limit) {
+    for (const auto& a : state.accounts) accounts_[a.account] = &a;  // the last one wins
+  }
+
+  void Add(const store::SubscriptionStateView& s) {
+    const auto holding = renewal::ConditionsHolding(s, now_, Account(s.account));
+    ++summary_.subscriptions;
+    for (size_t i = 0; i < holding.size(); ++i) summary_.holding[i] += holding[i] ? 1 : 0;
+    const bool live = !s.remote_id.empty() && s.expires_at != WallTime{};
+    if (live) summary_.earliest = std::min(summary_.earliest, s.expires_at);
+    if (summary_.subscriptions > row_limit_) {
+      // Past the limit no row is exported: drop the ones kept so far.
+      if (!summary_.rows.empty()) std::vector<SubscriptionSeriesRow>().swap(summary_.rows);
+      return;
+    }
+    summary_.rows.push_back(
+        {std::string(s.account), std::string(s.name), live, s.expires_at, holding});
+  }
+
+  SubscriptionSummary Take() { return std::move(summary_); }
+
+ private:
+  // Records come in account order: most lookups are the previous account's.
+  const platform::AccountStatus* Account(std::string_view account) {
+    if (!has_last_ || account != last_account_) {
+      auto it = accounts_.find(account);
+      last_status_ = it != accounts_.end() ? it->second : nullptr;
+      last_account_.assign(account);
+      has_last_ = true;
+    }
+    return last_status_;
+  }
+
+  WallTime now_;
+  size_t row_limit_;
+  std::map<std::string_view, const platform::AccountStatus*, std::less<>> accounts_;
+  bool has_last_ = false;
+  std::string last_account_;
+  const platform::AccountStatus* last_status_ = nullptr;
+  SubscriptionSummary summary_;
+};
 
 }  // namespace
 
@@ -224,7 +233,13 @@ bool Metrics::seeded() const {
 
 std::string Metrics::Render(const ScrapeState& state) const {
   std::vector<MetricFamily> families = registry_->Collect();
-  AddSubscriptionFamilies(state, families);
+  if (state.summary) {
+    AddSubscriptionFamilies(state, *state.summary, families);
+  } else {
+    Summarizer summarizer(state, state.per_subscription ? std::numeric_limits<size_t>::max() : 0);
+    for (const auto& record : state.subscriptions) summarizer.Add(store::StateViewOf(record));
+    AddSubscriptionFamilies(state, summarizer.Take(), families);
+  }
   AddBacklogFamilies(state, families);
   AddPlatformFamilies(state, families);
   AddProcessFamilies(state.process, families);
@@ -238,42 +253,62 @@ std::string Metrics::Render(const ScrapeState& state) const {
   return prometheus::TextSerializer().Serialize(families);
 }
 
-void Metrics::AddSubscriptionFamilies(const ScrapeState& state,
+void Metrics::AddSubscriptionFamilies(const ScrapeState& state, const SubscriptionSummary& summary,
                                       std::vector<MetricFamily>& families) const {
-  std::map<std::string_view, const platform::AccountStatus*> accounts;
-  for (const auto& a : state.accounts) accounts[a.account] = &a;
-  SubscriptionTally tally;
-  // last_event_ is only read for per-subscription series; the webhook path writes it.
-  std::unique_lock lock(mu_, std::defer_lock);
-  if (state.per_subscription) lock.lock();
-  for (const auto& record : state.subscriptions) {
-    auto account = accounts.find(record.account);
-    const auto conditions = renewal::DeriveConditions(
-        record, state.now, account != accounts.end() ? account->second : nullptr);
-    for (size_t i = 0; i < conditions.size() && i < tally.holding.size(); ++i) {
-      tally.holding[i] += conditions[i].status ? 1 : 0;
-    }
-    const bool live = !record.remote_id.empty() && record.expires_at != WallTime{};
-    if (live) tally.earliest = std::min(tally.earliest, record.expires_at);
-    if (!state.per_subscription) continue;
-    const std::vector<ClientMetric::Label> key = {{"account", record.account},
-                                                  {"name", record.name}};
-    if (live) tally.expires.push_back(Gauge(key, UnixSeconds(record.expires_at)));
-    if (auto it = last_event_.find({record.account, record.name}); it != last_event_.end()) {
-      tally.last_event.push_back(Gauge(key, UnixSeconds(it->second)));
-    }
-    tally.ready.push_back(Gauge(key, conditions.front().status ? 1 : 0));
-    // Only the conditions that hold: a healthy subscription costs no series here.
-    for (size_t i = 1; i < conditions.size(); ++i) {
-      if (!conditions[i].status) continue;
-      auto labels = key;
-      labels.push_back({"type", conditions[i].type});
-      tally.condition.push_back(Gauge(std::move(labels), 1));
+  families.push_back(Family("subkeeper_subscriptions",
+                            "Configured subscriptions the keeper holds a record of.",
+                            {Gauge({}, static_cast<double>(summary.subscriptions))}));
+  std::vector<ClientMetric> by_type;
+  for (size_t i = 0; i < kConditionTypes.size(); ++i) {
+    by_type.push_back(Gauge({{"type", kConditionTypes[i]}}, summary.holding[i]));
+  }
+  families.push_back(Family("subkeeper_subscriptions_condition",
+                            "Subscriptions for which the condition holds, by type (Ready, "
+                            "Renewing, Blacklisted, AuthFailed, ReminderPathBroken, "
+                            "FiltersDisabled).",
+                            std::move(by_type)));
+  if (summary.earliest != WallTime::max()) {
+    families.push_back(Family("subkeeper_subscriptions_earliest_expiry_timestamp_seconds",
+                              "When the first of the live subscriptions expires (Unix seconds; "
+                              "absent when none is live).",
+                              {Gauge({}, UnixSeconds(summary.earliest))}));
+  }
+  if (!state.per_subscription) return;
+  std::vector<ClientMetric> expires, last_event, ready, condition;
+  {
+    // last_event_ is written by the webhook path; held only while the rows (in memory) are read.
+    std::lock_guard lock(mu_);
+    for (const auto& row : summary.rows) {
+      const std::vector<ClientMetric::Label> key = {{"account", row.account}, {"name", row.name}};
+      if (row.live) expires.push_back(Gauge(key, UnixSeconds(row.expires_at)));
+      if (auto it = last_event_.find({row.account, row.name}); it != last_event_.end()) {
+        last_event.push_back(Gauge(key, UnixSeconds(it->second)));
+      }
+      ready.push_back(Gauge(key, row.holding.front() ? 1 : 0));
+      // Only the conditions that hold: a healthy subscription costs no series here.
+      for (size_t i = 1; i < row.holding.size(); ++i) {
+        if (!row.holding[i]) continue;
+        auto labels = key;
+        labels.push_back({"type", kConditionTypes[i]});
+        condition.push_back(Gauge(std::move(labels), 1));
+      }
     }
   }
-  if (lock.owns_lock()) lock.unlock();
-  AppendSubscriptionFamilies(std::move(tally), state.subscriptions.size(), state.per_subscription,
-                             families);
+  families.push_back(Family("subkeeper_subscription_expires_timestamp_seconds",
+                            "When the subscription expires unless renewed (Unix seconds).",
+                            std::move(expires)));
+  families.push_back(Family("subkeeper_subscription_last_event_timestamp_seconds",
+                            "When the subscription's newest notification was received (Unix "
+                            "seconds; absent before the first).",
+                            std::move(last_event)));
+  families.push_back(Family("subkeeper_subscription_ready",
+                            "1 when the subscription's Ready condition holds, else 0.",
+                            std::move(ready)));
+  families.push_back(Family("subkeeper_subscription_condition",
+                            "1 for each condition other than Ready that holds (Renewing, "
+                            "Blacklisted, AuthFailed, ReminderPathBroken, FiltersDisabled); "
+                            "absent when it does not.",
+                            std::move(condition)));
 }
 
 void Metrics::AddBacklogFamilies(const ScrapeState& state,
@@ -375,22 +410,22 @@ void Metrics::AddProcessFamilies(const ProcessStats& process, std::vector<Metric
 
 void GatherFromStore(store::Store& store,
                      const std::function<bool(std::string_view, std::string_view)>& configured,
-                     ScrapeState& state) {
-  if (auto records = store.ListSubscriptionStates(); records.ok()) {
-    // Filtered in place: at 100k records a second vector of them is tens of MiB to allocate,
-    // fault in and free on every scrape.
-    std::erase_if(*records, [&](const store::SubscriptionRecord& record) {
-      return !configured(record.account, record.name);
-    });
-    state.subscriptions = std::move(*records);
-  }
+                     std::string_view per_subscription_mode, ScrapeState& state, int chunk_rows) {
+  Summarizer summarizer(state, PerSubscriptionRowLimit(per_subscription_mode));
+  const Status walked = store.VisitSubscriptionStates(
+      [&](const store::SubscriptionStateView& s) {
+        if (configured(s.account, s.name)) summarizer.Add(s);
+      },
+      chunk_rows);
+  state.summary = walked.ok() ? summarizer.Take() : SubscriptionSummary{};
+  state.per_subscription =
+      PerSubscriptionSeries(per_subscription_mode, state.summary->subscriptions);
   if (auto backlogs = store.CountRelay(); backlogs.ok()) state.backlogs = std::move(*backlogs);
 }
 
 bool PerSubscriptionSeries(std::string_view mode, size_t subscriptions) {
-  if (mode == "always") return true;
   if (mode == "never") return false;
-  return subscriptions <= config::kPerSubscriptionAutoLimit;
+  return subscriptions <= PerSubscriptionRowLimit(mode);
 }
 
 }  // namespace subkeeper::app

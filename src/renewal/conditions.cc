@@ -76,6 +76,19 @@ std::vector<Condition> DeriveConditions(const store::SubscriptionRecord& record,
           AuthFailedCondition(account), ReminderCondition(record), FiltersCondition(record)};
 }
 
+std::array<bool, kConditionCount> ConditionsHolding(const store::SubscriptionStateView& state,
+                                                    WallTime now,
+                                                    const platform::AccountStatus* account) {
+  // The branches of the *Condition functions above that give status true.
+  const bool active = state.status == "Active";
+  return {!state.remote_id.empty() && active && state.expires_at > now,
+          state.failures > 0,
+          !state.status.empty() && !active,
+          account != nullptr && account->state == "auth_failed",
+          !state.reminder_filter.empty() && state.reminder_path_broken,
+          state.filters_disabled};
+}
+
 std::vector<store::ConditionTransition> Track(const store::SubscriptionRecord& record,
                                               std::vector<Condition>& conditions,
                                               const std::vector<store::ConditionTransition>& stored,

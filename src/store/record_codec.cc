@@ -183,6 +183,54 @@ Result<SubscriptionRecord> ReadSubscriptionState(const SQLite::Statement& st) {
   return r;
 }
 
+SubscriptionStateView SubscriptionStateRow::View() const {
+  SubscriptionStateView v;
+  v.account = account;
+  v.name = name;
+  v.remote_id = remote_id;
+  v.status = status;
+  v.reminder_filter = reminder_filter;
+  v.expires_at = expires_at;
+  v.failures = failures;
+  v.reminder_path_broken = reminder_path_broken;
+  v.filters_disabled = filters_disabled;
+  return v;
+}
+
+const char* const kSubscriptionStateRowSelectSql =
+    "SELECT account, name, remote_id, status, reminder_filter, expires_at, failures, "
+    "reminder_path_broken, disabled_filters FROM subscriptions";
+
+Status ReadSubscriptionStateRow(const SQLite::Statement& st, SubscriptionStateRow& row) {
+  // assign() keeps the strings' buffers: no allocation once the buffer has seen a longer value.
+  // sqlite3_column_text before sqlite3_column_bytes, the order
+  // https://www.sqlite.org/c3ref/column_blob.html recommends (a function's arguments are
+  // evaluated in no set order, hence the separate statements).
+  auto text = [&](int i, std::string& out) {
+    const SQLite::Column c = st.getColumn(i);
+    const char* data = c.getText();
+    out.assign(data, static_cast<size_t>(c.getBytes()));
+  };
+  text(0, row.account);
+  text(1, row.name);
+  text(2, row.remote_id);
+  text(3, row.status);
+  text(4, row.reminder_filter);
+  row.expires_at = ReadTime(st.getColumn(5));
+  row.failures = st.getColumn(6).getInt();
+  row.reminder_path_broken = st.getColumn(7).getInt() != 0;
+  const SQLite::Column filters = st.getColumn(8);
+  const char* data = filters.getText();
+  const std::string_view encoded(data, static_cast<size_t>(filters.getBytes()));
+  if (encoded == "[]") {  // what EncodeList writes for no filters: the common case, not decoded
+    row.filters_disabled = false;
+  } else {
+    SK_ASSIGN_OR_RETURN(std::vector<std::string> list, DecodeList(filters, "disabled_filters"));
+    row.filters_disabled = !list.empty();
+  }
+  return Status::OK();
+}
+
 Result<SubscriptionRecord> ReadSubscription(const SQLite::Statement& st) {
   SubscriptionRecord r;
   int i = 0;

@@ -33,6 +33,30 @@ extern const char* const kSubscriptionStateSelectSql;
 // disabled_filters; every other field keeps its default. kDataLoss like ReadSubscription.
 Result<SubscriptionRecord> ReadSubscriptionState(const SQLite::Statement& st);
 
+// One row of a kSubscriptionStateRowSelectSql query, owned: a buffer of these reused from chunk
+// to chunk keeps its strings' capacity, so a walk over 100k records allocates almost nothing.
+struct SubscriptionStateRow {
+  std::string account;
+  std::string name;
+  std::string remote_id;
+  std::string status;
+  std::string reminder_filter;
+  WallTime expires_at{};
+  int32_t failures = 0;
+  bool reminder_path_broken = false;
+  bool filters_disabled = false;
+
+  SubscriptionStateView View() const;
+};
+
+// SELECT of the columns ReadSubscriptionStateRow reads, in its order; callers append WHERE /
+// ORDER BY / LIMIT.
+extern const char* const kSubscriptionStateRowSelectSql;
+// Reads the current row of a kSubscriptionStateRowSelectSql query into `row` (every field
+// assigned). kDataLoss when disabled_filters is not a JSON array of strings, like
+// ReadSubscription; it is only decoded when it is not "[]".
+Status ReadSubscriptionStateRow(const SQLite::Statement& st, SubscriptionStateRow& row);
+
 // INSERT of a history row (id assigned by SQLite) and the SELECT ReadHistory expects.
 extern const char* const kHistoryInsertSql;
 extern const char* const kHistorySelectSql;

@@ -62,8 +62,9 @@ std::string WithFilters(std::string sql,
 
 }  // namespace
 
-// Holds the one connection to the database. Every method takes mu_ for its whole duration, so
-// statements and transactions on the connection never interleave between threads; SQLite's own
+// Holds the one connection to the database. Every method takes mu_ for its whole duration
+// (VisitSubscriptionStates: for each chunk), so statements and transactions on the connection
+// never interleave between threads; SQLite's own
 // locking (WAL, busy_timeout) arbitrates with other processes.
 class SqliteStore final : public Store {
  public:
@@ -72,6 +73,7 @@ class SqliteStore final : public Store {
 
   Result<std::vector<SubscriptionRecord>> ListSubscriptions() override;
   Result<std::vector<SubscriptionRecord>> ListSubscriptionStates() override;
+  Status VisitSubscriptionStates(const SubscriptionStateVisitor& visit, int chunk_rows) override;
   Result<std::vector<SubscriptionHead>> ListSubscriptionHeads(const SubscriptionKey* after,
                                                               int limit) override;
   Result<std::vector<SubscriptionRecord>> ListAccountSubscriptions(
@@ -156,6 +158,52 @@ Result<std::vector<SubscriptionRecord>> SqliteStore::ListSubscriptionStates() {
     }
     return out;
   });
+}
+
+Status SqliteStore::VisitSubscriptionStates(const SubscriptionStateVisitor& visit, int chunk_rows) {
+  if (chunk_rows <= 0) {
+    return Status::InvalidArgument("store: a walk over subscription states needs a chunk > 0");
+  }
+  // Keyset pagination: each chunk is one seek on the primary key (account, name) past the last
+  // key read, with a row-value comparison (https://www.sqlite.org/rowvalue.html), so a chunk
+  // costs the same wherever it starts. mu_ is held for one chunk only and the statement is reset
+  // when its lease ends, so no read transaction stays open while `visit` runs
+  // (https://www.sqlite.org/lang_transaction.html: a read transaction ends with the last active
+  // statement); webhook commits on this connection wait for one chunk at most, not the walk.
+  static const std::string first_sql =
+      std::string(kSubscriptionStateRowSelectSql) + " ORDER BY account, name LIMIT ?";
+  static const std::string next_sql = std::string(kSubscriptionStateRowSelectSql) +
+                                      " WHERE (account, name) > (?, ?) ORDER BY account, name "
+                                      "LIMIT ?";
+  std::vector<SubscriptionStateRow> rows;  // reused from chunk to chunk
+  std::string after_account, after_name;
+  for (bool first = true;; first = false) {
+    size_t n = 0;
+    {
+      std::lock_guard lock(mu_);
+      Status read = CatchSqlite("list subscription states", [&]() -> Status {
+        auto st_lease = statements_.Get(first ? first_sql : next_sql);
+        SQLite::Statement& st = *st_lease;
+        int i = 1;
+        if (!first) {
+          st.bind(i++, after_account);
+          st.bind(i++, after_name);
+        }
+        st.bind(i, chunk_rows);
+        while (st.executeStep()) {
+          if (n == rows.size()) rows.emplace_back();
+          SK_RETURN_IF_ERROR(ReadSubscriptionStateRow(st, rows[n]));
+          ++n;
+        }
+        return Status::OK();
+      });
+      SK_RETURN_IF_ERROR(read);
+    }
+    for (size_t i = 0; i < n; ++i) visit(rows[i].View());
+    if (n < static_cast<size_t>(chunk_rows)) return Status::OK();
+    after_account = rows[n - 1].account;
+    after_name = rows[n - 1].name;
+  }
 }
 
 Result<std::vector<SubscriptionHead>> SqliteStore::ListSubscriptionHeads(

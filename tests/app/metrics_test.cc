@@ -2,11 +2,18 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
+
+#include "subkeeper/config/config.h"
+#include "subkeeper/renewal/conditions.h"
+#include "subkeeper/store/sqlite_store.h"
+#include "support/forwarding_store.h"
 
 namespace subkeeper::app {
 namespace {
@@ -198,6 +205,211 @@ TEST_CASE("per_subscription auto switches the series off above 1000 subscription
   CHECK_FALSE(PerSubscriptionSeries("auto", 1001));
   CHECK(PerSubscriptionSeries("always", 100000));
   CHECK_FALSE(PerSubscriptionSeries("never", 1));
+}
+
+// A store of mixed states: every condition holds for some record, one account's credential is
+// rejected, one record is not configured.
+std::unique_ptr<store::Store> MixedStore(const Clock& clock) {
+  auto opened = store::OpenSqliteStore(":memory:", clock);
+  REQUIRE(opened.ok());
+  std::unique_ptr<store::Store> s = std::move(opened).value();
+  auto put = [&](const char* account, const char* name, auto&& edit) {
+    store::SubscriptionRecord r;
+    r.account = account;
+    r.name = name;
+    r.remote_id = std::string("sub-") + name;
+    r.status = "Active";
+    r.expires_at = kNow + Seconds(600);
+    edit(r);
+    REQUIRE(s->PutSubscription(r, std::nullopt).ok());
+  };
+  put("main", "a", [](auto&) {});
+  put("main", "b", [](auto& r) { r.expires_at = kNow - Seconds(5); });
+  put("main", "c", [](auto& r) {
+    r.remote_id.clear();
+    r.status.clear();
+    r.expires_at = WallTime{};
+    r.failures = 2;
+    r.last_error = "unavailable: HTTP 503";
+  });
+  put("main", "d", [](auto& r) {
+    r.status = "Blacklisted";
+    r.blacklisted_reason = "Webhook responses are too slow";
+    r.expires_at = kNow + Seconds(100);
+    r.disabled_filters = {"/restapi/v1.0/account/~/presence"};
+  });
+  put("main", "e", [](auto& r) {
+    r.reminder_filter = "/restapi/v1.0/subscription/~?threshold=60&interval=15";
+    r.reminder_path_broken = true;
+    r.expires_at = kNow + Seconds(300);
+  });
+  put("main", "i", [](auto& r) { r.expires_at = WallTime{}; });  // not live
+  put("other", "f", [](auto& r) {
+    r.failures = 1;
+    r.last_error = "deadline_exceeded: x";
+    r.expires_at = kNow + Seconds(50);
+  });
+  put("other", "ignored", [](auto& r) { r.expires_at = kNow + Seconds(1); });  // not configured
+  put("z-locked", "g", [](auto& r) { r.expires_at = kNow + Seconds(900); });
+  put("z-locked", "h", [](auto& r) {
+    r.reminder_filter = "/restapi/v1.0/subscription/~?threshold=60&interval=15";
+    r.disabled_filters = {"/restapi/v1.0/account/~/telephony/sessions", "/x"};
+  });
+  return s;
+}
+
+bool Configured(std::string_view, std::string_view name) { return name != "ignored"; }
+
+std::vector<platform::AccountStatus> MixedAccounts() {
+  std::vector<platform::AccountStatus> accounts(3);
+  accounts[0].account = "main";
+  accounts[0].state = "ready";
+  accounts[1].account = "other";
+  accounts[1].state = "ready";
+  accounts[2].account = "z-locked";
+  accounts[2].state = "auth_failed";
+  return accounts;
+}
+
+// Walks with the default Store::VisitSubscriptionStates, as a fake store does.
+class DefaultWalkStore : public testing::ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  Status VisitSubscriptionStates(const store::SubscriptionStateVisitor& visit,
+                                 int chunk_rows) override {
+    return Store::VisitSubscriptionStates(visit, chunk_rows);
+  }
+};
+
+TEST_CASE("Streamed aggregates and series equal those computed from whole records",
+          "[app][metrics]") {
+  ManualClock clock(kNow);
+  auto store = MixedStore(clock);
+  Metrics m;
+  m.EventAccepted("main", "a", kNow - Seconds(45));
+  m.EventAccepted("z-locked", "h", kNow - Seconds(7));
+  // What the scrape computed before it streamed: every configured record read whole, each one's
+  // conditions from DeriveConditions.
+  auto records = store->ListSubscriptions();
+  REQUIRE(records.ok());
+  std::erase_if(*records, [](const auto& r) { return !Configured(r.account, r.name); });
+  REQUIRE(records->size() == 9);
+  const auto accounts = MixedAccounts();
+  std::array<double, renewal::kConditionCount> holding{};
+  for (const auto& r : *records) {
+    const platform::AccountStatus* account = nullptr;
+    for (const auto& a : accounts) {
+      if (a.account == r.account) account = &a;
+    }
+    const auto conditions = renewal::DeriveConditions(r, kNow, account);
+    for (size_t i = 0; i < conditions.size(); ++i) holding[i] += conditions[i].status ? 1 : 0;
+  }
+  // Each condition holds for some record and not for all: the comparison below means something.
+  for (double n : holding) CHECK((n > 0 && n < 9));
+
+  DefaultWalkStore fake(*store);
+  for (const char* mode : {"always", "never"}) {
+    ScrapeState whole;
+    whole.now = kNow;
+    whole.accounts = accounts;
+    whole.subscriptions = *records;
+    whole.per_subscription = PerSubscriptionSeries(mode, records->size());
+    const std::string expected = "\n" + m.Render(whole);
+    for (int chunk : {1, 3, 9, 10, store::kSubscriptionStateChunkRows}) {
+      for (store::Store* from :
+           {static_cast<store::Store*>(store.get()), static_cast<store::Store*>(&fake)}) {
+        ScrapeState streamed;
+        streamed.now = kNow;
+        streamed.accounts = accounts;
+        GatherFromStore(*from, Configured, mode, streamed, chunk);
+        REQUIRE(streamed.summary.has_value());
+        CHECK(streamed.per_subscription == whole.per_subscription);
+        const std::string text = "\n" + m.Render(streamed);
+        INFO(mode << " chunk " << chunk << (from == &fake ? " default walk" : "") << text);
+        CHECK(text == expected);
+        CHECK(Sample(text, "subkeeper_subscriptions") == 9);
+        const char* types[] = {"Ready",      "Renewing",           "Blacklisted",
+                               "AuthFailed", "ReminderPathBroken", "FiltersDisabled"};
+        for (size_t i = 0; i < holding.size(); ++i) {
+          CHECK(Sample(text, std::string("subkeeper_subscriptions_condition{type=\"") + types[i] +
+                                 "\"}") == holding[i]);
+        }
+        // main/b's, expired but live: an expiry in the past is what alerts look for.
+        CHECK(Sample(text, "subkeeper_subscriptions_earliest_expiry_timestamp_seconds") ==
+              1'699'999'995);
+        CHECK(text.find("name=\"ignored\"") == std::string::npos);
+        CHECK((text.find("account=\"z-locked\"") != std::string::npos) ==
+              (std::string(mode) == "always"));
+      }
+    }
+    CHECK(PromtoolCheck(expected.substr(1)).empty());
+  }
+}
+
+TEST_CASE("Streaming keeps per-subscription rows only up to the auto limit", "[app][metrics]") {
+  ManualClock clock(kNow);
+  auto opened = store::OpenSqliteStore(":memory:", clock);
+  REQUIRE(opened.ok());
+  store::Store& s = **opened;
+  for (size_t i = 0; i <= config::kPerSubscriptionAutoLimit; ++i) {
+    store::SubscriptionRecord r;
+    r.account = "main";
+    r.name = "sub-" + std::to_string(i);
+    REQUIRE(s.PutSubscription(r, std::nullopt).ok());
+  }
+  Metrics m;
+  const auto all = [](std::string_view, std::string_view) { return true; };
+  ScrapeState over;
+  over.now = kNow;
+  GatherFromStore(s, all, "auto", over, 7);
+  CHECK(over.summary->subscriptions == config::kPerSubscriptionAutoLimit + 1);
+  CHECK_FALSE(over.per_subscription);
+  CHECK(over.summary->rows.empty());
+  CHECK(m.Render(over).find("account=\"main\"") == std::string::npos);
+
+  REQUIRE(s.DeleteSubscription("main", "sub-0", std::nullopt).ok());
+  ScrapeState at;
+  at.now = kNow;
+  GatherFromStore(s, all, "auto", at, 7);
+  CHECK(at.per_subscription);
+  CHECK(at.summary->rows.size() == config::kPerSubscriptionAutoLimit);
+  ScrapeState never;
+  never.now = kNow;
+  GatherFromStore(s, all, "never", never, 7);
+  CHECK_FALSE(never.per_subscription);
+  CHECK(never.summary->rows.empty());
+  CHECK(never.summary->subscriptions == config::kPerSubscriptionAutoLimit);
+}
+
+// A walk that fails after its first chunk.
+class FailingWalkStore : public testing::ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  Status VisitSubscriptionStates(const store::SubscriptionStateVisitor& visit,
+                                 int chunk_rows) override {
+    bool first = true;
+    (void)inner_.VisitSubscriptionStates(
+        [&](const store::SubscriptionStateView& s) {
+          if (first) visit(s);
+          first = false;
+        },
+        chunk_rows);
+    return Status::Unavailable("store: database is locked");
+  }
+};
+
+TEST_CASE("A failed walk leaves the subscriptions' part of a scrape empty", "[app][metrics]") {
+  ManualClock clock(kNow);
+  auto store = MixedStore(clock);
+  FailingWalkStore failing(*store);
+  ScrapeState state;
+  state.now = kNow;
+  GatherFromStore(failing, Configured, "always", state);
+  REQUIRE(state.summary.has_value());
+  CHECK(state.summary->subscriptions == 0);
+  const std::string text = "\n" + Metrics().Render(state);
+  CHECK(Sample(text, "subkeeper_subscriptions") == 0);
+  CHECK(Sample(text, "subkeeper_subscriptions_earliest_expiry_timestamp_seconds") == -1);
 }
 
 TEST_CASE("Process metrics use the standard names", "[app][metrics]") {

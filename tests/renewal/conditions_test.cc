@@ -1,5 +1,6 @@
 #include "subkeeper/renewal/conditions.h"
 
+#include <array>
 #include <catch2/catch.hpp>
 
 namespace subkeeper::renewal {
@@ -34,6 +35,51 @@ TEST_CASE("Every condition type is listed in a fixed order", "[renewal]") {
             "FiltersDisabled=False/AllEnabled"});
   r.reminder_filter.clear();  // direct delivery has no reminders to miss
   CHECK(DeriveConditions(r, kNow)[4].reason == "NoReminder");
+}
+
+TEST_CASE("ConditionsHolding agrees with DeriveConditions' statuses", "[renewal]") {
+  platform::AccountStatus ready, failed;
+  ready.account = failed.account = "main";
+  ready.state = "ready";
+  failed.state = "auth_failed";
+  const std::array<const platform::AccountStatus*, 3> accounts = {nullptr, &ready, &failed};
+  int checked = 0;
+  // Every combination of what a status depends on.
+  for (const char* remote_id : {"", "sub-1"}) {
+    for (const char* status : {"", "Active", "Blacklisted", "Suspended"}) {
+      for (WallTime expires_at : {WallTime{}, kNow - Seconds(1), kNow, kNow + Seconds(1)}) {
+        for (int failures : {0, 1, 3}) {
+          for (const char* reminder : {"", "/restapi/v1.0/subscription/~?threshold=60"}) {
+            for (bool broken : {false, true}) {
+              for (bool disabled : {false, true}) {
+                for (const platform::AccountStatus* account : accounts) {
+                  store::SubscriptionRecord r;
+                  r.remote_id = remote_id;
+                  r.status = status;
+                  r.expires_at = expires_at;
+                  r.failures = failures;
+                  r.last_error = failures > 0 ? "unavailable: x" : "";
+                  r.reminder_filter = reminder;
+                  r.reminder_path_broken = broken;
+                  if (disabled) r.disabled_filters = {"/restapi/v1.0/account/1/presence"};
+                  const auto derived = DeriveConditions(r, kNow, account);
+                  const auto holding = ConditionsHolding(store::StateViewOf(r), kNow, account);
+                  REQUIRE(derived.size() == holding.size());
+                  for (size_t i = 0; i < derived.size(); ++i) {
+                    INFO(Types(derived)[i] << " remote_id=" << remote_id << " status=" << status
+                                           << " failures=" << failures);
+                    CHECK(holding[i] == derived[i].status);
+                  }
+                  ++checked;
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  CHECK(checked == 2 * 4 * 4 * 3 * 2 * 2 * 2 * 3);
 }
 
 TEST_CASE("Conditions follow what the platform said not what was scheduled", "[renewal]") {

@@ -17,6 +17,10 @@ class ForwardingStore : public store::Store {
   Result<std::vector<store::SubscriptionRecord>> ListSubscriptionStates() override {
     return inner_.ListSubscriptionStates();
   }
+  Status VisitSubscriptionStates(const store::SubscriptionStateVisitor& visit,
+                                 int chunk_rows) override {
+    return inner_.VisitSubscriptionStates(visit, chunk_rows);
+  }
   Result<std::vector<store::SubscriptionRecord>> ListSubscriptions() override {
     return inner_.ListSubscriptions();
   }

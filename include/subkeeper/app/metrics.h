@@ -10,10 +10,12 @@
 // ScrapeState::per_subscription says so (config metrics.per_subscription).
 #pragma once
 
+#include <array>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -24,6 +26,7 @@
 #include "subkeeper/common/metrics_hook.h"
 #include "subkeeper/platform/account_state.h"
 #include "subkeeper/platform/rate_limiter.h"
+#include "subkeeper/renewal/conditions.h"
 #include "subkeeper/store/records.h"
 #include "subkeeper/store/store.h"
 
@@ -50,11 +53,32 @@ std::string FailureCode(std::string_view detail);
 // config::kPerSubscriptionAutoLimit. Pure.
 bool PerSubscriptionSeries(std::string_view mode, size_t subscriptions);
 
+// What the per-subscription series of one subscription are made of.
+struct SubscriptionSeriesRow {
+  std::string account;
+  std::string name;
+  bool live = false;      // a remote subscription with an expiry is known
+  WallTime expires_at{};  // when live
+  std::array<bool, renewal::kConditionCount> holding{};  // in DeriveConditions' order
+};
+
+// What a scrape shows of the subscriptions, gathered in one pass over them without keeping
+// their records: the aggregates, and the rows of the per-subscription series when exported.
+struct SubscriptionSummary {
+  size_t subscriptions = 0;
+  std::array<double, renewal::kConditionCount> holding{};  // per condition type
+  WallTime earliest = WallTime::max();                     // of the live ones; max = none
+  std::vector<SubscriptionSeriesRow> rows;  // empty unless per-subscription series are on
+};
+
 // What a scrape shows besides the counters.
 struct ScrapeState {
   WallTime now{};
   SteadyTime steady_now{};
-  std::vector<store::SubscriptionRecord> subscriptions;  // the configured ones
+  // The configured subscriptions, either as records (tests, tools) or already summarised while
+  // streamed from the store (GatherFromStore); `summary` is used when set.
+  std::vector<store::SubscriptionRecord> subscriptions;
+  std::optional<SubscriptionSummary> summary;
   std::vector<platform::AccountStatus> accounts;
   std::vector<platform::RateLimitSnapshot> limits;
   std::vector<store::RelayBacklog> backlogs;
@@ -62,13 +86,20 @@ struct ScrapeState {
   ProcessStats process;          // process_* series; values of -1 are left out
 };
 
-// Fills state.subscriptions (the records `configured` accepts) and state.backlogs from `store`:
-// the store's share of a scrape, one read of every record (Store::ListSubscriptionStates: only
-// the fields a scrape uses) and one count of the relay table.
-// A failed read leaves its part empty.
+// The store's share of a scrape: streams every record's state through
+// Store::VisitSubscriptionStates (`chunk_rows` per chunk) into state.summary, counting those
+// `configured` accepts, with their conditions derived from state.now and state.accounts (set
+// them first); keeps per-subscription rows only while config value `per_subscription_mode`
+// allows them for the count so far, and sets state.per_subscription for the final count. Then
+// fills state.backlogs with one count of the relay table. No record is held beyond its chunk:
+// at 100k records the old read of every record into a vector was ~60 MB allocated, faulted in
+// and returned to the OS on every scrape. The walk is not a snapshot (see
+// VisitSubscriptionStates); a scrape counts each record once. A failed read leaves its part
+// empty.
 void GatherFromStore(store::Store& store,
                      const std::function<bool(std::string_view, std::string_view)>& configured,
-                     ScrapeState& state);
+                     std::string_view per_subscription_mode, ScrapeState& state,
+                     int chunk_rows = store::kSubscriptionStateChunkRows);
 
 class Metrics final : public metrics::Hook {
  public:
@@ -92,7 +123,7 @@ class Metrics final : public metrics::Hook {
   std::string Render(const ScrapeState& state) const;
 
  private:
-  void AddSubscriptionFamilies(const ScrapeState& state,
+  void AddSubscriptionFamilies(const ScrapeState& state, const SubscriptionSummary& summary,
                                std::vector<prometheus::MetricFamily>& families) const;
   void AddBacklogFamilies(const ScrapeState& state,
                           std::vector<prometheus::MetricFamily>& families) const;

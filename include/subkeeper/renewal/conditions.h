@@ -2,6 +2,7 @@
 // credential state. Only when each one last changed (lastTransitionTime) is stored.
 #pragma once
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,15 @@ struct Condition {
 // FiltersDisabled: the platform listed some filters in disabledFilters.
 std::vector<Condition> DeriveConditions(const store::SubscriptionRecord& record, WallTime now,
                                         const platform::AccountStatus* account = nullptr);
+
+inline constexpr size_t kConditionCount = 6;
+
+// Whether each condition holds, in DeriveConditions' order: DeriveConditions(record, now,
+// account)[i].status for the record `state` views, without building reasons and messages (a
+// scrape derives them for every record).
+std::array<bool, kConditionCount> ConditionsHolding(const store::SubscriptionStateView& state,
+                                                    WallTime now,
+                                                    const platform::AccountStatus* account);
 
 // Sets each condition's last_transition from `stored` (this subscription's transitions): kept
 // when status and reason are unchanged, else `now` — except an expiry, which happened at

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -86,6 +87,36 @@ struct SubscriptionRecord {
 
   WallTime updated_at{};  // set by the store on every write
 };
+
+// The fields of one record its conditions' statuses and its expiry are derived from, as
+// Store::VisitSubscriptionStates passes them: the views point into the store's buffer and are
+// valid only during the visitor's call (copy what must outlive it).
+struct SubscriptionStateView {
+  std::string_view account;
+  std::string_view name;
+  std::string_view remote_id;
+  std::string_view status;
+  std::string_view reminder_filter;
+  WallTime expires_at{};
+  int32_t failures = 0;
+  bool reminder_path_broken = false;
+  bool filters_disabled = false;  // disabled_filters is not empty
+};
+
+// The view of `record` (pointing into it).
+inline SubscriptionStateView StateViewOf(const SubscriptionRecord& record) {
+  SubscriptionStateView v;
+  v.account = record.account;
+  v.name = record.name;
+  v.remote_id = record.remote_id;
+  v.status = record.status;
+  v.reminder_filter = record.reminder_filter;
+  v.expires_at = record.expires_at;
+  v.failures = record.failures;
+  v.reminder_path_broken = record.reminder_path_broken;
+  v.filters_disabled = !record.disabled_filters.empty();
+  return v;
+}
 
 // A notification as received on the webhook listener, stored before it is acknowledged; or a
 // lifecycle event subkeeper itself queued for the app (kind "lifecycle").
