@@ -13,6 +13,7 @@ namespace subkeeper::store {
 namespace {
 
 using std::chrono::minutes;
+using testing::ModeOf;
 using testing::TempDir;
 
 WallTime At(int64_t ms) { return FromUnixMillis(ms); }
@@ -21,12 +22,6 @@ std::unique_ptr<Store> Open(const std::string& path, const Clock& clock) {
   auto store = OpenSqliteStore(path, clock);
   REQUIRE(store.ok());
   return std::move(store).value();
-}
-
-mode_t ModeOf(const std::string& path) {
-  struct stat st {};
-  REQUIRE(::stat(path.c_str(), &st) == 0);
-  return st.st_mode & 07777;
 }
 
 void PutTimer(Store& store, std::string account, std::string name, int64_t next_ms) {

@@ -11,13 +11,8 @@
 namespace subkeeper::store {
 namespace {
 
+using testing::ModeOf;
 using testing::TempDir;
-
-mode_t ModeOf(const std::string& path) {
-  struct stat st {};
-  REQUIRE(::stat(path.c_str(), &st) == 0);
-  return st.st_mode & 07777;
-}
 
 HistoryEntry Created() {
   HistoryEntry created;

@@ -1,8 +1,11 @@
-// A unique directory under /tmp for one test, removed with everything in it when destroyed.
+// A unique directory under /tmp for one test, removed with everything in it when destroyed, and
+// the permission bits of the files a test made there.
 #pragma once
 
 #include <stdlib.h>
+#include <sys/stat.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -29,5 +32,12 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// The permission bits of `path`; the test fails when it cannot be stat'ed.
+inline mode_t ModeOf(const std::string& path) {
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  return st.st_mode & 07777;
+}
 
 }  // namespace subkeeper::store::testing
