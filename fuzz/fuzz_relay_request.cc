@@ -4,7 +4,7 @@
 // by relay::BuildDeliveryRequest, the function that writes webhook-id, webhook-timestamp,
 // webhook-signature and the subkeeper-* headers.
 // Invariants: no header value of a request built from an accepted notification contains CR, LF
-// or NUL (so nothing can be smuggled into the app's request) and platform::CheckHeaders accepts
+// or NUL (so nothing can be smuggled into the app's request) and http::CheckHeaders accepts
 // it (so the relay never dead-letters an accepted event as unsendable); webhook-id is the
 // notification's uuid, 1..128 characters; the body is relayed byte for byte; a notification
 // whose uuid is not IsValidUuid is refused with 400 and never committed.
@@ -19,7 +19,7 @@
 
 #include "fuzz_check.h"
 #include "subkeeper/common/clock.h"
-#include "subkeeper/platform/http.h"
+#include "subkeeper/http/http.h"
 #include "subkeeper/relay/relay.h"
 #include "subkeeper/webhook/notification.h"
 #include "subkeeper/webhook/receiver.h"
@@ -72,8 +72,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Fixture* f = new Fixture();  // leaked on purpose: no destruction-order questions
   const std::string_view body(reinterpret_cast<const char*>(data), size);
   f->sink.events.clear();
-  const subkeeper::platform::Headers headers = {{"Content-Type", "application/json"},
-                                                {"Verification-Token", kToken}};
+  const subkeeper::http::Headers headers = {{"Content-Type", "application/json"},
+                                            {"Verification-Token", kToken}};
   const subkeeper::webhook::WebhookResponse answer =
       f->receiver.HandleNotification(kPath, headers, body);
 
@@ -92,15 +92,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Lifecycle and reminder kinds take the same builder; the kind is a header too.
   for (const char* kind : {"event", "reminder", "lifecycle"}) {
     event.kind = kind;
-    const subkeeper::platform::HttpRequest request = subkeeper::relay::BuildDeliveryRequest(
+    const subkeeper::http::HttpRequest request = subkeeper::relay::BuildDeliveryRequest(
         event, "http://127.0.0.1:1/app", {"signing-key-1", "signing-key-2"}, f->clock.Now(),
         f->options);
-    FUZZ_CHECK(subkeeper::platform::CheckHeaders(request.headers).ok());
+    FUZZ_CHECK(subkeeper::http::CheckHeaders(request.headers).ok());
     for (const auto& [name, value] : request.headers) {
       FUZZ_CHECK(!HasBreak(name));
       FUZZ_CHECK(!HasBreak(value));
     }
-    const std::string* id = subkeeper::platform::FindHeader(request.headers, "webhook-id");
+    const std::string* id = request.headers.Find("webhook-id");
     FUZZ_CHECK(id != nullptr && *id == parsed->uuid);
     FUZZ_CHECK(!id->empty() && id->size() <= subkeeper::webhook::kMaxUuidChars);
     FUZZ_CHECK(request.body == body);

@@ -1,6 +1,6 @@
 // Fuzzes the webhook receive path without sockets: WebhookReceiver::HandleNotification against a
 // small route table and an in-memory sink, WebhookReceiver::Handshake with a fuzzed token, and
-// platform::FindHeader on the fuzzed headers. The expected answer is computed independently
+// http::Headers::Find on the fuzzed headers. The expected answer is computed independently
 // from the documented contract (receiver.h) and compared.
 //
 // Input framing (plain text, so seeds can be written by hand):
@@ -29,7 +29,7 @@
 
 #include "fuzz_check.h"
 #include "subkeeper/common/clock.h"
-#include "subkeeper/platform/http.h"
+#include "subkeeper/http/http.h"
 #include "subkeeper/webhook/notification.h"
 #include "subkeeper/webhook/receiver.h"
 #include "subkeeper/webhook/routes.h"
@@ -39,8 +39,7 @@ namespace {
 using subkeeper::Result;
 using subkeeper::Secret;
 using subkeeper::Status;
-using subkeeper::platform::FindHeader;
-using subkeeper::platform::Headers;
+using subkeeper::http::Headers;
 using subkeeper::store::EventRecord;
 using subkeeper::store::InsertOutcome;
 using subkeeper::webhook::Route;
@@ -172,7 +171,7 @@ bool SameName(std::string_view a, std::string_view b) {
   return true;
 }
 
-// The reference for FindHeader: the first header whose name matches ASCII case-insensitively.
+// The reference for Headers::Find: the first header whose name matches ASCII case-insensitively.
 const std::string* ReferenceFind(const Headers& headers, std::string_view name) {
   for (const auto& [key, value] : headers) {
     if (SameName(key, name)) return &value;
@@ -186,13 +185,13 @@ void CheckFindHeader(const Headers& headers) {
     for (char& c : upper) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
     for (char& c : lower) c = Lower(c);
     for (const std::string& name : {key, upper, lower}) {
-      const std::string* found = FindHeader(headers, name);
+      const std::string* found = headers.Find(name);
       FUZZ_CHECK(found != nullptr);
       FUZZ_CHECK(found == ReferenceFind(headers, name));
     }
   }
   for (std::string_view name : {"Verification-Token", "validation-token", "", "Content-Type"}) {
-    FUZZ_CHECK(FindHeader(headers, name) == ReferenceFind(headers, name));
+    FUZZ_CHECK(headers.Find(name) == ReferenceFind(headers, name));
   }
 }
 
@@ -209,8 +208,8 @@ bool EchoableToken(std::string_view token) {
 
 void CheckHandshake(std::string_view token) {
   const WebhookResponse r = WebhookReceiver::Handshake(token);
-  const std::string* echoed = FindHeader(r.headers, "Validation-Token");
-  const std::string* type = FindHeader(r.headers, "Content-Type");
+  const std::string* echoed = r.headers.Find("Validation-Token");
+  const std::string* type = r.headers.Find("Content-Type");
   FUZZ_CHECK(type != nullptr && *type == "application/json");
   if (!EchoableToken(token)) {
     FUZZ_CHECK(r.status == 400);
@@ -274,7 +273,7 @@ void CheckNotification(Fixture& f, const Request& req) {
   f.reminders.clear();
   const WebhookResponse r = f.receiver.HandleNotification(req.path, req.headers, req.body);
 
-  const std::string* type = FindHeader(r.headers, "Content-Type");
+  const std::string* type = r.headers.Find("Content-Type");
   FUZZ_CHECK(type != nullptr && *type == "application/json");
   if (r.status == 200) {
     FUZZ_CHECK(r.body.empty());
@@ -290,7 +289,7 @@ void CheckNotification(Fixture& f, const Request& req) {
     return;
   }
   const Route& route = it->second;
-  const std::string* given = FindHeader(req.headers, "Verification-Token");
+  const std::string* given = req.headers.Find("Verification-Token");
   if (given == nullptr || route.verification_token.empty() ||
       *given != route.verification_token.Reveal()) {
     FUZZ_CHECK(r.status == 403);
@@ -330,7 +329,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Fixture* fixture = new Fixture();  // leaked on purpose: no destruction-order questions
   const Request req = Split(std::string_view(reinterpret_cast<const char*>(data), size));
   CheckFindHeader(req.headers);
-  const std::string* token = FindHeader(req.headers, "Validation-Token");
+  const std::string* token = req.headers.Find("Validation-Token");
   CheckHandshake(token != nullptr ? std::string_view(*token) : std::string_view(req.path));
   CheckNotification(*fixture, req);
   return 0;

@@ -143,18 +143,18 @@ void KeeperRig::PublishRoutesIfChanged() {
   }
 }
 
-Result<platform::HttpResponse> HookTransport::Send(const platform::HttpRequest& request) {
+Result<http::HttpResponse> HookTransport::Send(const http::HttpRequest& request) {
   if (rig_ == nullptr) return Status::Unavailable("connection refused (keeper down)");
   if (!request.url.starts_with(public_url_)) return Status::Unavailable("unknown host");
   webhook::WebhookResponse answer;
-  if (const std::string* token = platform::FindHeader(request.headers, "Validation-Token")) {
+  if (const std::string* token = request.headers.Find("Validation-Token")) {
     answer = webhook::WebhookReceiver::Handshake(*token);
   } else {
     rig_->PublishRoutesIfChanged();
     answer = rig_->receiver().HandleNotification(request.url.substr(public_url_.size()),
                                                  request.headers, request.body);
   }
-  return platform::HttpResponse{answer.status, std::move(answer.headers), std::move(answer.body)};
+  return http::HttpResponse{answer.status, std::move(answer.headers), std::move(answer.body)};
 }
 
 }  // namespace subkeeper::sim

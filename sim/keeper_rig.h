@@ -90,13 +90,13 @@ class KeeperRig {
   WallTime next_keepalive_{};
 };
 
-class HookTransport final : public platform::HttpTransport {
+class HookTransport final : public http::HttpTransport {
  public:
   // `public_url`: the keeper's base URL as given to the platform.
   explicit HookTransport(std::string public_url) : public_url_(std::move(public_url)) {}
   // The rig that receives (nullptr while the keeper is down).
   void Attach(KeeperRig* rig) { rig_ = rig; }
-  Result<platform::HttpResponse> Send(const platform::HttpRequest& request) override;
+  Result<http::HttpResponse> Send(const http::HttpRequest& request) override;
 
  private:
   const std::string public_url_;

@@ -15,8 +15,8 @@ bool Mutates(const std::string& kind) {
   return kind == "create" || kind == "renew" || kind == "update" || kind == "delete";
 }
 
-platform::HttpResponse TokenOutageAnswer() {
-  platform::HttpResponse response;
+http::HttpResponse TokenOutageAnswer() {
+  http::HttpResponse response;
   response.status = 503;
   response.headers.emplace_back("Content-Type", "application/json");
   response.body =
@@ -62,7 +62,7 @@ bool KeeperTransport::Hit() {
   return std::uniform_real_distribution<double>(0.0, 1.0)(engine_) < hit_probability_;
 }
 
-Result<platform::HttpResponse> KeeperTransport::Send(const platform::HttpRequest& request) {
+Result<http::HttpResponse> KeeperTransport::Send(const http::HttpRequest& request) {
   if (!request.url.starts_with(server_))
     return Status::Unavailable("simulation: no such host: " + request.url);
   rcemu::Request forwarded{request.method, request.url.substr(server_.size()), request.headers,
@@ -89,7 +89,7 @@ Result<platform::HttpResponse> KeeperTransport::Send(const platform::HttpRequest
   rcemu::Response answer = Forward(seen, forwarded, true);
   if (answer.delay.count() > 0) clock_.Advance(answer.delay);
   if (answer.drop) return Status::Unavailable("simulated dropped connection");
-  return platform::HttpResponse{answer.status, std::move(answer.headers), std::move(answer.body)};
+  return http::HttpResponse{answer.status, std::move(answer.headers), std::move(answer.body)};
 }
 
 void KeeperTransport::MaybeEmulatorFault(size_t shard, WallTime now) {

@@ -21,7 +21,7 @@
 #include "fault_plan.h"
 #include "platform_farm.h"
 #include "subkeeper/common/clock.h"
-#include "subkeeper/platform/http.h"
+#include "subkeeper/http/http.h"
 
 namespace subkeeper::sim {
 
@@ -39,7 +39,7 @@ struct Metrics {
   int64_t restarts = 0;
 };
 
-class KeeperTransport final : public platform::HttpTransport {
+class KeeperTransport final : public http::HttpTransport {
  public:
   // Everything must outlive the transport. `server` is the keeper's platform base URL.
   // `hit_probability`: the chance that a request inside a burst window is hit.
@@ -47,7 +47,7 @@ class KeeperTransport final : public platform::HttpTransport {
                   std::mt19937_64& engine, const ActiveFaults& faults, double hit_probability,
                   Metrics& metrics);
 
-  Result<platform::HttpResponse> Send(const platform::HttpRequest& request) override;
+  Result<http::HttpResponse> Send(const http::HttpRequest& request) override;
 
   // While set, list calls are counted as reconcile lists.
   void set_reconciling(bool on) { reconciling_ = on; }

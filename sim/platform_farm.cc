@@ -50,7 +50,7 @@ std::string FormValue(std::string_view body, std::string_view key) {
 }
 
 std::string Bearer(const rcemu::Request& request) {
-  const std::string* header = rcemu::HeaderValue(request.headers, "Authorization");
+  const std::string* header = request.headers.Find("Authorization");
   if (header == nullptr || !header->starts_with("Bearer ")) return "";
   return header->substr(7);
 }
@@ -58,7 +58,7 @@ std::string Bearer(const rcemu::Request& request) {
 }  // namespace
 
 PlatformFarm::PlatformFarm(const std::vector<std::string>& jwts, rcemu::Options options,
-                           platform::HttpTransport& hooks, const Clock& clock, Seconds step,
+                           http::HttpTransport& hooks, const Clock& clock, Seconds step,
                            WallTime start)
     : hooks_(hooks), clock_(clock), step_(step), start_(start) {
   const std::string seed = options.seed;

@@ -22,7 +22,7 @@
 
 #include "rcemu/platform.h"
 #include "subkeeper/common/clock.h"
-#include "subkeeper/platform/http.h"
+#include "subkeeper/http/http.h"
 
 namespace subkeeper::sim {
 
@@ -31,7 +31,7 @@ class PlatformFarm {
   // `hooks` (the keeper's webhook side) and `clock` must outlive the farm. Account i logs in
   // with jwts[i].
   PlatformFarm(const std::vector<std::string>& jwts, rcemu::Options options,
-               platform::HttpTransport& hooks, const Clock& clock, Seconds step, WallTime start);
+               http::HttpTransport& hooks, const Clock& clock, Seconds step, WallTime start);
 
   // The platform (account index) a request goes to; size() for the stranger.
   size_t Route(const rcemu::Request& request) const;
@@ -60,7 +60,7 @@ class PlatformFarm {
   void Learn(size_t shard, const rcemu::Response& response);
   void Remember(size_t shard, const std::string& token, bool refresh);
 
-  platform::HttpTransport& hooks_;
+  http::HttpTransport& hooks_;
   const Clock& clock_;
   const Seconds step_;
   const WallTime start_;

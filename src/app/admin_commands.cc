@@ -9,7 +9,7 @@
 
 #include "subkeeper/app/commands.h"
 #include "subkeeper/common/time_format.h"
-#include "subkeeper/platform/curl_transport.h"
+#include "subkeeper/http/curl_transport.h"
 #include "subkeeper/relay/signature.h"
 
 namespace subkeeper::app {
@@ -25,15 +25,14 @@ struct AdminReply {
 
 AdminReply AdminCall(const config::Config& config, const std::string& method,
                      const std::string& path) {
-  platform::HttpRequest request;
+  http::HttpRequest request;
   request.method = method;
   request.url = AdminUrl(config) + path;
   request.timeout = std::chrono::milliseconds(10000);
   if (!config.listen.admin_token.empty()) {
     request.headers.emplace_back("Authorization", "Bearer " + config.listen.admin_token.Reveal());
   }
-  platform::CurlTransport transport;
-  auto answer = transport.Send(request);
+  auto answer = http::NewCurlTransport()->Send(request);
   AdminReply reply;
   if (!answer.ok()) {
     reply.error = "no running subkeeper answered at " + AdminUrl(config) + " (" +

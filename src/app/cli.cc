@@ -10,6 +10,7 @@
 
 #include "subkeeper/app/commands.h"
 #include "subkeeper/app/daemon.h"
+#include "subkeeper/app/server_options.h"
 #include "subkeeper/common/log.h"
 #include "subkeeper/config/loader.h"
 #include "subkeeper/server/http_server.h"
@@ -43,7 +44,7 @@ int Check(const CommandLine& line) {
   if (!loaded.ok()) {
     problem = loaded.status().message();
   } else if (loaded->listen.tls.enabled()) {
-    if (Status tls = server::CheckTls(loaded->listen.tls); !tls.ok()) {
+    if (Status tls = server::CheckTls(ToTlsOptions(loaded->listen.tls)); !tls.ok()) {
       problem = path + ": " + tls.message();
     }
   }

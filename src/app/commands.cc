@@ -10,7 +10,7 @@
 #include "subkeeper/common/private_file.h"
 #include "subkeeper/common/time_format.h"
 #include "subkeeper/config/checks.h"
-#include "subkeeper/platform/curl_transport.h"
+#include "subkeeper/http/curl_transport.h"
 #include "subkeeper/store/sqlite_store.h"
 #include "wiring.h"
 
@@ -146,15 +146,14 @@ int ReplayCommand(const config::Config& config, const ReplayOptions& options) {
   // there is work. Without an answer it finds the events at its next idle check or start.
   bool woken = false;
   if (*requeued > 0) {
-    platform::HttpRequest wake;
+    http::HttpRequest wake;
     wake.method = "POST";
     wake.url = AdminUrl(config) + "/v1/relay/wake";
     wake.timeout = std::chrono::milliseconds(2000);
     if (!config.listen.admin_token.empty()) {
       wake.headers.emplace_back("Authorization", "Bearer " + config.listen.admin_token.Reveal());
     }
-    platform::CurlTransport transport;
-    auto answer = transport.Send(wake);
+    auto answer = http::NewCurlTransport()->Send(wake);
     woken = answer.ok() && answer->status == 202;
     if (!options.json && woken) {
       std::printf("The running keeper was woken to deliver them now.\n");

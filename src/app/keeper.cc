@@ -7,6 +7,7 @@
 #include <random>
 #include <thread>
 
+#include "subkeeper/app/server_options.h"
 #include "subkeeper/app/status_view.h"
 #include "subkeeper/common/log.h"
 #include "subkeeper/common/private_file.h"
@@ -143,7 +144,7 @@ std::unique_ptr<Keeper::Runtime> Keeper::MakeRuntime(const config::Config& confi
   auto runtime = std::make_unique<Runtime>();
   runtime->api = std::move(api);
   if (!runtime->api)
-    runtime->api = MakePlatformClient(config, transport_, clock_, account_state_.get());
+    runtime->api = MakePlatformClient(config, *transport_, clock_, account_state_.get());
   const auto service = MakeServiceOptions(config, LeaseOwner());
   runtime->renewal = std::make_unique<renewal::RenewalService>(*store_, *runtime->api, clock_,
                                                                service, MakeJitter());
@@ -235,13 +236,15 @@ Status Keeper::StartListeners() {
   // Both addresses were validated when the config was loaded.
   const auto admin_address = config::ParseListenAddress(config->listen.admin).value();
   admin_server_ = std::make_unique<server::AdminServer>(
-      *this, server::AdminOptions{config::ServerConfig{}, config->listen.admin_token});
+      *this, server::AdminOptions{server::ServerOptions{}, config->listen.admin_token});
   SK_ASSIGN_OR_RETURN(admin_port_, admin_server_->Bind(admin_address.host, admin_address.port));
   admin_server_->Start();
 
   const auto hook_address = config::ParseListenAddress(config->listen.webhooks).value();
-  webhook_server_ = std::make_unique<server::WebhookServer>(*receiver_, config->server);
-  if (config->listen.tls.enabled()) SK_RETURN_IF_ERROR(webhook_server_->UseTls(config->listen.tls));
+  webhook_server_ =
+      std::make_unique<server::WebhookServer>(*receiver_, ToServerOptions(config->server));
+  if (config->listen.tls.enabled())
+    SK_RETURN_IF_ERROR(webhook_server_->UseTls(ToTlsOptions(config->listen.tls)));
   SK_ASSIGN_OR_RETURN(webhook_port_, webhook_server_->Bind(hook_address.host, hook_address.port));
   webhook_server_->Start();
   webhooks_up_ = true;
@@ -410,7 +413,7 @@ void Keeper::ConfigureRelay(const config::Config& config) {
   // ingestor's wake-ups.
   if (retired) retired->Stop();
   auto next =
-      std::make_unique<relay::Relay>(*store_, relay_transport_, clock_, options, MakeJitter());
+      std::make_unique<relay::Relay>(*store_, *relay_transport_, clock_, options, MakeJitter());
   next->Configure(std::move(targets), secrets);
   next->Start();
   std::lock_guard lock(relay_mu_);

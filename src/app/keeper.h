@@ -12,7 +12,7 @@
 #include "subkeeper/app/metrics.h"
 #include "subkeeper/common/clock.h"
 #include "subkeeper/config/config.h"
-#include "subkeeper/platform/curl_transport.h"
+#include "subkeeper/http/curl_transport.h"
 #include "subkeeper/platform/rest_client.h"
 #include "subkeeper/reconcile/cadence.h"
 #include "subkeeper/reconcile/executor.h"
@@ -119,14 +119,14 @@ class Keeper final : public server::AdminSource {
   const Clock& clock_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<platform::AccountStateStore> account_state_;  // tokens and penalties
-  platform::CurlTransport transport_;
+  std::unique_ptr<http::HttpTransport> transport_ = http::NewCurlTransport();
   std::unique_ptr<Runtime> runtime_;  // replaced only while the scheduler is stopped
   std::unique_ptr<renewal::Scheduler> scheduler_;
   webhook::RouteTable routes_;
   std::unique_ptr<webhook::EventIngestor> ingestor_;
   // The relay has its own transport: deliveries to a slow app never share anything with the
   // platform client or the webhook listener but the store.
-  platform::CurlTransport relay_transport_;
+  std::unique_ptr<http::HttpTransport> relay_transport_ = http::NewCurlTransport();
   std::unique_ptr<relay::Relay> relay_;
   std::mutex relay_mu_;  // guards relay_ and relay_options_ (the ingestor's thread wakes it)
   relay::RelayOptions relay_options_;

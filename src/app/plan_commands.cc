@@ -4,7 +4,7 @@
 
 #include "subkeeper/app/commands.h"
 #include "subkeeper/config/checks.h"
-#include "subkeeper/platform/curl_transport.h"
+#include "subkeeper/http/curl_transport.h"
 #include "subkeeper/platform/rest_client.h"
 #include "subkeeper/reconcile/executor.h"
 #include "subkeeper/reconcile/reconcile.h"
@@ -37,7 +37,7 @@ class ReadOnlyAccountState final : public platform::AccountStateStore {
 // The store, the platform client and the renewal service, as the daemon builds them.
 struct Stack {
   SystemClock clock;
-  platform::CurlTransport transport;
+  std::unique_ptr<http::HttpTransport> transport = http::NewCurlTransport();
   std::unique_ptr<store::Store> store;
   bool first_run = false;  // plan: there was no database; `store` is an empty one in memory
   std::unique_ptr<platform::AccountStateStore> account_state;
@@ -68,7 +68,7 @@ Result<std::unique_ptr<Stack>> OpenStack(const config::Config& config, bool writ
     stack->account_state = std::make_unique<ReadOnlyAccountState>(*stack->store);
   }
   stack->api =
-      MakePlatformClient(config, stack->transport, stack->clock, stack->account_state.get());
+      MakePlatformClient(config, *stack->transport, stack->clock, stack->account_state.get());
   const auto options = MakeServiceOptions(config, "subkeeper-apply");
   stack->renewal = std::make_unique<renewal::RenewalService>(
       *stack->store, *stack->api, stack->clock, options, [] { return 0.5; });

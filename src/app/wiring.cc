@@ -21,7 +21,7 @@ Status StoreAccountState::SaveRateBlock(const store::RateBlock& block) {
 }
 
 std::unique_ptr<platform::RestClient> MakePlatformClient(const config::Config& config,
-                                                         platform::HttpTransport& transport,
+                                                         http::HttpTransport& transport,
                                                          const Clock& clock,
                                                          platform::AccountStateStore* state) {
   std::map<std::string, platform::AccountCredentials> accounts;

@@ -8,7 +8,7 @@
 
 #include "subkeeper/common/clock.h"
 #include "subkeeper/config/config.h"
-#include "subkeeper/platform/http.h"
+#include "subkeeper/http/http.h"
 #include "subkeeper/platform/rest_client.h"
 #include "subkeeper/renewal/service.h"
 #include "subkeeper/store/store.h"
@@ -35,7 +35,7 @@ inline std::string AdminUrlPath(const std::string& sqlite_path) { return sqlite_
 // The REST client for every configured account. `transport`, `clock` and `state` (when given)
 // must outlive it.
 std::unique_ptr<platform::RestClient> MakePlatformClient(
-    const config::Config& config, platform::HttpTransport& transport, const Clock& clock,
+    const config::Config& config, http::HttpTransport& transport, const Clock& clock,
     platform::AccountStateStore* state = nullptr);
 
 // The renewal service's options from the config, with `owner` as the lease owner.

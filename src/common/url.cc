@@ -46,4 +46,10 @@ Result<UrlParts> ParseUrl(std::string_view url) {
   return parts;
 }
 
+std::string UrlPath(std::string_view url) {
+  Result<UrlParts> parts = ParseUrl(url);
+  // Only for messages: a URL curl cannot read has no path worth showing (and may be a secret).
+  return parts.ok() ? parts->path : "/";
+}
+
 }  // namespace subkeeper

@@ -76,7 +76,7 @@ Status StatusFor(int http, const PlatformError& error, std::string message) {
 
 }  // namespace
 
-std::chrono::seconds ParseRetryAfter(const HttpResponse& response) {
+std::chrono::seconds ParseRetryAfter(const http::HttpResponse& response) {
   const std::string* value = response.Header("Retry-After");
   if (value == nullptr) return kDefaultRetryAfter;
   int64_t seconds = 0;
@@ -88,7 +88,8 @@ std::chrono::seconds ParseRetryAfter(const HttpResponse& response) {
   return std::chrono::seconds(seconds);
 }
 
-Status MapHttpError(const HttpResponse& response, std::initializer_list<const Secret*> secrets) {
+Status MapHttpError(const http::HttpResponse& response,
+                    std::initializer_list<const Secret*> secrets) {
   PlatformError error = ParseErrorBody(response.body);
   std::string message = error.message.empty()
                             ? "platform answered HTTP " + std::to_string(response.status)

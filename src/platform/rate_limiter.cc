@@ -11,7 +11,7 @@
 namespace subkeeper::platform {
 namespace {
 
-std::optional<int> IntHeader(const HttpResponse& response, std::string_view name) {
+std::optional<int> IntHeader(const http::HttpResponse& response, std::string_view name) {
   const std::string* value = response.Header(name);
   if (value == nullptr) return std::nullopt;
   int parsed = 0;
@@ -121,7 +121,7 @@ Status RateLimiter::Admit(const std::string& account, RateGroup group) {
   return Status::OK();
 }
 
-void RateLimiter::ApplyHeaders(Bucket& bucket, const HttpResponse& response, SteadyTime now) {
+void RateLimiter::ApplyHeaders(Bucket& bucket, const http::HttpResponse& response, SteadyTime now) {
   if (auto window = IntHeader(response, "X-Rate-Limit-Window"); window && *window > 0) {
     bucket.window = std::chrono::seconds(*window);
   }
@@ -143,7 +143,7 @@ void RateLimiter::ApplyHeaders(Bucket& bucket, const HttpResponse& response, Ste
 }
 
 void RateLimiter::Observe(const std::string& account, RateGroup group,
-                          const HttpResponse& response) {
+                          const http::HttpResponse& response) {
   const SteadyTime now = clock_.SteadyNow();
   SteadyTime blocked_until;
   {

@@ -15,8 +15,8 @@ constexpr char kSubscriptionPath[] = "/restapi/v1.0/subscription";
 
 bool Success(int status) { return status >= 200 && status <= 299; }
 
-HttpRequest JsonRequest(std::string method, std::string url, std::string body) {
-  HttpRequest request;
+http::HttpRequest JsonRequest(std::string method, std::string url, std::string body) {
+  http::HttpRequest request;
   request.method = std::move(method);
   request.url = std::move(url);
   request.body = std::move(body);
@@ -45,7 +45,7 @@ std::string UpdateBody(const UpdateRequest& request) {
 }  // namespace
 
 RestClient::RestClient(ClientOptions options, std::map<std::string, AccountCredentials> accounts,
-                       HttpTransport& transport, const Clock& clock, AccountStateStore* state)
+                       http::HttpTransport& transport, const Clock& clock, AccountStateStore* state)
     : options_(std::move(options)),
       transport_(transport),
       clock_(clock),
@@ -65,8 +65,8 @@ RestClient::~RestClient() = default;
 
 std::vector<RateLimitSnapshot> RestClient::RateLimits() const { return limiter_->Snapshot(); }
 
-Result<HttpResponse> RestClient::Call(const std::string& account, RateGroup group,
-                                      HttpRequest request) {
+Result<http::HttpResponse> RestClient::Call(const std::string& account, RateGroup group,
+                                            http::HttpRequest request) {
   request.timeout = options_.timeout;
   request.headers.emplace_back("Accept", "application/json");
   // A 401 means the token died early (revoked session, too many sessions): one fresh token and
@@ -76,9 +76,9 @@ Result<HttpResponse> RestClient::Call(const std::string& account, RateGroup grou
     // request of `group`.
     SK_ASSIGN_OR_RETURN(Secret token, tokens_->AccessToken(account));
     SK_RETURN_IF_ERROR(limiter_->Admit(account, group));
-    HttpRequest sent = request;
+    http::HttpRequest sent = request;
     sent.headers.emplace_back("Authorization", "Bearer " + token.Reveal());
-    Result<HttpResponse> response = transport_.Send(sent);
+    Result<http::HttpResponse> response = transport_.Send(sent);
     metrics::Current().PlatformCall(RateGroupName(group), response.ok() ? response->status : 0);
     if (!response.ok()) return Redact(response.status(), {&token});
     limiter_->Observe(account, group, *response);
@@ -93,41 +93,47 @@ Result<HttpResponse> RestClient::Call(const std::string& account, RateGroup grou
 
 Result<RemoteSubscription> RestClient::Create(const std::string& account,
                                               const CreateRequest& request) {
-  HttpRequest http = JsonRequest("POST", options_.server + kSubscriptionPath, CreateBody(request));
-  SK_ASSIGN_OR_RETURN(HttpResponse response, Call(account, RateGroup::kMedium, std::move(http)));
+  http::HttpRequest http =
+      JsonRequest("POST", options_.server + kSubscriptionPath, CreateBody(request));
+  SK_ASSIGN_OR_RETURN(http::HttpResponse response,
+                      Call(account, RateGroup::kMedium, std::move(http)));
   return ParseSubscription(response.body);
 }
 
 Result<std::vector<RemoteSubscription>> RestClient::List(const std::string& account) {
-  HttpRequest http = JsonRequest("GET", options_.server + kSubscriptionPath, "");
-  SK_ASSIGN_OR_RETURN(HttpResponse response, Call(account, RateGroup::kLight, std::move(http)));
+  http::HttpRequest http = JsonRequest("GET", options_.server + kSubscriptionPath, "");
+  SK_ASSIGN_OR_RETURN(http::HttpResponse response,
+                      Call(account, RateGroup::kLight, std::move(http)));
   return ParseSubscriptionList(response.body);
 }
 
 Result<RemoteSubscription> RestClient::Get(const std::string& account, const std::string& id) {
-  HttpRequest http = JsonRequest("GET", SubscriptionUrl(id), "");
-  SK_ASSIGN_OR_RETURN(HttpResponse response, Call(account, RateGroup::kLight, std::move(http)));
+  http::HttpRequest http = JsonRequest("GET", SubscriptionUrl(id), "");
+  SK_ASSIGN_OR_RETURN(http::HttpResponse response,
+                      Call(account, RateGroup::kLight, std::move(http)));
   return ParseSubscription(response.body);
 }
 
 Result<RemoteSubscription> RestClient::Update(const std::string& account, const std::string& id,
                                               const UpdateRequest& request) {
-  HttpRequest http = JsonRequest("PUT", SubscriptionUrl(id), UpdateBody(request));
-  SK_ASSIGN_OR_RETURN(HttpResponse response, Call(account, RateGroup::kMedium, std::move(http)));
+  http::HttpRequest http = JsonRequest("PUT", SubscriptionUrl(id), UpdateBody(request));
+  SK_ASSIGN_OR_RETURN(http::HttpResponse response,
+                      Call(account, RateGroup::kMedium, std::move(http)));
   return ParseSubscription(response.body);
 }
 
 // POST …/renew rather than an empty PUT: renew keeps the subscription's own lifetime, while an
 // empty PUT is documented to reset it to the default (reference §1.2).
 Result<RemoteSubscription> RestClient::Renew(const std::string& account, const std::string& id) {
-  HttpRequest http = JsonRequest("POST", SubscriptionUrl(id) + "/renew", "");
-  SK_ASSIGN_OR_RETURN(HttpResponse response, Call(account, RateGroup::kLight, std::move(http)));
+  http::HttpRequest http = JsonRequest("POST", SubscriptionUrl(id) + "/renew", "");
+  SK_ASSIGN_OR_RETURN(http::HttpResponse response,
+                      Call(account, RateGroup::kLight, std::move(http)));
   return ParseSubscription(response.body);
 }
 
 Status RestClient::Delete(const std::string& account, const std::string& id) {
-  HttpRequest http = JsonRequest("DELETE", SubscriptionUrl(id), "");
-  Result<HttpResponse> response = Call(account, RateGroup::kMedium, std::move(http));
+  http::HttpRequest http = JsonRequest("DELETE", SubscriptionUrl(id), "");
+  Result<http::HttpResponse> response = Call(account, RateGroup::kMedium, std::move(http));
   return response.status();
 }
 

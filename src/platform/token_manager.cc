@@ -219,7 +219,7 @@ AccountStatus TokenManager::Account::View() const {
 
 TokenManager::TokenManager(ClientOptions options,
                            std::map<std::string, AccountCredentials> accounts,
-                           HttpTransport& transport, const Clock& clock, RateLimiter& limiter,
+                           http::HttpTransport& transport, const Clock& clock, RateLimiter& limiter,
                            AccountStateStore* state)
     : options_(std::move(options)),
       transport_(transport),
@@ -416,7 +416,7 @@ Result<TokenManager::Grant> TokenManager::ParseGrant(const std::string& body) {
 // REQUIRES: account.mu held.
 Result<TokenManager::Grant> TokenManager::RequestToken(Account& account, const std::string& form) {
   SK_RETURN_IF_ERROR(limiter_.Admit(account.name, RateGroup::kAuth));
-  HttpRequest request;
+  http::HttpRequest request;
   request.method = "POST";
   request.url = options_.server + "/restapi/oauth/token";
   request.timeout = options_.timeout;
@@ -426,7 +426,7 @@ Result<TokenManager::Grant> TokenManager::RequestToken(Account& account, const s
   request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                      {"Accept", "application/json"},
                      {"Authorization", "Basic " + basic}};
-  Result<HttpResponse> response = transport_.Send(request);
+  Result<http::HttpResponse> response = transport_.Send(request);
   metrics::Current().PlatformCall(RateGroupName(RateGroup::kAuth),
                                   response.ok() ? response->status : 0);
   const Secret basic_secret(basic);

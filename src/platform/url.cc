@@ -6,8 +6,6 @@
 #include <memory>
 #include <new>
 
-#include "subkeeper/common/url.h"
-
 namespace subkeeper::platform {
 
 std::string UrlEncode(std::string_view text) {
@@ -19,12 +17,6 @@ std::string UrlEncode(std::string_view text) {
   std::string out(escaped);
   curl_free(escaped);
   return out;
-}
-
-std::string UrlPath(std::string_view url) {
-  Result<UrlParts> parts = ParseUrl(url);
-  // Only for messages: a URL curl cannot read has no path worth showing (and may be a secret).
-  return parts.ok() ? parts->path : "/";
 }
 
 }  // namespace subkeeper::platform

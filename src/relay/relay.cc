@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 
+#include "relay_internal.h"
 #include "subkeeper/common/log.h"
 #include "subkeeper/common/metrics_hook.h"
 #include "subkeeper/relay/lifecycle.h"
@@ -10,26 +11,11 @@
 
 namespace subkeeper::relay {
 
-struct Relay::Route {
-  bool busy = false;         // a worker is delivering it
-  bool failing = false;      // its last attempt failed (already logged)
-  bool dead_logged = false;  // a dead-letter was logged during the current failure
-};
+using internal::kPruneBatch;
+using internal::RouteKey;
+using internal::UrlOf;
 
 namespace {
-
-constexpr int kPruneBatch = 1000;
-// The background loop turns after every finished subscription; pruning is not that urgent.
-constexpr Seconds kPruneEvery{10};
-
-std::string RouteKey(const std::string& account, const std::string& name) {
-  return account + "/" + name;
-}
-
-// The delivery URL of the head's subscription; nullptr when it has none configured.
-const std::string* UrlOf(const TargetLookup& targets, const store::EventRecord& head) {
-  return targets(head.account, head.name);
-}
 
 int64_t UnixSeconds(WallTime t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
@@ -49,11 +35,11 @@ std::string Printable(std::string_view text, size_t max) {
 
 }  // namespace
 
-platform::HttpRequest BuildDeliveryRequest(const store::EventRecord& event, const std::string& url,
-                                           const SigningKeys& keys, WallTime now,
-                                           const RelayOptions& options) {
+http::HttpRequest BuildDeliveryRequest(const store::EventRecord& event, const std::string& url,
+                                       const SigningKeys& keys, WallTime now,
+                                       const RelayOptions& options) {
   const int64_t timestamp = UnixSeconds(now);
-  platform::HttpRequest request;
+  http::HttpRequest request;
   request.method = "POST";
   request.url = url;
   request.body = event.body;
@@ -72,7 +58,7 @@ platform::HttpRequest BuildDeliveryRequest(const store::EventRecord& event, cons
   return request;
 }
 
-Relay::Relay(store::Store& store, platform::HttpTransport& transport, const Clock& clock,
+Relay::Relay(store::Store& store, http::HttpTransport& transport, const Clock& clock,
              RelayOptions options, std::function<double()> unit_random)
     : store_(store),
       transport_(transport),
@@ -197,10 +183,10 @@ Status Relay::DeliverClaimed(const std::string& account, const std::string& name
 Result<bool> Relay::DeliverOne(const store::EventRecord& event, const std::string& url) {
   store::RelayUpdate update;
   update.attempts = event.attempts + 1;
-  platform::HttpRequest request =
+  http::HttpRequest request =
       BuildDeliveryRequest(event, url, CurrentKeys(), clock_.Now(), options_);
   // A request that cannot be written as it is would never be: dead now, nothing sent.
-  if (Status headers = platform::CheckHeaders(request.headers); !headers.ok()) {
+  if (Status headers = http::CheckHeaders(request.headers); !headers.ok()) {
     update.last_error = "not sent: " + headers.message();
     SK_RETURN_IF_ERROR(DeadLetterRefused(event, update, 0));
     return true;
@@ -341,120 +327,9 @@ double Relay::Random() {
   return unit_random_();
 }
 
-void Relay::Start() {
-  std::lock_guard lock(mu_);
-  if (loop_.joinable()) return;
-  stopping_ = false;
-  for (int i = 0; i < std::max(1, options_.concurrency); ++i) {
-    workers_.emplace_back([this] { Work(); });
-  }
-  loop_ = std::thread([this] { Loop(); });
-}
-
-void Relay::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  work_cv_.notify_all();
-  if (loop_.joinable()) loop_.join();
-  for (std::thread& worker : workers_) worker.join();
-  workers_.clear();
-  std::lock_guard lock(mu_);
-  // Queued but never started: their events stay pending for the next start.
-  for (const Task& task : tasks_) routes_[RouteKey(task.account, task.name)]->busy = false;
-  tasks_.clear();
-  stopping_ = false;
-}
-
-Result<WallTime> Relay::Dispatch() {
-  const WallTime now = clock_.Now();
-  SK_ASSIGN_OR_RETURN(std::vector<store::EventRecord> heads, store_.ListRelayHeads());
-  const std::shared_ptr<const TargetLookup> targets = CurrentTargets();
-  WallTime earliest{};
-  bool queued = false;
-  for (const store::EventRecord& head : heads) {
-    const std::string* url = UrlOf(*targets, head);
-    if (url == nullptr) continue;
-    if (head.next_attempt_at > now) {
-      if (earliest == WallTime{} || head.next_attempt_at < earliest)
-        earliest = head.next_attempt_at;
-      continue;
-    }
-    // A subscription already claimed is with a worker, which wakes the loop when it is done.
-    if (!ClaimRoute(RouteKey(head.account, head.name))) continue;
-    std::lock_guard lock(mu_);
-    tasks_.push_back(Task{head.account, head.name, *url});
-    queued = true;
-  }
-  if (queued) work_cv_.notify_all();
-  if (last_prune_ == WallTime{} || now - last_prune_ >= kPruneEvery) {
-    last_prune_ = now;
-    SK_RETURN_IF_ERROR(
-        store_.PruneEvents(now - options_.retention, now - options_.dead_retention, kPruneBatch)
-            .status());
-  }
-  return earliest;
-}
-
-void Relay::Work() {
-  for (;;) {
-    Task task;
-    {
-      std::unique_lock lock(mu_);
-      work_cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
-      if (stopping_) return;
-      task = std::move(tasks_.front());
-      tasks_.pop_front();
-    }
-    const std::string route = RouteKey(task.account, task.name);
-    Status status = DeliverClaimed(task.account, task.name, task.url);
-    if (!status.ok())
-      logging::RelayLog({task.account, task.name}).debug("relay: {}", status.ToString());
-    ReleaseRoute(route);
-    Wake();  // its next events, or its retry time, are the loop's to schedule
-  }
-}
-
-void Relay::Wake() {
-  {
-    std::lock_guard lock(mu_);
-    woken_ = true;
-  }
-  cv_.notify_all();
-}
-
 RelayStats Relay::stats() const {
   std::lock_guard lock(mu_);
   return stats_;
-}
-
-void Relay::Loop() {
-  std::string last_error;  // logged once per distinct error, not every pass
-  for (;;) {
-    Result<WallTime> due = Dispatch();
-    std::chrono::milliseconds wait = options_.idle_poll;
-    if (!due.ok()) {
-      if (due.status().ToString() != last_error) {
-        last_error = due.status().ToString();
-        logging::RelayLog().error("relay: {}", last_error);
-      }
-    } else {
-      if (!last_error.empty()) logging::RelayLog().info("relay: store reachable again");
-      last_error.clear();
-      // The Clock is wall time (the due times are persisted); the wait itself is on the
-      // condition variable's steady clock, bounded so a wall-clock jump cannot stall the loop.
-      if (*due != WallTime{}) {
-        wait = std::clamp(std::chrono::ceil<std::chrono::milliseconds>(*due - clock_.Now()),
-                          std::chrono::milliseconds(0), options_.idle_poll);
-      }
-    }
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, wait, [this] { return woken_ || stopping_; });
-    if (stopping_) return;
-    woken_ = false;
-  }
 }
 
 }  // namespace subkeeper::relay

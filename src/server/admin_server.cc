@@ -146,7 +146,7 @@ std::optional<HttpResponse> AnswerLiveness(const HttpRequest& request) {
   return Json(200, R"({"status":"ok"})");
 }
 
-internal::EventServerOptions ToOptions(const config::ServerConfig& options) {
+internal::EventServerOptions ToOptions(const ServerOptions& options) {
   internal::EventServerOptions o;
   o.threads = kAdminThreads;
   o.read_timeout_ms = std::max<int64_t>(1, options.read_timeout_ms);

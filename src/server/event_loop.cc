@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -34,45 +33,6 @@ std::chrono::milliseconds Millis(int64_t ms) { return std::chrono::milliseconds(
 
 }  // namespace
 
-struct EventLoop::Connection {
-  enum class State {
-    kReading,    // reading a request (or idle between requests)
-    kBusy,       // a worker has the request; the socket is not read
-    kWriting,    // an answer is being written
-    kLingering,  // answered with close: our side is shut, the client's bytes are discarded
-    kClosed,     // removed at the end of the loop iteration, so references stay valid till then
-  };
-
-  Connection(uint64_t id_in, int fd_in, RequestParser::Limits limits)
-      : id(id_in), fd(fd_in), parser(limits) {}
-  ~Connection() {
-    if (ssl != nullptr) SSL_free(ssl);
-    ::close(fd);
-  }
-
-  const uint64_t id;
-  const int fd;
-  State state = State::kReading;
-  RequestParser parser;
-  bool request_started = false;  // the read deadline of the current request is set
-  bool keep_alive = true;        // what the current request allows
-  bool head_only = false;        // the current request is a HEAD
-  std::string in;                // read, not yet parsed (a pipelined request waits here)
-  std::string out;
-  size_t sent = 0;
-  bool close_after = false;
-  uint32_t interest = EPOLLIN;
-  bool has_deadline = false;
-  Clock::time_point deadline;
-  // For the latency metrics: when the current request's first byte arrived, and what answers it.
-  Clock::time_point started;
-  enum class Answer { kOther, kHandshake, kWorker } answer = Answer::kOther;
-  // TLS: the session, and whether its handshake is still under way (bounded by the deadline
-  // every new connection gets, like a request that never starts).
-  SSL* ssl = nullptr;
-  bool tls_handshake = false;
-};
-
 EventLoop::EventLoop(int listen_fd, const EventHandlers& handlers,
                      const EventServerOptions& options)
     : listen_fd_(listen_fd),
@@ -87,17 +47,11 @@ EventLoop::EventLoop(int listen_fd, const EventHandlers& handlers,
   epoll_event wake{EPOLLIN, {.u64 = kWakeId}};
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &listener);
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake);
-  const int threads = std::max(1, options.threads);
-  for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { WorkerMain(); });
+  pool_ = std::make_unique<WorkerPool>(options.threads, handlers.complete, [this] { Wake(); });
 }
 
 EventLoop::~EventLoop() {
-  {
-    std::lock_guard lock(mu_);
-    quit_ = true;
-  }
-  work_cv_.notify_all();
-  for (auto& worker : workers_) worker.join();
+  if (pool_) pool_->Shutdown();
   connections_.clear();
   for (int fd : {epoll_fd_, wake_fd_, spare_fd_}) {
     if (fd >= 0) ::close(fd);
@@ -212,60 +166,38 @@ void EventLoop::OnEvent(uint64_t id, uint32_t events) {
   }
 }
 
-// TLS: drives the handshake, then reads every record OpenSSL can decrypt now (none may stay
-// buffered inside it: the socket would not wake the loop for them).
-void EventLoop::OnReadableTls(Connection& c) {
+void EventLoop::OnReadable(Connection& c) {
   if (c.tls_handshake) {
-    ERR_clear_error();
-    const int r = SSL_do_handshake(c.ssl);
-    if (r != 1) {
-      const int error = SSL_get_error(c.ssl, r);
-      if (error == SSL_ERROR_WANT_READ) {
-        SetInterest(c, EPOLLIN);
-      } else if (error == SSL_ERROR_WANT_WRITE) {
-        SetInterest(c, EPOLLOUT);
-      } else {
-        Close(c);  // not TLS (plain HTTP on the TLS port), a refused version or cipher, …
-      }
+    const Io io = c.Handshake();
+    if (io != Io::kDone) {
+      Await(c, io);
       return;
     }
-    c.tls_handshake = false;
     SetInterest(c, EPOLLIN);
   }
-  char buffer[16384];
   bool got = false;
-  for (;;) {
-    ERR_clear_error();
-    const int n = SSL_read(c.ssl, buffer, sizeof(buffer));
-    if (n > 0) {
-      c.in.append(buffer, static_cast<size_t>(n));
-      got = true;
-      continue;
-    }
-    const int error = SSL_get_error(c.ssl, n);
-    if (error == SSL_ERROR_WANT_READ) break;
-    if (error == SSL_ERROR_WANT_WRITE) {
-      SetInterest(c, EPOLLOUT);
-      break;
-    }
-    Close(c);  // close_notify, a reset or a protocol error
+  const Io io = c.Read(got);
+  if (io == Io::kClosed) {
+    Close(c);
     return;
   }
+  if (io == Io::kWantWrite) SetInterest(c, EPOLLOUT);  // TLS: reading needs a write first
   if (got) Process(c);
 }
 
-void EventLoop::OnReadable(Connection& c) {
-  if (c.ssl != nullptr) {
-    OnReadableTls(c);
-    return;
-  }
-  char buffer[65536];
-  const ssize_t n = ::recv(c.fd, buffer, sizeof(buffer), 0);
-  if (n > 0) {
-    c.in.append(buffer, static_cast<size_t>(n));
-    Process(c);
-  } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-    Close(c);  // nobody is left to answer, even for a request under way
+void EventLoop::Await(Connection& c, Io io) {
+  switch (io) {
+    case Io::kDone:
+      return;
+    case Io::kWantRead:
+      SetInterest(c, EPOLLIN);
+      return;
+    case Io::kWantWrite:
+      SetInterest(c, EPOLLOUT);
+      return;
+    case Io::kClosed:
+      Close(c);
+      return;
   }
 }
 
@@ -312,23 +244,14 @@ void EventLoop::OnHeadDone(Connection& c) {
   c.parser.Feed("");  // decides a 413 before the client is invited to send the body
   if (c.parser.phase() != RequestParser::Phase::kBody) return;
   // Best effort: a client that does not get it sends the body after its own short wait.
-  if (c.ssl != nullptr) {
-    ERR_clear_error();
-    SSL_write(c.ssl, kContinue.data(), static_cast<int>(kContinue.size()));
-    return;
-  }
-  [[maybe_unused]] ssize_t n = ::send(c.fd, kContinue.data(), kContinue.size(), MSG_NOSIGNAL);
+  c.SendBestEffort(kContinue);
 }
 
 void EventLoop::Dispatch(Connection& c) {
   c.state = Connection::State::kBusy;
   c.has_deadline = false;  // the handler bounds its own time
   SetInterest(c, 0);
-  {
-    std::lock_guard lock(mu_);
-    jobs_.push_back({c.id, c.parser.TakeRequest()});
-  }
-  work_cv_.notify_one();
+  pool_->Submit(c.id, c.parser.TakeRequest());
 }
 
 void EventLoop::Respond(Connection& c, const HttpResponse& response, bool keep_alive,
@@ -342,48 +265,13 @@ void EventLoop::Respond(Connection& c, const HttpResponse& response, bool keep_a
   Flush(c);
 }
 
-void EventLoop::FlushTls(Connection& c) {
-  while (c.sent < c.out.size()) {
-    ERR_clear_error();
-    const int n = SSL_write(c.ssl, c.out.data() + c.sent, static_cast<int>(c.out.size() - c.sent));
-    if (n > 0) {
-      c.sent += static_cast<size_t>(n);
-      continue;
-    }
-    const int error = SSL_get_error(c.ssl, n);
-    if (error == SSL_ERROR_WANT_WRITE) {
-      SetInterest(c, EPOLLOUT);
-    } else if (error == SSL_ERROR_WANT_READ) {
-      SetInterest(c, EPOLLIN);
-    } else {
-      Close(c);
-    }
-    return;
-  }
-  Finish(c);
-}
-
 void EventLoop::Flush(Connection& c) {
-  if (c.ssl != nullptr) {
-    FlushTls(c);
-    return;
+  const Io io = c.Write();
+  if (io == Io::kDone) {
+    Finish(c);
+  } else {
+    Await(c, io);
   }
-  while (c.sent < c.out.size()) {
-    const ssize_t n =
-        ::send(c.fd, c.out.data() + c.sent, c.out.size() - c.sent, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n > 0) {
-      c.sent += static_cast<size_t>(n);
-    } else if (n < 0 && errno == EINTR) {
-      continue;
-    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      SetInterest(c, EPOLLOUT);
-      return;
-    } else {
-      Close(c);
-      return;
-    }
-  }
-  Finish(c);
 }
 
 void EventLoop::Finish(Connection& c) {
@@ -419,11 +307,7 @@ void EventLoop::Linger(Connection& c) {
     Close(c);
     return;
   }
-  if (c.ssl != nullptr) {
-    ERR_clear_error();
-    SSL_shutdown(c.ssl);  // close_notify, best effort; what the client sends is discarded raw
-  }
-  ::shutdown(c.fd, SHUT_WR);
+  c.ShutdownWrite();
   c.in.clear();
   c.state = Connection::State::kLingering;
   SetInterest(c, EPOLLIN);
@@ -431,9 +315,7 @@ void EventLoop::Linger(Connection& c) {
 }
 
 void EventLoop::Drain(Connection& c) {
-  char buffer[16384];
-  const ssize_t n = ::recv(c.fd, buffer, sizeof(buffer), 0);
-  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) Close(c);
+  if (!c.Discard()) Close(c);
 }
 
 void EventLoop::Close(Connection& c) {
@@ -483,12 +365,7 @@ void EventLoop::Sweep() {
 }
 
 void EventLoop::TakeCompletions() {
-  std::vector<Done> done;
-  {
-    std::lock_guard lock(mu_);
-    done.swap(done_);
-  }
-  for (Done& d : done) {
+  for (WorkerPool::Done& d : pool_->TakeDone()) {
     auto it = connections_.find(d.connection);
     if (it == connections_.end()) continue;  // the client went away meanwhile
     Connection& c = *it->second;
@@ -515,31 +392,6 @@ bool EventLoop::Quiescent() const {
     return entry.second->state == Connection::State::kBusy ||
            entry.second->state == Connection::State::kWriting;
   });
-}
-
-void EventLoop::WorkerMain() {
-  for (;;) {
-    Job job{};
-    {
-      std::unique_lock lock(mu_);
-      work_cv_.wait(lock, [this] { return quit_ || !jobs_.empty(); });
-      if (quit_) return;  // a queued request was never answered: the client retries
-      job = std::move(jobs_.front());
-      jobs_.pop_front();
-    }
-    HttpResponse response;
-    try {
-      response = handlers_.complete(job.request);
-    } catch (...) {
-      // Never the exception's text: it may carry request data.
-      response = JsonError(500, "internal error", true);
-    }
-    {
-      std::lock_guard lock(mu_);
-      done_.push_back({job.connection, std::move(response)});
-    }
-    Wake();
-  }
 }
 
 }  // namespace subkeeper::server::internal

@@ -1,28 +1,26 @@
-// Internal to EventServer: the epoll loop, its connections and the worker pool.
+// Internal to EventServer: the epoll loop over the listener and its connections; complete
+// requests go to a worker pool (worker_pool.h), bytes through each Connection (connection.h).
 #pragma once
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <memory>
-#include <mutex>
-#include <string>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "connection.h"
 #include "event_server.h"
 #include "http_message.h"
 #include "http_parser.h"
+#include "worker_pool.h"
 
 namespace subkeeper::server::internal {
 
 class EventLoop {
  public:
   // Takes ownership of nothing: `listen_fd` (listening, non-blocking) stays the server's.
-  // `handlers` and `options` must outlive the loop. Starts the workers.
+  // `handlers` and `options` must outlive the loop. Starts the workers (when ok()).
   EventLoop(int listen_fd, const EventHandlers& handlers, const EventServerOptions& options);
   ~EventLoop();  // joins the workers; call after Run() returned
   EventLoop(const EventLoop&) = delete;
@@ -36,28 +34,18 @@ class EventLoop {
   void RequestStop();
 
  private:
-  using Clock = std::chrono::steady_clock;
-  struct Connection;
-  struct Job {
-    uint64_t connection;
-    HttpRequest request;
-  };
-  struct Done {
-    uint64_t connection;
-    HttpResponse response;
-  };
+  using Clock = Connection::Clock;
 
   void Accept();
   void AcceptOverflow();
   void OnEvent(uint64_t id, uint32_t events);
   void OnReadable(Connection& c);
-  void OnReadableTls(Connection& c);
+  void Await(Connection& c, Io io);  // epoll interest for what `io` waits for; kClosed closes
   void Process(Connection& c);
   void OnHeadDone(Connection& c);
   void Dispatch(Connection& c);
   void Respond(Connection& c, const HttpResponse& response, bool keep_alive, bool head_only);
   void Flush(Connection& c);
-  void FlushTls(Connection& c);
   void Finish(Connection& c);
   void Linger(Connection& c);
   void Drain(Connection& c);
@@ -71,7 +59,6 @@ class EventLoop {
   void TakeCompletions();
   void BeginStop();
   bool Quiescent() const;
-  void WorkerMain();
   void Wake();
 
   const int listen_fd_;
@@ -93,12 +80,7 @@ class EventLoop {
   Clock::time_point stop_deadline_;
 
   std::atomic<bool> stop_requested_{false};
-  std::mutex mu_;
-  std::condition_variable work_cv_;
-  std::deque<Job> jobs_;    // guarded by mu_
-  std::vector<Done> done_;  // guarded by mu_
-  bool quit_ = false;       // guarded by mu_
-  std::vector<std::thread> workers_;
+  std::unique_ptr<WorkerPool> pool_;  // null when !ok()
 };
 
 }  // namespace subkeeper::server::internal

@@ -8,37 +8,10 @@ namespace subkeeper::server::internal {
 
 namespace {
 
-const char* ReasonPhrase(int status) {
-  switch (status) {
-    case 100:
-      return "Continue";
-    case 200:
-      return "OK";
-    case 400:
-      return "Bad Request";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 408:
-      return "Request Timeout";
-    case 411:
-      return "Length Required";
-    case 413:
-      return "Payload Too Large";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 500:
-      return "Internal Server Error";
-    case 501:
-      return "Not Implemented";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return status < 400 ? "OK" : "Error";
-  }
+std::string_view StatusText(int status) {
+  const std::string_view phrase = http::ReasonPhrase(status);
+  if (!phrase.empty()) return phrase;
+  return status < 400 ? "OK" : "Error";
 }
 
 // Whether the comma-separated token list `value` holds `token`.
@@ -59,13 +32,6 @@ bool HasToken(std::string_view value, std::string_view token) {
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
-const std::string* HttpRequest::Header(std::string_view name) const {
-  for (const auto& [key, value] : headers) {
-    if (EqualsIgnoreCase(key, name)) return &value;
-  }
-  return nullptr;
 }
 
 bool HttpRequest::KeepAlive() const {
@@ -94,7 +60,7 @@ std::string Serialize(const HttpResponse& response, bool keep_alive, bool head_o
   out += "HTTP/1.1 ";
   out += std::to_string(response.status);
   out += ' ';
-  out += ReasonPhrase(response.status);
+  out += StatusText(response.status);
   out += "\r\n";
   bool has_type = false;
   for (const auto& [name, value] : response.headers) {

@@ -4,23 +4,21 @@
 
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
+
+#include "subkeeper/http/http.h"
 
 namespace subkeeper::server::internal {
-
-using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct HttpRequest {
   std::string method;     // as sent; methods are case-sensitive
   std::string target;     // the request-target as sent
   std::string path;       // target up to '?' (no percent-decoding: route names never need it)
   int minor_version = 1;  // HTTP/1.<minor>
-  HeaderList headers;     // in arrival order, names and values as sent (values trimmed)
+  http::Headers headers;  // in arrival order, names and values as sent (values trimmed)
   std::string body;       // de-chunked when the request was chunked
 
   // The first header named `name` (case-insensitive), or nullptr.
-  const std::string* Header(std::string_view name) const;
+  const std::string* Header(std::string_view name) const { return headers.Find(name); }
   // Whether the client lets the connection stay open after the answer: HTTP/1.1 unless
   // "Connection: close", HTTP/1.0 only with "Connection: keep-alive".
   bool KeepAlive() const;
@@ -28,7 +26,7 @@ struct HttpRequest {
 
 struct HttpResponse {
   int status = 200;
-  HeaderList headers;  // never Content-Length or Connection: Serialize writes those
+  http::Headers headers;  // never Content-Length or Connection: Serialize writes those
   std::string body;
   bool close = false;  // close the connection after this answer
 };
@@ -36,9 +34,10 @@ struct HttpResponse {
 // {"error": reason}, Content-Type application/json, and `close` as given.
 HttpResponse JsonError(int status, std::string_view reason, bool close = false);
 
-// The status line, Content-Type (application/json unless `response` names one), Content-Length,
-// "Connection: keep-alive" or "close", the response's headers, then the body (left out when
-// `head_only`, as a HEAD request requires, with Content-Length still that of the body).
+// The status line (with http::ReasonPhrase, else "OK" below 400 and "Error" from it), Content-Type
+// (application/json unless `response` names one), Content-Length, "Connection: keep-alive" or
+// "close", the response's headers, then the body (left out when `head_only`, as a HEAD request
+// requires, with Content-Length still that of the body).
 std::string Serialize(const HttpResponse& response, bool keep_alive, bool head_only = false);
 
 // Case-insensitive ASCII equality, for header names and tokens.

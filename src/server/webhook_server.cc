@@ -13,7 +13,6 @@
 
 #include "event_server.h"
 #include "http_message.h"
-#include "subkeeper/config/limits.h"
 #include "subkeeper/server/http_server.h"
 
 namespace subkeeper::server {
@@ -25,7 +24,7 @@ using internal::HttpResponse;
 
 constexpr std::string_view kWebhookPrefix = "/webhooks/";
 
-HttpResponse ToHttp(webhook::WebhookResponse from) {
+HttpResponse ToHttp(HandlerResponse from) {
   HttpResponse to;
   to.status = from.status;
   to.headers = std::move(from.headers);
@@ -35,19 +34,19 @@ HttpResponse ToHttp(webhook::WebhookResponse from) {
 
 // On the loop thread: the handshake needs nothing but the headers, so it never waits for a
 // body, a worker or a slow client.
-std::optional<HttpResponse> AnswerHandshake(const HttpRequest& request) {
+std::optional<HttpResponse> AnswerHandshake(RequestHandler& handler, const HttpRequest& request) {
   const std::string* token = request.Header("Validation-Token");
   if (token == nullptr) return std::nullopt;
-  return ToHttp(webhook::WebhookReceiver::Handshake(*token));
+  return ToHttp(handler.AnswerHandshake(*token));
 }
 
-HttpResponse Route(webhook::WebhookReceiver& receiver, const HttpRequest& request) {
+HttpResponse Route(RequestHandler& handler, const HttpRequest& request) {
   if (!request.path.starts_with(kWebhookPrefix)) return internal::JsonError(404, "not found");
   if (request.method != "POST") return internal::JsonError(405, "method not allowed");
-  return ToHttp(receiver.HandleNotification(request.path, request.headers, request.body));
+  return ToHttp(handler.Handle(request.path, request.headers, request.body));
 }
 
-internal::EventServerOptions ToOptions(const config::ServerConfig& options) {
+internal::EventServerOptions ToOptions(const ServerOptions& options) {
   internal::EventServerOptions o;
   o.threads = options.threads;
   o.read_timeout_ms = std::max<int64_t>(1, options.read_timeout_ms);
@@ -115,10 +114,10 @@ std::optional<std::string> UseCertificateChain(SSL_CTX* ctx, const std::string& 
 }
 
 // A server context for `tls` in `context`: TLS 1.2 at least, no compression or renegotiation,
-// the certificate chain and a key that matches it. The files are read as every file the config
-// names is (config::ReadBoundedFile): regular files within kMaxTlsFileBytes, never blocking on a
-// FIFO or reading a device without end.
-Status LoadTls(const config::TlsConfig& tls, SSL_CTX*& context) {
+// the certificate chain and a key that matches it. The files are read with tls.read_file, so
+// they are read as the caller reads every file it is given (the app: regular files of bounded
+// size, never blocking on a FIFO or reading a device without end).
+Status LoadTls(const TlsOptions& tls, SSL_CTX*& context) {
   ERR_clear_error();
   context = SSL_CTX_new(TLS_server_method());
   if (context == nullptr) return Status::Internal("TLS: " + OpenSslReason());
@@ -128,7 +127,8 @@ Status LoadTls(const config::TlsConfig& tls, SSL_CTX*& context) {
       ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                             SSL_MODE_RELEASE_BUFFERS);
-  Result<std::string> cert = config::ReadBoundedFile(tls.cert_path, config::kMaxTlsFileBytes);
+  if (!tls.read_file) return Status::InvalidArgument("TLS: no way to read the files was given");
+  Result<std::string> cert = tls.read_file(tls.cert_path);
   if (!cert.ok()) {
     return Status::InvalidArgument("listen.tls.cert: cannot load '" + tls.cert_path +
                                    "': " + cert.status().message());
@@ -137,7 +137,7 @@ Status LoadTls(const config::TlsConfig& tls, SSL_CTX*& context) {
     return Status::InvalidArgument("listen.tls.cert: cannot load '" + tls.cert_path +
                                    "': " + *reason);
   }
-  Result<std::string> key_pem = config::ReadBoundedFile(tls.key_path, config::kMaxTlsFileBytes);
+  Result<std::string> key_pem = tls.read_file(tls.key_path);
   if (!key_pem.ok()) {
     return Status::InvalidArgument("listen.tls.key: cannot load '" + tls.key_path +
                                    "': " + key_pem.status().message());
@@ -167,12 +167,12 @@ Status LoadTls(const config::TlsConfig& tls, SSL_CTX*& context) {
 
 }  // namespace
 
-Status CheckTls(const config::TlsConfig& tls) {
+Status CheckTls(const TlsOptions& tls) {
   WebhookServer::TlsContext context;
   return LoadTls(tls, context.ctx);
 }
 
-Status WebhookServer::UseTls(const config::TlsConfig& tls) {
+Status WebhookServer::UseTls(const TlsOptions& tls) {
   auto context = std::make_unique<TlsContext>();
   SK_RETURN_IF_ERROR(LoadTls(tls, context->ctx));
   // OpenSSL writes with write(2), which raises SIGPIPE when a client has gone; plain
@@ -183,12 +183,11 @@ Status WebhookServer::UseTls(const config::TlsConfig& tls) {
   return Status::OK();
 }
 
-WebhookServer::WebhookServer(webhook::WebhookReceiver& receiver,
-                             const config::ServerConfig& options)
+WebhookServer::WebhookServer(RequestHandler& handler, const ServerOptions& options)
     : impl_(std::make_unique<internal::EventServer>(
           internal::EventHandlers{
-              AnswerHandshake,
-              [&receiver](const HttpRequest& request) { return Route(receiver, request); }},
+              [&handler](const HttpRequest& request) { return AnswerHandshake(handler, request); },
+              [&handler](const HttpRequest& request) { return Route(handler, request); }},
           ToOptions(options))) {}
 
 WebhookServer::~WebhookServer() { Stop(); }

@@ -1,7 +1,5 @@
 #include "subkeeper/webhook/receiver.h"
 
-#include <strings.h>
-
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -16,17 +14,6 @@ namespace {
 
 constexpr std::string_view kPathPrefix = "/webhooks/";
 constexpr const char* kJson = "application/json";
-
-// A local case-insensitive lookup keeps the receive path free of any dependency on the
-// platform client's translation unit.
-const std::string* Header(const platform::Headers& headers, std::string_view name) {
-  for (const auto& [key, value] : headers) {
-    if (key.size() == name.size() && strncasecmp(key.data(), name.data(), name.size()) == 0) {
-      return &value;
-    }
-  }
-  return nullptr;
-}
 
 WebhookResponse Error(int status, std::string_view reason) {
   WebhookResponse r;
@@ -55,8 +42,8 @@ std::optional<std::string> RouteKey(std::string_view path) {
 }
 
 // An empty configured token must never match, even a missing or empty header.
-bool TokenMatches(const Route& route, const platform::Headers& headers) {
-  const std::string* given = Header(headers, "Verification-Token");
+bool TokenMatches(const Route& route, const http::Headers& headers) {
+  const std::string* given = headers.Find("Verification-Token");
   if (given == nullptr || route.verification_token.empty()) return false;
   return ConstantTimeEquals(*given, route.verification_token.Reveal());
 }
@@ -115,7 +102,7 @@ WebhookResponse WebhookReceiver::Handshake(std::string_view validation_token) {
 }
 
 WebhookResponse WebhookReceiver::HandleNotification(std::string_view path,
-                                                    const platform::Headers& headers,
+                                                    const http::Headers& headers,
                                                     std::string_view body) {
   const std::optional<std::string> key = RouteKey(path);
   // The pointer keeps the route alive for this request even if the keeper republishes.

@@ -75,5 +75,16 @@ TEST_CASE("ParseUrl takes long URLs up to curl's input limit", "[common]") {
   CHECK_FALSE(ParseUrl("http://h/" + std::string(8000000, 'a')).ok());
 }
 
+TEST_CASE("UrlPath drops scheme, host, query and fragment", "[common]") {
+  CHECK(UrlPath("https://h.example:8443/restapi/oauth/token?x=1#f") == "/restapi/oauth/token");
+  CHECK(UrlPath("http://127.0.0.1:80") == "/");
+  CHECK(UrlPath("http://h/a/b") == "/a/b");
+  CHECK(UrlPath("http://[::1]:8080/v6?q") == "/v6");
+  CHECK(UrlPath("http://user:pw@h/p") == "/p");
+  // What curl cannot read names no path: nothing of it reaches the message.
+  CHECK(UrlPath("not a url /secret") == "/");
+  CHECK(UrlPath("http://h/a b") == "/");
+}
+
 }  // namespace
 }  // namespace subkeeper

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "config/test_util.h"
+#include "subkeeper/app/server_options.h"
 #include "subkeeper/config/limits.h"
 #include "subkeeper/config/loader.h"
 #include "subkeeper/server/http_server.h"
@@ -281,11 +282,12 @@ TEST_CASE("TLS files are read as every config-named file is", "[config]") {
   TlsConfig tls;
   tls.cert_path = fifo;
   tls.key_path = "/dev/zero";
-  const Status from_fifo = WithinDeadline(fifo, [&] { return server::CheckTls(tls); });
+  const Status from_fifo =
+      WithinDeadline(fifo, [&] { return server::CheckTls(app::ToTlsOptions(tls)); });
   CHECK(from_fifo.message() ==
         "listen.tls.cert: cannot load '" + fifo + "': is not a regular file (a FIFO)");
   tls.cert_path = dir.Write("big.pem", std::string(kMaxTlsFileBytes + 1, 'x'));
-  CHECK(server::CheckTls(tls).message() ==
+  CHECK(server::CheckTls(app::ToTlsOptions(tls)).message() ==
         "listen.tls.cert: cannot load '" + tls.cert_path + "': is larger than 1 MiB");
 }
 

@@ -62,7 +62,7 @@ TEST_CASE("app sink: records, verifies a signed request and flags bad ones", "[e
   CapturedLog log;
 
   Request good = RelayRequest(key, "e-1", now_s, body);
-  const std::string good_signature = *HeaderValue(good.headers, "webhook-signature");
+  const std::string good_signature = *good.headers.Find("webhook-signature");
   Response answer = emu.platform.Handle(good, emu.clock.Now());
   CHECK(answer.status == 200);
   CHECK(answer.body == "{}");
@@ -184,7 +184,7 @@ TEST_CASE("demo events reach active subscriptions every interval", "[emulator]")
     const json envelope = json::parse(req.body);
     by_sub[envelope["subscriptionId"].get<std::string>()] = envelope;
     const std::string vt = envelope["subscriptionId"] == presence ? "vt-p" : "vt-s";
-    CHECK(*HeaderValue(req.headers, "Verification-Token") == vt);
+    CHECK(*req.headers.Find("Verification-Token") == vt);
   }
   const json& p = by_sub.at(presence);
   CHECK(p["event"].get<std::string>().ends_with("/presence"));

@@ -13,21 +13,21 @@
 
 namespace rcemu::testing {
 
-using subkeeper::platform::HttpRequest;
-using subkeeper::platform::HttpResponse;
+using subkeeper::http::HttpRequest;
+using subkeeper::http::HttpResponse;
 
 // The well-behaved subscriber: 200, Validation-Token echoed, Content-Type application/json.
 inline subkeeper::Result<HttpResponse> EchoHandshake(const HttpRequest& req) {
   HttpResponse resp;
   resp.status = 200;
   resp.headers.emplace_back("Content-Type", "application/json");
-  if (const std::string* token = HeaderValue(req.headers, "Validation-Token")) {
+  if (const std::string* token = req.headers.Find("Validation-Token")) {
     resp.headers.emplace_back("Validation-Token", *token);
   }
   return resp;
 }
 
-class FakeSubscriber : public subkeeper::platform::HttpTransport {
+class FakeSubscriber : public subkeeper::http::HttpTransport {
  public:
   using Handler = std::function<subkeeper::Result<HttpResponse>(const HttpRequest&)>;
 
@@ -52,7 +52,7 @@ class FakeSubscriber : public subkeeper::platform::HttpTransport {
   std::vector<HttpRequest> Notifications() const {
     std::vector<HttpRequest> out;
     for (auto& r : Requests()) {
-      if (HeaderValue(r.headers, "Validation-Token") == nullptr) out.push_back(r);
+      if (r.headers.Find("Validation-Token") == nullptr) out.push_back(r);
     }
     return out;
   }

@@ -7,8 +7,8 @@ namespace rcemu::testing {
 namespace {
 
 using nlohmann::json;
-using subkeeper::platform::HttpRequest;
-using subkeeper::platform::HttpResponse;
+using subkeeper::http::HttpRequest;
+using subkeeper::http::HttpResponse;
 
 const std::string kSubs = "/restapi/v1.0/subscription";
 
@@ -68,8 +68,8 @@ TEST_CASE("reminders only in the threshold window, every interval, reset by rene
   CHECK(envelope.contains("timestamp"));
   auto posted = emu.hook.Notifications();
   REQUIRE(posted.size() == 2);
-  CHECK(*HeaderValue(posted[0].headers, "Verification-Token") == "vt-1");
-  CHECK(*HeaderValue(posted[0].headers, "Content-Type") == "application/json; charset=UTF-8");
+  CHECK(*posted[0].headers.Find("Verification-Token") == "vt-1");
+  CHECK(*posted[0].headers.Find("Content-Type") == "application/json; charset=UTF-8");
 
   REQUIRE(emu.Call("POST", kSubs + "/" + id + "/renew", "", token).status == 200);
   CHECK(RunJob(emu, 115).empty());  // out of the window again after the renew

@@ -7,8 +7,8 @@ namespace rcemu::testing {
 namespace {
 
 using nlohmann::json;
-using subkeeper::platform::HttpRequest;
-using subkeeper::platform::HttpResponse;
+using subkeeper::http::HttpRequest;
+using subkeeper::http::HttpResponse;
 
 const char* kSubs = "/restapi/v1.0/subscription";
 
@@ -25,12 +25,12 @@ TEST_CASE("create: handshake shape, rewritten filters, defaults", "[emulator]") 
   CHECK(hs.method == "POST");
   CHECK(hs.url == "http://127.0.0.1:9/webhooks/main/sms");
   CHECK(hs.body.empty());
-  REQUIRE(HeaderValue(hs.headers, "Validation-Token") != nullptr);
-  CHECK_FALSE(HeaderValue(hs.headers, "Validation-Token")->empty());
-  CHECK(*HeaderValue(hs.headers, "Verification-Token") == "vt-123");
-  CHECK(*HeaderValue(hs.headers, "User-Agent") == "RingCentral-Webhook/8.3 (emulator)");
-  CHECK(*HeaderValue(hs.headers, "Content-Type") == "application/json");
-  CHECK(*HeaderValue(hs.headers, "Content-Length") == "0");
+  REQUIRE(hs.headers.Find("Validation-Token") != nullptr);
+  CHECK_FALSE(hs.headers.Find("Validation-Token")->empty());
+  CHECK(*hs.headers.Find("Verification-Token") == "vt-123");
+  CHECK(*hs.headers.Find("User-Agent") == "RingCentral-Webhook/8.3 (emulator)");
+  CHECK(*hs.headers.Find("Content-Type") == "application/json");
+  CHECK(*hs.headers.Find("Content-Length") == "0");
 
   auto sub = Json(resp);
   CHECK(sub["status"] == "Active");

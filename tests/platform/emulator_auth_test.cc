@@ -11,6 +11,10 @@
 namespace subkeeper::platform {
 namespace {
 
+using http::HttpRequest;
+using http::HttpResponse;
+using http::HttpTransport;
+
 using std::chrono::seconds;
 using namespace test;  // NOLINT: test helpers
 

@@ -7,6 +7,9 @@
 namespace subkeeper::platform {
 namespace {
 
+using http::Headers;
+using http::HttpResponse;
+
 HttpResponse Answer(int status, std::string body, Headers headers = {}) {
   return HttpResponse{status, std::move(headers), std::move(body)};
 }

@@ -145,7 +145,7 @@ struct Router {
   int refresh_expires_in = 604800;
   int api_status = 200;
 
-  Result<HttpResponse> operator()(const HttpRequest& request) {
+  Result<http::HttpResponse> operator()(const http::HttpRequest& request) {
     if (request.url.find(kTokenPath) != std::string::npos) {
       const int n = ++tokens_issued;
       return testing::FakeTransport::Response(
@@ -163,7 +163,7 @@ struct Router {
 
 // Installs `router` (which must outlive the transport's use) as the transport's handler.
 inline void Route(testing::FakeTransport& transport, Router& router) {
-  transport.SetHandler([&router](const HttpRequest& request) { return router(request); });
+  transport.SetHandler([&router](const http::HttpRequest& request) { return router(request); });
 }
 
 }  // namespace subkeeper::platform::test

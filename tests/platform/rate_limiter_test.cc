@@ -7,6 +7,9 @@
 namespace subkeeper::platform {
 namespace {
 
+using http::Headers;
+using http::HttpResponse;
+
 using std::chrono::seconds;
 
 HttpResponse WithHeaders(int status, Headers headers) { return HttpResponse{status, headers, ""}; }

@@ -8,6 +8,8 @@
 namespace subkeeper::platform {
 namespace {
 
+using http::HttpRequest;
+
 using std::chrono::seconds;
 using testing::FakeTransport;
 using namespace test;  // NOLINT: test helpers
@@ -50,9 +52,9 @@ TEST_CASE("Create sends expiresIn at the top level", "[platform]") {
   CHECK(api[0].method == "POST");
   CHECK(api[0].url == "https://platform.test/restapi/v1.0/subscription");
   CHECK(api[0].timeout == std::chrono::milliseconds(1234));
-  CHECK(*FindHeader(api[0].headers, "Authorization") == "Bearer access-1");
-  CHECK(*FindHeader(api[0].headers, "Accept") == "application/json");
-  CHECK(*FindHeader(api[0].headers, "Content-Type") == "application/json");
+  CHECK(*api[0].headers.Find("Authorization") == "Bearer access-1");
+  CHECK(*api[0].headers.Find("Accept") == "application/json");
+  CHECK(*api[0].headers.Find("Content-Type") == "application/json");
   nlohmann::json body = nlohmann::json::parse(api[0].body);
   CHECK(body["expiresIn"] == 604800);
   CHECK(body["eventFilters"] == nlohmann::json(request.event_filters));
@@ -105,7 +107,7 @@ TEST_CASE("N calls need exactly one token request", "[platform]") {
   Fixture f;
   for (int i = 0; i < 20; ++i) REQUIRE(f.client.Renew("main", "id").ok());
   CHECK(f.TokenRequests() == 1);
-  for (const auto& r : f.Api()) CHECK(*FindHeader(r.headers, "Authorization") == "Bearer access-1");
+  for (const auto& r : f.Api()) CHECK(*r.headers.Find("Authorization") == "Bearer access-1");
 }
 
 TEST_CASE("The client refreshes proactively with the refresh grant", "[platform]") {
@@ -116,7 +118,7 @@ TEST_CASE("The client refreshes proactively with the refresh grant", "[platform]
   auto tokens = f.transport.RequestsTo(kTokenPath);
   REQUIRE(tokens.size() == 2);
   CHECK(tokens[1].body == "grant_type=refresh_token&refresh_token=refresh-1");
-  CHECK(*FindHeader(f.Api().back().headers, "Authorization") == "Bearer access-2");
+  CHECK(*f.Api().back().headers.Find("Authorization") == "Bearer access-2");
 }
 
 TEST_CASE("A 401 refreshes the token and retries exactly once", "[platform]") {
@@ -126,8 +128,8 @@ TEST_CASE("A 401 refreshes the token and retries exactly once", "[platform]") {
   REQUIRE(f.client.Renew("main", "id").ok());
   auto api = f.Api();
   REQUIRE(api.size() == 3);
-  CHECK(*FindHeader(api[1].headers, "Authorization") == "Bearer access-1");
-  CHECK(*FindHeader(api[2].headers, "Authorization") == "Bearer access-2");
+  CHECK(*api[1].headers.Find("Authorization") == "Bearer access-1");
+  CHECK(*api[2].headers.Find("Authorization") == "Bearer access-2");
   CHECK(f.TokenRequests() == 2);
 
   // Twice in a row: reported, not retried again.

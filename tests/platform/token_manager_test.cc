@@ -12,6 +12,9 @@
 namespace subkeeper::platform {
 namespace {
 
+using http::HttpRequest;
+using http::HttpResponse;
+
 using std::chrono::seconds;
 using testing::FakeTransport;
 using namespace test;  // NOLINT: test helpers
@@ -36,8 +39,8 @@ TEST_CASE("The JWT login request has the documented shape", "[platform]") {
   CHECK(r.url == "https://platform.test/restapi/oauth/token");
   CHECK(r.timeout == std::chrono::milliseconds(1234));
   REQUIRE(r.headers.size() >= 2);
-  CHECK(*FindHeader(r.headers, "Content-Type") == "application/x-www-form-urlencoded");
-  CHECK(*FindHeader(r.headers, "Authorization") ==
+  CHECK(*r.headers.Find("Content-Type") == "application/x-www-form-urlencoded");
+  CHECK(*r.headers.Find("Authorization") ==
         "Basic " + Base64Encode(std::string(kClientId) + ":" + kClientSecret));
   CHECK(r.body ==
         "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion="
@@ -58,7 +61,7 @@ TEST_CASE("A token is reused until it nears expiry, then refreshed", "[platform]
   auto requests = f.transport.Requests();
   REQUIRE(requests.size() == 2);
   CHECK(requests[1].body == "grant_type=refresh_token&refresh_token=refresh-1");
-  CHECK(*FindHeader(requests[1].headers, "Authorization") ==
+  CHECK(*requests[1].headers.Find("Authorization") ==
         "Basic " + Base64Encode(std::string(kClientId) + ":" + kClientSecret));
 }
 

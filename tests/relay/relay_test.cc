@@ -23,8 +23,8 @@
 namespace subkeeper::relay {
 namespace {
 
-using platform::HttpRequest;
-using platform::HttpResponse;
+using http::HttpRequest;
+using http::HttpResponse;
 using std::chrono::milliseconds;
 
 const Secret kSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
@@ -122,7 +122,7 @@ struct Fixture {
 };
 
 std::string HeaderOf(const HttpRequest& request, std::string_view name) {
-  const std::string* value = platform::FindHeader(request.headers, name);
+  const std::string* value = request.headers.Find(name);
   return value == nullptr ? "<absent>" : *value;
 }
 
@@ -637,7 +637,7 @@ TEST_CASE("An event whose headers cannot be written is dead at once and never se
   RunUntilIdle(f);
   const auto requests = f.transport.Requests();
   for (const HttpRequest& r : requests) {
-    CHECK(platform::CheckHeaders(r.headers).ok());
+    CHECK(http::CheckHeaders(r.headers).ok());
     CHECK(HeaderOf(r, "webhook-id") != uuid);  // lifecycle ids are random hex: may hold "bad"
   }
   const auto lifecycle = LifecycleBodies(requests);

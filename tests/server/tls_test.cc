@@ -15,7 +15,9 @@
 #include <string>
 
 #include "server/raw_http.h"
+#include "subkeeper/config/limits.h"
 #include "subkeeper/server/http_server.h"
+#include "subkeeper/webhook/receiver.h"
 #include "subkeeper/webhook/token.h"
 #include "support/tls_files.h"
 #include "webhook/fake_sink.h"
@@ -29,20 +31,29 @@ using testing::RawConnection;
 using Ms = std::chrono::milliseconds;
 using subkeeper::testing::TlsFiles;
 
+// The listener's TLS options, with the files read as the app reads them.
+TlsOptions Tls(const std::string& cert_path, const std::string& key_path) {
+  TlsOptions tls{cert_path, key_path, nullptr};
+  tls.read_file = [](const std::string& path) {
+    return config::ReadBoundedFile(path, config::kMaxTlsFileBytes);
+  };
+  return tls;
+}
+
 struct TlsListener {
   explicit TlsListener(const TlsFiles& files)
       : receiver(routes, sink, nullptr, clock, webhook::ReceiverOptions{}),
         server(receiver, Options()) {
     routes.Publish({{"main/sms", webhook::Route{Secret(token), nullptr, "sub-1"}}});
-    REQUIRE(server.UseTls({files.cert_path(), files.key_path()}).ok());
+    REQUIRE(server.UseTls(Tls(files.cert_path(), files.key_path())).ok());
     auto bound = server.Bind("127.0.0.1", 0);
     REQUIRE(bound.ok());
     port = *bound;
     server.Start();
   }
   ~TlsListener() { server.Stop(); }
-  static config::ServerConfig Options() {
-    config::ServerConfig options;
+  static ServerOptions Options() {
+    ServerOptions options;
     options.threads = 4;
     options.read_timeout_ms = 5000;  // far longer than any check below allows
     options.keep_alive_s = 5;
@@ -199,15 +210,15 @@ TEST_CASE("a missing certificate or a key of another certificate is refused at s
   SystemClock clock;
   webhook::WebhookReceiver receiver(routes, sink, nullptr, clock, webhook::ReceiverOptions{});
   WebhookServer server(receiver, TlsListener::Options());
-  const Status mismatched = server.UseTls({files.cert_path(), files.other_key_path()});
+  const Status mismatched = server.UseTls(Tls(files.cert_path(), files.other_key_path()));
   CHECK(mismatched.code() == StatusCode::kInvalidArgument);
   CHECK(mismatched.message().find("does not match the certificate") != std::string::npos);
-  const Status missing = server.UseTls({"/nonexistent/cert.pem", files.key_path()});
+  const Status missing = server.UseTls(Tls("/nonexistent/cert.pem", files.key_path()));
   CHECK(missing.code() == StatusCode::kInvalidArgument);
   CHECK(missing.message().find("listen.tls.cert: cannot load '/nonexistent/cert.pem'") == 0);
   // `subkeeper check` runs the same loading.
-  CHECK(CheckTls({files.cert_path(), files.other_key_path()}).message() == mismatched.message());
-  CHECK(CheckTls({files.cert_path(), files.key_path()}).ok());
+  CHECK(CheckTls(Tls(files.cert_path(), files.other_key_path())).message() == mismatched.message());
+  CHECK(CheckTls(Tls(files.cert_path(), files.key_path())).ok());
   // Never the key material.
   CHECK(mismatched.message().find("PRIVATE KEY") == std::string::npos);
 }

@@ -11,6 +11,7 @@
 
 #include "server/raw_http.h"
 #include "subkeeper/server/http_server.h"
+#include "subkeeper/webhook/receiver.h"
 #include "subkeeper/webhook/token.h"
 #include "webhook/fake_sink.h"
 
@@ -27,8 +28,8 @@ std::shared_ptr<const std::string> Filter() {
   return std::make_shared<const std::string>(kReminderFilter);
 }
 
-config::ServerConfig TestOptions() {
-  config::ServerConfig options;
+ServerOptions TestOptions() {
+  ServerOptions options;
   options.threads = 8;
   // Long enough that waiting for them would fail the latency checks below.
   options.read_timeout_ms = 5000;
@@ -67,7 +68,7 @@ class GateSink final : public webhook::EventSink {
 
 // A webhook listener on 127.0.0.1:<any> over a fake sink (or the gate), with one route main/sms.
 struct Listener {
-  explicit Listener(const config::ServerConfig& options = TestOptions(), bool gated = false)
+  explicit Listener(const ServerOptions& options = TestOptions(), bool gated = false)
       : receiver(routes, gated ? static_cast<webhook::EventSink&>(gate) : sink, nullptr, clock,
                  webhook::ReceiverOptions{}),
         server(receiver, options) {
@@ -180,7 +181,7 @@ TEST_CASE("handshake stays prompt while idle and stalled connections are held", 
   // Each held connection occupies a worker. 8 of each kind is what delayed the untuned server
   // (the library default pool is 8 on this machine) by 5-9 s; the pool is sized above the sum.
   constexpr int kHeld = 8;
-  config::ServerConfig options = TestOptions();
+  ServerOptions options = TestOptions();
   options.threads = 2 * kHeld + 4;
   Listener l(options);
 
@@ -290,7 +291,7 @@ TEST_CASE("hundreds of idle and half-sent connections cost no worker", "[server]
   // Far more held connections than workers: with a thread per connection this would wait for
   // the read timeout (5 s here).
   constexpr int kHeld = 200;
-  config::ServerConfig options = TestOptions();
+  ServerOptions options = TestOptions();
   options.threads = 2;
   Listener l(options);
 
@@ -344,7 +345,7 @@ TEST_CASE("pipelined requests are answered in order", "[server]") {
 }
 
 TEST_CASE("a blocked receiver does not delay a handshake on another connection", "[server]") {
-  config::ServerConfig options = TestOptions();
+  ServerOptions options = TestOptions();
   options.threads = 1;
   Listener l(options, /*gated=*/true);
   RawConnection busy(l.port);
@@ -404,7 +405,7 @@ TEST_CASE("protocol errors get a JSON reason and a closed connection", "[server]
 }
 
 TEST_CASE("a request not finished within the read timeout is closed", "[server]") {
-  config::ServerConfig options = TestOptions();
+  ServerOptions options = TestOptions();
   options.read_timeout_ms = 200;
   Listener l(options);
   RawConnection c(l.port);
@@ -432,7 +433,7 @@ TEST_CASE("connection close is honoured", "[server]") {
     CHECK(c.WaitClosed());
   }
   SECTION("keep_alive_s = 0") {
-    config::ServerConfig options = TestOptions();
+    ServerOptions options = TestOptions();
     options.keep_alive_s = 0;
     Listener l(options);
     RawConnection c(l.port);
@@ -442,7 +443,7 @@ TEST_CASE("connection close is honoured", "[server]") {
 }
 
 TEST_CASE("Stop lets a request with a worker finish", "[server]") {
-  config::ServerConfig options = TestOptions();
+  ServerOptions options = TestOptions();
   options.threads = 1;
   Listener l(options, /*gated=*/true);
   RawConnection idle(l.port);

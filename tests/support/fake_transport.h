@@ -16,27 +16,27 @@
 #include <vector>
 
 #include "subkeeper/common/status.h"
-#include "subkeeper/platform/http.h"
+#include "subkeeper/http/http.h"
 
 namespace subkeeper::testing {
 
-class FakeTransport final : public platform::HttpTransport {
+class FakeTransport final : public http::HttpTransport {
  public:
-  using Handler = std::function<Result<platform::HttpResponse>(const platform::HttpRequest&)>;
+  using Handler = std::function<Result<http::HttpResponse>(const http::HttpRequest&)>;
 
   // A response with `status`, `body` and `headers`; a JSON Content-Type is added when the body
   // is not empty.
-  static platform::HttpResponse Response(int status, std::string body = "",
-                                         platform::Headers headers = {}) {
+  static http::HttpResponse Response(int status, std::string body = "",
+                                     http::Headers headers = {}) {
     if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
-    return platform::HttpResponse{status, std::move(headers), std::move(body)};
+    return http::HttpResponse{status, std::move(headers), std::move(body)};
   }
 
-  void Push(platform::HttpResponse response) {
+  void Push(http::HttpResponse response) {
     std::lock_guard lock(mu_);
     queue_.emplace_back(std::move(response));
   }
-  void Push(int status, std::string body = "", platform::Headers headers = {}) {
+  void Push(int status, std::string body = "", http::Headers headers = {}) {
     Push(Response(status, std::move(body), std::move(headers)));
   }
   // Queues a transport failure (no answer), e.g. Status::DeadlineExceeded("…").
@@ -49,7 +49,7 @@ class FakeTransport final : public platform::HttpTransport {
     handler_ = std::move(handler);
   }
 
-  Result<platform::HttpResponse> Send(const platform::HttpRequest& request) override {
+  Result<http::HttpResponse> Send(const http::HttpRequest& request) override {
     Handler handler;
     {
       std::lock_guard lock(mu_);
@@ -58,7 +58,7 @@ class FakeTransport final : public platform::HttpTransport {
         Answer answer = std::move(queue_.front());
         queue_.pop_front();
         if (auto* status = std::get_if<Status>(&answer)) return *status;
-        return std::get<platform::HttpResponse>(std::move(answer));
+        return std::get<http::HttpResponse>(std::move(answer));
       }
       handler = handler_;
     }
@@ -67,7 +67,7 @@ class FakeTransport final : public platform::HttpTransport {
                                request.url);
   }
 
-  std::vector<platform::HttpRequest> Requests() const {
+  std::vector<http::HttpRequest> Requests() const {
     std::lock_guard lock(mu_);
     return requests_;
   }
@@ -76,9 +76,9 @@ class FakeTransport final : public platform::HttpTransport {
     return requests_.size();
   }
   // Requests whose URL contains `fragment` (e.g. "/restapi/oauth/token").
-  std::vector<platform::HttpRequest> RequestsTo(std::string_view fragment) const {
+  std::vector<http::HttpRequest> RequestsTo(std::string_view fragment) const {
     std::lock_guard lock(mu_);
-    std::vector<platform::HttpRequest> out;
+    std::vector<http::HttpRequest> out;
     for (const auto& r : requests_) {
       if (r.url.find(fragment) != std::string::npos) out.push_back(r);
     }
@@ -94,12 +94,12 @@ class FakeTransport final : public platform::HttpTransport {
   }
 
  private:
-  using Answer = std::variant<platform::HttpResponse, Status>;
+  using Answer = std::variant<http::HttpResponse, Status>;
 
   mutable std::mutex mu_;
-  std::vector<platform::HttpRequest> requests_;  // guarded by mu_
-  std::deque<Answer> queue_;                     // guarded by mu_
-  Handler handler_;                              // guarded by mu_
+  std::vector<http::HttpRequest> requests_;  // guarded by mu_
+  std::deque<Answer> queue_;                 // guarded by mu_
+  Handler handler_;                          // guarded by mu_
 };
 
 }  // namespace subkeeper::testing

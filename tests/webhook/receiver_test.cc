@@ -33,7 +33,7 @@ struct Fixture {
     routes.Publish({{"main/sms", route}});
   }
   WebhookResponse Post(std::string_view path, const std::string& body, const std::string& token) {
-    platform::Headers headers{{"content-type", "application/json"}};
+    http::Headers headers{{"content-type", "application/json"}};
     if (!token.empty()) headers.emplace_back("verification-token", token);
     return receiver.HandleNotification(path, headers, body);
   }
@@ -114,7 +114,7 @@ TEST_CASE("a notification whose uuid the relay cannot send is refused 400 and no
 TEST_CASE("an empty configured token never matches", "[webhook]") {
   Fixture f;
   f.routes.Publish({{"main/sms", Route{Secret(""), Filter(), "sub-1"}}});
-  platform::Headers headers{{"Verification-Token", ""}};
+  http::Headers headers{{"Verification-Token", ""}};
   CHECK(f.receiver.HandleNotification(kPath, headers, Envelope("u", "e", "s")).status == 403);
   CHECK(f.receiver.HandleNotification(kPath, {}, Envelope("u", "e", "s")).status == 403);
   CHECK(f.sink.calls().empty());

@@ -9,7 +9,7 @@ namespace rcemu {
 namespace {
 
 std::string HeaderOr(const Headers& headers, std::string_view name) {
-  const std::string* value = HeaderValue(headers, name);
+  const std::string* value = headers.Find(name);
   return value == nullptr ? std::string() : *value;
 }
 
@@ -36,9 +36,9 @@ SignatureCheck AppSink::Check(const Request& request, WallTime now) const {
   if (!checking_) return SignatureCheck::kUnchecked;
   // A secret that is not a Standard Webhooks one gives no key: nothing can match it.
   if (key_.empty()) return SignatureCheck::kBad;
-  const std::string* id = HeaderValue(request.headers, "webhook-id");
-  const std::string* timestamp = HeaderValue(request.headers, "webhook-timestamp");
-  const std::string* signature = HeaderValue(request.headers, "webhook-signature");
+  const std::string* id = request.headers.Find("webhook-id");
+  const std::string* timestamp = request.headers.Find("webhook-timestamp");
+  const std::string* signature = request.headers.Find("webhook-signature");
   if (id == nullptr || timestamp == nullptr || signature == nullptr) return SignatureCheck::kBad;
   const int64_t now_s = std::chrono::duration_cast<Seconds>(now.time_since_epoch()).count();
   return subkeeper::relay::Verify(key_, *id, *timestamp, request.body, *signature, now_s)

@@ -210,7 +210,7 @@ Response Platform::HandleControl(const Request& request, WallTime now) {
   try {
     if (path == "/_emulator/health") return JsonResponse(200, {{"status", "ok"}});
     if (path == "/_emulator/subscriptions" && m == "GET") {
-      const std::string* host = HeaderValue(request.headers, "Host");
+      const std::string* host = request.headers.Find("Host");
       std::lock_guard lock(impl_->mu);
       const std::string base = host ? "http://" + *host : impl_->options.base_url;
       return JsonResponse(200, {{"records", ControlRecords(*impl_, base, now)}});

@@ -34,7 +34,7 @@ std::string DeliveryFailure(const SendResult& sent, std::string* reason) {
 }  // namespace
 
 SendResult Platform::Impl::Send(const Delivery& delivery, Millis timeout) {
-  subkeeper::platform::HttpRequest request;
+  subkeeper::http::HttpRequest request;
   request.method = "POST";
   request.url = delivery.address;
   request.timeout = timeout;

@@ -15,8 +15,8 @@ using subkeeper::ParseUrl;
 using subkeeper::Result;
 using subkeeper::Status;
 using subkeeper::UrlParts;
-using subkeeper::platform::HttpRequest;
-using subkeeper::platform::HttpResponse;
+using subkeeper::http::HttpRequest;
+using subkeeper::http::HttpResponse;
 
 namespace {
 

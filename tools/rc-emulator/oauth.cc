@@ -31,7 +31,7 @@ User UserFromAssertion(const std::string& assertion) {
 
 // Splits "Scheme credentials", matching the scheme case-insensitively.
 std::optional<std::string> Credentials(const Request& req, std::string_view scheme) {
-  const std::string* header = HeaderValue(req.headers, "Authorization");
+  const std::string* header = req.headers.Find("Authorization");
   if (header == nullptr || header->size() <= scheme.size() + 1) return std::nullopt;
   if (strncasecmp(header->data(), scheme.data(), scheme.size()) != 0) return std::nullopt;
   if ((*header)[scheme.size()] != ' ') return std::nullopt;

@@ -76,13 +76,13 @@ bool FaultMatches(const Fault& fault, const std::string& method, const std::stri
 }
 
 std::string BaseUrl(const Request& request, const std::string& fallback) {
-  const std::string* host = HeaderValue(request.headers, "Host");
+  const std::string* host = request.headers.Find("Host");
   return host != nullptr && !host->empty() ? "http://" + *host : fallback;
 }
 
 }  // namespace
 
-Platform::Impl::Impl(Options opts, subkeeper::platform::HttpTransport& http,
+Platform::Impl::Impl(Options opts, subkeeper::http::HttpTransport& http,
                      const subkeeper::Clock& clk)
     : transport(http),
       clock(clk),
@@ -112,7 +112,7 @@ std::optional<Response> Platform::Impl::ApplyFault(const Request& req, CallConte
     case FaultKind::kStatus: {
       Response resp = FaultStatusResponse(fault.status, retry_after);
       if (fault.echo_request) {
-        const std::string* auth = HeaderValue(req.headers, "Authorization");
+        const std::string* auth = req.headers.Find("Authorization");
         const std::string echo =
             "rejected request: Authorization: " + (auth != nullptr ? *auth : std::string()) +
             "; body: " + req.body;
@@ -211,7 +211,7 @@ void Platform::Impl::Finish(const Request& req, CallContext& ctx, Response& resp
   if (calls.size() > kMaxLogRecords) calls.pop_front();
 }
 
-Platform::Platform(Options options, subkeeper::platform::HttpTransport& transport,
+Platform::Platform(Options options, subkeeper::http::HttpTransport& transport,
                    const subkeeper::Clock& clock)
     : impl_(std::make_unique<Impl>(std::move(options), transport, clock)) {}
 

@@ -82,7 +82,7 @@ struct PendingCreate {
 
 // The outcome of one outbound Send, measured with the injected clock.
 struct SendResult {
-  std::optional<subkeeper::platform::HttpResponse> response;  // nullopt: no answer
+  std::optional<subkeeper::http::HttpResponse> response;  // nullopt: no answer
   subkeeper::StatusCode error = subkeeper::StatusCode::kOk;
   int64_t latency_ms = 0;
   bool timed_out = false;  // transport deadline, or an answer later than the timeout
@@ -112,12 +112,13 @@ Response SubscriptionNotFound();                          // 404 CMN-102
 
 std::string PathOf(const std::string& target);
 std::map<std::string, std::string> ParseForm(const std::string& body);
+// http::ReasonPhrase, or "Unknown" for a code it does not name.
 std::string ReasonPhrase(int status);
 
 }  // namespace internal
 
 struct Platform::Impl {
-  Impl(Options opts, subkeeper::platform::HttpTransport& http, const subkeeper::Clock& clk);
+  Impl(Options opts, subkeeper::http::HttpTransport& http, const subkeeper::Clock& clk);
 
   // --- platform.cc: the API pipeline ---
   Response Begin(const Request& req, internal::CallContext& ctx, WallTime now,
@@ -172,7 +173,7 @@ struct Platform::Impl {
   // options.demo_events_interval), marking them sent. Empty when the interval is 0.
   std::vector<Delivery> DueDemoEvents(WallTime now);
 
-  subkeeper::platform::HttpTransport& transport;
+  subkeeper::http::HttpTransport& transport;
   const subkeeper::Clock& clock;
 
   mutable std::mutex mu;

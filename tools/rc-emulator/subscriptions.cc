@@ -107,13 +107,13 @@ std::optional<Response> CheckHandshake(const internal::SendResult& sent, const s
                     "WebHook responds with incorrect HTTP status. HTTP status is " +
                         std::to_string(resp.status));
   }
-  const std::string* echoed = HeaderValue(resp.headers, "Validation-Token");
+  const std::string* echoed = resp.headers.Find("Validation-Token");
   if (echoed == nullptr || *echoed != token) {
     *error = "Validation-Token not returned";
     return ApiError(400, "SUB-520", "Validation Token is not returned");
   }
   if (ResponseBytes(resp) > kMaxHandshakeBytes ||
-      !IsJsonContentType(HeaderValue(resp.headers, "Content-Type"))) {
+      !IsJsonContentType(resp.headers.Find("Content-Type"))) {
     *error = "response invalid (size or Content-Type)";
     return ApiError(400, "SUB-525", "WebHook server response is invalid");
   }

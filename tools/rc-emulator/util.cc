@@ -1,21 +1,11 @@
 // Small helpers shared by the Platform's .cc files: names, ids, response builders, parsing.
-#include <strings.h>
-
 #include <cctype>
 
 #include "platform_impl.h"
 #include "subkeeper/common/crypto.h"
+#include "subkeeper/http/http.h"
 
 namespace rcemu {
-
-const std::string* HeaderValue(const Headers& headers, std::string_view name) {
-  for (const auto& [key, value] : headers) {
-    if (key.size() == name.size() && strncasecmp(key.data(), name.data(), name.size()) == 0) {
-      return &value;
-    }
-  }
-  return nullptr;
-}
 
 const char* RateGroupName(RateGroup group) {
   switch (group) {
@@ -57,7 +47,7 @@ const char* DeliveryKindName(DeliveryKind kind) {
   return "event";
 }
 
-int64_t ResponseBytes(const subkeeper::platform::HttpResponse& response) {
+int64_t ResponseBytes(const subkeeper::http::HttpResponse& response) {
   int64_t bytes = static_cast<int64_t>(std::string("HTTP/1.1 ").size() + 3 + 1 +
                                        internal::ReasonPhrase(response.status).size() + 2);
   for (const auto& [name, value] : response.headers) {
@@ -158,48 +148,8 @@ std::map<std::string, std::string> ParseForm(const std::string& body) {
 }
 
 std::string ReasonPhrase(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 201:
-      return "Created";
-    case 202:
-      return "Accepted";
-    case 204:
-      return "No Content";
-    case 301:
-      return "Moved Permanently";
-    case 302:
-      return "Found";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 408:
-      return "Request Timeout";
-    case 409:
-      return "Conflict";
-    case 413:
-      return "Payload Too Large";
-    case 429:
-      return "Too Many Requests";
-    case 500:
-      return "Internal Server Error";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    default:
-      return "Unknown";
-  }
+  const std::string_view phrase = subkeeper::http::ReasonPhrase(status);
+  return phrase.empty() ? "Unknown" : std::string(phrase);
 }
 
 }  // namespace internal

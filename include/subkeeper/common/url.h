@@ -27,4 +27,9 @@ struct UrlParts {
 // more).
 Result<UrlParts> ParseUrl(std::string_view url);
 
+// The path of an absolute URL as ParseUrl reads it, without scheme, authority, query or
+// fragment; "/" when empty or when the URL cannot be parsed. Used to name a request in error
+// messages without exposing query strings.
+std::string UrlPath(std::string_view url);
+
 }  // namespace subkeeper

@@ -9,7 +9,7 @@
 #include "subkeeper/common/clock.h"
 #include "subkeeper/common/secret.h"
 #include "subkeeper/common/status.h"
-#include "subkeeper/platform/http.h"
+#include "subkeeper/http/http.h"
 #include "subkeeper/platform/types.h"
 
 namespace subkeeper::platform {
@@ -22,12 +22,12 @@ namespace subkeeper::platform {
 // occurrence of each of `secrets` (raw and URL-encoded) and everything logging::Scrub
 // recognises (registered secrets, JWT-shaped strings, the word after Bearer/Basic, token
 // fields) become "[redacted]", then the text is cut on a UTF-8 boundary and made printable.
-Status MapHttpError(const HttpResponse& response,
+Status MapHttpError(const http::HttpResponse& response,
                     std::initializer_list<const Secret*> secrets = {});
 
 // The wait a 429 asks for: the Retry-After header in seconds, or 30 s when it is absent or not a
 // non-negative integer (an HTTP-date counts as unparsable).
-std::chrono::seconds ParseRetryAfter(const HttpResponse& response);
+std::chrono::seconds ParseRetryAfter(const http::HttpResponse& response);
 
 // Parses a SubscriptionInfo JSON object. kInternal naming the field when it is malformed.
 Result<RemoteSubscription> ParseSubscription(std::string_view json_text);

@@ -25,8 +25,8 @@
 
 #include "subkeeper/common/clock.h"
 #include "subkeeper/common/status.h"
+#include "subkeeper/http/http.h"
 #include "subkeeper/platform/account_state.h"
-#include "subkeeper/platform/http.h"
 #include "subkeeper/platform/types.h"
 
 namespace subkeeper::platform {
@@ -59,7 +59,7 @@ class RateLimiter {
   // Records what an answer to a request of `group` says about the budget: a 429 blocks the group
   // for ParseRetryAfter(response); X-Rate-Limit-* headers correct the limit, the window and the
   // count of requests used.
-  void Observe(const std::string& account, RateGroup group, const HttpResponse& response);
+  void Observe(const std::string& account, RateGroup group, const http::HttpResponse& response);
 
   // One entry per (account, group) seen so far, ordered by account then group.
   std::vector<RateLimitSnapshot> Snapshot() const;
@@ -75,7 +75,7 @@ class RateLimiter {
 
   Bucket& BucketFor(const Key& key);  // REQUIRES: mu_ held
   static void Prune(Bucket& bucket, SteadyTime now);
-  static void ApplyHeaders(Bucket& bucket, const HttpResponse& response, SteadyTime now);
+  static void ApplyHeaders(Bucket& bucket, const http::HttpResponse& response, SteadyTime now);
 
   const Clock& clock_;
   AccountStateStore* state_;  // may be null; written outside mu_

@@ -1,4 +1,4 @@
-// The production SubscriptionApi: HTTP calls through an injected HttpTransport, one shared
+// The production SubscriptionApi: HTTP calls through an injected http::HttpTransport, one shared
 // access token per account (TokenManager), per-account per-group budgets (RateLimiter).
 #pragma once
 
@@ -9,9 +9,9 @@
 
 #include "subkeeper/common/clock.h"
 #include "subkeeper/common/secret.h"
+#include "subkeeper/http/http.h"
 #include "subkeeper/platform/account_state.h"
 #include "subkeeper/platform/api.h"
-#include "subkeeper/platform/http.h"
 #include "subkeeper/platform/rate_limiter.h"
 
 namespace subkeeper::platform {
@@ -38,7 +38,8 @@ class RestClient final : public SubscriptionApi {
   // `transport`, `clock` and `state` (when given) must outlive the client. With `state`, tokens,
   // credential state and rate-limit penalties are loaded from it and saved to it.
   RestClient(ClientOptions options, std::map<std::string, AccountCredentials> accounts,
-             HttpTransport& transport, const Clock& clock, AccountStateStore* state = nullptr);
+             http::HttpTransport& transport, const Clock& clock,
+             AccountStateStore* state = nullptr);
   ~RestClient() override;
 
   Result<RemoteSubscription> Create(const std::string& account,
@@ -63,12 +64,13 @@ class RestClient final : public SubscriptionApi {
   // Sends one authenticated call in `group`: obtains the token, then admits the call through the
   // rate limiter, refreshes once on 401, records X-Rate-Limit-* headers and 429 penalties.
   // Non-2xx answers come back mapped by MapHttpError.
-  Result<HttpResponse> Call(const std::string& account, RateGroup group, HttpRequest request);
+  Result<http::HttpResponse> Call(const std::string& account, RateGroup group,
+                                  http::HttpRequest request);
   // {server}/restapi/v1.0/subscription/{url-encoded id}
   std::string SubscriptionUrl(const std::string& id) const;
 
   ClientOptions options_;
-  HttpTransport& transport_;
+  http::HttpTransport& transport_;
   const Clock& clock_;
   std::unique_ptr<TokenManager> tokens_;
   std::unique_ptr<RateLimiter> limiter_;

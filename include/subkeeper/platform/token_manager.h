@@ -47,8 +47,8 @@
 #include "subkeeper/common/clock.h"
 #include "subkeeper/common/secret.h"
 #include "subkeeper/common/status.h"
+#include "subkeeper/http/http.h"
 #include "subkeeper/platform/account_state.h"
-#include "subkeeper/platform/http.h"
 #include "subkeeper/platform/rate_limiter.h"
 #include "subkeeper/platform/rest_client.h"
 
@@ -60,7 +60,7 @@ class TokenManager {
   // options.server, client_id, client_secret and timeout are used. Loads every account's
   // persisted record from `state` here.
   TokenManager(ClientOptions options, std::map<std::string, AccountCredentials> accounts,
-               HttpTransport& transport, const Clock& clock, RateLimiter& limiter,
+               http::HttpTransport& transport, const Clock& clock, RateLimiter& limiter,
                AccountStateStore* state = nullptr);
   ~TokenManager();
   TokenManager(const TokenManager&) = delete;
@@ -106,7 +106,7 @@ class TokenManager {
   void Publish(Account& account);
 
   ClientOptions options_;
-  HttpTransport& transport_;
+  http::HttpTransport& transport_;
   const Clock& clock_;
   RateLimiter& limiter_;
   AccountStateStore* state_;  // may be null

@@ -11,9 +11,4 @@ namespace subkeeper::platform {
 // a value of an application/x-www-form-urlencoded body.
 std::string UrlEncode(std::string_view text);
 
-// The path of an absolute URL as libcurl reads it (ParseUrl), without scheme, authority, query
-// or fragment; "/" when empty or when curl cannot parse the URL. Used to name a request in error
-// messages without exposing query strings.
-std::string UrlPath(std::string_view url);
-
 }  // namespace subkeeper::platform

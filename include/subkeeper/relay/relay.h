@@ -30,7 +30,7 @@
 
 #include "subkeeper/common/clock.h"
 #include "subkeeper/common/secret.h"
-#include "subkeeper/platform/http.h"
+#include "subkeeper/http/http.h"
 #include "subkeeper/relay/policy.h"
 #include "subkeeper/store/store.h"
 
@@ -76,16 +76,16 @@ struct RelayStats {
 // the headers content-type, webhook-id (the uuid), webhook-timestamp, webhook-signature (one
 // "v1,<sig>" per key of `keys`, in order, see signature.h), user-agent, subkeeper-account,
 // subkeeper-subscription and subkeeper-event-kind. Values are copied as they are: the relay checks
-// them with platform::CheckHeaders before sending.
-platform::HttpRequest BuildDeliveryRequest(const store::EventRecord& event, const std::string& url,
-                                           const SigningKeys& keys, WallTime now,
-                                           const RelayOptions& options);
+// them with http::CheckHeaders before sending.
+http::HttpRequest BuildDeliveryRequest(const store::EventRecord& event, const std::string& url,
+                                       const SigningKeys& keys, WallTime now,
+                                       const RelayOptions& options);
 
 class Relay {
  public:
   // `store`, `transport` and `clock` must outlive the relay. `unit_random` returns [0, 1) for
   // the retry jitter.
-  Relay(store::Store& store, platform::HttpTransport& transport, const Clock& clock,
+  Relay(store::Store& store, http::HttpTransport& transport, const Clock& clock,
         RelayOptions options, std::function<double()> unit_random);
   ~Relay();  // Stop()s
 
@@ -147,7 +147,7 @@ class Relay {
   double Random();
 
   store::Store& store_;
-  platform::HttpTransport& transport_;
+  http::HttpTransport& transport_;
   const Clock& clock_;
   const RelayOptions options_;
   std::function<double()> unit_random_;

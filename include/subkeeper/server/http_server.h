@@ -3,6 +3,7 @@
 // thread. Both bind explicitly (port 0 = any) so callers learn the real port before serving.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -12,8 +13,7 @@
 
 #include "subkeeper/common/secret.h"
 #include "subkeeper/common/status.h"
-#include "subkeeper/config/config.h"
-#include "subkeeper/webhook/receiver.h"
+#include "subkeeper/server/request_handler.h"
 
 namespace subkeeper::server {
 
@@ -21,8 +21,26 @@ namespace internal {
 class EventServer;
 }
 
+// How a listener serves connections. Values below their minimum are raised to it.
+struct ServerOptions {
+  int threads = 32;                // worker threads (more than the expected idle connections)
+  int64_t read_timeout_ms = 2000;  // a request must be complete this long after its first byte
+  int64_t keep_alive_s = 1;        // an idle connection is closed after this; 0 = after each answer
+  int64_t max_body_bytes = 262144;  // a larger request body is answered 413
+  int64_t commit_budget_ms = 2000;  // how long a handler may take; Stop() waits this + 1 s
+};
+
+// The webhook listener's certificate and key (PEM files).
+struct TlsOptions {
+  std::string cert_path;  // certificate chain, leaf first
+  std::string key_path;   // private key, not encrypted
+  // Reads one of the files above whole; its error is reported with the file's name. The app
+  // passes its bounded reader (regular files of limited size, never blocking on a FIFO). Required.
+  std::function<Result<std::string>(const std::string& path)> read_file;
+};
+
 // The public webhook listener. Built so that idle keep-alive and half-sent connections cannot
-// delay anyone (../shared/reference/measurement-notes.md): they cost an fd, not a thread.
+// delay anyone: they cost an fd, not a thread.
 //   - The Validation-Token handshake (any method, any path) is answered on the event loop as
 //     soon as the headers are complete, never waiting for a body; a POST without Content-Length
 //     or Transfer-Encoding has no body. A handshake whose request declared a body is answered
@@ -30,7 +48,7 @@ class EventServer;
 //   - Other requests are read whole (Content-Length or chunked, at most max_body_bytes, else 413
 //     and close) within read_timeout_ms of their first byte (else 408 and close), then routed on
 //     one of `options.threads` workers: POST /webhooks/<account>/<name> →
-//     receiver.HandleNotification; other methods on that prefix 405; anything else 404. Every
+//     handler.Handle; other methods on that prefix 405; anything else 404. Every
 //     error answer has a {"error": …} JSON body; a malformed request is answered 400 (431 for a
 //     head over 16 KiB, 501 for a transfer coding other than chunked) and closed.
 //   - Keep-alive: HTTP/1.1 unless "Connection: close", HTTP/1.0 only when asked; an idle
@@ -39,14 +57,14 @@ class EventServer;
 // Start/Stop/Bind are for one owner thread.
 class WebhookServer {
  public:
-  // `receiver` must outlive the server.
-  WebhookServer(webhook::WebhookReceiver& receiver, const config::ServerConfig& options);
+  // `handler` must outlive the server.
+  WebhookServer(RequestHandler& handler, const ServerOptions& options);
   ~WebhookServer();  // Stop()s
 
   // Serves TLS (1.2 minimum; no compression, no renegotiation) with the PEM certificate chain
   // and key of `tls`, from Start on. kInvalidArgument naming the file when one cannot be loaded
   // or the key does not match the certificate. Call before Start.
-  Status UseTls(const config::TlsConfig& tls);
+  Status UseTls(const TlsOptions& tls);
   // Binds; returns the bound port (port 0 = any free one). kUnavailable when the address cannot
   // be bound. Call once, before Start.
   Result<int> Bind(const std::string& host, int port);
@@ -64,7 +82,7 @@ class WebhookServer {
 };
 
 // Loads `tls` as WebhookServer::UseTls would, for `subkeeper check`: the same error, nothing kept.
-Status CheckTls(const config::TlsConfig& tls);
+Status CheckTls(const TlsOptions& tls);
 
 // What the admin listener shows. Implemented by the app; called on admin request threads.
 class AdminSource {
@@ -104,7 +122,7 @@ class AdminSource {
 struct AdminOptions {
   // read_timeout_ms (the header deadline), keep_alive_s and max_body_bytes (at most 64 KiB);
   // threads and commit_budget_ms are ignored.
-  config::ServerConfig server;
+  ServerOptions server;
   // When not empty, every endpoint but /healthz and /readyz wants "Authorization: Bearer
   // <token>" (401 with WWW-Authenticate otherwise); compared in constant time.
   Secret token;

@@ -9,7 +9,8 @@
 
 #include "subkeeper/common/clock.h"
 #include "subkeeper/common/status.h"
-#include "subkeeper/platform/http.h"
+#include "subkeeper/http/http.h"
+#include "subkeeper/server/request_handler.h"
 #include "subkeeper/store/records.h"
 #include "subkeeper/webhook/routes.h"
 
@@ -29,18 +30,16 @@ class EventSink {
 using ReminderCallback = std::function<void(const std::string& account, const std::string& name,
                                             const std::string& subscription_id)>;
 
-struct WebhookResponse {
-  int status = 200;
-  platform::Headers headers;
-  std::string body;  // "" or a short JSON reason {"error":"..."}
-};
+// An answer: status, headers, and a body that is "" or a short JSON reason {"error":"..."}.
+using WebhookResponse = server::HandlerResponse;
 
 struct ReceiverOptions {
   size_t max_body_bytes = 262144;
   std::chrono::milliseconds commit_budget{2000};
 };
 
-class WebhookReceiver {
+// The webhook listener's handler (server::RequestHandler). Thread-safe.
+class WebhookReceiver final : public server::RequestHandler {
  public:
   // All references must outlive the receiver.
   WebhookReceiver(const RouteTable& routes, EventSink& sink, ReminderCallback on_reminder,
@@ -59,8 +58,15 @@ class WebhookReceiver {
   //   (also for a duplicate uuid). Errors carry {"error":"<short reason>"}.
   // A committed reminder (event == the route's reminder filter and subscriptionId == its
   // remote id) is passed to the reminder callback and not relayed.
-  WebhookResponse HandleNotification(std::string_view path, const platform::Headers& headers,
+  WebhookResponse HandleNotification(std::string_view path, const http::Headers& headers,
                                      std::string_view body);
+
+  // server::RequestHandler: Handshake and HandleNotification.
+  WebhookResponse AnswerHandshake(std::string_view token) override { return Handshake(token); }
+  WebhookResponse Handle(std::string_view path, const http::Headers& headers,
+                         std::string_view body) override {
+    return HandleNotification(path, headers, body);
+  }
 
  private:
   const RouteTable& routes_;

@@ -12,19 +12,19 @@
 #include <string>
 #include <utility>
 
-#include "subkeeper/platform/http.h"
+#include "subkeeper/http/http.h"
 
 namespace rcemu {
 
-class HttplibTransport final : public subkeeper::platform::HttpTransport {
+class HttplibTransport final : public subkeeper::http::HttpTransport {
  public:
   // https: the server certificate is verified (as the platform does for webhook addresses),
   // against `ca_file` when given, else the system's CA store.
   explicit HttplibTransport(std::string ca_file = "") : ca_file_(std::move(ca_file)) {}
   // Returns kInvalidArgument for a URL it cannot parse, kDeadlineExceeded when the timeout
   // passed, kUnavailable for any other failure (refused, reset, truncated answer).
-  subkeeper::Result<subkeeper::platform::HttpResponse> Send(
-      const subkeeper::platform::HttpRequest& request) override;
+  subkeeper::Result<subkeeper::http::HttpResponse> Send(
+      const subkeeper::http::HttpRequest& request) override;
 
  private:
   std::string ca_file_;

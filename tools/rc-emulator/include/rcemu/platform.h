@@ -27,7 +27,7 @@
 #include "rcemu/types.h"
 #include "subkeeper/common/clock.h"
 #include "subkeeper/common/status.h"
-#include "subkeeper/platform/http.h"
+#include "subkeeper/http/http.h"
 
 namespace rcemu {
 
@@ -58,11 +58,11 @@ struct SubscriptionSnapshot {
 // The size a response would have had on the wire: status line ("HTTP/1.1 200 OK\r\n"), each
 // "Name: value\r\n", the blank line, and the body. HTTP client libraries do not expose the raw
 // bytes, so the 1024-byte handshake rule (SUB-525) is checked against this reconstruction.
-int64_t ResponseBytes(const subkeeper::platform::HttpResponse& response);
+int64_t ResponseBytes(const subkeeper::http::HttpResponse& response);
 
 class Platform {
  public:
-  Platform(Options options, subkeeper::platform::HttpTransport& transport,
+  Platform(Options options, subkeeper::http::HttpTransport& transport,
            const subkeeper::Clock& clock);
   ~Platform();
   Platform(const Platform&) = delete;

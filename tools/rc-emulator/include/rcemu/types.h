@@ -11,18 +11,16 @@
 
 #include "subkeeper/common/clock.h"
 #include "subkeeper/common/secret.h"
-#include "subkeeper/platform/http.h"
+#include "subkeeper/http/http.h"
 
 namespace rcemu {
 
 using subkeeper::Millis;
 using subkeeper::Seconds;
 using subkeeper::WallTime;
-using Headers = subkeeper::platform::Headers;
+using Headers = subkeeper::http::Headers;
 
-// Case-insensitive header lookup; nullptr when absent. (Own copy so the emulator does not depend
-// on the platform module's implementation.)
-const std::string* HeaderValue(const Headers& headers, std::string_view name);
+// Header fields; look one up with Headers::Find (case-insensitive).
 
 // One inbound platform API or control call.
 struct Request {

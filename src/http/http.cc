@@ -1,13 +1,13 @@
-#include "subkeeper/platform/http.h"
+#include "subkeeper/http/http.h"
 
 #include <algorithm>
 #include <cctype>
 #include <string>
 #include <string_view>
 
-namespace subkeeper::platform {
+namespace subkeeper::http {
 
-const std::string* FindHeader(const Headers& headers, std::string_view name) {
+const std::string* Headers::Find(std::string_view name) const {
   auto same = [name](const std::string& candidate) {
     return std::equal(candidate.begin(), candidate.end(), name.begin(), name.end(),
                       [](char a, char b) {
@@ -15,7 +15,7 @@ const std::string* FindHeader(const Headers& headers, std::string_view name) {
                                std::tolower(static_cast<unsigned char>(b));
                       });
   };
-  for (const auto& [key, value] : headers) {
+  for (const auto& [key, value] : *this) {
     if (same(key)) return &value;
   }
   return nullptr;
@@ -45,4 +45,57 @@ Status CheckHeaders(const Headers& headers) {
   return Status::OK();
 }
 
-}  // namespace subkeeper::platform
+std::string_view ReasonPhrase(int status) {
+  switch (status) {
+    case 100:
+      return "Continue";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 204:
+      return "No Content";
+    case 301:
+      return "Moved Permanently";
+    case 302:
+      return "Found";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 411:
+      return "Length Required";
+    case 413:
+      return "Payload Too Large";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "";
+  }
+}
+
+}  // namespace subkeeper::http

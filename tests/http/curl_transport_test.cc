@@ -1,5 +1,6 @@
-// CurlTransport against a real cpp-httplib server on 127.0.0.1, port chosen by the kernel.
-#include "subkeeper/platform/curl_transport.h"
+// The curl transport (NewCurlTransport) against a real cpp-httplib server on 127.0.0.1, port chosen
+// by the kernel.
+#include "subkeeper/http/curl_transport.h"
 
 #include <arpa/inet.h>
 #include <httplib.h>
@@ -9,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -16,8 +18,11 @@
 
 #include "platform/platform_test_util.h"
 
-namespace subkeeper::platform {
+namespace subkeeper::http {
 namespace {
+
+// Canned secrets and the leak check of the platform tests.
+namespace test = platform::test;
 
 // Runs `server` on a loopback port for the lifetime of the object.
 class LoopbackServer {
@@ -60,7 +65,7 @@ int ClosedPort() {
   return ntohs(addr.sin_port);
 }
 
-TEST_CASE("CurlTransport round-trips status, headers and body", "[platform]") {
+TEST_CASE("CurlTransport round-trips status, headers and body", "[http]") {
   httplib::Server server;
   std::string seen_method, seen_body, seen_auth, seen_type;
   server.Put("/restapi/v1.0/subscription/abc",
@@ -76,7 +81,8 @@ TEST_CASE("CurlTransport round-trips status, headers and body", "[platform]") {
   server.Get("/empty", [](const httplib::Request&, httplib::Response& res) { res.status = 404; });
   LoopbackServer loopback(server);
 
-  CurlTransport transport;
+  std::unique_ptr<HttpTransport> owned = NewCurlTransport();
+  HttpTransport& transport = *owned;
   HttpRequest request{"PUT",
                       loopback.Url("/restapi/v1.0/subscription/abc"),
                       {{"Authorization", "Bearer access-1"}, {"Content-Type", "application/json"}},
@@ -100,7 +106,7 @@ TEST_CASE("CurlTransport round-trips status, headers and body", "[platform]") {
   CHECK(missing->status == 404);
 }
 
-TEST_CASE("CurlTransport sends POST and DELETE", "[platform]") {
+TEST_CASE("CurlTransport sends POST and DELETE", "[http]") {
   httplib::Server server;
   std::string posted;
   bool deleted = false;
@@ -113,7 +119,8 @@ TEST_CASE("CurlTransport sends POST and DELETE", "[platform]") {
     res.status = 204;
   });
   LoopbackServer loopback(server);
-  CurlTransport transport;
+  std::unique_ptr<HttpTransport> owned = NewCurlTransport();
+  HttpTransport& transport = *owned;
   auto post = transport.Send(HttpRequest{"POST", loopback.Url("/p"), {}, "a=1&b=2", Millis(5000)});
   REQUIRE(post.ok());
   CHECK(post->status == 200);
@@ -127,7 +134,7 @@ TEST_CASE("CurlTransport sends POST and DELETE", "[platform]") {
 // A header value with CR/LF would put extra headers or a second request on the wire (the relay
 // sends webhook-id from a notification's uuid); a NUL would cut it. None is ever sent, and the
 // error names the header but never shows its value (it may be a token).
-TEST_CASE("CurlTransport sends nothing when a header value has CR, LF or NUL", "[platform]") {
+TEST_CASE("CurlTransport sends nothing when a header value has CR, LF or NUL", "[http]") {
   httplib::Server server;
   std::mutex mu;
   std::vector<std::string> seen;  // guarded by mu
@@ -139,7 +146,8 @@ TEST_CASE("CurlTransport sends nothing when a header value has CR, LF or NUL", "
   server.Post("/hook", record);
   server.Get("/smuggled", record);
   LoopbackServer loopback(server);
-  CurlTransport transport;
+  std::unique_ptr<HttpTransport> owned = NewCurlTransport();
+  HttpTransport& transport = *owned;
 
   const std::string value =
       GENERATE(std::string("u1\r\nX-Injected: 1"), std::string("u1\r\n\r\nGET /smuggled HTTP/1.1"),
@@ -166,7 +174,7 @@ TEST_CASE("CurlTransport sends nothing when a header value has CR, LF or NUL", "
   CHECK(seen == std::vector<std::string>{"POST /hook u2"});
 }
 
-TEST_CASE("CurlTransport reports a slow answer as kDeadlineExceeded", "[platform]") {
+TEST_CASE("CurlTransport reports a slow answer as kDeadlineExceeded", "[http]") {
   httplib::Server server;
   std::mutex mu;
   std::condition_variable cv;
@@ -178,7 +186,8 @@ TEST_CASE("CurlTransport reports a slow answer as kDeadlineExceeded", "[platform
     res.set_content("late", "text/plain");
   });
   LoopbackServer loopback(server);
-  CurlTransport transport;
+  std::unique_ptr<HttpTransport> owned = NewCurlTransport();
+  HttpTransport& transport = *owned;
   Result<HttpResponse> response =
       transport.Send(HttpRequest{"GET",
                                  loopback.Url("/slow?token=access-secret"),
@@ -196,8 +205,9 @@ TEST_CASE("CurlTransport reports a slow answer as kDeadlineExceeded", "[platform
   CHECK_FALSE(test::LeaksSecret(response.status()));
 }
 
-TEST_CASE("CurlTransport reports a closed port as kUnavailable", "[platform]") {
-  CurlTransport transport;
+TEST_CASE("CurlTransport reports a closed port as kUnavailable", "[http]") {
+  std::unique_ptr<HttpTransport> owned = NewCurlTransport();
+  HttpTransport& transport = *owned;
   const std::string url =
       "http://127.0.0.1:" + std::to_string(ClosedPort()) + "/restapi/oauth/token";
   HttpRequest request;
@@ -213,5 +223,20 @@ TEST_CASE("CurlTransport reports a closed port as kUnavailable", "[platform]") {
   CHECK_FALSE(test::LeaksSecret(response.status()));
 }
 
+TEST_CASE("CurlTransport refuses an answer longer than max_response_bytes", "[http]") {
+  httplib::Server server;
+  server.Get("/big", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(std::string(2048, 'x'), "text/plain");
+  });
+  LoopbackServer loopback(server);
+  const HttpRequest request{"GET", loopback.Url("/big"), {}, "", Millis(5000)};
+  Result<HttpResponse> small = NewCurlTransport(CurlOptions{1024})->Send(request);
+  REQUIRE_FALSE(small.ok());
+  CHECK(small.status().code() == StatusCode::kUnavailable);
+  Result<HttpResponse> fits = NewCurlTransport(CurlOptions{2048})->Send(request);
+  REQUIRE(fits.ok());
+  CHECK(fits->body.size() == 2048);
+}
+
 }  // namespace
-}  // namespace subkeeper::platform
+}  // namespace subkeeper::http

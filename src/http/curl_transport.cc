@@ -1,16 +1,14 @@
-#include "subkeeper/platform/curl_transport.h"
+#include "subkeeper/http/curl_transport.h"
 
 #include <curl/curl.h>
 
 #include <memory>
 #include <mutex>
 
-#include "subkeeper/platform/url.h"
+#include "subkeeper/common/url.h"
 
-namespace subkeeper::platform {
+namespace subkeeper::http {
 namespace {
-
-constexpr size_t kMaxBody = 16 * 1024 * 1024;
 
 struct EasyDeleter {
   void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
@@ -26,11 +24,17 @@ void InitOnce() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+// Where the answer's body goes, and how much of it is accepted.
+struct BodySink {
+  std::string* body;
+  size_t max_bytes;
+};
+
 size_t OnBody(char* data, size_t size, size_t count, void* user) {
-  auto* body = static_cast<std::string*>(user);
+  auto* sink = static_cast<BodySink*>(user);
   const size_t n = size * count;
-  if (body->size() + n > kMaxBody) return 0;  // makes libcurl fail with CURLE_WRITE_ERROR
-  body->append(data, n);
+  if (sink->body->size() + n > sink->max_bytes) return 0;  // libcurl fails: CURLE_WRITE_ERROR
+  sink->body->append(data, n);
   return n;
 }
 
@@ -60,7 +64,7 @@ HeaderList BuildHeaders(const HttpRequest& request) {
   }
   // libcurl would otherwise add its own: a form Content-Type on every POST and a 1 s
   // "Expect: 100-continue" stall on large bodies.
-  if (FindHeader(request.headers, "Content-Type") == nullptr) {
+  if (request.headers.Find("Content-Type") == nullptr) {
     list = curl_slist_append(list, "Content-Type:");
   }
   list = curl_slist_append(list, "Expect:");
@@ -93,9 +97,14 @@ Status MapCurlError(CURLcode code, const HttpRequest& request, const char* detai
   }
 }
 
-}  // namespace
+class CurlTransport final : public HttpTransport {
+ public:
+  explicit CurlTransport(const CurlOptions& options) : options_(options) { InitOnce(); }
+  Result<HttpResponse> Send(const HttpRequest& request) override;
 
-CurlTransport::CurlTransport() { InitOnce(); }
+ private:
+  const CurlOptions options_;
+};
 
 Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
   // libcurl would send a CR/LF inside a value as it is (header or request smuggling) and cut a
@@ -108,6 +117,7 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
   if (!curl)
     return Status::Unavailable(request.method + " " + UrlPath(request.url) + ": no handle");
   HttpResponse response;
+  BodySink body{&response.body, options_.max_response_bytes};
   char error[CURL_ERROR_SIZE] = {};
   HeaderList headers = BuildHeaders(request);
   CURL* c = curl.get();
@@ -119,7 +129,7 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &OnBody);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &response.body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &OnHeader);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &response.headers);
   SetMethod(c, request);
@@ -131,4 +141,10 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
   return response;
 }
 
-}  // namespace subkeeper::platform
+}  // namespace
+
+std::unique_ptr<HttpTransport> NewCurlTransport(const CurlOptions& options) {
+  return std::make_unique<CurlTransport>(options);
+}
+
+}  // namespace subkeeper::http
