@@ -99,7 +99,7 @@ int Run(const CommandLine& line) {
   if (!line.log_format.empty()) loaded->log_format = line.log_format;
   SetUpLogging(*loaded);
   Status status =
-      RunDaemon(std::move(*loaded), DaemonOptions{line.config, line.port_file, line.log_format});
+      RunDaemon(std::move(*loaded), DaemonOptions{line.config, line.state_file, line.log_format});
   if (!status.ok()) {
     logging::KeeperLog().critical("cannot run: {}", status.ToString());
     return 1;

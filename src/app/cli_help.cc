@@ -47,14 +47,15 @@ struct CommandHelp {
 
 constexpr CommandHelp kCommandHelp[] = {
     {"run",
-     "usage: subkeeper run [-c FILE] [--port-file PATH] [--log-format text|json]\n"
+     "usage: subkeeper run [-c FILE] [--state-file PATH] [--log-format text|json]\n"
      "\n"
      "Runs the keeper: keeps every configured subscription alive, receives and relays events,\n"
      "serves the admin endpoints. SIGTERM/SIGINT stop it gracefully (in-flight commits and\n"
      "relays finish, leases are released, exit within 10 s); SIGHUP or an edit of the config\n"
      "file reloads it.\n"
      "\n"
-     "  --port-file PATH    write the bound ports as JSON once listening\n"
+     "  --state-file PATH   write the run-state file (bound ports, admin URL, pid; JSON)\n"
+     "                      there instead of listen.state_file (alias: --port-file)\n"
      "  --log-format F      text or json: the format of every log line, also of the errors\n"
      "                      met while loading the config; overrides log.format and\n"
      "                      $SUBKEEPER_LOG_FORMAT. Without either, log.format is read from the\n"

@@ -97,7 +97,7 @@ struct Parser {
     if (command != Command::kRun) sub->add_flag("--json", line.json);
     switch (command) {
       case Command::kRun:
-        sub->add_option("--port-file", line.port_file);
+        sub->add_option("--state-file,--port-file", line.state_file);
         sub->add_option("--log-format", line.log_format)->check(kLogFormat);
         break;
       case Command::kPlan:

@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "subkeeper/app/run_state.h"
 #include "subkeeper/common/log.h"
-#include "subkeeper/common/private_file.h"
 #include "subkeeper/common/time_format.h"
 #include "subkeeper/config/checks.h"
 #include "subkeeper/http/curl_transport.h"
@@ -90,20 +90,14 @@ std::string AdminUrl(const config::Config& config) {
   const std::string host = admin ? admin->host : "127.0.0.1";
   const int port = admin ? admin->port : 9090;
   if (port != 0) return config::LocalHttpUrl(host, port);
-  // Port 0: the daemon's real port is only in the file it wrote. Its host must be ours; only
-  // the digits after it are taken.
-  const std::string url = ReadTrustedFirstLine(AdminUrlPath(config.store.sqlite_path));
-  const std::string expected = config::LocalHttpUrl(host, 0);  // "http://<host>:0"
-  const std::string prefix = expected.substr(0, expected.size() - 1);
-  if (url.size() > prefix.size() && url.size() <= prefix.size() + 5 &&
-      url.compare(0, prefix.size(), prefix) == 0) {
-    const std::string digits = url.substr(prefix.size());
-    if (std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      const int found = std::stoi(digits);
-      if (found > 0 && found <= 65535) return config::LocalHttpUrl(host, found);
+  // Port 0: the daemon's real port is only in the run-state file it wrote. The host is ours;
+  // only the port is taken from the file.
+  if (!config.listen.state_file.empty()) {
+    if (const std::optional<int> found = ReadAdminPort(config.listen.state_file)) {
+      return config::LocalHttpUrl(host, *found);
     }
   }
-  return expected;
+  return config::LocalHttpUrl(host, 0);
 }
 
 int ReplayCommand(const config::Config& config, const ReplayOptions& options) {

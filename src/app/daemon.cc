@@ -25,21 +25,37 @@
 #include <utility>
 
 #include "keeper.h"
+#include "subkeeper/app/run_state.h"
 #include "subkeeper/common/log.h"
-#include "subkeeper/common/private_file.h"
+#include "subkeeper/config/checks.h"
 #include "subkeeper/config/limits.h"
 #include "subkeeper/config/loader.h"
 
 namespace subkeeper::app {
 namespace {
 
-// Owner-only (0600) whatever the umask, replaced atomically: see WritePrivateFile.
-Status WritePortFile(const std::string& path, int webhooks, int admin,
-                     const std::string& public_url) {
-  return WritePrivateFile(
-      path,
-      nlohmann::json{{"webhooks", webhooks}, {"admin", admin}, {"public_url", public_url}}.dump() +
-          "\n");
+// Removes a file when it goes out of scope ("" = nothing).
+class RemovedAtExit {
+ public:
+  explicit RemovedAtExit(std::string path) : path_(std::move(path)) {}
+  RemovedAtExit(const RemovedAtExit&) = delete;
+  RemovedAtExit& operator=(const RemovedAtExit&) = delete;
+  ~RemovedAtExit() {
+    if (!path_.empty()) std::remove(path_.c_str());
+  }
+
+ private:
+  std::string path_;
+};
+
+RunState RunStateOf(const Keeper& keeper) {
+  // The address was validated when the config was loaded.
+  const auto admin = config::ParseListenAddress(keeper.Current()->listen.admin).value();
+  return RunState{.pid = static_cast<long>(::getpid()),
+                  .webhooks_port = keeper.webhook_port(),
+                  .admin_port = keeper.admin_port(),
+                  .admin_url = config::LocalHttpUrl(admin.host, keeper.admin_port()),
+                  .public_url = keeper.public_url()};
 }
 
 // The file's content, read as the loader reads it (config::ReadBoundedFile: a regular file within
@@ -236,10 +252,17 @@ Status RunDaemon(config::Config config, const DaemonOptions& options) {
   // Moved, not copied: at 100k subscriptions a config is tens of MB.
   Keeper keeper(std::move(config), clock);
   SK_RETURN_IF_ERROR(keeper.Start());
-  if (!options.port_file.empty()) {
-    SK_RETURN_IF_ERROR(WritePortFile(options.port_file, keeper.webhook_port(), keeper.admin_port(),
-                                     keeper.public_url()));
+  const std::string state_file =
+      options.state_file.empty() ? keeper.Current()->listen.state_file : options.state_file;
+  if (!state_file.empty()) {
+    if (Status written = WriteRunState(state_file, RunStateOf(keeper)); !written.ok()) {
+      keeper.Stop();
+      return written;
+    }
   }
+  // Removed once the listeners are down, however the loop ends: a stale file would send
+  // one-shot commands to a port another process may have taken.
+  const RemovedAtExit state_file_removal(state_file);
   const int signal_fd = signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
   if (signal_fd < 0) {
     keeper.Stop();

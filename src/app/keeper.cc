@@ -10,7 +10,6 @@
 #include "subkeeper/app/server_options.h"
 #include "subkeeper/app/status_view.h"
 #include "subkeeper/common/log.h"
-#include "subkeeper/common/private_file.h"
 #include "subkeeper/common/time_format.h"
 #include "subkeeper/config/checks.h"
 #include "subkeeper/reconcile/reconcile.h"
@@ -59,6 +58,7 @@ bool SamePlatform(const config::Config& a, const config::Config& b) {
 std::string RestartOnlyChange(const config::Config& old_config, const config::Config& next) {
   if (old_config.listen.webhooks != next.listen.webhooks) return "listen.webhooks";
   if (old_config.listen.admin != next.listen.admin) return "listen.admin";
+  if (old_config.listen.state_file != next.listen.state_file) return "listen.state_file";
   if (old_config.store.sqlite_path != next.store.sqlite_path) return "store.sqlite";
   if (old_config.public_url != next.public_url) return "public_url";
   if (old_config.server.threads != next.server.threads) return "server.threads";
@@ -249,12 +249,6 @@ Status Keeper::StartListeners() {
   webhook_server_->Start();
   webhooks_up_ = true;
   public_url_ = reconcile::EffectivePublicUrl(*config, webhook_port_);
-  const std::string admin_url_path = AdminUrlPath(config->store.sqlite_path);
-  if (Status written = WritePrivateFile(
-          admin_url_path, config::LocalHttpUrl(admin_address.host, admin_port_) + "\n");
-      !written.ok()) {
-    logging::KeeperLog().warn("admin URL file: {}", written.ToString());
-  }
   return Status::OK();
 }
 
@@ -449,10 +443,7 @@ void Keeper::Stop() {
   if (scheduler_) scheduler_->Stop();
   if (ingestor_) ingestor_->Stop();
   relay_stop.join();
-  if (admin_server_) {
-    admin_server_->Stop();
-    std::remove(AdminUrlPath(Current()->store.sqlite_path).c_str());
-  }
+  if (admin_server_) admin_server_->Stop();
   if (&metrics::Current() == &metrics_) metrics::Install(nullptr);
 }
 

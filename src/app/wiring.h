@@ -28,10 +28,6 @@ class StoreAccountState final : public platform::AccountStateStore {
   store::Store& store_;
 };
 
-// Where a running daemon writes its admin URL ("http://host:port", one line): next to the
-// database, so one-shot commands using the same store can reach it.
-inline std::string AdminUrlPath(const std::string& sqlite_path) { return sqlite_path + ".admin"; }
-
 // The REST client for every configured account. `transport`, `clock` and `state` (when given)
 // must outlive it.
 std::unique_ptr<platform::RestClient> MakePlatformClient(

@@ -53,25 +53,28 @@ Status WritePrivateFile(const std::string& path, std::string_view content) {
   return status;
 }
 
-std::string ReadTrustedFirstLine(const std::string& path, size_t max_bytes) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+std::string ReadTrustedFile(const std::string& path, size_t max_bytes) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return "";
   // Checked on the open descriptor: the file cannot be swapped between the check and the read.
   struct stat st {};
   const bool trusted = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid() &&
-                       (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+                       (st.st_mode & (S_IWGRP | S_IWOTH)) == 0 &&
+                       static_cast<uint64_t>(st.st_size) <= max_bytes;
   std::string text;
   if (trusted) {
-    text.resize(max_bytes);
-    ssize_t n = 0;
-    do {
-      n = ::read(fd, text.data(), text.size());
-    } while (n < 0 && errno == EINTR);
-    text.resize(n > 0 ? static_cast<size_t>(n) : 0);
+    // One byte more than allowed: a file that grew after fstat is refused, not cut.
+    text.resize(max_bytes + 1);
+    size_t size = 0;
+    while (size < text.size()) {
+      const ssize_t n = ::read(fd, text.data() + size, text.size() - size);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      size += static_cast<size_t>(n);
+    }
+    text.resize(size <= max_bytes ? size : 0);
   }
   ::close(fd);
-  const size_t newline = text.find('\n');
-  if (newline != std::string::npos) text.resize(newline);
   return text;
 }
 

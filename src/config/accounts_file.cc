@@ -35,9 +35,7 @@ std::string Origin(long origin) {
 void Decoder::AccountsFile(const Node& node) {
   std::optional<std::string> written = Text(node, "accounts_file");
   if (!written || written->empty()) return;
-  std::filesystem::path path(*written);
-  if (path.is_relative()) path = std::filesystem::path(out_.source.file).parent_path() / path;
-  const std::string file = path.string();
+  const std::string file = BesideConfig(*written);
   out_.config.accounts_file = file;
   Result<std::unique_ptr<std::istream>> in = options_.open(file);
   if (!in.ok()) {

@@ -63,6 +63,9 @@ class Decoder {
   void SmallInt(const Node& map, const std::string& prefix, std::string_view key, int& out);
   void SecretValue(const Node& map, const std::string& prefix, std::string_view key, Secret& out);
 
+  // `path` resolved against the config file's directory when relative; "" stays "".
+  std::string BesideConfig(const std::string& path) const;
+
   void Listen(const Node& node);
   void Store(const Node& node);
   void Platform(const Node& node);

@@ -37,9 +37,8 @@ Decoded Decoder::Run(const Node& root) {
   // Relative to the config file's directory, as accounts_file is: the same config opens the
   // same database whatever the working directory (also the default "subkeeper.db").
   std::string& sqlite = c.store.sqlite_path;
-  if (!sqlite.empty() && sqlite != ":memory:" && std::filesystem::path(sqlite).is_relative()) {
-    sqlite = (std::filesystem::path(out_.source.file).parent_path() / sqlite).string();
-  }
+  if (sqlite != ":memory:") sqlite = BesideConfig(sqlite);
+  c.listen.state_file = BesideConfig(c.listen.state_file);
   if (const Node* n = Present(root, "platform")) Platform(*n);
   SecretValue(root, "", "webhook_secret", c.webhook_secret);
   // Templates before the accounts that use them; the explicit subscriptions before expanding,
@@ -59,11 +58,20 @@ Decoded Decoder::Run(const Node& root) {
   return std::move(out_);
 }
 
+std::string Decoder::BesideConfig(const std::string& path) const {
+  if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
+  return (std::filesystem::path(out_.source.file).parent_path() / path).string();
+}
+
 void Decoder::Listen(const Node& node) {
   ListenConfig& l = out_.config.listen;
-  if (!Map(node, "listen", {"webhooks", "admin", "tls", "admin_token", "admin_token_file"})) return;
+  if (!Map(node, "listen",
+           {"webhooks", "admin", "tls", "admin_token", "admin_token_file", "state_file"})) {
+    return;
+  }
   Str(node, "listen", "webhooks", l.webhooks);
   Str(node, "listen", "admin", l.admin);
+  Str(node, "listen", "state_file", l.state_file);
   SecretValue(node, "listen", "admin_token", l.admin_token);
   if (const Node* tls = Present(node, "tls");
       tls != nullptr && Map(*tls, "listen.tls", {"cert", "key"})) {

@@ -105,6 +105,12 @@ std::vector<ConfigIssue> Validator::Run(const Config& c, const Templates& templa
   Listen(c.listen.admin, "listen.admin");
   Tls(c.listen.tls);
   Required(!c.store.sqlite_path.empty(), "store.sqlite");
+  // The daemon replaces the run-state file whole: naming the database (or its journal) would
+  // destroy it.
+  if (!c.listen.state_file.empty() && c.listen.state_file.starts_with(c.store.sqlite_path)) {
+    Add("listen.state_file",
+        "must not be the store's file (store.sqlite) or beside it with its name");
+  }
   Platform(c.platform);
   Required(!c.webhook_secret.empty(), "webhook_secret");
   Accounts(c.accounts);

@@ -66,9 +66,11 @@ TEST_CASE("each command gets its own options", "[app][cli]") {
   CHECK(renew.command == Command::kRenew);
   CHECK(renew.wait_s == 7);
 
-  CommandLine run = ParseOk({"run", "--port-file", "/tmp/p.json"});
+  CommandLine run = ParseOk({"run", "--state-file", "/tmp/p.json"});
   CHECK(run.command == Command::kRun);
-  CHECK(run.port_file == "/tmp/p.json");
+  CHECK(run.state_file == "/tmp/p.json");
+  // The older name keeps working for scripts that use it.
+  CHECK(ParseOk({"run", "--port-file", "/tmp/q.json"}).state_file == "/tmp/q.json");
 
   CommandLine secret = ParseOk({"generate-secret", "--json"});
   CHECK(secret.command == Command::kGenerateSecret);

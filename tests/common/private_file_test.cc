@@ -81,22 +81,31 @@ TEST_CASE("WritePrivateFile reports a directory it cannot write", "[common]") {
   CHECK_THAT(status.message(), Catch::Contains("missing/dir/file.tmp"));
 }
 
-TEST_CASE("ReadTrustedFirstLine reads only our own, non-shared files", "[common]") {
+TEST_CASE("ReadTrustedFile reads only our own, non-shared, small regular files", "[common]") {
   TempDir dir;
-  const std::string path = dir.File("subkeeper.db.admin");
-  REQUIRE(WritePrivateFile(path, "http://127.0.0.1:4567\nmore\n").ok());
-  CHECK(ReadTrustedFirstLine(path) == "http://127.0.0.1:4567");
+  const std::string path = dir.File("keeper.run.json");
+  const std::string content = "{\"admin\":4567}\nmore\n";
+  REQUIRE(WritePrivateFile(path, content).ok());
+  CHECK(ReadTrustedFile(path, 4096) == content);
   REQUIRE(::chmod(path.c_str(), 0620) == 0);  // writable by the group
-  CHECK(ReadTrustedFirstLine(path).empty());
+  CHECK(ReadTrustedFile(path, 4096).empty());
   REQUIRE(::chmod(path.c_str(), 0602) == 0);  // writable by others
-  CHECK(ReadTrustedFirstLine(path).empty());
+  CHECK(ReadTrustedFile(path, 4096).empty());
   REQUIRE(::chmod(path.c_str(), 0644) == 0);  // readable by others is not a redirect risk
-  CHECK(ReadTrustedFirstLine(path) == "http://127.0.0.1:4567");
+  CHECK(ReadTrustedFile(path, 4096) == content);
+  // Larger than allowed: refused whole, never cut.
+  CHECK(ReadTrustedFile(path, content.size() - 1).empty());
+  CHECK(ReadTrustedFile(path, content.size()) == content);
   // A symlink to our own file is not followed.
-  const std::string link = dir.File("link.admin");
+  const std::string link = dir.File("link.json");
   REQUIRE(::symlink(path.c_str(), link.c_str()) == 0);
-  CHECK(ReadTrustedFirstLine(link).empty());
-  CHECK(ReadTrustedFirstLine(dir.File("absent")).empty());
+  CHECK(ReadTrustedFile(link, 4096).empty());
+  CHECK(ReadTrustedFile(dir.File("absent"), 4096).empty());
+  // Files that are not files: a directory and a FIFO (which must not block the reader).
+  CHECK(ReadTrustedFile(dir.path(), 4096).empty());
+  const std::string fifo = dir.File("fifo");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  CHECK(ReadTrustedFile(fifo, 4096).empty());
 }
 
 }  // namespace

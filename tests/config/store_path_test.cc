@@ -1,4 +1,4 @@
-// store.sqlite relative to the config file's directory, and PeekLogFormat.
+// store.sqlite and listen.state_file relative to the config file's directory, and PeekLogFormat.
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -34,6 +34,24 @@ TEST_CASE("store.sqlite is relative to the config file's directory", "[config]")
   CHECK(SqlitePath("/srv/keeper/subkeeper.yaml", "store:\n  sqlite: \":memory:\"\n") == ":memory:");
   // A config named without a directory: relative to the working directory, as before.
   CHECK(SqlitePath("subkeeper.yaml", "store:\n  sqlite: k.db\n") == "k.db");
+}
+
+std::string StateFile(const std::string& config_path, const std::string& listen_section) {
+  FakeWorld world;
+  world.files[config_path] = Doc(listen_section + "subscriptions:\n" + Sub("sms"));
+  Result<Config> c = LoadConfigFile(config_path, world.Options());
+  INFO((c.ok() ? "" : c.status().message()));
+  REQUIRE(c.ok());
+  return c->listen.state_file;
+}
+
+TEST_CASE("listen.state_file is relative to the config file's directory, and unset by default",
+          "[config]") {
+  CHECK(StateFile("/srv/keeper/subkeeper.yaml", "listen:\n  state_file: run/k.json\n") ==
+        "/srv/keeper/run/k.json");
+  CHECK(StateFile("/srv/keeper/subkeeper.yaml", "listen:\n  state_file: /run/k.json\n") ==
+        "/run/k.json");
+  CHECK(StateFile("/srv/keeper/subkeeper.yaml", "").empty());
 }
 
 // A real file for PeekLogFormat, which reads the file system.

@@ -3,6 +3,7 @@
 // file, and start-up errors in the JSON log format.
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -282,6 +283,29 @@ TEST_CASE("run reports start-up errors as JSON lines when the log format is json
                                   {"run", "-c", none, "--log-format", "text"});
   CHECK(text_run.exit_code == 1);
   CHECK(text_run.err.rfind("cannot read config file", 0) == 0);
+}
+
+TEST_CASE("run writes the run-state file 0600 once listening and removes it when it stops",
+          "[integration]") {
+  ScenarioOptions options;
+  Scenario s(options);
+  const std::string path = s.state_file();
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  const std::optional<std::string> text = ReadFile(path);
+  REQUIRE(text.has_value());
+  const std::optional<json> state = json::parse(*text);
+  CHECK(state->at("webhooks") == s.webhooks_port());
+  CHECK(state->at("admin") == s.admin_port());
+  CHECK(state->at("admin_url") == "http://127.0.0.1:" + std::to_string(s.admin_port()));
+  CHECK(state->at("pid").get<long>() > 0);
+  // status finds the admin listener (port 0 in the config) through the file.
+  const CliRun status = RunFrom(s, s.dir(), {}, {"status", "-c", s.config_path(), "--json"});
+  INFO(status.err);
+  CHECK(status.exit_code == 0);
+  s.StopKeeper();
+  CHECK_FALSE(std::filesystem::exists(path));
 }
 
 }  // namespace subkeeper::testing

@@ -170,7 +170,8 @@ std::string Scenario::ConfigText(const std::vector<SubscriptionSpec>& subs,
   std::ostringstream out;
   out << "listen:\n"
       << "  webhooks: " << q("127.0.0.1:" + std::to_string(webhooks_port)) << "\n"
-      << "  admin: \"127.0.0.1:0\"\n";
+      << "  admin: \"127.0.0.1:0\"\n"
+      << "  state_file: " << q(state_file()) << "\n";
   if (tls_files_) {
     out << "  tls:\n    cert: " << q(tls_files_->cert_path())
         << "\n    key: " << q(tls_files_->key_path()) << "\n";
@@ -222,15 +223,16 @@ void Scenario::WriteConfig(int webhooks_port) {
 
 void Scenario::StartKeeper() {
   REQUIRE(!keeper_.has_value());
-  const std::string port_file = dir_ + "/keeper.port";
+  // The keeper writes its run-state file (listen.state_file) once both listeners are bound;
+  // one-shot commands find the admin port there too.
+  const std::string port_file = state_file();
   std::filesystem::remove(port_file);
   WriteConfig(webhooks_port_);
   const std::string log = dir_ + "/keeper.log";
   std::ofstream(log, std::ios::app)
       << "=== scenario: keeper start #" << ++keeper_starts_ << " ===\n";
   std::string error;
-  keeper_ = Process::Start(SUBKEEPER_BIN, {"run", "-c", config_path(), "--port-file", port_file},
-                           log, &error);
+  keeper_ = Process::Start(SUBKEEPER_BIN, {"run", "-c", config_path()}, log, &error);
   INFO("starting subkeeper: " << error);
   REQUIRE(keeper_.has_value());
   std::optional<json> ports;

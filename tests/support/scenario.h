@@ -178,6 +178,8 @@ class Scenario {
 
   // --- Config edits, reloads and one-shot commands (reconcile scenarios) ---
   std::string config_path() const { return dir_ + "/subkeeper.yaml"; }
+  // The run-state file the keeper writes (listen.state_file).
+  std::string state_file() const { return dir_ + "/keeper.run.json"; }
   // The subscriptions the generated config lists: options().subscriptions, or the single default.
   std::vector<SubscriptionSpec> Specs() const;
   // The keeper config for `subs` with listen.webhooks on `webhooks_port` (0 = any).

@@ -37,7 +37,7 @@ struct CommandLine {
   std::string config;
   bool json = false;  // --json: machine-readable output on stdout
   // run
-  std::string port_file;   // --port-file
+  std::string state_file;  // --state-file (alias --port-file)
   std::string log_format;  // --log-format, else $SUBKEEPER_LOG_FORMAT: "text", "json" or "" (=
                            // the config's log.format)
   // status, history, renew, replay

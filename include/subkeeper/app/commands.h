@@ -62,10 +62,9 @@ int ReplayCommand(const config::Config& config, const ReplayOptions& options);
 
 // The running daemon's admin URL for this config, where status, renew and replay send the admin
 // token. Always listen.admin's host (0.0.0.0 and :: as loopback) and, when listen.admin names
-// a port, that port: the file next to the database never redirects the token elsewhere. Only
-// with port 0 is the port taken from the URL the daemon wrote next to the database, and only
-// when that file is a regular file owned by this user, not writable by group or others, and its
-// URL is listen.admin's host with a port (http://<host>:<1-65535>).
+// a port, that port: no file ever redirects the token elsewhere. Only with port 0 is the port
+// taken from the run-state file (listen.state_file, see run_state.h ReadAdminPort); without a
+// trusted one the URL keeps port 0, which no request reaches.
 std::string AdminUrl(const config::Config& config);
 
 // `subkeeper status`: the running daemon's view of every configured subscription (or of

@@ -12,9 +12,9 @@ namespace subkeeper::app {
 struct DaemonOptions {
   // The config file, re-read on SIGHUP and when its content changes.
   std::string config_path;
-  // When set, {"webhooks":P,"admin":P,"public_url":U} is written there (atomically) once both
-  // listeners are bound — how tests and scripts learn ports chosen with port 0.
-  std::string port_file;
+  // When set, the run-state file goes there instead of listen.state_file (`run --state-file`):
+  // see app/run_state.h. How tests and scripts learn ports chosen with port 0.
+  std::string state_file;
   // When set ("text" or "json"), the log format whatever log.format says, also after a reload
   // (`run --log-format`, $SUBKEEPER_LOG_FORMAT).
   std::string log_format;

@@ -1,4 +1,4 @@
-// Files the keeper writes besides its database (the admin-URL file, the --port-file): owner-only
+// Files the keeper writes besides its database (the run-state file): owner-only
 // whatever the process umask, and replaced atomically so a reader never sees half a file.
 #pragma once
 
@@ -15,8 +15,9 @@ namespace subkeeper {
 // naming the file (and the errno text) on failure; the .tmp file is removed then.
 Status WritePrivateFile(const std::string& path, std::string_view content);
 
-// The first line of `path` (at most `max_bytes` read) when it is a regular file (not a
-// symlink) owned by the effective uid and not writable by group or others; otherwise "".
-std::string ReadTrustedFirstLine(const std::string& path, size_t max_bytes = 512);
+// The content of `path` when it is a regular file (not a symlink) owned by the effective uid,
+// not writable by group or others and at most `max_bytes` long; otherwise "". Never blocks on a
+// FIFO (opened O_NONBLOCK, checked before reading).
+std::string ReadTrustedFile(const std::string& path, size_t max_bytes);
 
 }  // namespace subkeeper

@@ -65,6 +65,11 @@ struct ListenConfig {
   // When set, every admin endpoint but /healthz and /readyz requires "Authorization: Bearer
   // <token>" (`admin_token`, `admin_token_file` or `${VAR}`).
   Secret admin_token;
+  // The run-state file: once both listeners are bound the daemon writes the bound ports, the
+  // admin URL and its pid there as JSON (mode 0600, replaced atomically) and removes it when it
+  // stops. One-shot commands read the admin port from it when `admin` asks for port 0. A
+  // relative path is resolved against the config file's directory. Empty = not written.
+  std::string state_file;
 };
 
 struct StoreConfig {
