@@ -16,7 +16,7 @@
 
 #include "server/raw_http.h"
 #include "subkeeper/server/http_server.h"
-#include "subkeeper/webhook/token.h"
+#include "subkeeper/subscription/token.h"
 #include "support/tls_files.h"
 #include "webhook/fake_sink.h"
 
@@ -50,7 +50,7 @@ struct TlsListener {
   }
 
   const std::string token =
-      webhook::DeriveVerificationToken(Secret("s3cret"), "main", "sms").Reveal();
+      subscription::DeriveVerificationToken(Secret("s3cret"), "main", "sms").Reveal();
   webhook::RouteTable routes;
   webhook::testing::FakeSink sink;
   SystemClock clock;

@@ -11,7 +11,7 @@
 
 #include "server/raw_http.h"
 #include "subkeeper/server/http_server.h"
-#include "subkeeper/webhook/token.h"
+#include "subkeeper/subscription/token.h"
 #include "webhook/fake_sink.h"
 
 namespace subkeeper::server {
@@ -84,7 +84,7 @@ struct Listener {
   }
 
   const std::string token =
-      webhook::DeriveVerificationToken(Secret("s3cret"), "main", "sms").Reveal();
+      subscription::DeriveVerificationToken(Secret("s3cret"), "main", "sms").Reveal();
   webhook::RouteTable routes;
   webhook::testing::FakeSink sink;
   GateSink gate;
