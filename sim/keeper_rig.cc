@@ -5,7 +5,8 @@
 
 #include "subkeeper/reconcile/reconcile.h"
 #include "subkeeper/store/sqlite_store.h"
-#include "subkeeper/webhook/token.h"
+#include "subkeeper/subscription/reminder.h"
+#include "subkeeper/subscription/token.h"
 
 namespace subkeeper::sim {
 namespace {
@@ -116,12 +117,13 @@ webhook::RouteMap KeeperRig::RoutesOf(const std::vector<store::SubscriptionRecor
   webhook::RouteMap routes;
   webhook::Interned interned;
   for (const auto& record : records) {
-    if (record.reminder_filter.empty()) continue;
+    if (!record.reminder) continue;  // direct delivery
     const std::string key = record.account + "/" + record.name;
     routes[key] = webhook::Route{
-        webhook::TokenForFingerprint(record.token_fingerprint, config_.webhook_secret, {},
-                                     record.account, record.name),
-        interned(record.reminder_filter), record.remote_id, !record.deliver_to.empty()};
+        subscription::TokenForFingerprint(record.token_fingerprint, config_.webhook_secret, {},
+                                          record.account, record.name),
+        interned(subscription::ReminderFilter(*record.reminder)), record.remote_id,
+        !record.deliver_to.empty()};
   }
   return routes;
 }

@@ -10,7 +10,7 @@
 #include "fault_plan.h"
 #include "keeper_rig.h"
 #include "platform_farm.h"
-#include "subkeeper/config/reminder.h"
+#include "subkeeper/subscription/reminder.h"
 
 namespace subkeeper::sim {
 namespace {
@@ -33,7 +33,7 @@ config::Config MakeConfig(const SimOptions& options) {
   config.platform.client_secret = Secret("demo-secret");
   config.webhook_secret = Secret("sim-webhook-secret");
   config.renewal.reconcile_interval_s = options.reconcile_interval_s;
-  config::ReminderSpec reminder = config::DefaultReminder(options.expires_in_s);
+  subscription::ReminderSpec reminder = subscription::DefaultReminder(options.expires_in_s);
   if (options.reminder_threshold_s > 0) reminder.threshold_s = options.reminder_threshold_s;
   if (options.reminder_interval_s > 0) reminder.interval_s = options.reminder_interval_s;
   for (int i = 0; i < options.accounts; ++i) {

@@ -3,8 +3,9 @@
 #include <cstdio>
 #include <random>
 
-#include "subkeeper/config/reminder.h"
-#include "subkeeper/webhook/token.h"
+#include "subkeeper/subscription/delivery.h"
+#include "subkeeper/subscription/reminder.h"
+#include "subkeeper/subscription/token.h"
 
 namespace bench {
 namespace {
@@ -68,28 +69,29 @@ subkeeper::store::SubscriptionRecord MakeRecord(const FleetOptions& options, int
       options.min_remaining_days, options.max_remaining_days)(rng);
   const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::duration<double>(remaining_days * 86400.0));
-  const auto reminder = subkeeper::config::DefaultReminder(options.expires_in_s);
+  const auto reminder = subkeeper::subscription::DefaultReminder(options.expires_in_s);
 
   subkeeper::store::SubscriptionRecord r;
   r.account = AccountName(account_index);
   r.name = SubscriptionName(slot);
   r.event_filters = {EventFilter(slot)};
   r.expires_in_s = options.expires_in_s;
-  r.reminder_filter = subkeeper::config::ReminderFilter(reminder);
-  r.address = subkeeper::config::RelayAddress(options.public_url, r.account, r.name);
+  r.reminder = reminder;
+  r.address = subkeeper::subscription::RelayAddress(options.public_url, r.account, r.name);
   r.deliver_to = options.platform_url + "/_emulator/app/" + r.account + "-" + r.name;
-  r.token_fingerprint = subkeeper::webhook::TokenFingerprint(
-      subkeeper::webhook::DeriveVerificationToken(options.webhook_secret, r.account, r.name));
+  r.token_fingerprint = subkeeper::subscription::TokenFingerprint(
+      subkeeper::subscription::DeriveVerificationToken(options.webhook_secret, r.account, r.name));
   r.remote_id = RemoteId(options.seed, index);
   r.status = "Active";
-  r.remote_filters = {Numeric(r.event_filters[0], account_index), r.reminder_filter};
+  r.remote_filters = {Numeric(r.event_filters[0], account_index),
+                      subkeeper::subscription::ReminderFilter(reminder)};
   r.granted_ttl_s = options.expires_in_s;
   r.expires_at = now + remaining;
   r.remote_created_at = r.expires_at - Seconds(options.expires_in_s);
   // The fallback timer as RenewalService::Apply sets it for a relayed subscription.
   r.next_renewal_at = r.expires_at - Seconds(reminder.threshold_s / 2);
   r.last_renewed_at = r.remote_created_at;
-  r.last_trigger = "create";
+  r.last_trigger = subkeeper::subscription::RenewedBy::kCreate;
   return r;
 }
 

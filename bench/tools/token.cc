@@ -1,7 +1,7 @@
 // Prints the Verification-Token the keeper expects for <account>/<name>, so the load clients can
 // sign benchmark notifications. The webhook secret is read from the environment (never from
 // argv, where `ps` would show it); the bench secret is a throwaway value.
-#include "subkeeper/webhook/token.h"
+#include "subkeeper/subscription/token.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const subkeeper::Secret token =
-      subkeeper::webhook::DeriveVerificationToken(subkeeper::Secret(secret), argv[1], argv[2]);
+      subkeeper::subscription::DeriveVerificationToken(subkeeper::Secret(secret), argv[1], argv[2]);
   std::printf("%s\n", token.Reveal().c_str());
   return 0;
 }

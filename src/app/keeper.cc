@@ -212,6 +212,9 @@ Status Keeper::OpenStore() {
   if (!opened.ok()) return opened.status();
   store_ = std::move(opened).value();
   account_state_ = std::make_unique<StoreAccountState>(*store_);
+  auto tokens = store::LoadTokenBook(*store_, Current()->webhook_secret);
+  if (!tokens.ok()) return tokens.status();
+  SetTokens(*tokens);
   return Status::OK();
 }
 
@@ -363,16 +366,14 @@ void Keeper::Reload(Result<config::Config> loaded) {
   scheduler_->SetService(*runtime_->renewal);
   {
     std::lock_guard lock(mu_);
-    if (!(old_config->webhook_secret == next->webhook_secret)) {
-      previous_secrets_.push_back(old_config->webhook_secret);
-      // A few rotations back is plenty: each reload's reconcile replaces the old subscriptions.
-      if (previous_secrets_.size() > 4) previous_secrets_.erase(previous_secrets_.begin());
-    }
     config_ = next;
     generation_ += 1;
     applied_at_ = clock_.Now();
     refused_reason_.clear();
   }
+  // A few rotations back is plenty (TokenBook::kMaxPrevious): each reload's reconcile replaces
+  // the old subscriptions.
+  SetTokens(Tokens().Rotated(next->webhook_secret));
   logging::KeeperLog().info("configuration generation {} applied", generation_);
   ConfigureRelay(*next);
   PublishRoutes();

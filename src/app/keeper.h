@@ -23,6 +23,7 @@
 #include "subkeeper/renewal/service.h"
 #include "subkeeper/server/http_server.h"
 #include "subkeeper/store/store.h"
+#include "subkeeper/subscription/token.h"
 #include "subkeeper/webhook/ingestor.h"
 #include "subkeeper/webhook/receiver.h"
 #include "subkeeper/webhook/routes.h"
@@ -103,11 +104,14 @@ class Keeper final : public server::AdminSource {
   Applied AppliedConfig();
   std::optional<webhook::Route> RouteFor(const store::SubscriptionHead& record,
                                          const Applied& applied,
-                                         const std::vector<Secret>& previous,
-                                         webhook::Interned& interned);
-  std::vector<Secret> PreviousSecrets();
+                                         const subscription::TokenBook& tokens,
+                                         webhook::Interned& interned,
+                                         std::set<size_t>* used = nullptr);
+  subscription::TokenBook Tokens();
+  // Makes `tokens` the keeper's and stores it when it differs from the keeper's.
+  void SetTokens(const subscription::TokenBook& tokens);
   webhook::RouteMap RoutesOf(const std::vector<store::SubscriptionHead>& heads,
-                             webhook::Interned& interned);
+                             webhook::Interned& interned, std::set<size_t>* used = nullptr);
   // Whether a subscription is in the applied config (holds it), for the scheduler.
   renewal::Scheduler::IsConfigured ConfiguredLookup();
   // The conditions of each record (one entry per record), with their transition times; stores
@@ -149,9 +153,10 @@ class Keeper final : public server::AdminSource {
 
   mutable std::mutex mu_;  // guards the fields below (read by admin request threads)
   std::shared_ptr<const config::Config> config_;
-  // Webhook secrets replaced by reloads: subscriptions created with them are still routed with
-  // their old token until the reconcile has replaced them (make-before-break).
-  std::vector<Secret> previous_secrets_;
+  // The webhook secrets, persisted (store::RotationStore): subscriptions created with a secret
+  // replaced since (by a reload, or in the config while the keeper was down) are still routed
+  // with their old token until the reconcile has replaced them (make-before-break).
+  subscription::TokenBook tokens_;
   int generation_ = 0;  // 0 until the first config is applied
   WallTime applied_at_{};
   std::string refused_reason_;  // why the newest config was refused; "" when it was applied

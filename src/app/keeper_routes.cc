@@ -7,14 +7,15 @@
 
 #include "keeper.h"
 #include "subkeeper/common/log.h"
-#include "subkeeper/webhook/token.h"
+#include "subkeeper/subscription/delivery.h"
+#include "subkeeper/subscription/reminder.h"
+#include "subkeeper/subscription/token.h"
 
 namespace subkeeper::app {
 namespace {
 
 store::SubscriptionHead HeadOf(const store::SubscriptionRecord& record) {
-  return {record.account, record.name, record.reminder_filter, record.token_fingerprint,
-          record.remote_id};
+  return {record.account, record.name, record.reminder, record.token_fingerprint, record.remote_id};
 }
 
 }  // namespace
@@ -30,31 +31,49 @@ Keeper::Applied Keeper::AppliedConfig() {
 
 std::optional<webhook::Route> Keeper::RouteFor(const store::SubscriptionHead& record,
                                                const Applied& applied,
-                                               const std::vector<Secret>& previous,
-                                               webhook::Interned& interned) {
+                                               const subscription::TokenBook& tokens,
+                                               webhook::Interned& interned,
+                                               std::set<size_t>* used) {
   // Direct subscriptions deliver elsewhere; unconfigured ones are not ours to accept.
-  if (record.reminder_filter.empty()) return std::nullopt;
+  if (subscription::DeliveryModeOf(record.reminder) == subscription::DeliveryMode::kDirect)
+    return std::nullopt;
   const auto* configured =
       reconcile::FindConfigured(*applied.config, *applied.index, record.account, record.name);
   if (configured == nullptr) return std::nullopt;
-  return webhook::Route{
-      webhook::TokenForFingerprint(record.token_fingerprint, applied.config->webhook_secret,
-                                   previous, record.account, record.name),
-      interned(record.reminder_filter), record.remote_id, !configured->deliver_to.empty()};
+  // The route matches the incoming reminder's `event`, which is the filter string.
+  return webhook::Route{tokens.Find(record.token_fingerprint, record.account, record.name, used),
+                        interned(subscription::ReminderFilter(*record.reminder)), record.remote_id,
+                        !configured->deliver_to.empty()};
 }
 
-std::vector<Secret> Keeper::PreviousSecrets() {
+subscription::TokenBook Keeper::Tokens() {
   std::lock_guard lock(mu_);
-  return previous_secrets_;
+  return tokens_;
+}
+
+void Keeper::SetTokens(const subscription::TokenBook& tokens) {
+  {
+    std::lock_guard lock(mu_);
+    if (tokens_ == tokens) return;
+    tokens_ = tokens;
+  }
+  // Secrets read back from the store were never in this process's config: redact them too.
+  for (size_t i = 0; i < subscription::TokenBook::kMaxPrevious; ++i) {
+    logging::SetSecret("webhook_secret/previous/" + std::to_string(i),
+                       i < tokens.previous().size() ? tokens.previous()[i].Reveal() : "");
+  }
+  // Kept in memory even when the write fails: only a restart would then forget a rotation.
+  Status stored = store::SaveTokenBook(*store_, tokens);
+  if (!stored.ok()) logging::KeeperLog().warn("storing the webhook secrets: {}", stored.ToString());
 }
 
 webhook::RouteMap Keeper::RoutesOf(const std::vector<store::SubscriptionHead>& heads,
-                                   webhook::Interned& interned) {
+                                   webhook::Interned& interned, std::set<size_t>* used) {
   const auto applied = AppliedConfig();
-  const auto previous = PreviousSecrets();
+  const auto tokens = Tokens();
   webhook::RouteMap routes;
   for (const auto& head : heads) {
-    if (auto route = RouteFor(head, applied, previous, interned))
+    if (auto route = RouteFor(head, applied, tokens, interned, used))
       routes[head.account + "/" + head.name] = std::move(*route);
   }
   return routes;
@@ -68,6 +87,8 @@ void Keeper::PublishRoutes() {
   std::set<std::string> accounts;
   std::optional<store::SubscriptionKey> after;
   webhook::Interned interned;  // across pages: one copy of each reminder filter
+  const auto tokens = Tokens();
+  std::set<size_t> used;  // previous secrets a stored subscription still needs
   for (;;) {
     auto page = store_->ListSubscriptionHeads(after ? &*after : nullptr, kPage);
     if (!page.ok()) {
@@ -75,11 +96,13 @@ void Keeper::PublishRoutes() {
       return;
     }
     for (const auto& record : *page) accounts.insert(record.account);
-    routes.merge(RoutesOf(*page, interned));
+    routes.merge(RoutesOf(*page, interned, &used));
     if (page->size() < static_cast<size_t>(kPage)) break;
     after = store::SubscriptionKey{page->back().account, page->back().name};
   }
   routes_.Publish(std::move(routes));
+  // Every stored subscription was seen: a rotated-out secret none of them needs is dropped.
+  SetTokens(tokens.Keeping(used));
   // Kept for ForgetRemovedAccounts, which follows every full publish (start-up, reload): a
   // second walk over 100k records would double the start-up time.
   stored_accounts_ = std::move(accounts);
@@ -108,7 +131,7 @@ void Keeper::PublishRoute(const std::string& account, const std::string& name) {
   }
   std::optional<webhook::Route> route;
   webhook::Interned interned;
-  if (*record) route = RouteFor(HeadOf(**record), AppliedConfig(), PreviousSecrets(), interned);
+  if (*record) route = RouteFor(HeadOf(**record), AppliedConfig(), Tokens(), interned);
   routes_.Update(account + "/" + name, std::move(route));
 }
 

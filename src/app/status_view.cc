@@ -5,6 +5,7 @@
 
 #include "subkeeper/common/log.h"
 #include "subkeeper/common/time_format.h"
+#include "subkeeper/subscription/reminder.h"
 
 namespace subkeeper::app {
 namespace {
@@ -54,10 +55,12 @@ nlohmann::json SubscriptionView(const store::SubscriptionRecord& record, WallTim
       {"status", DisplayedStatus(record, now)},
       {"address", record.address},
       {"event_filters", record.event_filters},
-      {"reminder_filter", record.reminder_filter},
+      {"reminder_filter",
+       record.reminder ? subscription::ReminderFilter(*record.reminder) : std::string()},
       {"expires_at", TimeOrNull(record.expires_at)},
       {"last_renewal",
-       {{"at", TimeOrNull(record.last_renewed_at)}, {"trigger", record.last_trigger}}},
+       {{"at", TimeOrNull(record.last_renewed_at)},
+        {"trigger", std::string(subscription::RenewedByText(record.last_trigger))}}},
       {"next_renewal", TimeOrNull(record.next_renewal_at)},
       {"last_reminder_at", TimeOrNull(record.last_reminder_at)},
       {"failures", record.failures},

@@ -8,7 +8,7 @@
 
 #include "decoder.h"
 #include "subkeeper/config/expand.h"
-#include "subkeeper/config/reminder.h"
+#include "subkeeper/subscription/reminder.h"
 
 namespace subkeeper::config::internal {
 namespace {

@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "decoder.h"
-#include "subkeeper/config/reminder.h"
+#include "subkeeper/subscription/reminder.h"
 
 namespace subkeeper::config::internal {
 namespace {
@@ -193,16 +193,16 @@ void Decoder::Filters(const Node& node, const std::string& path, std::vector<std
 }
 
 // An omitted reminder is derived from the lifetime, an omitted interval from the threshold
-// (the same ratios as DefaultReminder). Direct subscriptions get no default: they have no
-// reminder, and one written by the user is left in place for validation to refuse.
+// (the same ratios as subscription::DefaultReminder). Direct subscriptions get no default: they
+// have no reminder, and one written by the user is left in place for validation to refuse.
 void Decoder::Reminder(const Node* node, const std::string& path, SubscriptionConfig& sub) {
   if (node == nullptr) {
-    if (!sub.direct()) sub.reminder = DefaultReminder(sub.expires_in_s);
+    if (!sub.direct()) sub.reminder = subscription::DefaultReminder(sub.expires_in_s);
     return;
   }
   if (!Map(*node, path, {"threshold", "interval"})) return;
-  ReminderSpec spec;
-  spec.threshold_s = DefaultReminder(sub.expires_in_s).threshold_s;
+  subscription::ReminderSpec spec;
+  spec.threshold_s = subscription::DefaultReminder(sub.expires_in_s).threshold_s;
   Int(*node, path, "threshold", spec.threshold_s);
   spec.interval_s = std::min<int64_t>(3600, spec.threshold_s / 4);
   Int(*node, path, "interval", spec.interval_s);

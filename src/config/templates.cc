@@ -6,7 +6,7 @@
 
 #include "decoder.h"
 #include "subkeeper/config/checks.h"
-#include "subkeeper/config/reminder.h"
+#include "subkeeper/subscription/reminder.h"
 
 namespace subkeeper::config::internal {
 namespace {
@@ -134,7 +134,7 @@ void Decoder::Expand(const std::string& account, const std::vector<std::string>&
   }
   auto count = explicit_count_.find(account);
   const size_t given = count == explicit_count_.end() ? 0 : count->second;
-  const size_t cap = static_cast<size_t>(kMaxSubscriptionsPerAccount);
+  const size_t cap = static_cast<size_t>(subscription::kMaxSubscriptionsPerAccount);
   // Too many explicit ones alone are reported by validation.
   if (given + entries.size() > cap && given <= cap) {
     IssueIn(use, use.path,

@@ -6,8 +6,8 @@
 
 #include "internal.h"
 #include "subkeeper/config/checks.h"
-#include "subkeeper/config/reminder.h"
 #include "subkeeper/relay/signature.h"
+#include "subkeeper/subscription/reminder.h"
 
 namespace subkeeper::config {
 namespace internal {
@@ -214,10 +214,10 @@ void Validator::Subscriptions(const Config& c) {
     }
   }
   for (const auto& [account, count] : per_account) {
-    if (count > static_cast<size_t>(kMaxSubscriptionsPerAccount)) {
+    if (count > static_cast<size_t>(subscription::kMaxSubscriptionsPerAccount)) {
       Add("subscriptions", "account '" + account + "' has " + std::to_string(count) +
                                " subscriptions; the platform allows at most " +
-                               std::to_string(kMaxSubscriptionsPerAccount) +
+                               std::to_string(subscription::kMaxSubscriptionsPerAccount) +
                                " per user and app (SUB-505)");
     }
   }
@@ -247,14 +247,14 @@ void Validator::Subscription(const SubscriptionConfig& s, const std::string& pat
   Name(s.name, path + ".name");
   Required(!s.account.empty(), path + ".account");
   Filters(s.event_filters, path + ".event_filters");
-  Range(s.expires_in_s, 1, kMaxExpiresIn, path + ".expires_in");
+  Range(s.expires_in_s, 1, subscription::kMaxExpiresIn, path + ".expires_in");
   if (!s.direct()) {
     if (!s.deliver_to.empty()) Url(s.deliver_to, path + ".deliver_to");
     ReminderRules(s, path + ".reminder", job_interval);
     return;
   }
   Url(s.address, path + ".address");
-  if (s.reminder != ReminderSpec{}) {
+  if (s.reminder != subscription::ReminderSpec{}) {
     Add(path + ".reminder",
         "direct subscriptions get no reminder (subkeeper cannot see events sent to address and "
         "renews them by timer); remove it or remove address");
@@ -289,9 +289,11 @@ void Validator::Filters(const std::vector<std::string>& filters, const std::stri
 
 void Validator::ReminderRules(const SubscriptionConfig& s, const std::string& path,
                               int64_t job_interval) {
-  if (s.expires_in_s < 1 || s.expires_in_s > kMaxExpiresIn) return;  // reported already
-  const bool derived = s.reminder == DefaultReminder(s.expires_in_s);
-  for (const std::string& problem : CheckReminderRules(s.expires_in_s, s.reminder, job_interval)) {
+  if (s.expires_in_s < 1 || s.expires_in_s > subscription::kMaxExpiresIn)
+    return;  // reported already
+  const bool derived = s.reminder == subscription::DefaultReminder(s.expires_in_s);
+  for (const std::string& problem :
+       subscription::CheckReminderRules(s.expires_in_s, s.reminder, job_interval)) {
     std::string key = problem.starts_with("interval") ? ".interval" : ".threshold";
     Add(path + key, problem + (derived ? " (derived from expires_in; set reminder.threshold and "
                                          "reminder.interval)"

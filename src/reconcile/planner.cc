@@ -8,6 +8,8 @@
 #include <tuple>
 #include <utility>
 
+#include "subkeeper/subscription/delivery.h"
+
 namespace subkeeper::reconcile {
 namespace {
 
@@ -26,7 +28,6 @@ struct AddressHolder {
 
 struct Context {
   const PlanInput& in;
-  std::string owned_prefix;  // "<public_url>/webhooks/"
   std::map<Key, const SubscriptionRecord*> desired;
   std::map<Key, const SubscriptionRecord*> known;
   std::set<Key> claimed;                         // remote subscriptions already acted on or kept
@@ -34,12 +35,11 @@ struct Context {
   std::vector<Action> actions;
 
   bool Owned(const std::string& address) const {
-    return !in.public_url.empty() && address.starts_with(owned_prefix);
+    return subscription::OwnsAddress(in.public_url, address);
   }
-  // Stricter than Owned, for pruning: two configured accounts may be the same platform user and
-  // list the same subscriptions; each prunes only addresses under its own name.
+  // Stricter than Owned, for pruning (see subscription::OwnsAddressOf).
   bool PrunableBy(const std::string& account, const std::string& address) const {
-    return Owned(address) && address.starts_with(owned_prefix + account + "/");
+    return subscription::OwnsAddressOf(in.public_url, account, address);
   }
   const Remotes* Observed(const std::string& account) const {
     const auto it = in.observed.find(account);
@@ -52,9 +52,7 @@ struct Context {
 };
 
 std::vector<std::string> DesiredFilters(const SubscriptionRecord& desired) {
-  std::vector<std::string> filters = desired.event_filters;
-  if (!desired.reminder_filter.empty()) filters.push_back(desired.reminder_filter);
-  return filters;
+  return subscription::PlatformFilters(desired.event_filters, desired.reminder);
 }
 
 const RemoteSubscription* FindById(const Remotes& remotes, const std::string& id) {
@@ -208,7 +206,7 @@ void PlanOrphans(Context& ctx, const std::string& account, const Remotes& remote
 }  // namespace
 
 Plan MakePlan(const PlanInput& input) {
-  Context ctx{input, input.public_url + "/webhooks/", {}, {}, {}, {}, {}};
+  Context ctx{input, {}, {}, {}, {}, {}};
   for (const auto& record : input.desired)
     ctx.desired.try_emplace({record.account, record.name}, &record);
   for (const auto& record : input.known)

@@ -1,9 +1,10 @@
 #include "subkeeper/reconcile/reconcile.h"
 
 #include "subkeeper/config/checks.h"
-#include "subkeeper/config/reminder.h"
 #include "subkeeper/reconcile/executor.h"
-#include "subkeeper/webhook/token.h"
+#include "subkeeper/subscription/delivery.h"
+#include "subkeeper/subscription/reminder.h"
+#include "subkeeper/subscription/token.h"
 
 namespace subkeeper::reconcile {
 
@@ -18,12 +19,12 @@ store::SubscriptionRecord DesiredRecord(const config::SubscriptionConfig& sub,
   if (sub.direct()) {
     record.address = sub.address;
   } else {
-    record.address = config::RelayAddress(public_url, sub.account, sub.name);
-    record.reminder_filter = config::ReminderFilter(sub.reminder);
+    record.address = subscription::RelayAddress(public_url, sub.account, sub.name);
+    record.reminder = sub.reminder;
     record.deliver_to = sub.deliver_to;
   }
-  record.token_fingerprint = webhook::TokenFingerprint(
-      webhook::DeriveVerificationToken(webhook_secret, sub.account, sub.name));
+  record.token_fingerprint = subscription::TokenFingerprint(
+      subscription::DeriveVerificationToken(webhook_secret, sub.account, sub.name));
   return record;
 }
 

@@ -47,7 +47,7 @@ Condition AuthFailedCondition(const platform::AccountStatus* account) {
 }
 
 Condition ReminderCondition(const store::SubscriptionRecord& record) {
-  if (record.reminder_filter.empty()) {
+  if (subscription::DeliveryModeOf(record.reminder) == subscription::DeliveryMode::kDirect) {
     return {"ReminderPathBroken", false, "NoReminder",
             "direct delivery: renewed by timer, no reminder expected"};
   }
@@ -85,7 +85,7 @@ std::array<bool, kConditionCount> ConditionsHolding(const store::SubscriptionSta
           state.failures > 0,
           !state.status.empty() && !active,
           account != nullptr && account->state == "auth_failed",
-          !state.reminder_filter.empty() && state.reminder_path_broken,
+          state.delivery == subscription::DeliveryMode::kRelay && state.reminder_path_broken,
           state.filters_disabled};
 }
 

@@ -10,9 +10,10 @@
 #include <algorithm>
 
 #include "subkeeper/common/log.h"
-#include "subkeeper/config/reminder.h"
 #include "subkeeper/renewal/service.h"
-#include "subkeeper/webhook/token.h"
+#include "subkeeper/subscription/delivery.h"
+#include "subkeeper/subscription/reminder.h"
+#include "subkeeper/subscription/token.h"
 
 namespace subkeeper::renewal {
 namespace {
@@ -20,9 +21,9 @@ namespace {
 // Checks the reminder rules again against the lifetime the platform granted (it may clamp
 // expiresIn without saying so, reference §0.3). Returns "" when they hold.
 std::string GrantedTtlWarning(const store::SubscriptionRecord& record, int64_t job_interval_s) {
-  auto spec = config::ParseReminderFilter(record.reminder_filter);
-  if (!spec || record.granted_ttl_s <= 0) return "";
-  auto problems = config::CheckReminderRules(record.granted_ttl_s, *spec, job_interval_s);
+  if (!record.reminder || record.granted_ttl_s <= 0) return "";
+  auto problems =
+      subscription::CheckReminderRules(record.granted_ttl_s, *record.reminder, job_interval_s);
   if (problems.empty()) return "";
   return "; granted lifetime " + std::to_string(record.granted_ttl_s) +
          "s breaks the reminder rules (" + problems.front() + "), the fallback timer still renews";
@@ -44,12 +45,11 @@ Status RenewalService::CreateMissing(Record& record, const std::string& reason, 
 Status RenewalService::Create(Record& record, const std::string& kind, const std::string& reason,
                               WallTime now, const Previous& previous) {
   platform::CreateRequest request;
-  request.event_filters = record.event_filters;
-  if (!record.reminder_filter.empty()) request.event_filters.push_back(record.reminder_filter);
+  request.event_filters = subscription::PlatformFilters(record.event_filters, record.reminder);
   request.expires_in_s = record.expires_in_s;
   request.address = record.address;
   request.verification_token =
-      webhook::DeriveVerificationToken(options_.webhook_secret, record.account, record.name);
+      subscription::DeriveVerificationToken(options_.webhook_secret, record.account, record.name);
 
   std::optional<platform::RemoteSubscription> made;
   std::string entry_kind = kind;
@@ -80,8 +80,8 @@ Status RenewalService::Create(Record& record, const std::string& kind, const std
   record.create_uncertain = false;
   const int32_t streak = record.failures;
   Apply(record, *made, now);
-  record.token_fingerprint = webhook::TokenFingerprint(request.verification_token);
-  record.last_trigger = "create";
+  record.token_fingerprint = subscription::TokenFingerprint(request.verification_token);
+  record.last_trigger = subscription::RenewedBy::kCreate;
   detail += GrantedTtlWarning(record, options_.reminder_job_interval_s);
   logging::RenewalLog({record.account, record.name, record.remote_id})
       .info("{} as {}{}", entry_kind, record.remote_id, detail.empty() ? "" : " (" + detail + ")");

@@ -32,15 +32,15 @@ Status RenewalService::Adopt(const std::string& account, const std::string& name
   return WithLease(account, name, std::string(), [&](Record& record, WallTime now) -> Status {
     CopyObserved(remote, record);
     record.last_renewed_at = now;
-    record.last_trigger = "adopt";
+    record.last_trigger = subscription::RenewedBy::kAdopt;
     record.create_uncertain = false;  // what a lost create made, if anything, is adopted or deleted
     // The platform never returns the verification token; an adopted subscription was made with
     // the token derived from the current secret (that is what makes adoption safe).
     record.token_fingerprint = token_fingerprint;
     record.next_renewal_at =
         remote.status == "Active"
-            ? std::max(now, FallbackAt(record.expires_at, record.granted_ttl_s,
-                                       record.reminder_filter, options_.direct_margin_pct))
+            ? std::max(now, FallbackAt(record.expires_at, record.granted_ttl_s, record.reminder,
+                                       options_.direct_margin_pct))
             : now;
     logging::ReconcileLog({account, name, remote.id}).info("adopted {} ({})", remote.id, reason);
     return store_.PutSubscription(record, Entry(record, "adopted", reason, now));

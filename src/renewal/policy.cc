@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "subkeeper/config/reminder.h"
-
 namespace subkeeper::renewal {
 
 const char* TriggerName(Trigger trigger) {
@@ -21,6 +19,20 @@ const char* TriggerName(Trigger trigger) {
   return "unknown";
 }
 
+subscription::RenewedBy RenewedByOf(Trigger trigger) {
+  switch (trigger) {
+    case Trigger::kReminder:
+      return subscription::RenewedBy::kReminder;
+    case Trigger::kTimer:
+      return subscription::RenewedBy::kTimer;
+    case Trigger::kManual:
+      return subscription::RenewedBy::kManual;
+    case Trigger::kStartup:
+      return subscription::RenewedBy::kStartup;
+  }
+  return subscription::RenewedBy::kNone;
+}
+
 Seconds BackoffDelay(const BackoffPolicy& policy, int attempt, double unit_random) {
   const int exponent = std::clamp(attempt - 1, 0, 30);
   const double base = static_cast<double>(policy.min.count()) * std::pow(2.0, exponent);
@@ -29,30 +41,28 @@ Seconds BackoffDelay(const BackoffPolicy& policy, int attempt, double unit_rando
   return Seconds(std::max<int64_t>(1, static_cast<int64_t>(jittered)));
 }
 
-WallTime FallbackAt(WallTime expires_at, int64_t granted_ttl_s, const std::string& reminder_filter,
+WallTime FallbackAt(WallTime expires_at, int64_t granted_ttl_s,
+                    const std::optional<subscription::ReminderSpec>& reminder,
                     int64_t direct_margin_pct) {
-  if (auto spec = config::ParseReminderFilter(reminder_filter)) {
-    return expires_at - Seconds(spec->threshold_s / 2);
-  }
+  if (reminder) return expires_at - Seconds(reminder->threshold_s / 2);
   const int64_t margin_s = std::max<int64_t>(1, granted_ttl_s * direct_margin_pct / 100);
   return expires_at - Seconds(margin_s);
 }
 
 WallTime SpreadFallbackAt(WallTime expires_at, int64_t granted_ttl_s,
-                          const std::string& reminder_filter, int64_t direct_margin_pct,
-                          double unit_random) {
-  const WallTime fallback =
-      FallbackAt(expires_at, granted_ttl_s, reminder_filter, direct_margin_pct);
+                          const std::optional<subscription::ReminderSpec>& reminder,
+                          int64_t direct_margin_pct, double unit_random) {
+  const WallTime fallback = FallbackAt(expires_at, granted_ttl_s, reminder, direct_margin_pct);
   if (fallback >= expires_at) return fallback;
   const auto room = std::chrono::duration_cast<Millis>(expires_at - fallback) / 8;
   const double share = std::clamp(unit_random, 0.0, 1.0);
   return fallback - Millis(static_cast<int64_t>(static_cast<double>(room.count()) * share));
 }
 
-Seconds ReminderSpread(const std::string& reminder_filter, Seconds max_spread) {
-  auto spec = config::ParseReminderFilter(reminder_filter);
-  if (!spec || max_spread <= Seconds(0)) return Seconds(0);
-  return std::min({Seconds(spec->interval_s), Seconds(spec->threshold_s / 4), max_spread});
+Seconds ReminderSpread(const std::optional<subscription::ReminderSpec>& reminder,
+                       Seconds max_spread) {
+  if (!reminder || max_spread <= Seconds(0)) return Seconds(0);
+  return std::min({Seconds(reminder->interval_s), Seconds(reminder->threshold_s / 4), max_spread});
 }
 
 WallTime RetryAt(WallTime now, WallTime expires_at, Seconds delay) {
@@ -83,7 +93,7 @@ bool ShouldRenewOnReminder(const store::SubscriptionRecord& record,
                            const std::string& subscription_id, WallTime now) {
   if (record.remote_id.empty() || record.remote_id != subscription_id) return false;
   if (InBackoff(record, now)) return false;
-  auto spec = config::ParseReminderFilter(record.reminder_filter);
+  const auto& spec = record.reminder;
   if (!spec) return false;
   // Allow one job interval of slack: reminders are "approximate" (reference §2.1).
   const WallTime window_opens = record.expires_at - Seconds(spec->threshold_s + spec->interval_s);
@@ -91,7 +101,7 @@ bool ShouldRenewOnReminder(const store::SubscriptionRecord& record,
 }
 
 bool ReminderMissed(const store::SubscriptionRecord& record, WallTime now) {
-  auto spec = config::ParseReminderFilter(record.reminder_filter);
+  const auto& spec = record.reminder;
   if (!spec || record.remote_id.empty() || record.failures > 0) return false;
   const WallTime window_opens = record.expires_at - Seconds(spec->threshold_s);
   return now >= window_opens && record.last_reminder_at < window_opens;

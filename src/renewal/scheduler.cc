@@ -159,7 +159,7 @@ void Scheduler::HandleReminder(const Work& work, WallTime now) {
         .warn("recording a reminder: {}", saved.ToString());
   if (!ShouldRenewOnReminder(seen, work.subscription_id, now)) return;
   const std::string key = KeyOf(work.account, work.name);
-  const Seconds spread = ReminderSpread(seen.reminder_filter, options_.max_reminder_spread);
+  const Seconds spread = ReminderSpread(seen.reminder, options_.max_reminder_spread);
   const double share = options_.unit_random ? std::clamp(options_.unit_random(), 0.0, 1.0) : 0.0;
   const auto delay =
       Millis(static_cast<int64_t>(static_cast<double>(Millis(spread).count()) * share));

@@ -4,8 +4,8 @@
 
 #include "subkeeper/common/log.h"
 #include "subkeeper/common/time_format.h"
-#include "subkeeper/config/reminder.h"
-#include "subkeeper/webhook/token.h"
+#include "subkeeper/subscription/delivery.h"
+#include "subkeeper/subscription/token.h"
 
 namespace subkeeper::renewal {
 namespace {
@@ -73,8 +73,7 @@ Status RenewalService::Update(const std::string& account, const std::string& nam
   return WithLease(account, name, expected, [&](Record& record, WallTime now) -> Status {
     if (record.remote_id.empty()) return CreateMissing(record, reason, now);
     platform::UpdateRequest request;
-    request.event_filters = record.event_filters;
-    if (!record.reminder_filter.empty()) request.event_filters.push_back(record.reminder_filter);
+    request.event_filters = subscription::PlatformFilters(record.event_filters, record.reminder);
     request.expires_in_s = record.expires_in_s;
     auto updated = api_.Update(record.account, record.remote_id, request);
     if (!updated.ok() && updated.status().code() == StatusCode::kNotFound) {
@@ -89,7 +88,7 @@ Status RenewalService::Update(const std::string& account, const std::string& nam
     }
     const int32_t streak = record.failures;
     Apply(record, *updated, now);
-    record.last_trigger = "update";
+    record.last_trigger = subscription::RenewedBy::kUpdate;
     auto entry = Entry(record, "updated", reason, now);
     NotifyRecovered(record, streak, entry, now);
     return store_.PutSubscription(record, entry);
@@ -206,8 +205,7 @@ std::optional<Status> RenewalService::RenewByUpdate(Record& record, const Status
   // every PUT renews (developers.ringcentral.com/guide/notifications/webhooks/creating-webhooks);
   // the expiry stored is the one the PUT returns, so a PUT that renewed nothing shows as such.
   platform::UpdateRequest request;
-  request.event_filters = record.event_filters;
-  if (!record.reminder_filter.empty()) request.event_filters.push_back(record.reminder_filter);
+  request.event_filters = subscription::PlatformFilters(record.event_filters, record.reminder);
   request.expires_in_s = record.expires_in_s;
   auto updated = api_.Update(record.account, record.remote_id, request);
   if (!updated.ok()) {
@@ -227,11 +225,11 @@ Status RenewalService::Renewed(Record& record, const platform::RemoteSubscriptio
                                Trigger trigger, const std::string& detail, WallTime now) {
   const int32_t streak = record.failures;
   Apply(record, remote, now);
-  record.last_trigger = TriggerName(trigger);
+  record.last_trigger = RenewedByOf(trigger);
   if (trigger == Trigger::kReminder) record.reminder_path_broken = false;
   logging::RenewalLog({record.account, record.name, record.remote_id})
-      .info("renewed by {}{}, expires {}", record.last_trigger, detail.empty() ? "" : " " + detail,
-            FormatIso8601(record.expires_at));
+      .info("renewed by {}{}, expires {}", subscription::RenewedByText(record.last_trigger),
+            detail.empty() ? "" : " " + detail, FormatIso8601(record.expires_at));
   auto entry = Entry(record, "renewed", detail, now);
   entry.trigger = record.last_trigger;
   NotifyRecovered(record, streak, entry, now);
@@ -352,9 +350,8 @@ void RenewalService::Apply(Record& record, const platform::RemoteSubscription& r
 }
 
 WallTime RenewalService::NextTimer(const Record& record, WallTime now) const {
-  return std::max(now,
-                  SpreadFallbackAt(record.expires_at, record.granted_ttl_s, record.reminder_filter,
-                                   options_.direct_margin_pct, unit_random_()));
+  return std::max(now, SpreadFallbackAt(record.expires_at, record.granted_ttl_s, record.reminder,
+                                        options_.direct_margin_pct, unit_random_()));
 }
 
 store::HistoryEntry RenewalService::Entry(const Record& record, std::string kind,

@@ -118,6 +118,23 @@ WallTime ReadTime(const SQLite::Column& c) { return FromUnixMillis(c.getInt64())
 
 }  // namespace
 
+std::string EncodeReminder(const std::optional<subscription::ReminderSpec>& reminder) {
+  return reminder ? subscription::ReminderFilter(*reminder) : std::string();
+}
+
+Result<subscription::RenewedBy> DecodeRenewedBy(std::string_view text) {
+  auto by = subscription::ParseRenewedBy(text);
+  if (!by) return Status::DataLoss("store: '" + std::string(text) + "' is not a trigger");
+  return *by;
+}
+
+Result<std::optional<subscription::ReminderSpec>> DecodeReminder(std::string_view text) {
+  if (text.empty()) return std::optional<subscription::ReminderSpec>();
+  auto spec = subscription::ParseReminderFilter(text);
+  if (!spec) return Status::DataLoss("store: reminder_filter is not a reminder filter");
+  return spec;
+}
+
 const std::string& SubscriptionUpsertSql() {
   static const std::string sql = BuildUpsertSql();
   return sql;
@@ -137,7 +154,7 @@ Status BindSubscription(SQLite::Statement& st, const SubscriptionRecord& r, int6
   st.bind(i++, r.name);
   st.bind(i++, filters);
   st.bind(i++, r.expires_in_s);
-  st.bind(i++, r.reminder_filter);
+  st.bind(i++, EncodeReminder(r.reminder));
   st.bind(i++, r.address);
   st.bind(i++, r.deliver_to);
   st.bind(i++, r.remote_id);
@@ -150,7 +167,7 @@ Status BindSubscription(SQLite::Statement& st, const SubscriptionRecord& r, int6
   st.bind(i++, ToUnixMillis(r.expires_at));
   st.bind(i++, ToUnixMillis(r.next_renewal_at));
   st.bind(i++, ToUnixMillis(r.last_renewed_at));
-  st.bind(i++, r.last_trigger);
+  st.bind(i++, std::string(subscription::RenewedByText(r.last_trigger)));
   st.bind(i++, ToUnixMillis(r.last_reminder_at));
   st.bind(i++, r.reminder_path_broken ? 1 : 0);
   st.bind(i++, r.create_uncertain ? 1 : 0);
@@ -177,7 +194,7 @@ Result<SubscriptionRecord> ReadSubscriptionState(const SQLite::Statement& st) {
   r.failures = st.getColumn(5).getInt();
   r.last_error = st.getColumn(6).getString();
   r.blacklisted_reason = st.getColumn(7).getString();
-  r.reminder_filter = st.getColumn(8).getString();
+  SK_ASSIGN_OR_RETURN(r.reminder, DecodeReminder(st.getColumn(8).getString()));
   r.reminder_path_broken = st.getColumn(9).getInt() != 0;
   SK_ASSIGN_OR_RETURN(r.disabled_filters, DecodeList(st.getColumn(10), "disabled_filters"));
   return r;
@@ -189,7 +206,10 @@ SubscriptionStateView SubscriptionStateRow::View() const {
   v.name = name;
   v.remote_id = remote_id;
   v.status = status;
-  v.reminder_filter = reminder_filter;
+  // The filter's text is not parsed here: only the mode is needed, and a walk over 100k rows
+  // stays free of parsing.
+  v.delivery = reminder_filter.empty() ? subscription::DeliveryMode::kDirect
+                                       : subscription::DeliveryMode::kRelay;
   v.expires_at = expires_at;
   v.failures = failures;
   v.reminder_path_broken = reminder_path_broken;
@@ -238,7 +258,7 @@ Result<SubscriptionRecord> ReadSubscription(const SQLite::Statement& st) {
   r.name = st.getColumn(i++).getString();
   SK_ASSIGN_OR_RETURN(r.event_filters, DecodeList(st.getColumn(i++), "event_filters"));
   r.expires_in_s = st.getColumn(i++).getInt64();
-  r.reminder_filter = st.getColumn(i++).getString();
+  SK_ASSIGN_OR_RETURN(r.reminder, DecodeReminder(st.getColumn(i++).getString()));
   r.address = st.getColumn(i++).getString();
   r.deliver_to = st.getColumn(i++).getString();
   r.remote_id = st.getColumn(i++).getString();
@@ -251,7 +271,7 @@ Result<SubscriptionRecord> ReadSubscription(const SQLite::Statement& st) {
   r.expires_at = ReadTime(st.getColumn(i++));
   r.next_renewal_at = ReadTime(st.getColumn(i++));
   r.last_renewed_at = ReadTime(st.getColumn(i++));
-  r.last_trigger = st.getColumn(i++).getString();
+  SK_ASSIGN_OR_RETURN(r.last_trigger, DecodeRenewedBy(st.getColumn(i++).getString()));
   r.last_reminder_at = ReadTime(st.getColumn(i++));
   r.reminder_path_broken = st.getColumn(i++).getInt() != 0;
   r.create_uncertain = st.getColumn(i++).getInt() != 0;
@@ -278,7 +298,7 @@ void BindHistory(SQLite::Statement& st, const HistoryEntry& h) {
   st.bind(i++, h.name);
   st.bind(i++, h.kind);
   st.bind(i++, h.remote_id);
-  st.bind(i++, h.trigger);
+  st.bind(i++, std::string(subscription::RenewedByText(h.trigger)));
   st.bind(i++, h.detail);
 }
 
@@ -291,7 +311,9 @@ HistoryEntry ReadHistory(const SQLite::Statement& st) {
   h.name = st.getColumn(i++).getString();
   h.kind = st.getColumn(i++).getString();
   h.remote_id = st.getColumn(i++).getString();
-  h.trigger = st.getColumn(i++).getString();
+  // The history is an append-only log: a row this build cannot name still lists, as kNone.
+  h.trigger = subscription::ParseRenewedBy(st.getColumn(i++).getString())
+                  .value_or(subscription::RenewedBy::kNone);
   h.detail = st.getColumn(i++).getString();
   return h;
 }

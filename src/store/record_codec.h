@@ -4,6 +4,7 @@
 
 #include <SQLiteCpp/Statement.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +13,15 @@
 #include "subkeeper/store/records.h"
 
 namespace subkeeper::store {
+
+// The reminder_filter column: the reminder's filter string, "" in direct mode (nullopt).
+std::string EncodeReminder(const std::optional<subscription::ReminderSpec>& reminder);
+// Reads it back. kDataLoss when `text` is neither "" nor a reminder filter.
+Result<std::optional<subscription::ReminderSpec>> DecodeReminder(std::string_view text);
+
+// Reads the last_trigger / history trigger column ("" = kNone). kDataLoss for any other text than
+// RenewedByText writes.
+Result<subscription::RenewedBy> DecodeRenewedBy(std::string_view text);
 
 // INSERT … ON CONFLICT(account, name) DO UPDATE of every column except the lease.
 const std::string& SubscriptionUpsertSql();
@@ -40,7 +50,7 @@ struct SubscriptionStateRow {
   std::string name;
   std::string remote_id;
   std::string status;
-  std::string reminder_filter;
+  std::string reminder_filter;  // the column's text: "" in direct mode
   WallTime expires_at{};
   int32_t failures = 0;
   bool reminder_path_broken = false;

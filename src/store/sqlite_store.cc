@@ -11,6 +11,7 @@
 #include "account_sql.h"
 #include "event_sql.h"
 #include "record_codec.h"
+#include "rotation_sql.h"
 #include "sqlite_error.h"
 #include "sqlite_open.h"
 #include "statement_cache.h"
@@ -110,6 +111,8 @@ class SqliteStore final : public Store {
       const SubscriptionKey* only) override;
   Result<std::vector<LastEvent>> ListLastEvents() override;
   Status PutConditionTransitions(const std::vector<ConditionTransition>& transitions) override;
+  Result<std::vector<Secret>> ListWebhookSecrets() override;
+  Status PutWebhookSecrets(const std::vector<Secret>& secrets) override;
 
  private:
   // Appends `entry`, defaulting its time to `now_ms` and its route to (account, name) when unset,
@@ -228,8 +231,9 @@ Result<std::vector<SubscriptionHead>> SqliteStore::ListSubscriptionHeads(
     std::vector<SubscriptionHead> out;
     out.reserve(static_cast<size_t>(std::min(limit, 1024)));
     while (st.executeStep()) {
+      SK_ASSIGN_OR_RETURN(auto reminder, DecodeReminder(st.getColumn(2).getString()));
       out.push_back(SubscriptionHead{st.getColumn(0).getString(), st.getColumn(1).getString(),
-                                     st.getColumn(2).getString(), st.getColumn(3).getString(),
+                                     std::move(reminder), st.getColumn(3).getString(),
                                      st.getColumn(4).getString()});
     }
     return out;
@@ -706,7 +710,7 @@ void SqliteStore::InsertHistory(HistoryEntry entry, std::string_view account, st
   BindHistory(st, entry);
   st.exec();
   // Counted as written: a transaction that then fails to commit (a full disk) over-counts.
-  metrics::Current().History(entry.kind, entry.trigger, entry.detail);
+  metrics::Current().History(entry.kind, subscription::RenewedByText(entry.trigger), entry.detail);
   for (EventRecord& e : entry.outbox) {
     if (e.account.empty()) e.account = entry.account;
     if (e.name.empty()) e.name = entry.name;
@@ -754,6 +758,22 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const Cl
 int LatestSchemaVersion() {
   const auto& migrations = EmbeddedMigrations();
   return migrations.empty() ? 0 : migrations.back().version;
+}
+
+Result<std::vector<Secret>> SqliteStore::ListWebhookSecrets() {
+  std::lock_guard lock(mu_);
+  return CatchSqlite("list webhook secrets",
+                     [&]() -> Result<std::vector<Secret>> { return ReadWebhookSecrets(*db_); });
+}
+
+Status SqliteStore::PutWebhookSecrets(const std::vector<Secret>& secrets) {
+  std::lock_guard lock(mu_);
+  return CatchSqlite("put webhook secrets", [&]() -> Status {
+    SQLite::Transaction tx(*db_, kImmediate);
+    WriteWebhookSecrets(*db_, secrets);
+    tx.commit();
+    return Status::OK();
+  });
 }
 
 }  // namespace subkeeper::store

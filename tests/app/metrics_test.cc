@@ -239,7 +239,7 @@ std::unique_ptr<store::Store> MixedStore(const Clock& clock) {
     r.disabled_filters = {"/restapi/v1.0/account/~/presence"};
   });
   put("main", "e", [](auto& r) {
-    r.reminder_filter = "/restapi/v1.0/subscription/~?threshold=60&interval=15";
+    r.reminder = subscription::ReminderSpec{60, 15};
     r.reminder_path_broken = true;
     r.expires_at = kNow + Seconds(300);
   });
@@ -252,7 +252,7 @@ std::unique_ptr<store::Store> MixedStore(const Clock& clock) {
   put("other", "ignored", [](auto& r) { r.expires_at = kNow + Seconds(1); });  // not configured
   put("z-locked", "g", [](auto& r) { r.expires_at = kNow + Seconds(900); });
   put("z-locked", "h", [](auto& r) {
-    r.reminder_filter = "/restapi/v1.0/subscription/~?threshold=60&interval=15";
+    r.reminder = subscription::ReminderSpec{60, 15};
     r.disabled_filters = {"/restapi/v1.0/account/~/telephony/sessions", "/x"};
   });
   return s;

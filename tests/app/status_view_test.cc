@@ -17,7 +17,7 @@ TEST_CASE("The status view shows state and conditions and nothing secret", "[app
   r.status = "Active";
   r.expires_at = now + Seconds(60);
   r.last_renewed_at = now - Seconds(60);
-  r.last_trigger = "reminder";
+  r.last_trigger = subscription::RenewedBy::kReminder;
   r.next_renewal_at = now + Seconds(40);
   auto view = SubscriptionView(r, now);
   CHECK(view["remote_id"] == "sub-1");

@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "subkeeper/config/loader.h"
-#include "subkeeper/config/reminder.h"
+#include "subkeeper/subscription/reminder.h"
 
 namespace subkeeper::config {
 namespace {
@@ -47,8 +47,8 @@ TEST_CASE("examples/subkeeper.yaml loads with its variables and secret file", "[
   REQUIRE(c->accounts.size() == 1);
   CHECK(c->accounts[0].jwt.Reveal() == "example-jwt");
   REQUIRE(c->subscriptions.size() == 3);
-  CHECK(c->subscriptions[0].reminder == ReminderSpec{86400, 3600});
-  CHECK(c->subscriptions[1].reminder == DefaultReminder(86400));
+  CHECK(c->subscriptions[0].reminder == subscription::ReminderSpec{86400, 3600});
+  CHECK(c->subscriptions[1].reminder == subscription::DefaultReminder(86400));
   CHECK(c->subscriptions[2].direct());
   REQUIRE(c->relay.signing_secrets.size() == 1);
   CHECK(c->relay.signing_secrets[0].Reveal() == "whsec_c3Via2VlcGVyLWV4YW1wbGUta2V5LTAwMDE=");
@@ -88,7 +88,7 @@ TEST_CASE("examples/demo.yaml is the emulator demo configuration", "[config]") {
     INFO(s.name);
     CHECK(s.account == "demo");
     CHECK(s.expires_in_s == 120);
-    CHECK(s.reminder == ReminderSpec{40, 10});
+    CHECK(s.reminder == subscription::ReminderSpec{40, 10});
     CHECK_FALSE(s.direct());
     // Relayed to the emulator's app sink, one path per subscription (scripts/demo).
     CHECK(s.deliver_to == "http://127.0.0.1:18080/_emulator/app/" + s.name);
@@ -120,7 +120,7 @@ TEST_CASE("examples/fleet.yaml gives its accounts their templates' subscriptions
     INFO(s.account + "/" + s.name);
     names[s.account].push_back(s.name);
     CHECK(s.deliver_to == "http://127.0.0.1:18080/_emulator/app/" + s.account + "-" + s.name);
-    CHECK(s.reminder == ReminderSpec{40, 10});
+    CHECK(s.reminder == subscription::ReminderSpec{40, 10});
   }
   using V = std::vector<std::string>;
   CHECK(names == std::map<std::string, V>{{"demo", V{"audit", "sms", "presence"}},

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "config/test_util.h"
-#include "subkeeper/config/reminder.h"
+#include "subkeeper/subscription/reminder.h"
 
 namespace subkeeper::config {
 namespace {
@@ -44,7 +44,7 @@ TEST_CASE("A minimal file yields the documented defaults", "[config]") {
   CHECK(s.event_filters ==
         std::vector<std::string>{"/restapi/v1.0/account/~/extension/~/presence"});
   CHECK(s.expires_in_s == 604800);
-  CHECK(s.reminder == ReminderSpec{86400, 3600});
+  CHECK(s.reminder == subscription::ReminderSpec{86400, 3600});
   CHECK(s.deliver_to.empty());
   CHECK_FALSE(s.direct());
   CHECK(s.line == 9);
@@ -97,9 +97,9 @@ TEST_CASE("The reminder is derived from expires_in when omitted, in part or whol
   Config c = LoadOk(Doc("subscriptions:\n" + Sub("a", "    expires_in: 3600\n") +
                         Sub("b", "    expires_in: 3600\n    reminder: {threshold: 1000}\n") +
                         Sub("c", "    address: https://app.example.com/rc\n")));
-  CHECK(c.subscriptions[0].reminder == DefaultReminder(3600));
-  CHECK(c.subscriptions[1].reminder == ReminderSpec{1000, 250});
-  CHECK(c.subscriptions[2].reminder == ReminderSpec{});  // direct: none
+  CHECK(c.subscriptions[0].reminder == subscription::DefaultReminder(3600));
+  CHECK(c.subscriptions[1].reminder == subscription::ReminderSpec{1000, 250});
+  CHECK(c.subscriptions[2].reminder == subscription::ReminderSpec{});  // direct: none
   CHECK(c.subscriptions[2].direct());
 }
 
@@ -189,7 +189,7 @@ void CheckFull(const Config& c) {
   CHECK(c.accounts[1].jwt.Reveal() == "j2");
   REQUIRE(c.subscriptions.size() == 2);
   CHECK(c.subscriptions[0].expires_in_s == 86400);
-  CHECK(c.subscriptions[0].reminder == ReminderSpec{3600, 600});
+  CHECK(c.subscriptions[0].reminder == subscription::ReminderSpec{3600, 600});
   CHECK(c.subscriptions[0].deliver_to == "http://app:3000/events");
   CHECK(c.subscriptions[1].event_filters == std::vector<std::string>{"/a", "/b"});
   CHECK(c.subscriptions[1].address == "https://app.example.com/rc");

@@ -4,7 +4,7 @@
 
 #include "config/test_util.h"
 #include "subkeeper/config/loader.h"
-#include "subkeeper/config/reminder.h"
+#include "subkeeper/subscription/reminder.h"
 
 namespace subkeeper::config {
 namespace {
@@ -61,13 +61,13 @@ TEST_CASE("Templates expand per account with {account} in deliver_to and address
   // Nowhere else: filters keep the text as written.
   CHECK(sms.event_filters == std::vector<std::string>{"/a/{account}"});
   CHECK(sms.expires_in_s == 3600);
-  CHECK(sms.reminder == DefaultReminder(3600));
+  CHECK(sms.reminder == subscription::DefaultReminder(3600));
   CHECK(sms.line == 7);
   const SubscriptionConfig& direct = c->subscriptions[2];
   CHECK(direct.account == "acme");
   CHECK(direct.direct());
   CHECK(direct.address == "https://acme.example.com/in");
-  CHECK(direct.reminder == ReminderSpec{});
+  CHECK(direct.reminder == subscription::ReminderSpec{});
   CHECK(c->subscriptions[3].account == "globex");
   CHECK(c->subscriptions[3].deliver_to == "https://app.example.com/globex/hooks?a=globex");
   CHECK(c->subscriptions[4].address == "https://globex.example.com/in");

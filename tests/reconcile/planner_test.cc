@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "subkeeper/subscription/delivery.h"
+
 namespace Catch {
 template <>
 struct StringMaker<subkeeper::reconcile::Action> {
@@ -42,7 +44,7 @@ SubscriptionRecord Relay(const std::string& name) {
   r.name = name;
   r.event_filters = {kPresence};
   r.expires_in_s = 300;
-  r.reminder_filter = kReminder;
+  r.reminder = subscription::ParseReminderFilter(kReminder);
   r.address = kPublic + "/webhooks/main/" + name;
   r.deliver_to = "http://app:3000/events";
   r.token_fingerprint = "fp-1";
@@ -77,7 +79,7 @@ RemoteSubscription Remote(const SubscriptionRecord& desired, const std::string& 
   for (const auto& f : desired.event_filters) {
     r.event_filters.push_back(f == kPresence ? kPresenceRewritten : f);
   }
-  if (!desired.reminder_filter.empty()) r.event_filters.push_back(desired.reminder_filter);
+  r.event_filters = subscription::PlatformFilters(r.event_filters, desired.reminder);
   r.transport_type = "WebHook";
   r.address = desired.address;
   r.expiration_time = kNow + std::chrono::seconds(250);

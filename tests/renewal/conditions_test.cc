@@ -27,13 +27,13 @@ std::vector<std::string> Holding(const std::vector<Condition>& conditions) {
 
 TEST_CASE("Every condition type is listed in a fixed order", "[renewal]") {
   store::SubscriptionRecord r;
-  r.reminder_filter = "/restapi/v1.0/subscription/~?threshold=60&interval=15";
+  r.reminder = subscription::ReminderSpec{60, 15};
   CHECK(Types(DeriveConditions(r, kNow)) ==
         std::vector<std::string>{
             "Ready=False/Pending", "Renewing=False/UpToDate", "Blacklisted=False/NotBlacklisted",
             "AuthFailed=False/CredentialAccepted", "ReminderPathBroken=False/RemindersArriving",
             "FiltersDisabled=False/AllEnabled"});
-  r.reminder_filter.clear();  // direct delivery has no reminders to miss
+  r.reminder.reset();  // direct delivery has no reminders to miss
   CHECK(DeriveConditions(r, kNow)[4].reason == "NoReminder");
 }
 
@@ -49,7 +49,9 @@ TEST_CASE("ConditionsHolding agrees with DeriveConditions' statuses", "[renewal]
     for (const char* status : {"", "Active", "Blacklisted", "Suspended"}) {
       for (WallTime expires_at : {WallTime{}, kNow - Seconds(1), kNow, kNow + Seconds(1)}) {
         for (int failures : {0, 1, 3}) {
-          for (const char* reminder : {"", "/restapi/v1.0/subscription/~?threshold=60"}) {
+          for (const std::optional<subscription::ReminderSpec>& reminder :
+               {std::optional<subscription::ReminderSpec>(),
+                std::optional(subscription::ReminderSpec{60, 15})}) {
             for (bool broken : {false, true}) {
               for (bool disabled : {false, true}) {
                 for (const platform::AccountStatus* account : accounts) {
@@ -59,7 +61,7 @@ TEST_CASE("ConditionsHolding agrees with DeriveConditions' statuses", "[renewal]
                   r.expires_at = expires_at;
                   r.failures = failures;
                   r.last_error = failures > 0 ? "unavailable: x" : "";
-                  r.reminder_filter = reminder;
+                  r.reminder = reminder;
                   r.reminder_path_broken = broken;
                   if (disabled) r.disabled_filters = {"/restapi/v1.0/account/1/presence"};
                   const auto derived = DeriveConditions(r, kNow, account);
@@ -95,7 +97,7 @@ TEST_CASE("Conditions follow what the platform said not what was scheduled", "[r
   r.blacklisted_reason = "I/O operation is failed";
   r.failures = 2;
   r.last_error = "unavailable: x";
-  r.reminder_filter = "/restapi/v1.0/subscription/~?threshold=60&interval=15";
+  r.reminder = subscription::ReminderSpec{60, 15};
   r.reminder_path_broken = true;
   r.disabled_filters = {"/restapi/v1.0/account/1/telephony/sessions"};
   CHECK(Holding(DeriveConditions(r, kNow)) ==

@@ -30,7 +30,7 @@ struct Fixture {
     r.name = "sms";
     r.event_filters = {"/restapi/v1.0/account/~/extension/~/presence"};
     r.expires_in_s = 120;
-    r.reminder_filter = "/restapi/v1.0/subscription/~?threshold=40&interval=10";
+    r.reminder = subscription::ReminderSpec{40, 10};
     r.address = kAddress;
     r.create_uncertain = create_uncertain;
     REQUIRE(store->PutSubscription(r, std::nullopt).ok());

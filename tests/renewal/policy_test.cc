@@ -6,7 +6,8 @@ namespace subkeeper::renewal {
 namespace {
 
 const WallTime kNow = FromUnixMillis(1'700'000'000'000);
-const std::string kReminder = "/restapi/v1.0/subscription/~?threshold=40&interval=10";
+const subscription::ReminderSpec kReminder{40, 10};  // "…?threshold=40&interval=10"
+const std::optional<subscription::ReminderSpec> kDirect;
 
 TEST_CASE("Backoff doubles from the minimum, is capped, and jitters within [d/2, d]", "[renewal]") {
   BackoffPolicy policy{Seconds(2), Seconds(300)};
@@ -22,8 +23,8 @@ TEST_CASE("The fallback timer leaves reminders the first half of their window", 
   const WallTime expires = kNow + Seconds(120);
   CHECK(FallbackAt(expires, 120, kReminder, 25) == expires - Seconds(20));
   // Direct subscriptions have no reminders: a share of the granted lifetime.
-  CHECK(FallbackAt(expires, 120, "", 25) == expires - Seconds(30));
-  CHECK(FallbackAt(expires, 604800, "", 25) == expires - Seconds(151200));
+  CHECK(FallbackAt(expires, 120, kDirect, 25) == expires - Seconds(30));
+  CHECK(FallbackAt(expires, 604800, kDirect, 25) == expires - Seconds(151200));
 }
 
 TEST_CASE("Retries never land after expiry", "[renewal]") {
@@ -39,7 +40,7 @@ store::SubscriptionRecord Relayed(WallTime expires) {
   r.account = "main";
   r.name = "sms";
   r.remote_id = "sub-1";
-  r.reminder_filter = kReminder;
+  r.reminder = kReminder;
   r.expires_at = expires;
   return r;
 }
@@ -53,7 +54,7 @@ TEST_CASE("A reminder renews only its own subscription, inside the window", "[re
   // Slack of one interval before the window (reminders are approximate).
   CHECK(ShouldRenewOnReminder(Relayed(kNow + Seconds(45)), "sub-1", kNow));
   auto direct = record;
-  direct.reminder_filter.clear();
+  direct.reminder.reset();
   CHECK_FALSE(ShouldRenewOnReminder(direct, "sub-1", kNow));
 }
 
@@ -111,23 +112,20 @@ TEST_CASE("The fallback timer is spread over up to an eighth before it", "[renew
   CHECK(SpreadFallbackAt(expires, 800, kReminder, 25, 0.5) == expires - Millis(21250));
   CHECK(SpreadFallbackAt(expires, 800, kReminder, 25, 0.999) > expires - Millis(22500));
   // Direct: FallbackAt = expires - 200 s; up to 25 s earlier.
-  CHECK(SpreadFallbackAt(expires, 800, "", 25, 0.0) == expires - Seconds(200));
-  CHECK(SpreadFallbackAt(expires, 800, "", 25, 0.5) == expires - Millis(212500));
+  CHECK(SpreadFallbackAt(expires, 800, kDirect, 25, 0.0) == expires - Seconds(200));
+  CHECK(SpreadFallbackAt(expires, 800, kDirect, 25, 0.5) == expires - Millis(212500));
   // Out-of-range randomness is clamped, never past the whole eighth.
-  CHECK(SpreadFallbackAt(expires, 800, "", 25, 7.0) == expires - Seconds(225));
+  CHECK(SpreadFallbackAt(expires, 800, kDirect, 25, 7.0) == expires - Seconds(225));
 }
 
 TEST_CASE("The reminder spread is the smallest of interval and threshold/4 and the cap",
           "[renewal]") {
   CHECK(ReminderSpread(kReminder, Seconds(3600)) == Seconds(10));  // threshold 40, interval 10
-  CHECK(ReminderSpread("/restapi/v1.0/subscription/~?threshold=86400&interval=3600",
-                       Seconds(3600)) == Seconds(3600));
-  CHECK(ReminderSpread("/restapi/v1.0/subscription/~?threshold=86400&interval=3600",
-                       Seconds(600)) == Seconds(600));
-  CHECK(ReminderSpread("/restapi/v1.0/subscription/~?threshold=400&interval=200", Seconds(3600)) ==
-        Seconds(100));
+  CHECK(ReminderSpread(subscription::ReminderSpec{86400, 3600}, Seconds(3600)) == Seconds(3600));
+  CHECK(ReminderSpread(subscription::ReminderSpec{86400, 3600}, Seconds(600)) == Seconds(600));
+  CHECK(ReminderSpread(subscription::ReminderSpec{400, 200}, Seconds(3600)) == Seconds(100));
   CHECK(ReminderSpread(kReminder, Seconds(0)) == Seconds(0));
-  CHECK(ReminderSpread("", Seconds(3600)) == Seconds(0));
+  CHECK(ReminderSpread(kDirect, Seconds(3600)) == Seconds(0));
 }
 
 TEST_CASE("Errors with retry_after are never retried earlier even past expiry", "[renewal]") {

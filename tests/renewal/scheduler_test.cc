@@ -41,7 +41,7 @@ class CountingStore final : public testing::ForwardingStore {
   }
 };
 
-const std::string kReminder = "/restapi/v1.0/subscription/~?threshold=40&interval=10";
+const subscription::ReminderSpec kReminder{40, 10};
 
 struct Fixture {
   ManualClock clock;
@@ -67,7 +67,7 @@ struct Fixture {
     r.name = name;
     r.event_filters = {"/restapi/v1.0/account/~/extension/~/presence"};
     r.expires_in_s = 120;
-    r.reminder_filter = kReminder;
+    r.reminder = kReminder;
     r.address = "http://127.0.0.1:1/webhooks/main/" + name;
     r.next_renewal_at = due;
     REQUIRE(real->PutSubscription(r, std::nullopt).ok());
@@ -114,7 +114,7 @@ TEST_CASE("A queued reminder renews its subscription and is recorded", "[renewal
   f.scheduler.OnReminder("main", "sms", id);
   f.scheduler.Tick();
   auto r = f.Get("sms");
-  CHECK(r.last_trigger == "reminder");
+  CHECK(r.last_trigger == subscription::RenewedBy::kReminder);
   CHECK(r.last_reminder_at == f.clock.Now());
   CHECK(r.expires_at == f.clock.Now() + Seconds(120));
   CHECK(f.platform.calls("renew") == 1);
@@ -140,7 +140,7 @@ TEST_CASE("Without reminders the fallback timer renews before expiry", "[renewal
   }
   CHECK(f.platform.calls("renew") == 10);
   CHECK(f.platform.calls("create") == 1);
-  CHECK(f.Get("sms").last_trigger == "timer");
+  CHECK(f.Get("sms").last_trigger == subscription::RenewedBy::kTimer);
 }
 
 TEST_CASE("Of 1000 scheduled records a Tick runs the 3 due and reads one page", "[renewal]") {
@@ -217,7 +217,7 @@ TEST_CASE("A reminder is delayed within its spread and runs at the delayed time"
   f.clock.Advance(Millis(1));
   f.scheduler.Tick();
   CHECK(f.platform.calls("renew") == 1);
-  CHECK(f.Get("sms").last_trigger == "reminder");
+  CHECK(f.Get("sms").last_trigger == subscription::RenewedBy::kReminder);
   CHECK(f.scheduler.delayed_reminders() == 0);
 }
 
@@ -260,7 +260,7 @@ TEST_CASE("A delayed reminder does not renew what was renewed meanwhile", "[rene
   f.clock.Advance(Seconds(5));
   f.scheduler.Tick();
   CHECK(f.platform.calls("renew") == 1);
-  CHECK(f.Get("sms").last_trigger == "manual");
+  CHECK(f.Get("sms").last_trigger == subscription::RenewedBy::kManual);
 }
 
 TEST_CASE("Without randomness or with no spread a reminder renews at once", "[renewal]") {
@@ -297,7 +297,7 @@ TEST_CASE("A restart loses the delay but the fallback timer still renews", "[ren
   f.clock.Set(next);
   restarted.Tick();
   CHECK(f.platform.calls("renew") == 1);
-  CHECK(f.Get("sms").last_trigger == "timer");
+  CHECK(f.Get("sms").last_trigger == subscription::RenewedBy::kTimer);
   CHECK(f.Get("sms").expires_at > expires);
 }
 

@@ -5,13 +5,14 @@
 
 #include "subkeeper/common/time_format.h"
 #include "subkeeper/store/sqlite_store.h"
-#include "subkeeper/webhook/token.h"
+#include "subkeeper/subscription/token.h"
 #include "support/fake_platform.h"
 
 namespace subkeeper::renewal {
 namespace {
 
 const std::string kReminder = "/restapi/v1.0/subscription/~?threshold=40&interval=10";
+const subscription::ReminderSpec kReminderSpec{40, 10};  // kReminder
 
 struct Fixture {
   ManualClock clock;
@@ -27,13 +28,15 @@ struct Fixture {
     o.reminder_job_interval_s = 5;
     return o;
   }
-  void AddRecord(const std::string& reminder = kReminder, const std::string& deliver_to = "") {
+  // `reminder` nullopt: direct delivery.
+  void AddRecord(const std::optional<subscription::ReminderSpec>& reminder = kReminderSpec,
+                 const std::string& deliver_to = "") {
     store::SubscriptionRecord r;
     r.account = "main";
     r.name = "sms";
     r.event_filters = {"/restapi/v1.0/account/~/extension/~/presence"};
     r.expires_in_s = 120;
-    r.reminder_filter = reminder;
+    r.reminder = reminder;
     r.address = "https://hooks.example.com/webhooks/main/sms";
     r.deliver_to = deliver_to;
     REQUIRE(store->PutSubscription(r, std::nullopt).ok());
@@ -41,7 +44,7 @@ struct Fixture {
   store::SubscriptionRecord Record() {
     return store->GetSubscription("main", "sms").value().value();
   }
-  void AddRelayed() { AddRecord(kReminder, "http://127.0.0.1:3000/events"); }
+  void AddRelayed() { AddRecord(kReminderSpec, "http://127.0.0.1:3000/events"); }
   // Every event queued for the app, in queue order.
   std::vector<store::EventRecord> Events() { return store->ListEvents("", "", "", 0).value(); }
   std::vector<std::string> Kinds() {
@@ -64,7 +67,7 @@ TEST_CASE("First run creates with the reminder filter and the derived verificati
   CHECK(creates[0].expires_in_s == 120);
   CHECK(creates[0].address == "https://hooks.example.com/webhooks/main/sms");
   CHECK(creates[0].verification_token ==
-        webhook::DeriveVerificationToken(Secret("hook-secret"), "main", "sms"));
+        subscription::DeriveVerificationToken(Secret("hook-secret"), "main", "sms"));
   auto r = f.Record();
   CHECK(r.remote_id == "sub-1");
   CHECK(r.status == "Active");
@@ -96,11 +99,11 @@ TEST_CASE("A reminder renews and records its trigger", "[renewal]") {
   auto r = f.Record();
   CHECK(r.remote_id == "sub-1");
   CHECK(r.expires_at == f.clock.Now() + Seconds(120));
-  CHECK(r.last_trigger == "reminder");
+  CHECK(r.last_trigger == subscription::RenewedBy::kReminder);
   CHECK(f.platform.calls("renew") == 1);
   auto history = f.store->ListHistory({}).value();
   CHECK(history.front().kind == "renewed");
-  CHECK(history.front().trigger == "reminder");
+  CHECK(history.front().trigger == subscription::RenewedBy::kReminder);
 }
 
 TEST_CASE("Renew answering 404 CMN-102 creates again at once", "[renewal]") {
@@ -270,7 +273,7 @@ TEST_CASE("The timer firing without a reminder marks the reminder path broken", 
   f.clock.Advance(Seconds(100));  // window opened at 80 s, no reminder came
   REQUIRE(f.service.Run("main", "sms", Trigger::kTimer).ok());
   CHECK(f.Record().reminder_path_broken);
-  CHECK(f.Record().last_trigger == "timer");
+  CHECK(f.Record().last_trigger == subscription::RenewedBy::kTimer);
   f.clock.Advance(Seconds(85));
   REQUIRE(f.service.Run("main", "sms", Trigger::kReminder).ok());
   CHECK_FALSE(f.Record().reminder_path_broken);
@@ -278,7 +281,7 @@ TEST_CASE("The timer firing without a reminder marks the reminder path broken", 
 
 TEST_CASE("Direct subscriptions get no reminder filter", "[renewal]") {
   Fixture f;
-  f.AddRecord("");
+  f.AddRecord(std::nullopt);
   REQUIRE(f.service.Run("main", "sms", Trigger::kStartup).ok());
   REQUIRE(f.platform.creates().size() == 1);
   CHECK(f.platform.creates()[0].event_filters.size() == 1);

@@ -17,8 +17,8 @@
 #include "server/raw_http.h"
 #include "subkeeper/config/limits.h"
 #include "subkeeper/server/http_server.h"
+#include "subkeeper/subscription/token.h"
 #include "subkeeper/webhook/receiver.h"
-#include "subkeeper/webhook/token.h"
 #include "support/tls_files.h"
 #include "webhook/fake_sink.h"
 
@@ -61,7 +61,7 @@ struct TlsListener {
   }
 
   const std::string token =
-      webhook::DeriveVerificationToken(Secret("s3cret"), "main", "sms").Reveal();
+      subscription::DeriveVerificationToken(Secret("s3cret"), "main", "sms").Reveal();
   webhook::RouteTable routes;
   webhook::testing::FakeSink sink;
   SystemClock clock;

@@ -11,8 +11,8 @@
 
 #include "server/raw_http.h"
 #include "subkeeper/server/http_server.h"
+#include "subkeeper/subscription/token.h"
 #include "subkeeper/webhook/receiver.h"
-#include "subkeeper/webhook/token.h"
 #include "webhook/fake_sink.h"
 
 namespace subkeeper::server {
@@ -85,7 +85,7 @@ struct Listener {
   }
 
   const std::string token =
-      webhook::DeriveVerificationToken(Secret("s3cret"), "main", "sms").Reveal();
+      subscription::DeriveVerificationToken(Secret("s3cret"), "main", "sms").Reveal();
   webhook::RouteTable routes;
   webhook::testing::FakeSink sink;
   GateSink gate;

@@ -84,5 +84,41 @@ TEST_CASE("A list column that is not a JSON array of strings is data loss", "[st
   CHECK_THAT(got.status().message(), Catch::Contains("event_filters"));
 }
 
+TEST_CASE("The reminder is stored as its filter string and read back typed", "[store]") {
+  CHECK(EncodeReminder(subscription::ReminderSpec{60, 15}) ==
+        "/restapi/v1.0/subscription/~?threshold=60&interval=15");
+  CHECK(EncodeReminder(std::nullopt).empty());  // direct delivery
+  CHECK(DecodeReminder("/restapi/v1.0/subscription/~?threshold=60&interval=15").value() ==
+        subscription::ReminderSpec{60, 15});
+  CHECK_FALSE(DecodeReminder("").value().has_value());
+  auto bad = DecodeReminder("/restapi/v1.0/subscription/~?threshold=60");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().code() == StatusCode::kDataLoss);
+}
+
+TEST_CASE("A record's reminder round-trips through every read", "[store]") {
+  ManualClock clock;
+  auto store = OpenSqliteStore(":memory:", clock).value();
+  SubscriptionRecord relayed;
+  relayed.account = "main";
+  relayed.name = "sms";
+  relayed.reminder = subscription::ReminderSpec{86400, 3600};
+  SubscriptionRecord direct = relayed;
+  direct.name = "voice";
+  direct.reminder.reset();
+  REQUIRE(store->PutSubscription(relayed, std::nullopt).ok());
+  REQUIRE(store->PutSubscription(direct, std::nullopt).ok());
+  CHECK(store->GetSubscription("main", "sms").value()->reminder == relayed.reminder);
+  CHECK_FALSE(store->GetSubscription("main", "voice").value()->reminder.has_value());
+  auto heads = store->ListSubscriptionHeads(nullptr, 10).value();
+  REQUIRE(heads.size() == 2);
+  CHECK(heads[0].reminder == relayed.reminder);
+  CHECK_FALSE(heads[1].reminder.has_value());
+  auto states = store->ListSubscriptionStates().value();
+  REQUIRE(states.size() == 2);
+  CHECK(states[0].reminder == relayed.reminder);
+  CHECK_FALSE(states[1].reminder.has_value());
+}
+
 }  // namespace
 }  // namespace subkeeper::store

@@ -27,7 +27,7 @@ SubscriptionRecord Realistic(int i) {
   r.event_filters = {"/restapi/v1.0/account/~/extension/~/message-store/instant?type=SMS",
                      "/restapi/v1.0/account/~/extension/~/presence?detailedTelephonyState=true"};
   r.expires_in_s = 604800;
-  r.reminder_filter = "/restapi/v1.0/subscription/~?threshold=86400&interval=3600";
+  r.reminder = subscription::ReminderSpec{86400, 3600};
   r.address = "https://hooks.example.com/webhooks/" + r.account + "/" + r.name;
   r.deliver_to = "http://app:3000/ringcentral/events";
   r.token_fingerprint = "sha256:9f86d081884c7d659a2feaa0c55ad015";
@@ -43,7 +43,7 @@ SubscriptionRecord Realistic(int i) {
   r.expires_at = FromUnixMillis(1'700'604'800'000 + i);
   r.next_renewal_at = FromUnixMillis(1'700'518'400'000 + (i * 7919) % 86'400'000);
   r.last_renewed_at = FromUnixMillis(1'700'000'000'000 + i);
-  r.last_trigger = "reminder";
+  r.last_trigger = subscription::RenewedBy::kReminder;
   return r;
 }
 

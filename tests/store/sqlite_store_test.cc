@@ -52,7 +52,7 @@ SubscriptionRecord Full() {
   r.event_filters = {"/restapi/v1.0/account/~/extension/~/message-store/instant?type=SMS",
                      "/restapi/v1.0/account/~/presence \"quoted\" ünïcode"};
   r.expires_in_s = 604800;
-  r.reminder_filter = "/restapi/v1.0/subscription/~?threshold=86400&interval=3600";
+  r.reminder = subscription::ReminderSpec{86400, 3600};
   r.address = "https://hooks.example.com/webhooks/main/sms";
   r.deliver_to = "http://app:3000/ringcentral/events";
   r.remote_id = "a1b2c3";
@@ -65,7 +65,7 @@ SubscriptionRecord Full() {
   r.expires_at = At(1'700'604'800'456);
   r.next_renewal_at = At(1'700'500'000'789);
   r.last_renewed_at = At(1'700'000'001'000);
-  r.last_trigger = "reminder";
+  r.last_trigger = subscription::RenewedBy::kReminder;
   r.last_reminder_at = At(1'700'000'002'000);
   r.reminder_path_broken = true;
   r.create_uncertain = true;
@@ -101,18 +101,18 @@ TEST_CASE("Every subscription field round-trips", "[store]") {
   CHECK(out.failures == 3);
   // Field-by-field checks above make failures readable; this one catches a field added later.
   auto same = [](const SubscriptionRecord& a, const SubscriptionRecord& b) {
-    return std::tie(a.account, a.name, a.event_filters, a.expires_in_s, a.reminder_filter,
-                    a.address, a.deliver_to, a.remote_id, a.status, a.remote_filters,
-                    a.disabled_filters, a.blacklisted_reason, a.granted_ttl_s, a.remote_created_at,
-                    a.expires_at, a.next_renewal_at, a.last_renewed_at, a.last_trigger,
-                    a.last_reminder_at, a.reminder_path_broken, a.create_uncertain, a.failures,
-                    a.last_error, a.last_error_at, a.lease_owner, a.lease_until, a.updated_at) ==
-           std::tie(b.account, b.name, b.event_filters, b.expires_in_s, b.reminder_filter,
-                    b.address, b.deliver_to, b.remote_id, b.status, b.remote_filters,
-                    b.disabled_filters, b.blacklisted_reason, b.granted_ttl_s, b.remote_created_at,
-                    b.expires_at, b.next_renewal_at, b.last_renewed_at, b.last_trigger,
-                    b.last_reminder_at, b.reminder_path_broken, b.create_uncertain, b.failures,
-                    b.last_error, b.last_error_at, b.lease_owner, b.lease_until, b.updated_at);
+    return std::tie(a.account, a.name, a.event_filters, a.expires_in_s, a.reminder, a.address,
+                    a.deliver_to, a.remote_id, a.status, a.remote_filters, a.disabled_filters,
+                    a.blacklisted_reason, a.granted_ttl_s, a.remote_created_at, a.expires_at,
+                    a.next_renewal_at, a.last_renewed_at, a.last_trigger, a.last_reminder_at,
+                    a.reminder_path_broken, a.create_uncertain, a.failures, a.last_error,
+                    a.last_error_at, a.lease_owner, a.lease_until, a.updated_at) ==
+           std::tie(b.account, b.name, b.event_filters, b.expires_in_s, b.reminder, b.address,
+                    b.deliver_to, b.remote_id, b.status, b.remote_filters, b.disabled_filters,
+                    b.blacklisted_reason, b.granted_ttl_s, b.remote_created_at, b.expires_at,
+                    b.next_renewal_at, b.last_renewed_at, b.last_trigger, b.last_reminder_at,
+                    b.reminder_path_broken, b.create_uncertain, b.failures, b.last_error,
+                    b.last_error_at, b.lease_owner, b.lease_until, b.updated_at);
   };
   CHECK(same(out, expected));
 }
@@ -136,7 +136,7 @@ TEST_CASE("Subscription states carry what conditions are derived from, in key or
   CHECK(s.failures == full.failures);
   CHECK(s.last_error == full.last_error);
   CHECK(s.blacklisted_reason == full.blacklisted_reason);
-  CHECK(s.reminder_filter == full.reminder_filter);
+  CHECK(s.reminder == full.reminder);
   CHECK(s.reminder_path_broken);
   CHECK(s.disabled_filters == full.disabled_filters);
   // What a scrape does not need is not read.
@@ -194,7 +194,7 @@ TEST_CASE("A walk over subscription states carries what conditions' statuses nee
                       CHECK(s.account == full.account);
                       CHECK(s.remote_id == full.remote_id);
                       CHECK(s.status == full.status);
-                      CHECK(s.reminder_filter == full.reminder_filter);
+                      CHECK(s.delivery == subscription::DeliveryMode::kRelay);
                       CHECK(s.expires_at == full.expires_at);
                       CHECK(s.failures == full.failures);
                       CHECK(s.reminder_path_broken);
@@ -202,7 +202,7 @@ TEST_CASE("A walk over subscription states carries what conditions' statuses nee
                     } else {
                       CHECK(s.remote_id == "r-2");
                       CHECK(s.status == "Active");
-                      CHECK(s.reminder_filter.empty());
+                      CHECK(s.delivery == subscription::DeliveryMode::kDirect);
                       CHECK(s.expires_at == WallTime{});
                       CHECK(s.failures == 0);
                       CHECK_FALSE(s.reminder_path_broken);
@@ -299,7 +299,7 @@ TEST_CASE("Head pages walk every record once in account and name order", "[store
         walked.emplace_back(head.account, head.name);
         CHECK(head.remote_id == "id-" + head.account + "-" + head.name);
         CHECK(head.token_fingerprint == "fp-" + head.name);
-        CHECK(head.reminder_filter == Full().reminder_filter);
+        CHECK(head.reminder == Full().reminder);
       }
       if (page->size() < static_cast<size_t>(limit)) break;
       after = SubscriptionKey{page->back().account, page->back().name};
@@ -375,7 +375,7 @@ TEST_CASE("History is newest first, filtered, limited and written with the recor
   HistoryEntry renewed = Hist("renewed", "main", "sms");
   renewed.at = At(42);
   renewed.remote_id = "r1";
-  renewed.trigger = "reminder";
+  renewed.trigger = subscription::RenewedBy::kReminder;
   renewed.detail = "ok";
   REQUIRE(store->AppendHistory(renewed).ok());
   REQUIRE(store->DeleteSubscription("main", "voice", Hist("deleted")).ok());
@@ -387,7 +387,7 @@ TEST_CASE("History is newest first, filtered, limited and written with the recor
   CHECK((*all)[0].name == "voice");  // route filled in from the deleted key
   CHECK((*all)[1].kind == "renewed");
   CHECK((*all)[1].at == At(42));  // a given time is kept
-  CHECK((*all)[1].trigger == "reminder");
+  CHECK((*all)[1].trigger == subscription::RenewedBy::kReminder);
   CHECK((*all)[1].remote_id == "r1");
   CHECK((*all)[1].detail == "ok");
   CHECK((*all)[3].at == At(1'700'000'000'000));  // an unset time is stamped from the clock

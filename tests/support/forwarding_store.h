@@ -102,6 +102,10 @@ class ForwardingStore : public store::Store {
     return inner_.ListRateBlocks(now);
   }
   Status CheckWritable() override { return inner_.CheckWritable(); }
+  Result<std::vector<Secret>> ListWebhookSecrets() override { return inner_.ListWebhookSecrets(); }
+  Status PutWebhookSecrets(const std::vector<Secret>& s) override {
+    return inner_.PutWebhookSecrets(s);
+  }
 
  protected:
   store::Store& inner_;

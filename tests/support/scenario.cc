@@ -16,7 +16,7 @@
 #include "subkeeper/common/clock.h"
 #include "subkeeper/common/secret.h"
 #include "subkeeper/relay/signature.h"
-#include "subkeeper/webhook/token.h"
+#include "subkeeper/subscription/token.h"
 
 #ifndef SUBKEEPER_BIN
 #error "SUBKEEPER_BIN must name the keeper binary"
@@ -282,8 +282,8 @@ std::string Scenario::reminder_filter() const {
 }
 
 std::string Scenario::verification_token() const {
-  return webhook::DeriveVerificationToken(Secret(kWebhookSecret), options_.account,
-                                          options_.subscription)
+  return subscription::DeriveVerificationToken(Secret(kWebhookSecret), options_.account,
+                                               options_.subscription)
       .Reveal();
 }
 

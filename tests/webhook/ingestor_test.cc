@@ -124,6 +124,8 @@ class FakeStore final : public store::Store {
   }
   Result<std::vector<store::RateBlock>> ListRateBlocks(WallTime) override { return No(); }
   Status CheckWritable() override { return No(); }
+  Result<std::vector<Secret>> ListWebhookSecrets() override { return No(); }
+  Status PutWebhookSecrets(const std::vector<Secret>&) override { return No(); }
 
  private:
   static Status No() { return Status::Internal("not used by the ingestor"); }

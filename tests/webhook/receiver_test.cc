@@ -5,7 +5,7 @@
 #include <tuple>
 #include <vector>
 
-#include "subkeeper/webhook/token.h"
+#include "subkeeper/subscription/token.h"
 #include "webhook/fake_sink.h"
 
 namespace subkeeper::webhook {
@@ -28,7 +28,8 @@ std::string Envelope(const std::string& uuid, const std::string& event,
 
 struct Fixture {
   explicit Fixture(bool relayed = true) {
-    Route route{DeriveVerificationToken(Secret("s3cret"), "main", "sms"), Filter(), "sub-1"};
+    Route route{subscription::DeriveVerificationToken(Secret("s3cret"), "main", "sms"), Filter(),
+                "sub-1"};
     route.relayed = relayed;
     routes.Publish({{"main/sms", route}});
   }

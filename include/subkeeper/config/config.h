@@ -10,16 +10,9 @@
 #include <vector>
 
 #include "subkeeper/common/secret.h"
+#include "subkeeper/subscription/reminder.h"
 
 namespace subkeeper::config {
-
-// Reminder filter parameters, in seconds. The filter added to a relayed subscription is
-// "/restapi/v1.0/subscription/~?threshold=<threshold_s>&interval=<interval_s>".
-struct ReminderSpec {
-  int64_t threshold_s = 0;  // seconds before expiry at which reminders start
-  int64_t interval_s = 0;   // seconds between reminders inside that window
-  bool operator==(const ReminderSpec&) const = default;
-};
 
 struct AccountConfig {
   std::string name;  // [A-Za-z0-9_-]{1,64}; part of the delivery address
@@ -37,8 +30,8 @@ struct SubscriptionConfig {
   std::vector<std::string> event_filters;
   int64_t expires_in_s = 604800;  // requested lifetime, seconds, 1..315360000 (default 7 days)
   // Relay mode only. Defaulted when omitted: threshold = min(86400, expires_in/4),
-  // interval = min(3600, threshold/4) (see DefaultReminder).
-  ReminderSpec reminder;
+  // interval = min(3600, threshold/4) (see subscription::DefaultReminder).
+  subscription::ReminderSpec reminder;
   // Relay mode: the app's URL that receives relayed events (http/https). May be empty, in which
   // case events are stored but not relayed.
   std::string deliver_to;

@@ -11,12 +11,16 @@
 #include "subkeeper/common/status.h"
 #include "subkeeper/platform/types.h"
 #include "subkeeper/store/records.h"
+#include "subkeeper/subscription/reminder.h"
+#include "subkeeper/subscription/trigger.h"
 
 namespace subkeeper::renewal {
 
 // What started a renewal.
 enum class Trigger { kReminder, kTimer, kManual, kStartup };
 const char* TriggerName(Trigger trigger);  // "reminder", "timer", "manual", "startup"
+// The same, as the record and its history keep it.
+subscription::RenewedBy RenewedByOf(Trigger trigger);
 
 struct BackoffPolicy {
   Seconds min{2};
@@ -28,11 +32,12 @@ struct BackoffPolicy {
 Seconds BackoffDelay(const BackoffPolicy& policy, int attempt, double unit_random);
 
 // When the fallback timer fires for a subscription that expires at `expires_at`:
-//   relay (has a reminder filter with threshold T): expires_at - T/2, so reminders, which start
+//   relay (has a reminder with threshold T): expires_at - T/2, so reminders, which start
 //     at expires_at - T, get the first half of their window;
 //   direct: expires_at - granted_ttl·margin_pct/100.
 // The result is never earlier than the subscription's creation would allow; callers clamp to now.
-WallTime FallbackAt(WallTime expires_at, int64_t granted_ttl_s, const std::string& reminder_filter,
+WallTime FallbackAt(WallTime expires_at, int64_t granted_ttl_s,
+                    const std::optional<subscription::ReminderSpec>& reminder,
                     int64_t direct_margin_pct);
 
 // The fallback timer spread over time: FallbackAt(...) moved earlier by `unit_random` (in [0, 1))
@@ -40,15 +45,16 @@ WallTime FallbackAt(WallTime expires_at, int64_t granted_ttl_s, const std::strin
 // second would otherwise all fall due in the same second, lifetime after lifetime; the spread
 // stays well inside the reminder window (relay: at most T/16 earlier than expires_at - T/2).
 WallTime SpreadFallbackAt(WallTime expires_at, int64_t granted_ttl_s,
-                          const std::string& reminder_filter, int64_t direct_margin_pct,
-                          double unit_random);
+                          const std::optional<subscription::ReminderSpec>& reminder,
+                          int64_t direct_margin_pct, double unit_random);
 
-// The longest a renewal started by a reminder may be delayed: min(the reminder filter's
-// interval, its threshold / 4, max_spread). Zero when `reminder_filter` is not a reminder filter
-// or max_spread is not positive. Reminders keep coming every interval while the window is open,
+// The longest a renewal started by a reminder may be delayed: min(the reminder's interval, its
+// threshold / 4, max_spread). Zero without a reminder (direct mode) or when max_spread is not
+// positive. Reminders keep coming every interval while the window is open,
 // so the delayed renewal is never later than the next reminder, and at most a quarter of the
 // window is spent waiting.
-Seconds ReminderSpread(const std::string& reminder_filter, Seconds max_spread);
+Seconds ReminderSpread(const std::optional<subscription::ReminderSpec>& reminder,
+                       Seconds max_spread);
 
 // When to retry after a failure: now + delay, but no later than just before expiry (a retry after
 // expiry is useless: the platform purges the subscription). At least `now`.

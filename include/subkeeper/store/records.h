@@ -10,14 +10,15 @@
 
 #include "subkeeper/common/clock.h"
 #include "subkeeper/common/secret.h"
+#include "subkeeper/subscription/delivery.h"
+#include "subkeeper/subscription/key.h"
+#include "subkeeper/subscription/reminder.h"
+#include "subkeeper/subscription/trigger.h"
 
 namespace subkeeper::store {
 
 // Identifies a subscription record: unique per store.
-struct SubscriptionKey {
-  std::string account;
-  std::string name;
-};
+using subscription::SubscriptionKey;
 
 // When one condition of a subscription last changed status or reason (Kubernetes
 // lastTransitionTime). The condition itself is derived, never stored.
@@ -36,7 +37,7 @@ struct ConditionTransition {
 struct SubscriptionHead {
   std::string account;
   std::string name;
-  std::string reminder_filter;
+  std::optional<subscription::ReminderSpec> reminder;  // nullopt in direct mode
   std::string token_fingerprint;
   std::string remote_id;
 };
@@ -50,11 +51,14 @@ struct SubscriptionRecord {
   // Desired definition, as last applied from the config.
   std::vector<std::string> event_filters;  // the user's filters, without the reminder filter
   int64_t expires_in_s = 0;                // requested lifetime
-  std::string reminder_filter;             // "" in direct mode
-  std::string address;                     // the delivery address given to the platform
-  std::string deliver_to;                  // relay target; "" when none or in direct mode
+  // The reminder asked for in relay mode; nullopt in direct mode (see DeliveryModeOf). The
+  // store keeps its filter string.
+  std::optional<subscription::ReminderSpec> reminder;
+  std::string address;     // the delivery address given to the platform
+  std::string deliver_to;  // relay target; "" when none or in direct mode
   // One-way fingerprint of the verification token the remote subscription was created with
-  // (see webhook::TokenFingerprint); a change means the webhook secret was rotated. "" unknown.
+  // (see subscription::TokenFingerprint); a change means the webhook secret was rotated.
+  // "" unknown.
   std::string token_fingerprint;
 
   // What the platform last said (never what we asked for).
@@ -68,10 +72,10 @@ struct SubscriptionRecord {
   WallTime expires_at{};         // expirationTime as returned
 
   // Renewal bookkeeping.
-  WallTime next_renewal_at{};   // the persisted fallback timer (or the next retry after a failure)
-  WallTime last_renewed_at{};   // last successful renew or create
-  std::string last_trigger;     // "reminder" | "timer" | "manual" | "create" | "startup"
-  WallTime last_reminder_at{};  // last reminder received for the current remote id
+  WallTime next_renewal_at{};  // the persisted fallback timer (or the next retry after a failure)
+  WallTime last_renewed_at{};  // last successful renew or create
+  subscription::RenewedBy last_trigger = subscription::RenewedBy::kNone;
+  WallTime last_reminder_at{};        // last reminder received for the current remote id
   bool reminder_path_broken = false;  // a reminder was due and did not arrive
   // A create was sent and its outcome is unknown (timeout, dropped connection, 5xx): the
   // platform may have created it. The next create first lists the account and adopts a
@@ -96,7 +100,7 @@ struct SubscriptionStateView {
   std::string_view name;
   std::string_view remote_id;
   std::string_view status;
-  std::string_view reminder_filter;
+  subscription::DeliveryMode delivery = subscription::DeliveryMode::kDirect;
   WallTime expires_at{};
   int32_t failures = 0;
   bool reminder_path_broken = false;
@@ -110,7 +114,7 @@ inline SubscriptionStateView StateViewOf(const SubscriptionRecord& record) {
   v.name = record.name;
   v.remote_id = record.remote_id;
   v.status = record.status;
-  v.reminder_filter = record.reminder_filter;
+  v.delivery = subscription::DeliveryModeOf(record.reminder);
   v.expires_at = record.expires_at;
   v.failures = record.failures;
   v.reminder_path_broken = record.reminder_path_broken;
@@ -149,15 +153,16 @@ struct HistoryEntry {
   // reminder_missing | expired | dead_lettered (a relayed event the relay gave up on)
   std::string kind;
   std::string remote_id;
-  std::string trigger;  // for renewed: reminder | timer | manual
-  std::string detail;   // reason or error code; never a secret
+  // For renewed: kReminder | kTimer | kManual | kStartup; otherwise kNone.
+  subscription::RenewedBy trigger = subscription::RenewedBy::kNone;
+  std::string detail;  // reason or error code; never a secret
   // Lifecycle events for the app, queued in this order (InsertEvents semantics) in the same
   // transaction as this row, so the app hears of every recreation / blacklisting it must react
   // to, even across a crash. Not part of the stored history row.
   std::vector<EventRecord> outbox;
 };
 
-// Copies the desired definition of `desired` (filters, lifetime, reminder filter, address,
+// Copies the desired definition of `desired` (filters, lifetime, reminder, address,
 // relay target) into `record`, keeping its observed state and its token fingerprint, which
 // describes the remote subscription.
 inline void MergeDesired(const SubscriptionRecord& desired, SubscriptionRecord& record) {
@@ -165,7 +170,7 @@ inline void MergeDesired(const SubscriptionRecord& desired, SubscriptionRecord& 
   record.name = desired.name;
   record.event_filters = desired.event_filters;
   record.expires_in_s = desired.expires_in_s;
-  record.reminder_filter = desired.reminder_filter;
+  record.reminder = desired.reminder;
   record.address = desired.address;
   record.deliver_to = desired.deliver_to;
 }
@@ -174,9 +179,8 @@ inline void MergeDesired(const SubscriptionRecord& desired, SubscriptionRecord& 
 // nothing).
 inline bool HasDesired(const SubscriptionRecord& desired, const SubscriptionRecord& record) {
   return record.event_filters == desired.event_filters &&
-         record.expires_in_s == desired.expires_in_s &&
-         record.reminder_filter == desired.reminder_filter && record.address == desired.address &&
-         record.deliver_to == desired.deliver_to;
+         record.expires_in_s == desired.expires_in_s && record.reminder == desired.reminder &&
+         record.address == desired.address && record.deliver_to == desired.deliver_to;
 }
 
 // A history row about (account, name) at `at`; the store assigns its id.

@@ -13,6 +13,7 @@
 
 #include "subkeeper/common/status.h"
 #include "subkeeper/store/records.h"
+#include "subkeeper/store/rotation_store.h"
 
 namespace subkeeper::store {
 
@@ -23,14 +24,15 @@ using SubscriptionStateVisitor = std::function<void(const SubscriptionStateView&
 // milliseconds and a webhook commit waits at most about that long for a scrape.
 inline constexpr int kSubscriptionStateChunkRows = 2000;
 
-class Store {
+// Also the RotationStore (rotation_store.h), which has its own small header.
+class Store : public RotationStore {
  public:
-  virtual ~Store() = default;
+  ~Store() override = default;
 
   virtual Result<std::vector<SubscriptionRecord>> ListSubscriptions() = 0;
   // Every record in (account, name) order with only the fields its conditions and expiry are
   // derived from (see renewal/conditions.h): account, name, remote_id, status, expires_at,
-  // failures, last_error, blacklisted_reason, reminder_filter, reminder_path_broken,
+  // failures, last_error, blacklisted_reason, reminder, reminder_path_broken,
   // disabled_filters; the others keep their defaults. For /metrics: a scrape at 100k records
   // reads a third of the columns and decodes one list instead of three. The default reads whole
   // records.

@@ -1,17 +1,17 @@
-#include "subkeeper/config/reminder.h"
+#include "subkeeper/subscription/reminder.h"
 
 #include <catch2/catch.hpp>
 
-namespace subkeeper::config {
+namespace subkeeper::subscription {
 namespace {
 
-TEST_CASE("ReminderFilter writes the documented filter", "[config]") {
+TEST_CASE("ReminderFilter writes the documented filter", "[subscription]") {
   CHECK(ReminderFilter({60, 15}) == "/restapi/v1.0/subscription/~?threshold=60&interval=15");
   CHECK(ReminderFilter({86400, 3600}) ==
         "/restapi/v1.0/subscription/~?threshold=86400&interval=3600");
 }
 
-TEST_CASE("ParseReminderFilter round-trips and accepts only the exact format", "[config]") {
+TEST_CASE("ParseReminderFilter round-trips and accepts only the exact format", "[subscription]") {
   auto spec = ParseReminderFilter("/restapi/v1.0/subscription/~?threshold=60&interval=15");
   REQUIRE(spec.has_value());
   CHECK(*spec == ReminderSpec{60, 15});
@@ -40,7 +40,7 @@ TEST_CASE("ParseReminderFilter round-trips and accepts only the exact format", "
   }
 }
 
-TEST_CASE("CheckReminderRules names each broken rule with its numbers", "[config]") {
+TEST_CASE("CheckReminderRules names each broken rule with its numbers", "[subscription]") {
   struct Case {
     int64_t ttl, threshold, interval, job;
     std::vector<std::string> problems;
@@ -76,7 +76,7 @@ TEST_CASE("CheckReminderRules names each broken rule with its numbers", "[config
   }
 }
 
-TEST_CASE("DefaultReminder derives from the lifetime", "[config]") {
+TEST_CASE("DefaultReminder derives from the lifetime", "[subscription]") {
   CHECK(DefaultReminder(604800) == ReminderSpec{86400, 3600});
   CHECK(DefaultReminder(120) == ReminderSpec{30, 7});
   CHECK(DefaultReminder(3600) == ReminderSpec{900, 225});
@@ -88,14 +88,5 @@ TEST_CASE("DefaultReminder derives from the lifetime", "[config]") {
   }
 }
 
-TEST_CASE("RelayAddress joins public_url and names", "[config]") {
-  CHECK(RelayAddress("https://hooks.example.com", "main", "sms") ==
-        "https://hooks.example.com/webhooks/main/sms");
-  CHECK(RelayAddress("https://hooks.example.com/", "main", "sms") ==
-        "https://hooks.example.com/webhooks/main/sms");
-  CHECK(RelayAddress("http://127.0.0.1:8080/base//", "a-1", "b_2") ==
-        "http://127.0.0.1:8080/base/webhooks/a-1/b_2");
-}
-
 }  // namespace
-}  // namespace subkeeper::config
+}  // namespace subkeeper::subscription

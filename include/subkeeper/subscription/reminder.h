@@ -1,5 +1,7 @@
-// The reminder filter and its rules. Pure functions, used at config load and again against the
-// lifetime the platform actually granted.
+// The reminder a relayed subscription asks the platform for, and its rules. Pure functions, used
+// at config load and again against the lifetime the platform actually granted. In memory a
+// reminder is a ReminderSpec; its filter string is made only where it meets the platform (the
+// create request, the stored column, the incoming reminder's `event`).
 #pragma once
 
 #include <cstdint>
@@ -8,12 +10,18 @@
 #include <string_view>
 #include <vector>
 
-#include "subkeeper/config/config.h"
-
-namespace subkeeper::config {
+namespace subkeeper::subscription {
 
 inline constexpr int64_t kMaxExpiresIn = 315360000;     // 10 years, the spec's WebHook maximum
 inline constexpr int kMaxSubscriptionsPerAccount = 30;  // SUB-505 above it
+
+// Reminder filter parameters, in seconds. The filter added to a relayed subscription is
+// "/restapi/v1.0/subscription/~?threshold=<threshold_s>&interval=<interval_s>".
+struct ReminderSpec {
+  int64_t threshold_s = 0;  // seconds before expiry at which reminders start
+  int64_t interval_s = 0;   // seconds between reminders inside that window
+  bool operator==(const ReminderSpec&) const = default;
+};
 
 // "/restapi/v1.0/subscription/~?threshold=T&interval=I"
 std::string ReminderFilter(const ReminderSpec& spec);
@@ -32,8 +40,4 @@ std::vector<std::string> CheckReminderRules(int64_t ttl_s, const ReminderSpec& s
 // which case validation says so and the user must set it.
 ReminderSpec DefaultReminder(int64_t ttl_s);
 
-// The delivery address of a relayed subscription: "<public_url>/webhooks/<account>/<name>".
-std::string RelayAddress(std::string_view public_url, std::string_view account,
-                         std::string_view name);
-
-}  // namespace subkeeper::config
+}  // namespace subkeeper::subscription

@@ -1,9 +1,9 @@
-#include "subkeeper/config/reminder.h"
+#include "subkeeper/subscription/reminder.h"
 
 #include <algorithm>
 #include <charconv>
 
-namespace subkeeper::config {
+namespace subkeeper::subscription {
 namespace {
 
 constexpr std::string_view kReminderPrefix = "/restapi/v1.0/subscription/~?threshold=";
@@ -67,15 +67,4 @@ ReminderSpec DefaultReminder(int64_t ttl_s) {
   return ReminderSpec{threshold, std::min<int64_t>(3600, threshold / 4)};
 }
 
-std::string RelayAddress(std::string_view public_url, std::string_view account,
-                         std::string_view name) {
-  while (public_url.ends_with('/')) public_url.remove_suffix(1);
-  std::string out(public_url);
-  out += "/webhooks/";
-  out += account;
-  out += '/';
-  out += name;
-  return out;
-}
-
-}  // namespace subkeeper::config
+}  // namespace subkeeper::subscription

@@ -1,0 +1,27 @@
+#include "rotation_sql.h"
+
+#include <SQLiteCpp/Statement.h>
+
+#include <cstdint>
+
+namespace subkeeper::store {
+
+std::vector<Secret> ReadWebhookSecrets(SQLite::Database& db) {
+  SQLite::Statement st(db, "SELECT secret FROM webhook_secrets ORDER BY position");
+  std::vector<Secret> out;
+  while (st.executeStep()) out.emplace_back(st.getColumn(0).getString());
+  return out;
+}
+
+void WriteWebhookSecrets(SQLite::Database& db, const std::vector<Secret>& secrets) {
+  db.exec("DELETE FROM webhook_secrets");
+  SQLite::Statement st(db, "INSERT INTO webhook_secrets (position, secret) VALUES (?, ?)");
+  for (size_t i = 0; i < secrets.size(); ++i) {
+    st.bind(1, static_cast<int64_t>(i));
+    st.bind(2, secrets[i].Reveal());
+    st.exec();
+    st.reset();
+  }
+}
+
+}  // namespace subkeeper::store
