@@ -52,7 +52,7 @@ void CheckSubscription(std::string_view body) {
 }
 
 void CheckHttpError(std::string_view body, int http, StatusCode expected) {
-  http::HttpResponse response;
+  subkeeper::http::HttpResponse response;
   response.status = http;
   response.body = std::string(body);
   response.headers = {{"Retry-After", "17"}};
