@@ -11,22 +11,8 @@
 #include "subkeeper/platform/http.h"
 #include "subkeeper/platform/rest_client.h"
 #include "subkeeper/renewal/service.h"
-#include "subkeeper/store/store.h"
 
 namespace subkeeper::app {
-
-// The platform client's persistent account state, kept in the keeper's store.
-class StoreAccountState final : public platform::AccountStateStore {
- public:
-  explicit StoreAccountState(store::Store& store) : store_(store) {}
-  Result<std::vector<store::AccountRecord>> LoadAccounts() override;
-  Status SaveAccount(const store::AccountRecord& record) override;
-  Result<std::vector<store::RateBlock>> LoadRateBlocks(WallTime now) override;
-  Status SaveRateBlock(const store::RateBlock& block) override;
-
- private:
-  store::Store& store_;
-};
 
 // Where a running daemon writes its admin URL ("http://host:port", one line): next to the
 // database, so one-shot commands using the same store can reach it.
