@@ -42,8 +42,7 @@ KeeperRig::KeeperRig(const config::Config& config, const std::string& sqlite_pat
     std::abort();
   }
   store_ = std::move(opened).value();
-  state_ = std::make_unique<app::StoreAccountState>(*store_);
-  api_ = app::MakePlatformClient(config_, transport_, clock_, state_.get());
+  api_ = app::MakePlatformClient(config_, transport_, clock_, store_.get());
   service_ = std::make_unique<renewal::RenewalService>(
       *store_, *api_, clock_, app::MakeServiceOptions(config_, kLeaseOwner), random);
   service_->SetOnRemoteChange([this](const std::string& account, const std::string&) {

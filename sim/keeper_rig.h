@@ -34,11 +34,11 @@ namespace subkeeper::sim {
 // Commits each notification at once, on the caller's thread (the simulation has one).
 class SyncSink final : public webhook::EventSink {
  public:
-  explicit SyncSink(store::Store& store) : store_(store) {}
+  explicit SyncSink(store::EventLog& store) : store_(store) {}
   Result<store::InsertOutcome> Commit(store::EventRecord event, SteadyTime deadline) override;
 
  private:
-  store::Store& store_;
+  store::EventLog& store_;
 };
 
 class KeeperRig {
@@ -74,7 +74,6 @@ class KeeperRig {
   const Clock& clock_;
   KeeperTransport& transport_;
   std::unique_ptr<store::Store> store_;
-  std::unique_ptr<app::StoreAccountState> state_;
   std::unique_ptr<platform::RestClient> api_;
   std::unique_ptr<renewal::RenewalService> service_;
   std::unique_ptr<renewal::Scheduler> scheduler_;

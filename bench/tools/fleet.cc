@@ -95,7 +95,7 @@ subkeeper::store::SubscriptionRecord MakeRecord(const FleetOptions& options, int
   return r;
 }
 
-subkeeper::Status SeedFleet(subkeeper::store::Store& store, const FleetOptions& options,
+subkeeper::Status SeedFleet(subkeeper::store::SubscriptionStore& store, const FleetOptions& options,
                             WallTime now, const AdjustRecord& adjust) {
   const int64_t step = std::max<int64_t>(1, options.subscriptions / 10);
   for (int64_t i = 0; i < options.subscriptions; ++i) {

@@ -10,7 +10,7 @@
 #include "subkeeper/common/clock.h"
 #include "subkeeper/common/secret.h"
 #include "subkeeper/store/records.h"
-#include "subkeeper/store/store.h"
+#include "subkeeper/store/subscription_store.h"
 
 namespace bench {
 
@@ -46,10 +46,10 @@ subkeeper::store::SubscriptionRecord MakeRecord(const FleetOptions& options, int
 using AdjustRecord =
     std::function<subkeeper::Status(int64_t index, subkeeper::store::SubscriptionRecord&)>;
 
-// Writes every record of the fleet through Store::PutSubscription (one transaction each, as the
-// keeper writes them), each passed through `adjust` when given. Prints progress to stderr every
-// 10 %.
-subkeeper::Status SeedFleet(subkeeper::store::Store& store, const FleetOptions& options,
+// Writes every record of the fleet through SubscriptionStore::PutSubscription (one transaction
+// each, as the keeper writes them), each passed through `adjust` when given. Prints progress to
+// stderr every 10 %.
+subkeeper::Status SeedFleet(subkeeper::store::SubscriptionStore& store, const FleetOptions& options,
                             subkeeper::WallTime now, const AdjustRecord& adjust = {});
 
 }  // namespace bench

@@ -87,7 +87,8 @@ double MillisSince(std::chrono::steady_clock::time_point start) {
 }
 
 // Makes K records, evenly spread over the fleet, due one second before `now`.
-Status MakeDue(subkeeper::store::Store& store, int64_t n, int64_t k, subkeeper::WallTime now) {
+Status MakeDue(subkeeper::store::SubscriptionStore& store, int64_t n, int64_t k,
+               subkeeper::WallTime now) {
   for (int64_t j = 0; j < k; ++j) {
     const int64_t index = j * n / k;
     const std::string account = bench::AccountName(index / bench::kPerAccount);

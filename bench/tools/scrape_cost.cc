@@ -202,7 +202,7 @@ int main(int argc, char** argv) {
   // not a scrape of any mode.
   {
     ScrapeState warm;
-    subkeeper::app::GatherFromStore(store, all, "never", warm);
+    subkeeper::app::GatherFromStore(store, store, all, "never", warm);
   }
   for (const char* mode : {"auto", "always", "legacy"}) {
     std::vector<double> total, store_ms, render, cpu;
@@ -224,7 +224,7 @@ int main(int argc, char** argv) {
         if (auto backlogs = store.CountRelay(); backlogs.ok())
           state.backlogs = std::move(*backlogs);
       } else {
-        subkeeper::app::GatherFromStore(store, all, mode, state);
+        subkeeper::app::GatherFromStore(store, store, all, mode, state);
       }
       const auto t1 = std::chrono::steady_clock::now();
       std::string text;

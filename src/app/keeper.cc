@@ -143,8 +143,7 @@ std::unique_ptr<Keeper::Runtime> Keeper::MakeRuntime(const config::Config& confi
                                                      std::shared_ptr<platform::RestClient> api) {
   auto runtime = std::make_unique<Runtime>();
   runtime->api = std::move(api);
-  if (!runtime->api)
-    runtime->api = MakePlatformClient(config, *transport_, clock_, account_state_.get());
+  if (!runtime->api) runtime->api = MakePlatformClient(config, *transport_, clock_, store_.get());
   const auto service = MakeServiceOptions(config, LeaseOwner());
   runtime->renewal = std::make_unique<renewal::RenewalService>(*store_, *runtime->api, clock_,
                                                                service, MakeJitter());
@@ -211,7 +210,6 @@ Status Keeper::OpenStore() {
   auto opened = store::OpenSqliteStore(Current()->store.sqlite_path, clock_);
   if (!opened.ok()) return opened.status();
   store_ = std::move(opened).value();
-  account_state_ = std::make_unique<StoreAccountState>(*store_);
   auto tokens = store::LoadTokenBook(*store_, Current()->webhook_secret);
   if (!tokens.ok()) return tokens.status();
   SetTokens(*tokens);
@@ -407,8 +405,8 @@ void Keeper::ConfigureRelay(const config::Config& config) {
   // Stopped outside the lock: it waits for in-flight deliveries, which must not hold up the
   // ingestor's wake-ups.
   if (retired) retired->Stop();
-  auto next =
-      std::make_unique<relay::Relay>(*store_, *relay_transport_, clock_, options, MakeJitter());
+  auto next = std::make_unique<relay::Relay>(*store_, *store_, *relay_transport_, clock_, options,
+                                             MakeJitter());
   next->Configure(std::move(targets), secrets);
   next->Start();
   std::lock_guard lock(relay_mu_);
@@ -617,7 +615,7 @@ std::string Keeper::MetricsText() {
     state.accounts = api->Accounts();
     state.limits = api->RateLimits();
   }
-  GatherFromStore(*store_, ConfiguredLookup(), Current()->metrics.per_subscription, state);
+  GatherFromStore(*store_, *store_, ConfiguredLookup(), Current()->metrics.per_subscription, state);
   state.process = ReadProcessStats();
   return metrics_.Render(state);
 }

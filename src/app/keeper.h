@@ -122,7 +122,6 @@ class Keeper final : public server::AdminSource {
 
   const Clock& clock_;
   std::unique_ptr<store::Store> store_;
-  std::unique_ptr<platform::AccountStateStore> account_state_;  // tokens and penalties
   std::unique_ptr<http::HttpTransport> transport_ = http::NewCurlTransport();
   std::unique_ptr<Runtime> runtime_;  // replaced only while the scheduler is stopped
   std::unique_ptr<renewal::Scheduler> scheduler_;

@@ -267,11 +267,11 @@ void Metrics::AddProcessFamilies(const ProcessStats& process, std::vector<Metric
       MetricType::Gauge, process.start_time_seconds);
 }
 
-void GatherFromStore(store::Store& store,
+void GatherFromStore(store::SubscriptionStore& subscriptions, store::EventLog& events,
                      const std::function<bool(std::string_view, std::string_view)>& configured,
                      std::string_view per_subscription_mode, ScrapeState& state, int chunk_rows) {
   Summarizer summarizer(state, PerSubscriptionRowLimit(per_subscription_mode));
-  const Status walked = store.VisitSubscriptionStates(
+  const Status walked = subscriptions.VisitSubscriptionStates(
       [&](const store::SubscriptionStateView& s) {
         if (configured(s.account, s.name)) summarizer.Add(s);
       },
@@ -279,7 +279,7 @@ void GatherFromStore(store::Store& store,
   state.summary = walked.ok() ? summarizer.Take() : SubscriptionSummary{};
   state.per_subscription =
       PerSubscriptionSeries(per_subscription_mode, state.summary->subscriptions);
-  if (auto backlogs = store.CountRelay(); backlogs.ok()) state.backlogs = std::move(*backlogs);
+  if (auto backlogs = events.CountRelay(); backlogs.ok()) state.backlogs = std::move(*backlogs);
 }
 
 bool PerSubscriptionSeries(std::string_view mode, size_t subscriptions) {

@@ -20,18 +20,18 @@ using nlohmann::json;
 // penalty) is kept for this process only, since planning never writes the store.
 class ReadOnlyAccountState final : public platform::AccountStateStore {
  public:
-  explicit ReadOnlyAccountState(store::Store& store) : stored_(store) {}
-  Result<std::vector<store::AccountRecord>> LoadAccounts() override {
+  explicit ReadOnlyAccountState(platform::AccountStateStore& stored) : stored_(stored) {}
+  Result<std::vector<platform::AccountSnapshot>> LoadAccounts() override {
     return stored_.LoadAccounts();
   }
-  Status SaveAccount(const store::AccountRecord&) override { return Status::OK(); }
-  Result<std::vector<store::RateBlock>> LoadRateBlocks(WallTime now) override {
+  Status SaveAccount(const platform::AccountSnapshot&) override { return Status::OK(); }
+  Result<std::vector<platform::RateBlock>> LoadRateBlocks(WallTime now) override {
     return stored_.LoadRateBlocks(now);
   }
-  Status SaveRateBlock(const store::RateBlock&) override { return Status::OK(); }
+  Status SaveRateBlock(const platform::RateBlock&) override { return Status::OK(); }
 
  private:
-  StoreAccountState stored_;
+  platform::AccountStateStore& stored_;
 };
 
 // The store, the platform client and the renewal service, as the daemon builds them.
@@ -40,7 +40,7 @@ struct Stack {
   std::unique_ptr<http::HttpTransport> transport = http::NewCurlTransport();
   std::unique_ptr<store::Store> store;
   bool first_run = false;  // plan: there was no database; `store` is an empty one in memory
-  std::unique_ptr<platform::AccountStateStore> account_state;
+  std::unique_ptr<ReadOnlyAccountState> read_only_state;  // plan: saves nothing
   std::unique_ptr<platform::RestClient> api;
   std::unique_ptr<renewal::RenewalService> renewal;
   std::string public_url;
@@ -62,13 +62,12 @@ Result<std::unique_ptr<Stack>> OpenStack(const config::Config& config, bool writ
   stack->store = std::move(opened).value();
   // The daemon's tokens and penalties: a one-shot command neither logs in again nor walks
   // into a penalty the daemon was given.
-  if (writable) {
-    stack->account_state = std::make_unique<StoreAccountState>(*stack->store);
-  } else {
-    stack->account_state = std::make_unique<ReadOnlyAccountState>(*stack->store);
+  platform::AccountStateStore* account_state = stack->store.get();
+  if (!writable) {
+    stack->read_only_state = std::make_unique<ReadOnlyAccountState>(*stack->store);
+    account_state = stack->read_only_state.get();
   }
-  stack->api =
-      MakePlatformClient(config, *stack->transport, stack->clock, stack->account_state.get());
+  stack->api = MakePlatformClient(config, *stack->transport, stack->clock, account_state);
   const auto options = MakeServiceOptions(config, "subkeeper-apply");
   stack->renewal = std::make_unique<renewal::RenewalService>(
       *stack->store, *stack->api, stack->clock, options, [] { return 0.5; });

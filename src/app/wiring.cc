@@ -4,22 +4,6 @@
 
 namespace subkeeper::app {
 
-Result<std::vector<store::AccountRecord>> StoreAccountState::LoadAccounts() {
-  return store_.ListAccounts();
-}
-
-Status StoreAccountState::SaveAccount(const store::AccountRecord& record) {
-  return store_.PutAccount(record);
-}
-
-Result<std::vector<store::RateBlock>> StoreAccountState::LoadRateBlocks(WallTime now) {
-  return store_.ListRateBlocks(now);
-}
-
-Status StoreAccountState::SaveRateBlock(const store::RateBlock& block) {
-  return store_.PutRateBlock(block);
-}
-
 std::unique_ptr<platform::RestClient> MakePlatformClient(const config::Config& config,
                                                          http::HttpTransport& transport,
                                                          const Clock& clock,

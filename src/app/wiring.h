@@ -11,22 +11,9 @@
 #include "subkeeper/http/http.h"
 #include "subkeeper/platform/rest_client.h"
 #include "subkeeper/renewal/service.h"
-#include "subkeeper/store/store.h"
 
 namespace subkeeper::app {
 
-// The platform client's persistent account state, kept in the keeper's store.
-class StoreAccountState final : public platform::AccountStateStore {
- public:
-  explicit StoreAccountState(store::Store& store) : store_(store) {}
-  Result<std::vector<store::AccountRecord>> LoadAccounts() override;
-  Status SaveAccount(const store::AccountRecord& record) override;
-  Result<std::vector<store::RateBlock>> LoadRateBlocks(WallTime now) override;
-  Status SaveRateBlock(const store::RateBlock& block) override;
-
- private:
-  store::Store& store_;
-};
 
 // The REST client for every configured account. `transport`, `clock` and `state` (when given)
 // must outlive it.

@@ -26,7 +26,7 @@ std::chrono::seconds CeilSeconds(SteadyTime::duration d) {
   return std::max(s, std::chrono::seconds(1));
 }
 
-// The persisted spelling of a group: "light", "medium", "heavy", "auth" (store::RateBlock).
+// The persisted spelling of a group: "light", "medium", "heavy", "auth" (RateBlock).
 std::string StoredGroupName(RateGroup group) {
   std::string name = RateGroupName(group);
   std::transform(name.begin(), name.end(), name.begin(),
@@ -66,14 +66,14 @@ void RateLimiter::Restore() {
   // Wall time is what survives a restart; it is converted to steady time once, here.
   const WallTime wall_now = clock_.Now();
   const SteadyTime now = clock_.SteadyNow();
-  Result<std::vector<store::RateBlock>> blocks = state_->LoadRateBlocks(wall_now);
+  Result<std::vector<RateBlock>> blocks = state_->LoadRateBlocks(wall_now);
   if (!blocks.ok()) {
     logging::PlatformLog().warn("rate limiter: cannot load persisted penalties: {}",
                                 blocks.status().ToString());
     return;
   }
   std::lock_guard lock(mu_);
-  for (const store::RateBlock& block : *blocks) {
+  for (const RateBlock& block : *blocks) {
     std::optional<RateGroup> group = ParseStoredGroup(block.group);
     if (!group) {
       logging::PlatformLog().warn(
@@ -159,8 +159,7 @@ void RateLimiter::Observe(const std::string& account, RateGroup group,
   }
   // Outside mu_: a store write must not hold up every other caller's Admit().
   if (state_ == nullptr) return;
-  const store::RateBlock block{account, StoredGroupName(group),
-                               clock_.Now() + (blocked_until - now)};
+  const RateBlock block{account, StoredGroupName(group), clock_.Now() + (blocked_until - now)};
   if (Status saved = state_->SaveRateBlock(block); !saved.ok()) {
     logging::PlatformLog({account}).warn("rate limiter: cannot persist the {} penalty: {}",
                                          RateGroupName(group), saved.ToString());

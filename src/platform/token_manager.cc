@@ -41,8 +41,8 @@ struct TokenManager::Account {
   void Apply(Grant grant, WallTime issued);
   Status Reject(const Status& why, WallTime now);
   Status WaitingForLogin(WallTime now) const;
-  void Restore(const store::AccountRecord& record, WallTime now);
-  store::AccountRecord Record() const;
+  void Restore(const AccountSnapshot& record, WallTime now);
+  AccountSnapshot Record() const;
   AccountStatus View() const;
 };
 
@@ -175,7 +175,7 @@ Status TokenManager::Account::WaitingForLogin(WallTime now) const {
       .WithRetryAfter(wait);
 }
 
-void TokenManager::Account::Restore(const store::AccountRecord& record, WallTime now) {
+void TokenManager::Account::Restore(const AccountSnapshot& record, WallTime now) {
   access_token = record.access_token;
   access_expires = record.access_expires_at;
   access_issued = RestoredIssueTime(access_expires, kNominalAccessLifetime, now);
@@ -190,8 +190,8 @@ void TokenManager::Account::Restore(const store::AccountRecord& record, WallTime
   last_error = record.last_error;
 }
 
-store::AccountRecord TokenManager::Account::Record() const {
-  store::AccountRecord record;
+AccountSnapshot TokenManager::Account::Record() const {
+  AccountSnapshot record;
   record.account = name;
   record.credential_fingerprint = fingerprint;
   record.access_token = access_token;
@@ -227,7 +227,7 @@ TokenManager::TokenManager(ClientOptions options,
       limiter_(limiter),
       state_(state) {
   const WallTime now = clock_.Now();
-  std::map<std::string, store::AccountRecord, std::less<>> saved = LoadSaved();
+  std::map<std::string, AccountSnapshot, std::less<>> saved = LoadSaved();
   for (auto& [name, credentials] : accounts) {
     auto account = std::make_unique<Account>();
     account->name = name;
@@ -244,10 +244,10 @@ TokenManager::TokenManager(ClientOptions options,
 
 TokenManager::~TokenManager() = default;
 
-std::map<std::string, store::AccountRecord, std::less<>> TokenManager::LoadSaved() {
-  std::map<std::string, store::AccountRecord, std::less<>> saved;
+std::map<std::string, AccountSnapshot, std::less<>> TokenManager::LoadSaved() {
+  std::map<std::string, AccountSnapshot, std::less<>> saved;
   if (state_ == nullptr) return saved;
-  Result<std::vector<store::AccountRecord>> loaded = state_->LoadAccounts();
+  Result<std::vector<AccountSnapshot>> loaded = state_->LoadAccounts();
   if (!loaded.ok()) {
     logging::PlatformLog().warn(
         "tokens: cannot load the saved state of the accounts, starting afresh: {}",
@@ -262,7 +262,7 @@ std::map<std::string, store::AccountRecord, std::less<>> TokenManager::LoadSaved
 }
 
 // REQUIRES: account.mu held.
-void TokenManager::Restore(Account& account, const store::AccountRecord& saved, WallTime now) {
+void TokenManager::Restore(Account& account, const AccountSnapshot& saved, WallTime now) {
   if (saved.credential_fingerprint != account.fingerprint) {
     logging::PlatformLog({account.name})
         .info("tokens: the account's credential changed; its saved tokens are dropped");

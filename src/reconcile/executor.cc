@@ -29,7 +29,7 @@ std::string Describe(const Action& action, const Status& status) {
 
 }  // namespace
 
-Executor::Executor(store::Store& store, platform::SubscriptionApi& api,
+Executor::Executor(store::SubscriptionStore& store, platform::SubscriptionApi& api,
                    renewal::RenewalService& service, const Clock& clock)
     : store_(store), api_(api), service_(service), clock_(clock) {}
 

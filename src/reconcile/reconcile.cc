@@ -70,8 +70,9 @@ const config::SubscriptionConfig* FindConfigured(const config::Config& config,
 }
 
 Result<Planned> PlanReconcile(const config::Config& config, const std::string& public_url,
-                              store::Store& store, platform::SubscriptionApi& api, WallTime now,
-                              const std::set<std::string>* accounts, const AccountIndex* index) {
+                              store::SubscriptionStore& store, platform::SubscriptionApi& api,
+                              WallTime now, const std::set<std::string>* accounts,
+                              const AccountIndex* index) {
   const auto in_pass = [accounts](const std::string& account) {
     return accounts == nullptr || accounts->count(account) > 0;
   };

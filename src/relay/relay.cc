@@ -58,9 +58,10 @@ http::HttpRequest BuildDeliveryRequest(const store::EventRecord& event, const st
   return request;
 }
 
-Relay::Relay(store::Store& store, http::HttpTransport& transport, const Clock& clock,
-             RelayOptions options, std::function<double()> unit_random)
+Relay::Relay(store::EventLog& store, store::HistoryLog& history, http::HttpTransport& transport,
+             const Clock& clock, RelayOptions options, std::function<double()> unit_random)
     : store_(store),
+      history_(history),
       transport_(transport),
       clock_(clock),
       options_(std::move(options)),
@@ -252,7 +253,7 @@ Status Relay::DeadLetterRefused(const store::EventRecord& event, const store::Re
         store::MakeHistory(now, event.account, event.name, "dead_lettered", "",
                            "event " + Printable(event.uuid, 64) + ": " + update.last_error);
     entry.outbox.push_back(MakeLifecycleEvent(facts, now, NewLifecycleEventId()));
-    SK_RETURN_IF_ERROR(store_.AppendHistory(entry));
+    SK_RETURN_IF_ERROR(history_.AppendHistory(entry));
   }
   {
     std::lock_guard lock(mu_);

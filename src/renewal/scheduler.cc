@@ -13,7 +13,7 @@ std::string KeyOf(const std::string& account, const std::string& name) {
 
 }  // namespace
 
-Scheduler::Scheduler(store::Store& store, RenewalService& service, const Clock& clock,
+Scheduler::Scheduler(store::SubscriptionStore& store, RenewalService& service, const Clock& clock,
                      SchedulerOptions options)
     : store_(store),
       service_(&service),

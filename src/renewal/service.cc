@@ -18,7 +18,7 @@ relay::LifecycleFacts Facts(std::string type) {
 
 }  // namespace
 
-RenewalService::RenewalService(store::Store& store, platform::SubscriptionApi& api,
+RenewalService::RenewalService(store::SubscriptionStore& store, platform::SubscriptionApi& api,
                                const Clock& clock, ServiceOptions options,
                                std::function<double()> unit_random)
     : store_(store),

@@ -1,40 +1,23 @@
+// SqliteStore's platform::AccountStateStore: each account's tokens and credential state, and the
+// rate-limit penalties in force.
 #include "account_sql.h"
 
 #include <SQLiteCpp/Column.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include "sqlite_error.h"
+#include "sqlite_store_impl.h"
 
 namespace subkeeper::store {
+
+using platform::AccountSnapshot;
+using platform::RateBlock;
+
 namespace {
 
 WallTime ReadTime(const SQLite::Column& c) { return FromUnixMillis(c.getInt64()); }
 
 }  // namespace
-
-// "next_renewal_at <> 0" repeats the condition of the partial index subscriptions_schedule
-// (required for SQLite to use it) without adding a range on its first column, so the seek is on
-// the row value. EXPLAIN QUERY PLAN (SQLite 3.40):
-//   SEARCH subscriptions USING COVERING INDEX subscriptions_schedule
-//     ((next_renewal_at,account,name)>(?,?,?))
-// i.e. one seek, then `limit` index entries; checked by account_sql_test.cc.
-const char* const kScheduleSql =
-    "SELECT account, name, next_renewal_at FROM subscriptions "
-    "WHERE next_renewal_at <> 0 AND (next_renewal_at, account, name) > (?1, ?2, ?3) "
-    "ORDER BY next_renewal_at, account, name LIMIT ?4";
-
-void BindSchedule(SQLite::Statement& st, const std::optional<ScheduleEntry>& after, int limit) {
-  // From the start: (0, '', '') sorts before every set time.
-  st.bind(1, after ? ToUnixMillis(after->next_renewal_at) : int64_t{0});
-  st.bind(2, after ? after->account : std::string());
-  st.bind(3, after ? after->name : std::string());
-  st.bind(4, limit);
-}
-
-ScheduleEntry ReadScheduleEntry(const SQLite::Statement& st) {
-  ScheduleEntry e;
-  e.account = st.getColumn(0).getString();
-  e.name = st.getColumn(1).getString();
-  e.next_renewal_at = ReadTime(st.getColumn(2));
-  return e;
-}
 
 const char* const kAccountUpsertSql =
     "INSERT INTO accounts (account, credential_fingerprint, access_token, access_expires_at, "
@@ -51,7 +34,7 @@ const char* const kAccountSelectSql =
     "refresh_expires_at, state, auth_failures, next_login_at, last_error, updated_at "
     "FROM accounts";
 
-void BindAccount(SQLite::Statement& st, const AccountRecord& r, int64_t updated_at_ms) {
+void BindAccount(SQLite::Statement& st, const AccountSnapshot& r, int64_t updated_at_ms) {
   int i = 1;
   st.bind(i++, r.account);
   st.bind(i++, r.credential_fingerprint);
@@ -66,8 +49,8 @@ void BindAccount(SQLite::Statement& st, const AccountRecord& r, int64_t updated_
   st.bind(i++, updated_at_ms);
 }
 
-AccountRecord ReadAccount(const SQLite::Statement& st) {
-  AccountRecord r;
+AccountSnapshot ReadAccount(const SQLite::Statement& st) {
+  AccountSnapshot r;
   int i = 0;
   r.account = st.getColumn(i++).getString();
   r.credential_fingerprint = st.getColumn(i++).getString();
@@ -96,6 +79,67 @@ RateBlock ReadRateBlock(const SQLite::Statement& st) {
   b.group = st.getColumn(1).getString();
   b.until = ReadTime(st.getColumn(2));
   return b;
+}
+
+Result<std::vector<AccountSnapshot>> SqliteStore::LoadAccounts() {
+  std::lock_guard lock(mu_);
+  return CatchSqlite("list accounts", [&]() -> Result<std::vector<AccountSnapshot>> {
+    auto st_lease = statements_.Get(std::string(kAccountSelectSql) + " ORDER BY account");
+    SQLite::Statement& st = *st_lease;
+    std::vector<AccountSnapshot> out;
+    while (st.executeStep()) out.push_back(ReadAccount(st));
+    return out;
+  });
+}
+
+Status SqliteStore::SaveAccount(const AccountSnapshot& snapshot) {
+  if (snapshot.account.empty()) return Status::InvalidArgument("store: an account needs a name");
+  std::lock_guard lock(mu_);
+  // The message names the account only: the statement holds the tokens.
+  return CatchSqlite("put account " + snapshot.account, [&]() -> Status {
+    auto st_lease = statements_.Get(kAccountUpsertSql);
+    SQLite::Statement& st = *st_lease;
+    BindAccount(st, snapshot, ToUnixMillis(clock_.Now()));
+    st.exec();
+    return Status::OK();
+  });
+}
+
+Status SqliteStore::SaveRateBlock(const RateBlock& block) {
+  if (block.account.empty() || block.group.empty()) {
+    return Status::InvalidArgument("store: a rate block needs an account and a group, got '" +
+                                   block.account + "/" + block.group + "'");
+  }
+  std::lock_guard lock(mu_);
+  return CatchSqlite("put rate block " + block.account + "/" + block.group, [&]() -> Status {
+    SQLite::Transaction tx(*db_, kImmediate);
+    // Blocks are written rarely (on a 429), so dropping the finished ones here keeps the table
+    // at the blocks in force without a separate sweep.
+    auto expire_lease = statements_.Get(kRateBlockExpireSql);
+    SQLite::Statement& expire = *expire_lease;
+    expire.bind(1, ToUnixMillis(clock_.Now()));
+    expire.exec();
+    auto st_lease = statements_.Get(kRateBlockUpsertSql);
+    SQLite::Statement& st = *st_lease;
+    st.bind(1, block.account);
+    st.bind(2, block.group);
+    st.bind(3, ToUnixMillis(block.until));
+    st.exec();
+    tx.commit();
+    return Status::OK();
+  });
+}
+
+Result<std::vector<RateBlock>> SqliteStore::LoadRateBlocks(WallTime now) {
+  std::lock_guard lock(mu_);
+  return CatchSqlite("list rate blocks", [&]() -> Result<std::vector<RateBlock>> {
+    auto st_lease = statements_.Get(kRateBlockSelectSql);
+    SQLite::Statement& st = *st_lease;
+    st.bind(1, ToUnixMillis(now));
+    std::vector<RateBlock> out;
+    while (st.executeStep()) out.push_back(ReadRateBlock(st));
+    return out;
+  });
 }
 
 }  // namespace subkeeper::store

@@ -1,6 +1,13 @@
+// SqliteStore's EventLog, and the SQL of the event queries whose plans matter.
 #include "event_sql.h"
 
+#include <SQLiteCpp/Column.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+
 #include "record_codec.h"
+#include "sqlite_error.h"
+#include "sqlite_store_impl.h"
 
 namespace subkeeper::store {
 namespace {
@@ -79,5 +86,147 @@ const char* const kCountRelaySql =
     "MIN(CASE WHEN relay_state = 'pending' THEN seq END) AS head "
     "FROM events INDEXED BY events_state_received GROUP BY account, name) c "
     "LEFT JOIN events h ON h.seq = c.head ORDER BY c.account, c.name";
+
+Result<std::vector<InsertOutcome>> SqliteStore::InsertEvents(
+    const std::vector<EventRecord>& batch) {
+  for (const EventRecord& e : batch) {
+    if (e.uuid.empty()) return Status::InvalidArgument("store: an event needs a uuid");
+  }
+  if (batch.empty()) return std::vector<InsertOutcome>();
+  std::lock_guard lock(mu_);
+  return CatchSqlite("insert events", [&]() -> Result<std::vector<InsertOutcome>> {
+    SQLite::Transaction tx(*db_, kImmediate);
+    auto st_lease = statements_.Get(kEventInsertSql);
+    SQLite::Statement& st = *st_lease;
+    std::vector<InsertOutcome> out;
+    out.reserve(batch.size());
+    for (const EventRecord& e : batch) {
+      st.reset();
+      BindEvent(st, e);
+      // DO NOTHING leaves changes() at 0 for a uuid already stored, even earlier in this batch.
+      out.push_back(st.exec() > 0 ? InsertOutcome::kInserted : InsertOutcome::kDuplicate);
+    }
+    tx.commit();
+    return out;
+  });
+}
+
+Result<std::vector<EventRecord>> SqliteStore::ListEvents(std::string_view account,
+                                                         std::string_view name,
+                                                         std::string_view relay_state, int limit) {
+  std::lock_guard lock(mu_);
+  return CatchSqlite("list events", [&]() -> Result<std::vector<EventRecord>> {
+    const bool by_state = !relay_state.empty() && relay_state != "pending";
+    auto st_lease = statements_.Get(ListEventsSql(!account.empty(), !name.empty(), relay_state));
+    SQLite::Statement& st = *st_lease;
+    int i = 1;
+    if (!account.empty()) st.bind(i++, std::string(account));
+    if (!name.empty()) st.bind(i++, std::string(name));
+    if (by_state) st.bind(i++, std::string(relay_state));
+    st.bind(i, SqlLimit(limit));
+    std::vector<EventRecord> out;
+    while (st.executeStep()) out.push_back(ReadEvent(st));
+    return out;
+  });
+}
+
+Result<std::vector<EventRecord>> SqliteStore::ListRelayHeads() {
+  std::lock_guard lock(mu_);
+  return CatchSqlite("list relay heads", [&]() -> Result<std::vector<EventRecord>> {
+    auto st_lease = statements_.Get(RelayHeadsSql());
+    SQLite::Statement& st = *st_lease;
+    std::vector<EventRecord> out;
+    while (st.executeStep()) out.push_back(ReadEvent(st));
+    return out;
+  });
+}
+
+Status SqliteStore::UpdateRelay(int64_t seq, const RelayUpdate& update) {
+  if (update.relay_state != "pending" && update.relay_state != "delivered" &&
+      update.relay_state != "dead") {
+    return Status::InvalidArgument(
+        "store: a delivery outcome is pending, delivered or dead, got '" + update.relay_state +
+        "'");
+  }
+  std::lock_guard lock(mu_);
+  return CatchSqlite("update relay state of event " + std::to_string(seq), [&]() -> Status {
+    auto st_lease = statements_.Get(
+        "UPDATE events SET relay_state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, "
+        "delivered_at = ? WHERE seq = ?");
+    SQLite::Statement& st = *st_lease;
+    st.bind(1, update.relay_state);
+    st.bind(2, update.attempts);
+    st.bind(3, ToUnixMillis(update.next_attempt_at));
+    st.bind(4, update.last_error);
+    st.bind(5, ToUnixMillis(update.delivered_at));
+    st.bind(6, seq);
+    if (st.exec() == 0) return Status::NotFound("store: no event " + std::to_string(seq));
+    return Status::OK();
+  });
+}
+
+Result<int64_t> SqliteStore::RequeueEvents(const ReplayQuery& query) {
+  std::lock_guard lock(mu_);
+  return CatchSqlite("requeue events", [&]() -> Result<int64_t> {
+    auto st_lease = statements_.Get(RequeueEventsSql(query));
+    SQLite::Statement& st = *st_lease;
+    if (!query.account.empty()) st.bind(":account", query.account);
+    if (!query.name.empty()) st.bind(":name", query.name);
+    if (query.since != WallTime{}) st.bind(":since", ToUnixMillis(query.since));
+    return static_cast<int64_t>(st.exec());
+  });
+}
+
+Result<int64_t> SqliteStore::PruneEvents(WallTime done_before, WallTime dead_before, int limit) {
+  std::lock_guard lock(mu_);
+  return CatchSqlite("prune events", [&]() -> Result<int64_t> {
+    // Bounded so that one prune never holds the write lock long enough to delay ingest.
+    auto st_lease = statements_.Get(kPruneEventsSql);
+    SQLite::Statement& st = *st_lease;
+    st.bind(1, ToUnixMillis(done_before));
+    st.bind(2, ToUnixMillis(dead_before));
+    st.bind(3, SqlLimit(limit));
+    return static_cast<int64_t>(st.exec());
+  });
+}
+
+Result<std::vector<RelayBacklog>> SqliteStore::CountRelay() {
+  std::lock_guard lock(mu_);
+  return CatchSqlite("count relay backlog", [&]() -> Result<std::vector<RelayBacklog>> {
+    auto st_lease = statements_.Get(kCountRelaySql);
+    SQLite::Statement& st = *st_lease;
+    std::vector<RelayBacklog> out;
+    while (st.executeStep()) {
+      RelayBacklog b;
+      int i = 0;
+      b.account = st.getColumn(i++).getString();
+      b.name = st.getColumn(i++).getString();
+      b.pending = st.getColumn(i++).getInt64();
+      b.dead = st.getColumn(i++).getInt64();
+      b.delivered = st.getColumn(i++).getInt64();
+      b.oldest_pending_at = FromUnixMillis(st.getColumn(i++).getInt64());
+      b.last_error = st.getColumn(i++).getString();
+      out.push_back(std::move(b));
+    }
+    return out;
+  });
+}
+
+Result<std::vector<LastEvent>> SqliteStore::ListLastEvents() {
+  std::lock_guard lock(mu_);
+  return CatchSqlite("list last events", [&]() -> Result<std::vector<LastEvent>> {
+    // Read once per process (the metrics keep the time from then on): a scan is acceptable.
+    auto st_lease = statements_.Get(
+        "SELECT account, name, MAX(received_at) FROM events WHERE kind = 'event' "
+        "GROUP BY account, name ORDER BY account, name");
+    SQLite::Statement& st = *st_lease;
+    std::vector<LastEvent> out;
+    while (st.executeStep()) {
+      out.push_back({st.getColumn(0).getString(), st.getColumn(1).getString(),
+                     FromUnixMillis(st.getColumn(2).getInt64())});
+    }
+    return out;
+  });
+}
 
 }  // namespace subkeeper::store

@@ -1,6 +1,7 @@
 // SQL of the event queries whose plans matter: the relay's heads, its counts, pruning, replay and
-// the listing of a subscription's events. Kept apart from the store so tests can check each plan
-// with EXPLAIN QUERY PLAN. Internal to src/store.
+// the listing of a subscription's events. Declared here so tests can check each plan with
+// EXPLAIN QUERY PLAN; SqliteStore's EventLog methods (event_sql.cc) run them. Internal to
+// src/store.
 #pragma once
 
 #include <string>

@@ -1,8 +1,12 @@
 #include "rotation_sql.h"
 
 #include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
 
 #include <cstdint>
+
+#include "sqlite_error.h"
+#include "sqlite_store_impl.h"
 
 namespace subkeeper::store {
 
@@ -22,6 +26,22 @@ void WriteWebhookSecrets(SQLite::Database& db, const std::vector<Secret>& secret
     st.exec();
     st.reset();
   }
+}
+
+Result<std::vector<Secret>> SqliteStore::ListWebhookSecrets() {
+  std::lock_guard lock(mu_);
+  return CatchSqlite("list webhook secrets",
+                     [&]() -> Result<std::vector<Secret>> { return ReadWebhookSecrets(*db_); });
+}
+
+Status SqliteStore::PutWebhookSecrets(const std::vector<Secret>& secrets) {
+  std::lock_guard lock(mu_);
+  return CatchSqlite("put webhook secrets", [&]() -> Status {
+    SQLite::Transaction tx(*db_, kImmediate);
+    WriteWebhookSecrets(*db_, secrets);
+    tx.commit();
+    return Status::OK();
+  });
 }
 
 }  // namespace subkeeper::store

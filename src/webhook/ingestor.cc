@@ -19,7 +19,7 @@ struct EventIngestor::Pending {
   std::optional<Result<store::InsertOutcome>> outcome;
 };
 
-EventIngestor::EventIngestor(store::Store& store, size_t max_batch)
+EventIngestor::EventIngestor(store::EventLog& store, size_t max_batch)
     : store_(store), max_batch_(max_batch == 0 ? 1 : max_batch) {}
 
 EventIngestor::~EventIngestor() { Stop(); }

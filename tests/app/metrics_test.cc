@@ -272,12 +272,12 @@ std::vector<platform::AccountStatus> MixedAccounts() {
 }
 
 // Walks with the default Store::VisitSubscriptionStates, as a fake store does.
-class DefaultWalkStore : public testing::ForwardingStore {
+class DefaultWalkStore : public testing::ForwardingSubscriptionStore {
  public:
-  using ForwardingStore::ForwardingStore;
+  using ForwardingSubscriptionStore::ForwardingSubscriptionStore;
   Status VisitSubscriptionStates(const store::SubscriptionStateVisitor& visit,
                                  int chunk_rows) override {
-    return Store::VisitSubscriptionStates(visit, chunk_rows);
+    return SubscriptionStore::VisitSubscriptionStates(visit, chunk_rows);
   }
 };
 
@@ -316,12 +316,12 @@ TEST_CASE("Streamed aggregates and series equal those computed from whole record
     whole.per_subscription = PerSubscriptionSeries(mode, records->size());
     const std::string expected = "\n" + m.Render(whole);
     for (int chunk : {1, 3, 9, 10, store::kSubscriptionStateChunkRows}) {
-      for (store::Store* from :
-           {static_cast<store::Store*>(store.get()), static_cast<store::Store*>(&fake)}) {
+      for (store::SubscriptionStore* from : {static_cast<store::SubscriptionStore*>(store.get()),
+                                             static_cast<store::SubscriptionStore*>(&fake)}) {
         ScrapeState streamed;
         streamed.now = kNow;
         streamed.accounts = accounts;
-        GatherFromStore(*from, Configured, mode, streamed, chunk);
+        GatherFromStore(*from, *store, Configured, mode, streamed, chunk);
         REQUIRE(streamed.summary.has_value());
         CHECK(streamed.per_subscription == whole.per_subscription);
         const std::string text = "\n" + m.Render(streamed);
@@ -361,7 +361,7 @@ TEST_CASE("Streaming keeps per-subscription rows only up to the auto limit", "[a
   const auto all = [](std::string_view, std::string_view) { return true; };
   ScrapeState over;
   over.now = kNow;
-  GatherFromStore(s, all, "auto", over, 7);
+  GatherFromStore(s, s, all, "auto", over, 7);
   CHECK(over.summary->subscriptions == config::kPerSubscriptionAutoLimit + 1);
   CHECK_FALSE(over.per_subscription);
   CHECK(over.summary->rows.empty());
@@ -370,21 +370,21 @@ TEST_CASE("Streaming keeps per-subscription rows only up to the auto limit", "[a
   REQUIRE(s.DeleteSubscription("main", "sub-0", std::nullopt).ok());
   ScrapeState at;
   at.now = kNow;
-  GatherFromStore(s, all, "auto", at, 7);
+  GatherFromStore(s, s, all, "auto", at, 7);
   CHECK(at.per_subscription);
   CHECK(at.summary->rows.size() == config::kPerSubscriptionAutoLimit);
   ScrapeState never;
   never.now = kNow;
-  GatherFromStore(s, all, "never", never, 7);
+  GatherFromStore(s, s, all, "never", never, 7);
   CHECK_FALSE(never.per_subscription);
   CHECK(never.summary->rows.empty());
   CHECK(never.summary->subscriptions == config::kPerSubscriptionAutoLimit);
 }
 
 // A walk that fails after its first chunk.
-class FailingWalkStore : public testing::ForwardingStore {
+class FailingWalkStore : public testing::ForwardingSubscriptionStore {
  public:
-  using ForwardingStore::ForwardingStore;
+  using ForwardingSubscriptionStore::ForwardingSubscriptionStore;
   Status VisitSubscriptionStates(const store::SubscriptionStateVisitor& visit,
                                  int chunk_rows) override {
     bool first = true;
@@ -404,7 +404,7 @@ TEST_CASE("A failed walk leaves the subscriptions' part of a scrape empty", "[ap
   FailingWalkStore failing(*store);
   ScrapeState state;
   state.now = kNow;
-  GatherFromStore(failing, Configured, "always", state);
+  GatherFromStore(failing, *store, Configured, "always", state);
   REQUIRE(state.summary.has_value());
   CHECK(state.summary->subscriptions == 0);
   const std::string text = "\n" + Metrics().Render(state);

@@ -38,27 +38,27 @@ inline std::map<std::string, AccountCredentials> Accounts() {
 // An AccountStateStore in memory: what a restarted keeper would find in the store. Thread-safe.
 class MemoryAccountState final : public AccountStateStore {
  public:
-  Result<std::vector<store::AccountRecord>> LoadAccounts() override {
+  Result<std::vector<AccountSnapshot>> LoadAccounts() override {
     std::lock_guard lock(mu_);
-    std::vector<store::AccountRecord> out;
+    std::vector<AccountSnapshot> out;
     for (const auto& [_, record] : accounts_) out.push_back(record);
     return out;
   }
-  Status SaveAccount(const store::AccountRecord& record) override {
+  Status SaveAccount(const AccountSnapshot& record) override {
     std::lock_guard lock(mu_);
     accounts_[record.account] = record;
     ++account_saves_;
     return Status::OK();
   }
-  Result<std::vector<store::RateBlock>> LoadRateBlocks(WallTime now) override {
+  Result<std::vector<RateBlock>> LoadRateBlocks(WallTime now) override {
     std::lock_guard lock(mu_);
-    std::vector<store::RateBlock> out;
+    std::vector<RateBlock> out;
     for (const auto& block : blocks_) {
       if (block.until > now) out.push_back(block);
     }
     return out;
   }
-  Status SaveRateBlock(const store::RateBlock& block) override {
+  Status SaveRateBlock(const RateBlock& block) override {
     std::lock_guard lock(mu_);
     for (auto& existing : blocks_) {
       if (existing.account == block.account && existing.group == block.group) {
@@ -70,13 +70,13 @@ class MemoryAccountState final : public AccountStateStore {
     return Status::OK();
   }
 
-  std::optional<store::AccountRecord> Account(const std::string& account) const {
+  std::optional<AccountSnapshot> Account(const std::string& account) const {
     std::lock_guard lock(mu_);
     auto it = accounts_.find(account);
     if (it == accounts_.end()) return std::nullopt;
     return it->second;
   }
-  std::vector<store::RateBlock> Blocks() const {
+  std::vector<RateBlock> Blocks() const {
     std::lock_guard lock(mu_);
     return blocks_;
   }
@@ -87,9 +87,9 @@ class MemoryAccountState final : public AccountStateStore {
 
  private:
   mutable std::mutex mu_;
-  std::map<std::string, store::AccountRecord> accounts_;  // guarded by mu_
-  std::vector<store::RateBlock> blocks_;                  // guarded by mu_
-  int account_saves_ = 0;                                 // guarded by mu_
+  std::map<std::string, AccountSnapshot> accounts_;  // guarded by mu_
+  std::vector<RateBlock> blocks_;                    // guarded by mu_
+  int account_saves_ = 0;                            // guarded by mu_
 };
 
 inline std::string TokenJson(const std::string& access, int expires_in,

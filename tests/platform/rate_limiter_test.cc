@@ -124,8 +124,8 @@ TEST_CASE("Blocks are saved as wall-clock penalties", "[platform]") {
       "b", RateGroup::kMedium,
       WithHeaders(200, {{"X-Rate-Limit-Remaining", "0"}, {"X-Rate-Limit-Window", "30"}}));
   limiter.Observe("a", RateGroup::kAuth, WithHeaders(200, {{"X-Rate-Limit-Remaining", "4"}}));
-  const std::vector<store::RateBlock> expected = {{"a", "light", clock.Now() + seconds(45)},
-                                                  {"b", "medium", clock.Now() + seconds(30)}};
+  const std::vector<RateBlock> expected = {{"a", "light", clock.Now() + seconds(45)},
+                                           {"b", "medium", clock.Now() + seconds(30)}};
   CHECK(state.Blocks() == expected);
 }
 

@@ -271,7 +271,7 @@ TEST_CASE("A restarted manager reuses the persisted token", "[platform]") {
   Persisted f;
   f.transport.Push(200, TokenJson("access-1", 3600, "refresh-1", 604800));
   REQUIRE(f.tokens->AccessToken("main").ok());
-  std::optional<store::AccountRecord> saved = f.state.Account("main");
+  std::optional<AccountSnapshot> saved = f.state.Account("main");
   REQUIRE(saved);
   CHECK(saved->access_token.Reveal() == "access-1");
   CHECK(saved->access_expires_at == f.clock.Now() + seconds(3600));

@@ -65,9 +65,10 @@ class Signal {
 
 // The SQLite store, with the number of ListRelayHeads answers observable: each pass reads the
 // heads twice, so a test can tell when the loop has finished a pass and is idle.
-class ObservedStore final : public testing::ForwardingStore {
+class ObservedStore final : public testing::ForwardingEventLog {
  public:
-  ObservedStore(store::Store& inner, Signal& signal) : ForwardingStore(inner), signal_(signal) {}
+  ObservedStore(store::EventLog& inner, Signal& signal)
+      : ForwardingEventLog(inner), signal_(signal) {}
   // REQUIRES: signal.mu() held (call it inside a Signal::WaitFor predicate).
   int heads_reads() const { return heads_reads_; }
 
@@ -85,7 +86,8 @@ class ObservedStore final : public testing::ForwardingStore {
 struct Fixture {
   explicit Fixture(RelayOptions options = TestOptions())
       : store(std::move(store::OpenSqliteStore(dir.File("subkeeper.db"), clock).value())),
-        relay(std::make_unique<Relay>(*store, transport, clock, options, [] { return 0.0; })) {
+        relay(std::make_unique<Relay>(*store, *store, transport, clock, options,
+                                      [] { return 0.0; })) {
     relay->Configure({{"main/sms", kSmsUrl}, {"main/fax", kFaxUrl}}, {kSecret});
   }
 
@@ -394,7 +396,7 @@ TEST_CASE("The background loop delivers what a Wake announces", "[relay]") {
   Fixture f;
   Signal signal;
   ObservedStore observed(*f.store, signal);
-  Relay relay(observed, f.transport, f.clock, TestOptions(), [] { return 0.0; });
+  Relay relay(observed, *f.store, f.transport, f.clock, TestOptions(), [] { return 0.0; });
   relay.Configure({{"main/sms", kSmsUrl}, {"main/fax", kFaxUrl}}, {kSecret});
   f.transport.SetHandler([](const HttpRequest&) -> Result<HttpResponse> {
     return testing::FakeTransport::Response(200);

@@ -10,9 +10,9 @@ namespace subkeeper::renewal {
 namespace {
 
 // Passes everything to a real store and counts the reads the scheduler could make.
-class CountingStore final : public testing::ForwardingStore {
+class CountingStore final : public testing::ForwardingSubscriptionStore {
  public:
-  using ForwardingStore::ForwardingStore;
+  using ForwardingSubscriptionStore::ForwardingSubscriptionStore;
   int list_subscriptions = 0;
   int list_schedule = 0;
   size_t schedule_rows = 0;
@@ -48,7 +48,7 @@ struct Fixture {
   testing::FakePlatform platform{clock};
   std::unique_ptr<store::Store> real = std::move(store::OpenSqliteStore(":memory:", clock)).value();
   CountingStore counting{*real};
-  store::Store* store = &counting;
+  store::SubscriptionStore* store = &counting;
   RenewalService service{counting, platform, clock, Options(), [] { return 0.5; }};
   Scheduler scheduler;
 

@@ -1,18 +1,20 @@
-// A store::Store that passes every call to another store (header-only). Tests derive from it and
-// override only the calls they observe or alter.
+// Forwarders, one per store role tests intercept, that pass every call to another implementation
+// of that role (header-only; leveldb's EnvWrapper). A test derives from the role it observes or
+// alters and overrides only those calls.
 #pragma once
 
 #include <optional>
 #include <string_view>
 #include <vector>
 
-#include "subkeeper/store/store.h"
+#include "subkeeper/store/event_log.h"
+#include "subkeeper/store/subscription_store.h"
 
 namespace subkeeper::testing {
 
-class ForwardingStore : public store::Store {
+class ForwardingSubscriptionStore : public store::SubscriptionStore {
  public:
-  explicit ForwardingStore(store::Store& inner) : inner_(inner) {}
+  explicit ForwardingSubscriptionStore(store::SubscriptionStore& inner) : inner_(inner) {}
 
   Result<std::vector<store::SubscriptionRecord>> ListSubscriptionStates() override {
     return inner_.ListSubscriptionStates();
@@ -59,6 +61,15 @@ class ForwardingStore : public store::Store {
   Result<std::vector<store::HistoryEntry>> ListHistory(const store::HistoryQuery& q) override {
     return inner_.ListHistory(q);
   }
+
+ protected:
+  store::SubscriptionStore& inner_;
+};
+
+class ForwardingEventLog : public store::EventLog {
+ public:
+  explicit ForwardingEventLog(store::EventLog& inner) : inner_(inner) {}
+
   Result<std::vector<store::InsertOutcome>> InsertEvents(
       const std::vector<store::EventRecord>& b) override {
     return inner_.InsertEvents(b);
@@ -80,35 +91,12 @@ class ForwardingStore : public store::Store {
     return inner_.PruneEvents(done, dead, limit);
   }
   Result<std::vector<store::RelayBacklog>> CountRelay() override { return inner_.CountRelay(); }
-  Result<std::optional<store::AccountRecord>> GetAccount(std::string_view a) override {
-    return inner_.GetAccount(a);
-  }
-  Result<std::vector<store::AccountRecord>> ListAccounts() override {
-    return inner_.ListAccounts();
-  }
-  Status PutAccount(const store::AccountRecord& r) override { return inner_.PutAccount(r); }
-  Status PutRateBlock(const store::RateBlock& b) override { return inner_.PutRateBlock(b); }
   Result<std::vector<store::LastEvent>> ListLastEvents() override {
     return inner_.ListLastEvents();
   }
-  Result<std::vector<store::ConditionTransition>> ListConditionTransitions(
-      const store::SubscriptionKey* only) override {
-    return inner_.ListConditionTransitions(only);
-  }
-  Status PutConditionTransitions(const std::vector<store::ConditionTransition>& t) override {
-    return inner_.PutConditionTransitions(t);
-  }
-  Result<std::vector<store::RateBlock>> ListRateBlocks(WallTime now) override {
-    return inner_.ListRateBlocks(now);
-  }
-  Status CheckWritable() override { return inner_.CheckWritable(); }
-  Result<std::vector<Secret>> ListWebhookSecrets() override { return inner_.ListWebhookSecrets(); }
-  Status PutWebhookSecrets(const std::vector<Secret>& s) override {
-    return inner_.PutWebhookSecrets(s);
-  }
 
  protected:
-  store::Store& inner_;
+  store::EventLog& inner_;
 };
 
 }  // namespace subkeeper::testing

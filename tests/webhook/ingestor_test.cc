@@ -22,7 +22,7 @@ using store::InsertOutcome;
 
 // Only InsertEvents behaves; its first call can be held at a gate so that later events pile up
 // in the ingestor's queue.
-class FakeStore final : public store::Store {
+class FakeStore final : public store::EventLog {
  public:
   Result<std::vector<InsertOutcome>> InsertEvents(const std::vector<EventRecord>& batch) override {
     std::unique_lock lock(mu_);
@@ -65,38 +65,7 @@ class FakeStore final : public store::Store {
     return uuids_.size();
   }
 
-  Result<std::vector<store::SubscriptionRecord>> ListSubscriptions() override { return No(); }
-  Result<std::vector<store::SubscriptionHead>> ListSubscriptionHeads(const store::SubscriptionKey*,
-                                                                     int) override {
-    return No();
-  }
-  Result<std::vector<store::SubscriptionRecord>> ListAccountSubscriptions(
-      std::string_view) override {
-    return No();
-  }
-  Result<std::optional<store::SubscriptionRecord>> GetSubscription(std::string_view,
-                                                                   std::string_view) override {
-    return No();
-  }
-  Status PutSubscription(const store::SubscriptionRecord&,
-                         const std::optional<store::HistoryEntry>&) override {
-    return No();
-  }
-  Status DeleteSubscription(std::string_view, std::string_view,
-                            const std::optional<store::HistoryEntry>&) override {
-    return No();
-  }
-  Result<bool> TryAcquireLease(std::string_view, std::string_view, std::string_view, WallTime,
-                               WallTime) override {
-    return No();
-  }
-  Status ReleaseLease(std::string_view, std::string_view, std::string_view) override {
-    return No();
-  }
-  Status AppendHistory(const store::HistoryEntry&) override { return No(); }
-  Result<std::vector<store::HistoryEntry>> ListHistory(const store::HistoryQuery&) override {
-    return No();
-  }
+  // The rest of the event log is not the ingestor's business.
   Result<std::vector<EventRecord>> ListEvents(std::string_view, std::string_view, std::string_view,
                                               int) override {
     return No();
@@ -106,26 +75,7 @@ class FakeStore final : public store::Store {
   Result<int64_t> RequeueEvents(const store::ReplayQuery&) override { return No(); }
   Result<int64_t> PruneEvents(WallTime, WallTime, int) override { return No(); }
   Result<std::vector<store::RelayBacklog>> CountRelay() override { return No(); }
-  Result<std::vector<store::ScheduleEntry>> ListSchedule(const std::optional<store::ScheduleEntry>&,
-                                                         int) override {
-    return No();
-  }
-  Result<std::optional<store::AccountRecord>> GetAccount(std::string_view) override { return No(); }
-  Result<std::vector<store::AccountRecord>> ListAccounts() override { return No(); }
-  Status PutAccount(const store::AccountRecord&) override { return No(); }
-  Status PutRateBlock(const store::RateBlock&) override { return No(); }
   Result<std::vector<store::LastEvent>> ListLastEvents() override { return No(); }
-  Result<std::vector<store::ConditionTransition>> ListConditionTransitions(
-      const store::SubscriptionKey*) override {
-    return No();
-  }
-  Status PutConditionTransitions(const std::vector<store::ConditionTransition>&) override {
-    return No();
-  }
-  Result<std::vector<store::RateBlock>> ListRateBlocks(WallTime) override { return No(); }
-  Status CheckWritable() override { return No(); }
-  Result<std::vector<Secret>> ListWebhookSecrets() override { return No(); }
-  Status PutWebhookSecrets(const std::vector<Secret>&) override { return No(); }
 
  private:
   static Status No() { return Status::Internal("not used by the ingestor"); }
@@ -311,12 +261,12 @@ TEST_CASE("Stop commits what is queued, then refuses new events", "[webhook]") {
 
 // A real store whose event commits fail while `failing` is set (a damaged page under the
 // events table: everything else still works, including the meta row the old probe wrote).
-class FailingCommits final : public testing::ForwardingStore {
+class FailingCommits final : public testing::ForwardingEventLog {
  public:
-  using ForwardingStore::ForwardingStore;
+  using ForwardingEventLog::ForwardingEventLog;
   Result<std::vector<InsertOutcome>> InsertEvents(const std::vector<EventRecord>& batch) override {
     if (failing.load()) return Status::Unavailable("database disk image is malformed");
-    return ForwardingStore::InsertEvents(batch);
+    return ForwardingEventLog::InsertEvents(batch);
   }
   std::atomic<bool> failing{false};
 };
@@ -339,7 +289,7 @@ TEST_CASE("a failed commit is reported for readiness until a commit succeeds", "
   REQUIRE(failure.has_value());
   CHECK(failure->find("database disk image is malformed") != std::string::npos);
   // The store's own write check still passes: only the ingest outcome shows the problem.
-  CHECK(store.CheckWritable().ok());
+  CHECK((*opened)->CheckWritable().ok());
   // A second failure keeps it.
   CHECK_FALSE(ingestor.Commit(Event("c"), Later()).ok());
   CHECK(ingestor.CommitFailure().has_value());

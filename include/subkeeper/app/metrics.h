@@ -27,8 +27,9 @@
 #include "subkeeper/platform/account_state.h"
 #include "subkeeper/platform/rate_limiter.h"
 #include "subkeeper/renewal/conditions.h"
+#include "subkeeper/store/event_log.h"
 #include "subkeeper/store/records.h"
-#include "subkeeper/store/store.h"
+#include "subkeeper/store/subscription_store.h"
 
 namespace prometheus {
 struct MetricFamily;
@@ -87,16 +88,16 @@ struct ScrapeState {
 };
 
 // The store's share of a scrape: streams every record's state through
-// Store::VisitSubscriptionStates (`chunk_rows` per chunk) into state.summary, counting those
-// `configured` accepts, with their conditions derived from state.now and state.accounts (set
-// them first); keeps per-subscription rows only while config value `per_subscription_mode`
+// `subscriptions`.VisitSubscriptionStates (`chunk_rows` per chunk) into state.summary, counting
+// those `configured` accepts, with their conditions derived from state.now and state.accounts
+// (set them first); keeps per-subscription rows only while config value `per_subscription_mode`
 // allows them for the count so far, and sets state.per_subscription for the final count. Then
-// fills state.backlogs with one count of the relay table. No record is held beyond its chunk:
-// at 100k records the old read of every record into a vector was ~60 MB allocated, faulted in
-// and returned to the OS on every scrape. The walk is not a snapshot (see
+// fills state.backlogs with one count of the relay table (`events`). No record is held beyond
+// its chunk: at 100k records the old read of every record into a vector was ~60 MB allocated,
+// faulted in and returned to the OS on every scrape. The walk is not a snapshot (see
 // VisitSubscriptionStates); a scrape counts each record once. A failed read leaves its part
 // empty.
-void GatherFromStore(store::Store& store,
+void GatherFromStore(store::SubscriptionStore& subscriptions, store::EventLog& events,
                      const std::function<bool(std::string_view, std::string_view)>& configured,
                      std::string_view per_subscription_mode, ScrapeState& state,
                      int chunk_rows = store::kSubscriptionStateChunkRows);

@@ -1,18 +1,49 @@
 // Where the platform client keeps what must survive a restart: each account's tokens and
-// credential state, and the rate-limit penalties in force. The app implements it over the store
-// (store::Store's account methods); tests use an in-memory map. Implementations are thread-safe.
+// credential state, and the rate-limit penalties in force. The platform module owns these values
+// and this interface; the store implements it (store::Store derives from it), tests use an
+// in-memory map. Implementations are thread-safe. Errors are the store's (store/store.h):
+// kUnavailable to retry later, kDataLoss, kInvalidArgument for an empty key.
 #pragma once
 
-#include <optional>
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "subkeeper/common/clock.h"
 #include "subkeeper/common/secret.h"
 #include "subkeeper/common/status.h"
-#include "subkeeper/store/records.h"
 
 namespace subkeeper::platform {
+
+// What the keeper knows about one account's credentials, persisted so that a restart neither
+// logs in again (the Auth budget is 5 a minute) nor forgets that the credential was rejected.
+// The tokens are secrets: stored only by the store (a SQLite file has mode 0600), never logged
+// or shown.
+struct AccountSnapshot {
+  std::string account;
+  // Fingerprint (see CredentialFingerprint) of the configured credential these tokens were
+  // obtained with; a different credential in the config discards them and the state.
+  std::string credential_fingerprint;
+  Secret access_token;            // empty when none
+  WallTime access_expires_at{};   // unset when none
+  Secret refresh_token;           // empty when none (or the app does not issue them)
+  WallTime refresh_expires_at{};  // unset when none
+  std::string state;              // "" (never logged in) | "ready" | "auth_failed"
+  int32_t auth_failures = 0;      // consecutive rejected logins; 0 after a success
+  WallTime next_login_at{};       // auth_failed: no login is attempted before this
+  std::string last_error;         // why the last login failed; never a secret
+  WallTime updated_at{};          // set by the store on every write
+};
+
+// A rate-limit penalty (or exhausted window) in force: no request of `group` ("light",
+// "medium", "heavy", "auth") is sent for `account` before `until`. Persisted so that a restarted
+// keeper does not walk into a penalty the platform restarts on every request.
+struct RateBlock {
+  std::string account;
+  std::string group;
+  WallTime until{};
+  bool operator==(const RateBlock&) const = default;
+};
 
 // What status pages and metrics show about one account. No secret.
 struct AccountStatus {
@@ -28,11 +59,17 @@ struct AccountStatus {
 class AccountStateStore {
  public:
   virtual ~AccountStateStore() = default;
-  // Every saved account at once: one read at start-up instead of one per configured account.
-  virtual Result<std::vector<store::AccountRecord>> LoadAccounts() = 0;
-  virtual Status SaveAccount(const store::AccountRecord& record) = 0;
-  virtual Result<std::vector<store::RateBlock>> LoadRateBlocks(WallTime now) = 0;
-  virtual Status SaveRateBlock(const store::RateBlock& block) = 0;
+  // Every saved account at once, ordered by account: one read at start-up instead of one per
+  // configured account.
+  virtual Result<std::vector<AccountSnapshot>> LoadAccounts() = 0;
+  // Inserts or replaces the account's snapshot (updated_at set by the store). kInvalidArgument
+  // when `snapshot.account` is empty.
+  virtual Status SaveAccount(const AccountSnapshot& snapshot) = 0;
+  // Blocks with until > now, ordered by account, group.
+  virtual Result<std::vector<RateBlock>> LoadRateBlocks(WallTime now) = 0;
+  // Inserts or replaces the block of (account, group); kInvalidArgument when either is empty.
+  // Blocks whose `until` has passed may be dropped by the store at any time.
+  virtual Status SaveRateBlock(const RateBlock& block) = 0;
 };
 
 // A one-way fingerprint of an account's configured credential (JWT and/or initial refresh

@@ -97,8 +97,8 @@ class TokenManager {
   struct Grant;
 
   // The saved state of every account, by name (empty without a state store or on error).
-  std::map<std::string, store::AccountRecord, std::less<>> LoadSaved();
-  void Restore(Account& account, const store::AccountRecord& saved, WallTime now);
+  std::map<std::string, AccountSnapshot, std::less<>> LoadSaved();
+  void Restore(Account& account, const AccountSnapshot& saved, WallTime now);
   Result<Secret> Acquire(Account& account, WallTime now);
   Result<Grant> Obtain(Account& account, WallTime now);
   Result<Grant> RequestToken(Account& account, const std::string& form);

@@ -18,7 +18,7 @@
 #include "subkeeper/reconcile/planner.h"
 #include "subkeeper/reconcile/reconcile.h"
 #include "subkeeper/renewal/service.h"
-#include "subkeeper/store/store.h"
+#include "subkeeper/store/subscription_store.h"
 
 namespace subkeeper::reconcile {
 
@@ -34,8 +34,8 @@ struct ApplyReport {
 class Executor {
  public:
   // All references must outlive the executor.
-  Executor(store::Store& store, platform::SubscriptionApi& api, renewal::RenewalService& service,
-           const Clock& clock);
+  Executor(store::SubscriptionStore& store, platform::SubscriptionApi& api,
+           renewal::RenewalService& service, const Clock& clock);
 
   // Writes `planned.desired` into the store (creating records, keeping observed state), then
   // performs the plan's actions in order. A failed or skipped action does not stop the others.
@@ -61,7 +61,7 @@ class Executor {
   Status ApplyOne(const Action& action, Pass& pass);
   Status Delete(const Action& action);
 
-  store::Store& store_;
+  store::SubscriptionStore& store_;
   platform::SubscriptionApi& api_;
   renewal::RenewalService& service_;
   const Clock& clock_;

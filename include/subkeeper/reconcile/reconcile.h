@@ -15,7 +15,7 @@
 #include "subkeeper/config/config.h"
 #include "subkeeper/platform/api.h"
 #include "subkeeper/reconcile/planner.h"
-#include "subkeeper/store/store.h"
+#include "subkeeper/store/subscription_store.h"
 
 namespace subkeeper::reconcile {
 
@@ -72,8 +72,8 @@ const config::SubscriptionConfig* FindConfigured(const config::Config& config,
                                                  const AccountIndex& index,
                                                  std::string_view account, std::string_view name);
 Result<Planned> PlanReconcile(const config::Config& config, const std::string& public_url,
-                              store::Store& store, platform::SubscriptionApi& api, WallTime now,
-                              const std::set<std::string>* accounts = nullptr,
+                              store::SubscriptionStore& store, platform::SubscriptionApi& api,
+                              WallTime now, const std::set<std::string>* accounts = nullptr,
                               const AccountIndex* index = nullptr);
 
 }  // namespace subkeeper::reconcile

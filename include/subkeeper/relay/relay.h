@@ -32,7 +32,8 @@
 #include "subkeeper/common/secret.h"
 #include "subkeeper/http/http.h"
 #include "subkeeper/relay/policy.h"
-#include "subkeeper/store/store.h"
+#include "subkeeper/store/event_log.h"
+#include "subkeeper/store/history_log.h"
 
 namespace subkeeper::relay {
 
@@ -83,10 +84,10 @@ http::HttpRequest BuildDeliveryRequest(const store::EventRecord& event, const st
 
 class Relay {
  public:
-  // `store`, `transport` and `clock` must outlive the relay. `unit_random` returns [0, 1) for
-  // the retry jitter.
-  Relay(store::Store& store, http::HttpTransport& transport, const Clock& clock,
-        RelayOptions options, std::function<double()> unit_random);
+  // `store` (the outbox), `history` (where a dead-lettered event is recorded), `transport` and
+  // `clock` must outlive the relay. `unit_random` returns [0, 1) for the retry jitter.
+  Relay(store::EventLog& store, store::HistoryLog& history, http::HttpTransport& transport,
+        const Clock& clock, RelayOptions options, std::function<double()> unit_random);
   ~Relay();  // Stop()s
 
   // Replaces the targets and the signing keys (SigningKey of each secret, in order; a secret that
@@ -146,7 +147,8 @@ class Relay {
   SigningKeys CurrentKeys() const;
   double Random();
 
-  store::Store& store_;
+  store::EventLog& store_;
+  store::HistoryLog& history_;
   http::HttpTransport& transport_;
   const Clock& clock_;
   const RelayOptions options_;

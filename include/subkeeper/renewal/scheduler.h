@@ -5,9 +5,9 @@
 // requested explicitly (Request), and every configured subscription whose persisted
 // next_renewal_at has passed. Subscriptions not in the configured set are never touched.
 //
-// Due times come from the store's schedule index (Store::ListSchedule), a page at a time, so a
-// pass costs O(due work + log n), not a scan of every record: 100k idle subscriptions cost
-// nothing between due times.
+// Due times come from the store's schedule index (SubscriptionStore::ListSchedule), a page at a
+// time, so a pass costs O(due work + log n), not a scan of every record: 100k idle subscriptions
+// cost nothing between due times.
 //
 // A reminder that should start a renewal (ShouldRenewOnReminder) starts it after a random delay
 // of up to min(the reminder filter's interval, threshold / 4, max_reminder_spread)
@@ -33,7 +33,7 @@
 
 #include "subkeeper/common/clock.h"
 #include "subkeeper/renewal/service.h"
-#include "subkeeper/store/store.h"
+#include "subkeeper/store/subscription_store.h"
 
 namespace subkeeper::renewal {
 
@@ -46,7 +46,7 @@ struct SchedulerOptions {
 class Scheduler {
  public:
   // `store`, `service` and `clock` must outlive the scheduler.
-  Scheduler(store::Store& store, RenewalService& service, const Clock& clock,
+  Scheduler(store::SubscriptionStore& store, RenewalService& service, const Clock& clock,
             SchedulerOptions options = {});
   ~Scheduler();  // Stop()s
 
@@ -116,7 +116,7 @@ class Scheduler {
   void Loop();
   std::shared_ptr<const IsConfigured> Configured() const;
 
-  store::Store& store_;
+  store::SubscriptionStore& store_;
   RenewalService* service_;  // never null; swapped only while stopped
   const Clock& clock_;
   const SchedulerOptions options_;

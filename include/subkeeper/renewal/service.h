@@ -52,7 +52,7 @@
 #include "subkeeper/platform/api.h"
 #include "subkeeper/relay/lifecycle.h"
 #include "subkeeper/renewal/policy.h"
-#include "subkeeper/store/store.h"
+#include "subkeeper/store/subscription_store.h"
 
 namespace subkeeper::renewal {
 
@@ -75,8 +75,8 @@ class RenewalService {
  public:
   // `store`, `api` and `clock` must outlive the service. `unit_random` returns values in [0, 1)
   // for backoff jitter (injected so tests are deterministic).
-  RenewalService(store::Store& store, platform::SubscriptionApi& api, const Clock& clock,
-                 ServiceOptions options, std::function<double()> unit_random);
+  RenewalService(store::SubscriptionStore& store, platform::SubscriptionApi& api,
+                 const Clock& clock, ServiceOptions options, std::function<double()> unit_random);
 
   // Called (outside any lock) after a subscription's remote id changed, so that the webhook
   // routes can be republished. Set before the first Run.
@@ -207,7 +207,7 @@ class RenewalService {
   store::HistoryEntry Entry(const Record& record, std::string kind, std::string detail,
                             WallTime now) const;
 
-  store::Store& store_;
+  store::SubscriptionStore& store_;
   platform::SubscriptionApi& api_;
   const Clock& clock_;
   const ServiceOptions options_;

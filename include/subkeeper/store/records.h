@@ -249,33 +249,4 @@ struct ScheduleEntry {
   bool operator==(const ScheduleEntry&) const = default;
 };
 
-// What the keeper knows about one account's credentials, persisted so that a restart neither
-// logs in again (the Auth budget is 5 a minute) nor forgets that the credential was rejected.
-// The tokens are secrets: stored in the database file (mode 0600), never logged or shown.
-struct AccountRecord {
-  std::string account;
-  // Fingerprint (see platform::CredentialFingerprint) of the configured credential these tokens
-  // were obtained with; a different credential in the config discards them and the state.
-  std::string credential_fingerprint;
-  Secret access_token;            // empty when none
-  WallTime access_expires_at{};   // unset when none
-  Secret refresh_token;           // empty when none (or the app does not issue them)
-  WallTime refresh_expires_at{};  // unset when none
-  std::string state;              // "" (never logged in) | "ready" | "auth_failed"
-  int32_t auth_failures = 0;      // consecutive rejected logins; 0 after a success
-  WallTime next_login_at{};       // auth_failed: no login is attempted before this
-  std::string last_error;         // why the last login failed; never a secret
-  WallTime updated_at{};          // set by the store on every write
-};
-
-// A rate-limit penalty (or exhausted window) in force: no request of `group` ("light",
-// "medium", "heavy", "auth") is sent for `account` before `until`. Persisted so that a restarted
-// keeper does not walk into a penalty the platform restarts on every request.
-struct RateBlock {
-  std::string account;
-  std::string group;
-  WallTime until{};
-  bool operator==(const RateBlock&) const = default;
-};
-
 }  // namespace subkeeper::store

@@ -21,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "subkeeper/store/store.h"
+#include "subkeeper/store/event_log.h"
 #include "subkeeper/webhook/receiver.h"
 
 namespace subkeeper::webhook {
@@ -29,7 +29,7 @@ namespace subkeeper::webhook {
 class EventIngestor final : public EventSink {
  public:
   // `store` must outlive the ingestor. `max_batch` bounds one transaction.
-  explicit EventIngestor(store::Store& store, size_t max_batch = 256);
+  explicit EventIngestor(store::EventLog& store, size_t max_batch = 256);
   ~EventIngestor() override;  // Stop()s
 
   // Called on the writer thread after every batch that inserted at least one new event, before
@@ -62,7 +62,7 @@ class EventIngestor final : public EventSink {
   void WriterLoop();
   Result<std::vector<store::InsertOutcome>> Insert(const std::vector<store::EventRecord>& events);
 
-  store::Store& store_;
+  store::EventLog& store_;
   const size_t max_batch_;
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -1,5 +1,5 @@
 // The plan of the schedule query: one seek into the covering partial index, whatever the cursor.
-#include "store/account_sql.h"
+#include "store/subscription_sql.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
