@@ -1,11 +1,11 @@
-// The keeper's webhook routes: what the listener accepts, built from the store's records and
-// the applied config, published whole (start-up, reload), per account (after its reconcile) or
-// per subscription (after its remote id changed).
+// The controller's webhook routes: what the listener accepts, built from the store's records
+// and the applied config, published whole (start-up, reload), per account (after its reconcile)
+// or per subscription (after its remote id changed).
 
 #include <optional>
 #include <set>
 
-#include "keeper.h"
+#include "subkeeper/app/controller.h"
 #include "subkeeper/common/log.h"
 #include "subkeeper/webhook/token.h"
 
@@ -19,7 +19,7 @@ store::SubscriptionHead HeadOf(const store::SubscriptionRecord& record) {
 
 }  // namespace
 
-Keeper::Applied Keeper::AppliedConfig() {
+Controller::Applied Controller::AppliedConfig() {
   std::lock_guard lock(mu_);
   if (!index_ || index_config_ != config_) {
     index_ = std::make_shared<const reconcile::AccountIndex>(reconcile::IndexByAccount(*config_));
@@ -28,10 +28,10 @@ Keeper::Applied Keeper::AppliedConfig() {
   return Applied{config_, index_};
 }
 
-std::optional<webhook::Route> Keeper::RouteFor(const store::SubscriptionHead& record,
-                                               const Applied& applied,
-                                               const std::vector<Secret>& previous,
-                                               webhook::Interned& interned) {
+std::optional<webhook::Route> Controller::RouteFor(const store::SubscriptionHead& record,
+                                                   const Applied& applied,
+                                                   const std::vector<Secret>& previous,
+                                                   webhook::Interned& interned) {
   // Direct subscriptions deliver elsewhere; unconfigured ones are not ours to accept.
   if (record.reminder_filter.empty()) return std::nullopt;
   const auto* configured =
@@ -43,13 +43,13 @@ std::optional<webhook::Route> Keeper::RouteFor(const store::SubscriptionHead& re
       interned(record.reminder_filter), record.remote_id, !configured->deliver_to.empty()};
 }
 
-std::vector<Secret> Keeper::PreviousSecrets() {
+std::vector<Secret> Controller::PreviousSecrets() {
   std::lock_guard lock(mu_);
   return previous_secrets_;
 }
 
-webhook::RouteMap Keeper::RoutesOf(const std::vector<store::SubscriptionHead>& heads,
-                                   webhook::Interned& interned) {
+webhook::RouteMap Controller::RoutesOf(const std::vector<store::SubscriptionHead>& heads,
+                                       webhook::Interned& interned) {
   const auto applied = AppliedConfig();
   const auto previous = PreviousSecrets();
   webhook::RouteMap routes;
@@ -60,7 +60,7 @@ webhook::RouteMap Keeper::RoutesOf(const std::vector<store::SubscriptionHead>& h
   return routes;
 }
 
-void Keeper::PublishRoutes() {
+void Controller::PublishRoutes() {
   // Read in pages of heads: at 100k subscriptions the whole records of the whole store at once
   // were the largest allocation of the keeper's life (about 130 MB at start-up).
   constexpr int kPage = 1000;
@@ -85,7 +85,7 @@ void Keeper::PublishRoutes() {
   stored_accounts_ = std::move(accounts);
 }
 
-void Keeper::PublishAccountRoutes(const std::string& account) {
+void Controller::PublishAccountRoutes(const std::string& account) {
   auto records = store_->ListAccountSubscriptions(account);
   if (!records.ok()) {
     logging::KeeperLog({account}).error("publishing the account's webhook routes: {}",
@@ -99,7 +99,7 @@ void Keeper::PublishAccountRoutes(const std::string& account) {
   routes_.PublishAccount(account, RoutesOf(heads, interned));
 }
 
-void Keeper::PublishRoute(const std::string& account, const std::string& name) {
+void Controller::PublishRoute(const std::string& account, const std::string& name) {
   auto record = store_->GetSubscription(account, name);
   if (!record.ok()) {
     logging::KeeperLog({account, name})
