@@ -25,8 +25,9 @@ std::string AccountName(int i) {
   return name;
 }
 
-config::Config MakeConfig(const SimOptions& options) {
+config::Config MakeConfig(const SimOptions& options, const std::string& db_path) {
   config::Config config;
+  config.store.sqlite_path = db_path;
   config.public_url = kPublicUrl;
   config.platform.server = kServer;
   config.platform.client_id = "demo-client";
@@ -72,15 +73,15 @@ class Simulation {
   explicit Simulation(const SimOptions& options)
       : options_(options),
         engine_(options.seed),
-        config_(MakeConfig(options)),
+        db_path_(DatabasePath(options)),
+        config_(MakeConfig(options, db_path_)),
         start_(clock_.Now()),
         end_(start_ + Seconds(static_cast<int64_t>(options.days) * 86400)),
         hooks_(kPublicUrl),
         farm_(Jwts(config_), PlatformOptions(options), hooks_, clock_, Seconds(options.step_s),
               start_),
         transport_(kServer, farm_, clock_, engine_, active_, options.faults.hit_probability,
-                   metrics_),
-        db_path_(DatabasePath(options)) {
+                   metrics_) {
     plan_ = MakeFaultPlan(options_, engine_, start_);
   }
   ~Simulation() {
@@ -115,6 +116,7 @@ class Simulation {
 
   const SimOptions options_;
   std::mt19937_64 engine_;
+  const std::string db_path_;
   const config::Config config_;
   ManualClock clock_;
   const WallTime start_;
@@ -124,23 +126,21 @@ class Simulation {
   HookTransport hooks_;
   PlatformFarm farm_;
   KeeperTransport transport_;
-  const std::string db_path_;
   std::vector<FaultEvent> plan_;
   size_t next_fault_ = 0;
   std::unique_ptr<KeeperRig> rig_;
   WallTime keeper_back_at_{};  // while rig_ is null
   WallTime scheduler_due_{};
-  WallTime keepalive_due_{};
+  WallTime controller_due_{};
 };
 
 void Simulation::StartKeeper() {
-  rig_ = std::make_unique<KeeperRig>(config_, db_path_, clock_, transport_, Random(),
+  rig_ = std::make_unique<KeeperRig>(config_, clock_, transport_, Random(),
                                      Seconds(options_.max_reminder_spread_s));
   hooks_.Attach(rig_.get());
-  rig_->StartUp(clock_.Now());
   transport_.SettleDuplicates();
   scheduler_due_ = clock_.Now();
-  keepalive_due_ = clock_.Now();
+  controller_due_ = clock_.Now();
 }
 
 void Simulation::PickAndHit(FaultKind kind) {
@@ -189,9 +189,7 @@ WallTime Simulation::NextWakeUp() const {
   next = std::min(next, farm_.NextJob());
   if (!rig_) return std::min(next, keeper_back_at_);
   next = std::min(next, scheduler_due_);
-  next = std::min(next, keepalive_due_);
-  if (auto reconcile = rig_->NextReconcile()) next = std::min(next, *reconcile);
-  return next;
+  return std::min(next, controller_due_);
 }
 
 SimReport Simulation::Run() {
@@ -203,14 +201,13 @@ SimReport Simulation::Run() {
     while (next_fault_ < plan_.size() && plan_[next_fault_].at <= now)
       ApplyFault(plan_[next_fault_++]);
     if (!rig_ && now >= keeper_back_at_) StartKeeper();
-    if (rig_) rig_->PublishRoutesIfChanged();
     const int64_t reminders = farm_.RunJob(clock_.Now());
     metrics_.reminders += reminders;
     if (!rig_) continue;
-    bool changed = reminders > 0;
-    changed |= rig_->ReconcileDue(clock_.Now());
+    const size_t passes = rig_->passes();
+    controller_due_ = rig_->Tick(clock_.Now());
+    const bool changed = reminders > 0 || rig_->passes() != passes;
     if (changed || clock_.Now() >= scheduler_due_) scheduler_due_ = rig_->TickScheduler();
-    keepalive_due_ = rig_->KeepAliveIfDue(clock_.Now());
     transport_.SettleDuplicates();
   }
   const double wall =

@@ -1,5 +1,6 @@
-// Deterministic simulation: the keeper's real scheduler, renewal service, planner, executor,
-// webhook receiver and platform client, driven on one virtual clock against in-process emulated
+// Deterministic simulation: the keeper's shipped controller (app::Controller: its scheduler,
+// renewal service, planner, executor, reconcile cadence, routes and platform client) and webhook
+// receiver, driven on one virtual clock against in-process emulated
 // platforms (one rcemu::Platform per account, so every account is its own user), with faults on
 // a seeded schedule. Single thread; no sleeps; 30 virtual days take minutes at most.
 //

@@ -10,8 +10,8 @@
 #include "subkeeper/common/log.h"
 #include "subkeeper/common/time_format.h"
 #include "subkeeper/config/checks.h"
-#include "subkeeper/http/curl_transport.h"
 #include "subkeeper/store/sqlite_store.h"
+#include "system_env.h"
 #include "wiring.h"
 
 namespace subkeeper::app {
@@ -19,11 +19,11 @@ namespace subkeeper::app {
 using nlohmann::json;
 
 int HistoryCommand(const config::Config& config, const HistoryOptions& options) {
-  SystemClock clock;
+  SystemEnv system;
   const std::string& path = config.store.sqlite_path;
   // Read-only: reading the history must never leave an empty database behind (a wrong working
   // directory or config used to create one and print nothing).
-  auto opened = store::OpenSqliteStore(path, clock, store::OpenMode::kReadOnly);
+  auto opened = system.env().open_store(path, store::OpenMode::kReadOnly);
   if (opened.status().code() == StatusCode::kNotFound) {
     std::fprintf(stderr,
                  "subkeeper history: no database at %s; the keeper creates it when it first "
@@ -117,8 +117,8 @@ int ReplayCommand(const config::Config& config, const ReplayOptions& options) {
                  "subkeeper replay: warning: no configured subscription with a deliver_to "
                  "matches; matching events wait until one is configured\n");
   }
-  SystemClock clock;
-  auto opened = store::OpenSqliteStore(config.store.sqlite_path, clock);
+  SystemEnv system;
+  auto opened = system.env().open_store(config.store.sqlite_path, store::OpenMode::kReadWrite);
   if (!opened.ok()) {
     std::fprintf(stderr, "subkeeper replay: %s\n", opened.status().ToString().c_str());
     return 1;
@@ -148,7 +148,7 @@ int ReplayCommand(const config::Config& config, const ReplayOptions& options) {
     if (!config.listen.admin_token.empty()) {
       wake.headers.emplace_back("Authorization", "Bearer " + config.listen.admin_token.Reveal());
     }
-    auto answer = http::NewCurlTransport()->Send(wake);
+    auto answer = system.env().platform->Send(wake);
     woken = answer.ok() && answer->status == 202;
     if (!options.json && woken) {
       std::printf("The running keeper was woken to deliver them now.\n");

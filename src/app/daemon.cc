@@ -30,6 +30,7 @@
 #include "subkeeper/config/checks.h"
 #include "subkeeper/config/limits.h"
 #include "subkeeper/config/loader.h"
+#include "system_env.h"
 
 namespace subkeeper::app {
 namespace {
@@ -247,10 +248,12 @@ Status RunDaemon(config::Config config, const DaemonOptions& options) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  SystemClock clock;
+  // The production environment, built here and nowhere else in the daemon.
+  SystemEnv system;
+  const Clock& clock = *system.env().clock;
   std::string accounts_file = config.accounts_file;
   // Moved, not copied: at 100k subscriptions a config is tens of MB.
-  Keeper keeper(std::move(config), clock);
+  Keeper keeper(system.env(), std::move(config));
   SK_RETURN_IF_ERROR(keeper.Start());
   const std::string state_file =
       options.state_file.empty() ? keeper.Current()->listen.state_file : options.state_file;

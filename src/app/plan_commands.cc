@@ -2,13 +2,14 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "compose.h"
 #include "subkeeper/app/commands.h"
 #include "subkeeper/config/checks.h"
-#include "subkeeper/http/curl_transport.h"
 #include "subkeeper/platform/rest_client.h"
 #include "subkeeper/reconcile/executor.h"
 #include "subkeeper/reconcile/reconcile.h"
 #include "subkeeper/store/sqlite_store.h"
+#include "system_env.h"
 #include "wiring.h"
 
 namespace subkeeper::app {
@@ -34,43 +35,45 @@ class ReadOnlyAccountState final : public platform::AccountStateStore {
   platform::AccountStateStore& stored_;
 };
 
-// The store, the platform client and the renewal service, as the daemon builds them.
+// The store, the platform client, the renewal service and the executor, from the same
+// composition root as the daemon's (MakeRuntime) over the production environment.
 struct Stack {
-  SystemClock clock;
-  std::unique_ptr<http::HttpTransport> transport = http::NewCurlTransport();
-  std::unique_ptr<store::Store> store;
-  bool first_run = false;  // plan: there was no database; `store` is an empty one in memory
-  std::unique_ptr<ReadOnlyAccountState> read_only_state;  // plan: saves nothing
-  std::unique_ptr<platform::RestClient> api;
-  std::unique_ptr<renewal::RenewalService> renewal;
+  SystemEnv system;
+  Components parts;
+  bool first_run = false;  // plan: there was no database; the store is an empty one in memory
   std::string public_url;
+  WallTime Now() const { return system.env().clock->Now(); }
 };
 
-// `writable`: apply's store, created when missing. Otherwise plan's: the existing database
-// read-only, or, when there is none, an empty in-memory one (a first run, as terraform plans
-// without state), so that planning never creates a file.
-Result<std::unique_ptr<Stack>> OpenStack(const config::Config& config, bool writable) {
-  auto stack = std::make_unique<Stack>();
-  const std::string& path = config.store.sqlite_path;
-  auto opened = store::OpenSqliteStore(
-      path, stack->clock, writable ? store::OpenMode::kReadWrite : store::OpenMode::kReadOnly);
-  if (!writable && opened.status().code() == StatusCode::kNotFound) {
-    stack->first_run = true;
-    opened = store::OpenSqliteStore(":memory:", stack->clock);
+// Plan's parts: the existing database read-only, or, when there is none, an empty in-memory
+// one (a first run, as terraform plans without state), so that planning never creates a file;
+// the daemon's tokens and penalties read from it but never written.
+Status OpenForPlan(const KeeperEnv& env, const config::Config& config, Stack& stack) {
+  auto opened = env.open_store(config.store.sqlite_path, store::OpenMode::kReadOnly);
+  if (opened.status().code() == StatusCode::kNotFound) {
+    stack.first_run = true;
+    opened = env.open_store(":memory:", store::OpenMode::kReadWrite);
   }
   if (!opened.ok()) return opened.status();
-  stack->store = std::move(opened).value();
-  // The daemon's tokens and penalties: a one-shot command neither logs in again nor walks
-  // into a penalty the daemon was given.
-  platform::AccountStateStore* account_state = stack->store.get();
-  if (!writable) {
-    stack->read_only_state = std::make_unique<ReadOnlyAccountState>(*stack->store);
-    account_state = stack->read_only_state.get();
+  stack.parts.store = std::move(opened).value();
+  stack.parts.account_state = std::make_unique<ReadOnlyAccountState>(*stack.parts.store);
+  stack.parts.runtime =
+      MakeRuntime(env, config, *stack.parts.store, stack.parts.account_state.get());
+  return Status::OK();
+}
+
+// `writable`: apply's parts, as the daemon's (the store created when missing, the daemon's tokens
+// and penalties shared: a one-shot command neither logs in again nor walks into a penalty the
+// daemon was given). Otherwise plan's (OpenForPlan).
+Result<std::unique_ptr<Stack>> OpenStack(const config::Config& config, bool writable) {
+  auto stack = std::make_unique<Stack>();
+  stack->system.Override("subkeeper-apply", [] { return 0.5; });
+  const KeeperEnv& env = stack->system.env();
+  if (writable) {
+    SK_ASSIGN_OR_RETURN(stack->parts, MakeComponents(env, config));
+  } else {
+    SK_RETURN_IF_ERROR(OpenForPlan(env, config, *stack));
   }
-  stack->api = MakePlatformClient(config, *stack->transport, stack->clock, account_state);
-  const auto options = MakeServiceOptions(config, "subkeeper-apply");
-  stack->renewal = std::make_unique<renewal::RenewalService>(
-      *stack->store, *stack->api, stack->clock, options, [] { return 0.5; });
   // The daemon derives an empty public_url from its bound port; offline, the configured one is it.
   auto listen = config::ParseListenAddress(config.listen.webhooks);
   stack->public_url = reconcile::EffectivePublicUrl(config, listen ? listen->port : 0);
@@ -97,7 +100,8 @@ int PlanCommand(const config::Config& config, const PlanOptions& options) {
     return 1;
   }
   auto& s = **stack;
-  auto planned = reconcile::PlanReconcile(config, s.public_url, *s.store, *s.api, s.clock.Now());
+  auto planned = reconcile::PlanReconcile(config, s.public_url, *s.parts.store,
+                                          *s.parts.runtime->api, s.Now());
   if (!planned.ok()) {
     std::fprintf(stderr, "subkeeper plan: %s\n", planned.status().ToString().c_str());
     return 1;
@@ -127,15 +131,15 @@ int ApplyCommand(const config::Config& config, bool as_json) {
     return 1;
   }
   auto& s = **stack;
-  auto planned = reconcile::PlanReconcile(config, s.public_url, *s.store, *s.api, s.clock.Now());
+  auto planned = reconcile::PlanReconcile(config, s.public_url, *s.parts.store,
+                                          *s.parts.runtime->api, s.Now());
   if (!planned.ok()) {
     std::fprintf(stderr, "subkeeper apply: %s\n", planned.status().ToString().c_str());
     return 1;
   }
   const auto& plan = planned->plan;
   if (!as_json) std::printf("%s\n", reconcile::FormatPlan(plan).c_str());
-  reconcile::Executor executor(*s.store, *s.api, *s.renewal, s.clock);
-  auto applied = executor.Apply(*planned);
+  auto applied = s.parts.runtime->executor->Apply(*planned);
   if (!applied.ok()) {
     std::fprintf(stderr, "subkeeper apply: %s\n", applied.status().ToString().c_str());
     return 1;

@@ -1,6 +1,5 @@
-// Turning the config into the platform client and the renewal service's options, shared by the
-// daemon (keeper.cc) and the one-shot commands (commands.cc) so both talk to the platform alike.
-// Private to the app module.
+// Turning the config into the platform client and the renewal service's options, used by the
+// composition root (compose.h). Private to the app module.
 #pragma once
 
 #include <memory>

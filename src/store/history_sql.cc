@@ -76,7 +76,7 @@ void SqliteStore::InsertHistory(HistoryEntry entry, std::string_view account, st
   BindHistory(st, entry);
   st.exec();
   // Counted as written: a transaction that then fails to commit (a full disk) over-counts.
-  metrics::Current().History(entry.kind, entry.trigger, entry.detail);
+  metrics::Current().History(entry.kind, subscription::RenewedByText(entry.trigger), entry.detail);
   for (EventRecord& e : entry.outbox) {
     if (e.account.empty()) e.account = entry.account;
     if (e.name.empty()) e.name = entry.name;

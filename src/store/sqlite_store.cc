@@ -84,20 +84,4 @@ int LatestSchemaVersion() {
   return migrations.empty() ? 0 : migrations.back().version;
 }
 
-Result<std::vector<Secret>> SqliteStore::ListWebhookSecrets() {
-  std::lock_guard lock(mu_);
-  return CatchSqlite("list webhook secrets",
-                     [&]() -> Result<std::vector<Secret>> { return ReadWebhookSecrets(*db_); });
-}
-
-Status SqliteStore::PutWebhookSecrets(const std::vector<Secret>& secrets) {
-  std::lock_guard lock(mu_);
-  return CatchSqlite("put webhook secrets", [&]() -> Status {
-    SQLite::Transaction tx(*db_, kImmediate);
-    WriteWebhookSecrets(*db_, secrets);
-    tx.commit();
-    return Status::OK();
-  });
-}
-
 }  // namespace subkeeper::store

@@ -49,7 +49,7 @@ int PostAfterRestart(store::Store& store, const subscription::TokenBook& tokens,
   WebhookReceiver receiver{table, sink,
                            [](const std::string&, const std::string&, const std::string&) {}, clock,
                            ReceiverOptions{256, std::chrono::milliseconds(1500)}};
-  platform::Headers headers{{"content-type", "application/json"},
+  http::Headers headers{{"content-type", "application/json"},
                             {"verification-token", token.Reveal()}};
   const std::string body =
       R"({"uuid":"u1","event":"/restapi/v1.0/account/~/presence","subscriptionId":"sub-1",)"

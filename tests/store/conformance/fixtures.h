@@ -33,7 +33,7 @@ inline SubscriptionRecord Full() {
   r.event_filters = {"/restapi/v1.0/account/~/extension/~/message-store/instant?type=SMS",
                      "/restapi/v1.0/account/~/presence \"quoted\" ünïcode"};
   r.expires_in_s = 604800;
-  r.reminder_filter = "/restapi/v1.0/subscription/~?threshold=86400&interval=3600";
+  r.reminder = subscription::ReminderSpec{86400, 3600};
   r.address = "https://hooks.example.com/webhooks/main/sms";
   r.deliver_to = "http://app:3000/ringcentral/events";
   r.remote_id = "a1b2c3";
@@ -46,7 +46,7 @@ inline SubscriptionRecord Full() {
   r.expires_at = At(1'700'604'800'456);
   r.next_renewal_at = At(1'700'500'000'789);
   r.last_renewed_at = At(1'700'000'001'000);
-  r.last_trigger = "reminder";
+  r.last_trigger = subscription::RenewedBy::kReminder;
   r.last_reminder_at = At(1'700'000'002'000);
   r.reminder_path_broken = true;
   r.create_uncertain = true;

@@ -68,7 +68,7 @@ STORE_CONTRACT_TEST("History is newest first, filtered, limited and written with
   HistoryEntry renewed = Hist("renewed", "main", "sms");
   renewed.at = At(42);
   renewed.remote_id = "r1";
-  renewed.trigger = "reminder";
+  renewed.trigger = subscription::RenewedBy::kReminder;
   renewed.detail = "ok";
   REQUIRE(subscriptions.AppendHistory(renewed).ok());
   REQUIRE(subscriptions.DeleteSubscription("main", "voice", Hist("deleted")).ok());
@@ -80,7 +80,7 @@ STORE_CONTRACT_TEST("History is newest first, filtered, limited and written with
   CHECK((*all)[0].name == "voice");  // route filled in from the deleted key
   CHECK((*all)[1].kind == "renewed");
   CHECK((*all)[1].at == At(42));  // a given time is kept
-  CHECK((*all)[1].trigger == "reminder");
+  CHECK((*all)[1].trigger == subscription::RenewedBy::kReminder);
   CHECK((*all)[1].remote_id == "r1");
   CHECK((*all)[1].detail == "ok");
   CHECK((*all)[3].at == At(1'700'000'000'000));  // an unset time is stamped from the clock

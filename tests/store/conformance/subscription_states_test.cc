@@ -31,7 +31,7 @@ STORE_CONTRACT_TEST("Subscription states carry what conditions are derived from,
   CHECK(s.failures == full.failures);
   CHECK(s.last_error == full.last_error);
   CHECK(s.blacklisted_reason == full.blacklisted_reason);
-  CHECK(s.reminder_filter == full.reminder_filter);
+  CHECK(s.reminder == full.reminder);
   CHECK(s.reminder_path_broken);
   CHECK(s.disabled_filters == full.disabled_filters);
   // What a scrape does not need is not read.
@@ -92,7 +92,7 @@ STORE_CONTRACT_TEST("A walk over subscription states carries what conditions' st
                       CHECK(s.account == full.account);
                       CHECK(s.remote_id == full.remote_id);
                       CHECK(s.status == full.status);
-                      CHECK(s.reminder_filter == full.reminder_filter);
+                      CHECK(s.delivery == subscription::DeliveryMode::kRelay);
                       CHECK(s.expires_at == full.expires_at);
                       CHECK(s.failures == full.failures);
                       CHECK(s.reminder_path_broken);
@@ -100,7 +100,7 @@ STORE_CONTRACT_TEST("A walk over subscription states carries what conditions' st
                     } else {
                       CHECK(s.remote_id == "r-2");
                       CHECK(s.status == "Active");
-                      CHECK(s.reminder_filter.empty());
+                      CHECK(s.delivery == subscription::DeliveryMode::kDirect);
                       CHECK(s.expires_at == WallTime{});
                       CHECK(s.failures == 0);
                       CHECK_FALSE(s.reminder_path_broken);

@@ -41,18 +41,18 @@ STORE_CONTRACT_TEST("Every subscription field round-trips", "[store]") {
   CHECK(out.failures == 3);
   // Field-by-field checks above make failures readable; this one catches a field added later.
   auto same = [](const SubscriptionRecord& a, const SubscriptionRecord& b) {
-    return std::tie(a.account, a.name, a.event_filters, a.expires_in_s, a.reminder_filter,
-                    a.address, a.deliver_to, a.remote_id, a.status, a.remote_filters,
-                    a.disabled_filters, a.blacklisted_reason, a.granted_ttl_s, a.remote_created_at,
-                    a.expires_at, a.next_renewal_at, a.last_renewed_at, a.last_trigger,
-                    a.last_reminder_at, a.reminder_path_broken, a.create_uncertain, a.failures,
-                    a.last_error, a.last_error_at, a.lease_owner, a.lease_until, a.updated_at) ==
-           std::tie(b.account, b.name, b.event_filters, b.expires_in_s, b.reminder_filter,
-                    b.address, b.deliver_to, b.remote_id, b.status, b.remote_filters,
-                    b.disabled_filters, b.blacklisted_reason, b.granted_ttl_s, b.remote_created_at,
-                    b.expires_at, b.next_renewal_at, b.last_renewed_at, b.last_trigger,
-                    b.last_reminder_at, b.reminder_path_broken, b.create_uncertain, b.failures,
-                    b.last_error, b.last_error_at, b.lease_owner, b.lease_until, b.updated_at);
+    return std::tie(a.account, a.name, a.event_filters, a.expires_in_s, a.reminder, a.address,
+                    a.deliver_to, a.remote_id, a.status, a.remote_filters, a.disabled_filters,
+                    a.blacklisted_reason, a.granted_ttl_s, a.remote_created_at, a.expires_at,
+                    a.next_renewal_at, a.last_renewed_at, a.last_trigger, a.last_reminder_at,
+                    a.reminder_path_broken, a.create_uncertain, a.failures, a.last_error,
+                    a.last_error_at, a.lease_owner, a.lease_until, a.updated_at) ==
+           std::tie(b.account, b.name, b.event_filters, b.expires_in_s, b.reminder, b.address,
+                    b.deliver_to, b.remote_id, b.status, b.remote_filters, b.disabled_filters,
+                    b.blacklisted_reason, b.granted_ttl_s, b.remote_created_at, b.expires_at,
+                    b.next_renewal_at, b.last_renewed_at, b.last_trigger, b.last_reminder_at,
+                    b.reminder_path_broken, b.create_uncertain, b.failures, b.last_error,
+                    b.last_error_at, b.lease_owner, b.lease_until, b.updated_at);
   };
   CHECK(same(out, expected));
 }
@@ -115,7 +115,7 @@ STORE_CONTRACT_TEST("Head pages walk every record once in account and name order
         walked.emplace_back(head.account, head.name);
         CHECK(head.remote_id == "id-" + head.account + "-" + head.name);
         CHECK(head.token_fingerprint == "fp-" + head.name);
-        CHECK(head.reminder_filter == Full().reminder_filter);
+        CHECK(head.reminder == Full().reminder);
       }
       if (page->size() < static_cast<size_t>(limit)) break;
       after = SubscriptionKey{page->back().account, page->back().name};

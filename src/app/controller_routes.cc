@@ -1,11 +1,11 @@
-// The keeper's webhook routes: what the listener accepts, built from the store's records and
-// the applied config, published whole (start-up, reload), per account (after its reconcile) or
-// per subscription (after its remote id changed).
+// The controller's webhook routes: what the listener accepts, built from the store's records
+// and the applied config, published whole (start-up, reload), per account (after its reconcile)
+// or per subscription (after its remote id changed).
 
 #include <optional>
 #include <set>
 
-#include "keeper.h"
+#include "subkeeper/app/controller.h"
 #include "subkeeper/common/log.h"
 #include "subkeeper/subscription/delivery.h"
 #include "subkeeper/subscription/reminder.h"
@@ -20,7 +20,7 @@ store::SubscriptionHead HeadOf(const store::SubscriptionRecord& record) {
 
 }  // namespace
 
-Keeper::Applied Keeper::AppliedConfig() {
+Controller::Applied Controller::AppliedConfig() {
   std::lock_guard lock(mu_);
   if (!index_ || index_config_ != config_) {
     index_ = std::make_shared<const reconcile::AccountIndex>(reconcile::IndexByAccount(*config_));
@@ -29,11 +29,11 @@ Keeper::Applied Keeper::AppliedConfig() {
   return Applied{config_, index_};
 }
 
-std::optional<webhook::Route> Keeper::RouteFor(const store::SubscriptionHead& record,
-                                               const Applied& applied,
-                                               const subscription::TokenBook& tokens,
-                                               webhook::Interned& interned,
-                                               std::set<size_t>* used) {
+std::optional<webhook::Route> Controller::RouteFor(const store::SubscriptionHead& record,
+                                                   const Applied& applied,
+                                                   const subscription::TokenBook& tokens,
+                                                   webhook::Interned& interned,
+                                                   std::set<size_t>* used) {
   // Direct subscriptions deliver elsewhere; unconfigured ones are not ours to accept.
   if (subscription::DeliveryModeOf(record.reminder) == subscription::DeliveryMode::kDirect)
     return std::nullopt;
@@ -46,12 +46,12 @@ std::optional<webhook::Route> Keeper::RouteFor(const store::SubscriptionHead& re
                         !configured->deliver_to.empty()};
 }
 
-subscription::TokenBook Keeper::Tokens() {
+subscription::TokenBook Controller::Tokens() {
   std::lock_guard lock(mu_);
   return tokens_;
 }
 
-void Keeper::SetTokens(const subscription::TokenBook& tokens) {
+void Controller::SetTokens(const subscription::TokenBook& tokens) {
   {
     std::lock_guard lock(mu_);
     if (tokens_ == tokens) return;
@@ -67,8 +67,8 @@ void Keeper::SetTokens(const subscription::TokenBook& tokens) {
   if (!stored.ok()) logging::KeeperLog().warn("storing the webhook secrets: {}", stored.ToString());
 }
 
-webhook::RouteMap Keeper::RoutesOf(const std::vector<store::SubscriptionHead>& heads,
-                                   webhook::Interned& interned, std::set<size_t>* used) {
+webhook::RouteMap Controller::RoutesOf(const std::vector<store::SubscriptionHead>& heads,
+                                       webhook::Interned& interned, std::set<size_t>* used) {
   const auto applied = AppliedConfig();
   const auto tokens = Tokens();
   webhook::RouteMap routes;
@@ -79,7 +79,7 @@ webhook::RouteMap Keeper::RoutesOf(const std::vector<store::SubscriptionHead>& h
   return routes;
 }
 
-void Keeper::PublishRoutes() {
+void Controller::PublishRoutes() {
   // Read in pages of heads: at 100k subscriptions the whole records of the whole store at once
   // were the largest allocation of the keeper's life (about 130 MB at start-up).
   constexpr int kPage = 1000;
@@ -108,7 +108,7 @@ void Keeper::PublishRoutes() {
   stored_accounts_ = std::move(accounts);
 }
 
-void Keeper::PublishAccountRoutes(const std::string& account) {
+void Controller::PublishAccountRoutes(const std::string& account) {
   auto records = store_->ListAccountSubscriptions(account);
   if (!records.ok()) {
     logging::KeeperLog({account}).error("publishing the account's webhook routes: {}",
@@ -122,7 +122,7 @@ void Keeper::PublishAccountRoutes(const std::string& account) {
   routes_.PublishAccount(account, RoutesOf(heads, interned));
 }
 
-void Keeper::PublishRoute(const std::string& account, const std::string& name) {
+void Controller::PublishRoute(const std::string& account, const std::string& name) {
   auto record = store_->GetSubscription(account, name);
   if (!record.ok()) {
     logging::KeeperLog({account, name})

@@ -1,0 +1,43 @@
+#include "system_env.h"
+
+#include <unistd.h>
+
+#include <mutex>
+#include <random>
+
+namespace subkeeper::app {
+
+std::string HostLeaseOwner() {
+  // Stable across restarts of the same host, so a lease left by a killed process does not block
+  // its successor; distinct between replicas (each has its own hostname).
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0) return "subkeeper";
+  return std::string("subkeeper@") + host;
+}
+
+std::function<double()> SystemRandom() {
+  auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
+  auto mu = std::make_shared<std::mutex>();
+  return [engine, mu] {
+    std::lock_guard lock(*mu);
+    return std::uniform_real_distribution<double>(0.0, 1.0)(*engine);
+  };
+}
+
+SystemEnv::SystemEnv() {
+  env_.clock = &clock_;
+  env_.platform = platform_.get();
+  env_.relay = relay_.get();
+  env_.open_store = [this](const std::string& path, store::OpenMode mode) {
+    return store::OpenSqliteStore(path, clock_, mode);
+  };
+  env_.unit_random = SystemRandom();
+  env_.lease_owner = HostLeaseOwner();
+}
+
+void SystemEnv::Override(std::string lease_owner, std::function<double()> unit_random) {
+  env_.lease_owner = std::move(lease_owner);
+  env_.unit_random = std::move(unit_random);
+}
+
+}  // namespace subkeeper::app

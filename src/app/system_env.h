@@ -1,0 +1,38 @@
+// The production environment: the system clock, two curl transports, SQLite stores, the host's
+// name as lease owner and std::random_device-seeded jitter. Built once by RunDaemon and by each
+// one-shot command; private to the app module (the composition root).
+#pragma once
+
+#include <string>
+
+#include "subkeeper/app/env.h"
+#include "subkeeper/http/curl_transport.h"
+
+namespace subkeeper::app {
+
+// "subkeeper@<hostname>" ("subkeeper" when the name cannot be read).
+std::string HostLeaseOwner();
+
+// A thread-safe uniform [0, 1) source seeded from std::random_device.
+std::function<double()> SystemRandom();
+
+// Owns what env() points to: keep it alive as long as anything built from env() is.
+// Not copyable or movable (env() holds pointers into it).
+class SystemEnv {
+ public:
+  SystemEnv();
+  SystemEnv(const SystemEnv&) = delete;
+  SystemEnv& operator=(const SystemEnv&) = delete;
+
+  const KeeperEnv& env() const { return env_; }
+  // For one-shot commands: a fixed lease owner and a constant jitter instead of the daemon's.
+  void Override(std::string lease_owner, std::function<double()> unit_random);
+
+ private:
+  SystemClock clock_;
+  std::unique_ptr<http::HttpTransport> platform_ = http::NewCurlTransport();
+  std::unique_ptr<http::HttpTransport> relay_ = http::NewCurlTransport();
+  KeeperEnv env_;
+};
+
+}  // namespace subkeeper::app
