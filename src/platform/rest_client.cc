@@ -25,7 +25,7 @@ http::HttpRequest JsonRequest(std::string method, std::string url, std::string b
 }
 
 // expiresIn sits at the top level: inside deliveryMode the platform ignores it and silently
-// grants the 7-day default (reference §0.2).
+// grants the 7-day default (docs/platform.md §0.2).
 std::string CreateBody(const CreateRequest& request) {
   nlohmann::json delivery = {{"transportType", "WebHook"}, {"address", request.address}};
   if (!request.verification_token.empty()) {
@@ -123,7 +123,7 @@ Result<RemoteSubscription> RestClient::Update(const std::string& account, const 
 }
 
 // POST …/renew rather than an empty PUT: renew keeps the subscription's own lifetime, while an
-// empty PUT is documented to reset it to the default (reference §1.2).
+// empty PUT is documented to reset it to the default (docs/platform.md §1.2).
 Result<RemoteSubscription> RestClient::Renew(const std::string& account, const std::string& id) {
   http::HttpRequest http = JsonRequest("POST", SubscriptionUrl(id) + "/renew", "");
   SK_ASSIGN_OR_RETURN(http::HttpResponse response,

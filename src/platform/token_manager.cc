@@ -59,7 +59,8 @@ namespace {
 constexpr char kJwtGrant[] = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 constexpr char kReady[] = "ready";
 constexpr char kAuthFailed[] = "auth_failed";
-// Nominal lifetimes (reference §6), for tokens whose real lifetime was not persisted or not given.
+// Nominal lifetimes (docs/platform.md §6), for tokens whose real lifetime was not persisted or not
+// given.
 constexpr Seconds kNominalAccessLifetime{3600};
 constexpr Seconds kNominalRefreshLifetime{604800};
 constexpr Seconds kFirstLoginBackoff{60};

@@ -19,7 +19,7 @@ namespace subkeeper::renewal {
 namespace {
 
 // Checks the reminder rules again against the lifetime the platform granted (it may clamp
-// expiresIn without saying so, reference §0.3). Returns "" when they hold.
+// expiresIn without saying so, docs/platform.md §0.3). Returns "" when they hold.
 std::string GrantedTtlWarning(const store::SubscriptionRecord& record, int64_t job_interval_s) {
   if (!record.reminder || record.granted_ttl_s <= 0) return "";
   auto problems =

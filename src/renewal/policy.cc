@@ -95,7 +95,7 @@ bool ShouldRenewOnReminder(const store::SubscriptionRecord& record,
   if (InBackoff(record, now)) return false;
   const auto& spec = record.reminder;
   if (!spec) return false;
-  // Allow one job interval of slack: reminders are "approximate" (reference §2.1).
+  // Allow one job interval of slack: reminders are "approximate" (docs/platform.md §2.1).
   const WallTime window_opens = record.expires_at - Seconds(spec->threshold_s + spec->interval_s);
   return now >= window_opens;
 }

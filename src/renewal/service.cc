@@ -263,7 +263,7 @@ Status RenewalService::Fail(Record& record, const Status& error, const std::stri
   record.last_error = what + ": " + error.ToString();
   record.last_error_at = now;
   const Seconds delay = BackoffDelay(options_.backoff, record.failures, unit_random_());
-  // Never retry inside a penalty (a request sent during it restarts it, reference §7), nor
+  // Never retry inside a penalty (a request sent during it restarts it, docs/platform.md §7), nor
   // before an account in "auth_failed" may log in again.
   record.next_renewal_at =
       RetryAtAfter(now, record.remote_id.empty() ? WallTime{} : record.expires_at, error, delay);

@@ -138,7 +138,7 @@ TEST_CASE("Errors with retry_after are never retried earlier even past expiry", 
   CHECK(RetryAtAfter(kNow, expires, local, Seconds(2)) == kNow + Seconds(6));
   const auto auth = Status::Unauthenticated("auth_failed").WithRetryAfter(Seconds(120));
   CHECK(RetryAtAfter(kNow, expires, auth, Seconds(2)) == kNow + Seconds(121));
-  // A 429 without Retry-After waits 30 s or more (reference §7).
+  // A 429 without Retry-After waits 30 s or more (docs/platform.md §7).
   CHECK(RetryAtAfter(kNow, expires, Status::ResourceExhausted("429"), Seconds(2)) ==
         kNow + Seconds(31));
   // Other errors: backoff, kept before expiry; no expiry known: just the backoff.

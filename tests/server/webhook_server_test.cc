@@ -107,8 +107,8 @@ Timed Exchange(RawConnection& c, const std::string& request) {
   return {Parse(raw), std::chrono::duration_cast<Ms>(std::chrono::steady_clock::now() - start)};
 }
 
-// What RingCentral checks (reference §3.3): 200, the token echoed, JSON content type, at most
-// 1024 bytes in all, within 3000 ms. The design target is < 100 ms; 1000 ms keeps the check
+// What RingCentral checks (docs/platform.md §3.3): 200, the token echoed, JSON content type, at
+// most 1024 bytes in all, within 3000 ms. The design target is < 100 ms; 1000 ms keeps the check
 // robust on a loaded 2-core machine while still failing on any read-timeout wait (5 s here).
 void CheckHandshake(const Timed& t, const std::string& token) {
   CHECK(t.response.status == 200);

@@ -1,4 +1,4 @@
-// Outbound requests of the emulated platform (reference §2, §3, §4.2): the validation
+// Outbound requests of the emulated platform (docs/platform.md §2, §3, §4.2): the validation
 // handshake, reminders, event notifications, and the failure counting that blacklists.
 #include "platform_impl.h"
 #include "subkeeper/common/time_format.h"

@@ -1,5 +1,5 @@
-// OAuth of the emulated platform (reference §6): JWT bearer and refresh grants, revoke, and the
-// bearer check every API call goes through.
+// OAuth of the emulated platform (docs/platform.md §6): JWT bearer and refresh grants, revoke, and
+// the bearer check every API call goes through.
 #include <strings.h>
 
 #include <cstring>
@@ -133,7 +133,7 @@ Response Platform::Impl::Revoke(const Request& req) {
     auto it = index->find(token);
     if (it != index->end()) session_id = it->second;
   }
-  // Revoke ends the whole session: every token of it (reference §6).
+  // Revoke ends the whole session: every token of it (docs/platform.md §6).
   if (auto it = sessions.find(session_id); it != sessions.end()) {
     access_tokens.erase(it->second.access_token);
     refresh_tokens.erase(it->second.refresh_token);

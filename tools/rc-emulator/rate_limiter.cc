@@ -16,7 +16,7 @@ Admission RateLimiter::Admit(const std::string& user, RateGroup group, WallTime 
   Admission admission;
   admission.limit = limits_.For(group);
   if (now < bucket.penalty_until) {
-    // The "429 trap": a request inside the penalty restarts it (reference §7).
+    // The "429 trap": a request inside the penalty restarts it (docs/platform.md §7).
     bucket.penalty_until = now + penalty_;
     admission.in_penalty = true;
     return admission;

@@ -1,4 +1,4 @@
-// Subscription API handlers of the emulated platform (reference §1, §2, §4): validation,
+// Subscription API handlers of the emulated platform (docs/platform.md §1, §2, §4): validation,
 // create (second half, after the handshake), list, get, update, renew, delete.
 #include <strings.h>
 
@@ -209,7 +209,7 @@ Response Platform::Impl::Update(const Request& req, const internal::CallContext&
                                 const User& user, WallTime now) {
   Subscription* sub = Owned(ctx.route.subscription_id, user, now);
   if (sub == nullptr) return internal::SubscriptionNotFound();
-  // An empty body renews (reference §1.2), like POST /renew.
+  // An empty body renews (docs/platform.md §1.2), like POST /renew.
   if (req.body.find_first_not_of(" \t\r\n") != std::string::npos) {
     const json body = json::parse(req.body, nullptr, false);
     if (body.is_discarded() || !body.is_object())

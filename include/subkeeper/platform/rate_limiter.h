@@ -1,4 +1,4 @@
-// Client-side throttling per account and per platform rate-limit group (reference §7).
+// Client-side throttling per account and per platform rate-limit group (docs/platform.md §7).
 //
 // Each (account, group) has a budget seeded from the documented defaults (Light 50, Medium 40,
 // Heavy 10, Auth 5 requests per 60 s), counted over a sliding window of the requests this process

@@ -1,4 +1,4 @@
-// One shared OAuth access token per account (reference §6).
+// One shared OAuth access token per account (docs/platform.md §6).
 //
 // Tokens, the credential state and the time of the next allowed login are kept in the injected
 // AccountStateStore (when given): a restarted keeper reuses them instead of logging in again, and

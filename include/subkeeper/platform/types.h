@@ -1,5 +1,5 @@
 // RingCentral subscription resources as the keeper sees them (field names follow the spec's
-// SubscriptionInfo; see ../shared/reference/ringcentral-platform.md §1).
+// SubscriptionInfo; see docs/platform.md §1).
 #pragma once
 
 #include <cstdint>
@@ -44,7 +44,7 @@ struct UpdateRequest {
   std::optional<int64_t> expires_in_s;
 };
 
-// The platform's throttling groups (reference §7).
+// The platform's throttling groups (docs/platform.md §7).
 enum class RateGroup { kLight, kMedium, kHeavy, kAuth };
 const char* RateGroupName(RateGroup group);  // "Light", …
 

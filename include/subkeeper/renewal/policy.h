@@ -63,7 +63,7 @@ WallTime RetryAt(WallTime now, WallTime expires_at, Seconds delay);
 // When to retry after `error`. An error that carries retry_after() (a 429, a call the local rate
 // limiter refused inside a penalty, kUnauthenticated from an account in "auth_failed" whose next
 // login is not due) is retried at now + retry_after + 1 s and never earlier, even past expiry: a
-// request sent inside a penalty restarts it (reference §7), and a login before its time is
+// request sent inside a penalty restarts it (docs/platform.md §7), and a login before its time is
 // refused anyway. A kResourceExhausted without retry_after waits 30 s (+1). Any other error:
 // RetryAt(now, expires_at, backoff); `expires_at` unset = no expiry to respect.
 WallTime RetryAtAfter(WallTime now, WallTime expires_at, const Status& error, Seconds backoff);

@@ -1,5 +1,5 @@
-// The notification envelope (reference §3.1): uuid, event, timestamp, subscriptionId, ownerId,
-// body. Parsing is strict about types and lenient about unknown fields.
+// The notification envelope (docs/platform.md §3.1): uuid, event, timestamp, subscriptionId,
+// ownerId, body. Parsing is strict about types and lenient about unknown fields.
 #pragma once
 
 #include <string>

@@ -1,6 +1,6 @@
 // rcemu::Platform — the emulated RingCentral platform as a state machine.
 //
-// It implements what /work/shared/reference/ringcentral-platform.md documents: OAuth (JWT bearer
+// It implements what docs/platform.md documents: OAuth (JWT bearer
 // and single-use refresh grants, revoke), subscription create/list/get/update/renew/delete with
 // the validation handshake and its error codes, `~` rewriting, reminders in the threshold window,
 // expiry and purge, blacklisting of failing endpoints, per-user rate limits with 429 penalties,

@@ -1,7 +1,7 @@
 // Per-user, per-group request budgets over a 60 s sliding window with the platform's 429
 // penalty: once over the limit the group is blocked for `penalty`, and every request that
-// arrives during the penalty is rejected and restarts it (reference §7). Pure: time is passed
-// in. Not thread-safe; the Platform calls it under its lock.
+// arrives during the penalty is rejected and restarts it (docs/platform.md §7). Pure: time is
+// passed in. Not thread-safe; the Platform calls it under its lock.
 #pragma once
 
 #include <chrono>

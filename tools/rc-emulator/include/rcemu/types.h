@@ -41,7 +41,7 @@ struct Response {
   bool drop = false;
 };
 
-// Throttling groups, as in the reference §7.
+// Throttling groups, as in docs/platform.md §7.
 enum class RateGroup { kLight, kMedium, kHeavy, kAuth };
 // "light", "medium", "heavy", "auth" (the X-Rate-Limit-Group value).
 const char* RateGroupName(RateGroup group);
