@@ -34,9 +34,6 @@ struct Components {
   // Where the platform client keeps tokens and penalties when not in `store` itself (plan: a
   // read-only view of it); null = the store.
   std::unique_ptr<platform::AccountStateStore> account_state;
-  platform::AccountStateStore* account_state_store() const {
-    return account_state ? account_state.get() : store.get();
-  }
   std::unique_ptr<Runtime> runtime;
 };
 
