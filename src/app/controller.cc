@@ -167,8 +167,16 @@ WallTime Controller::Tick(WallTime now, size_t max) {
     if (complete && reason != pass_reason_.end()) pass_reason_.erase(reason);
     cadence_.Done(account, complete, env_.clock->Now());
   }
+  WallTime next = keepalive_at_;
+  if (options_.condition_sweep > Seconds::zero()) {
+    if (now >= sweep_at_) {
+      if (auto records = store_->ListSubscriptions(); records.ok()) StoreTransitions(*records);
+      sweep_at_ = now + options_.condition_sweep;
+    }
+    next = std::min(next, sweep_at_);
+  }
   const auto next_pass = cadence_.Next();
-  return std::min(keepalive_at_, next_pass ? *next_pass : WallTime::max());
+  return std::min(next, next_pass ? *next_pass : WallTime::max());
 }
 
 bool Controller::ReconcileAccount(const std::string& account, const std::string& why) {
@@ -196,6 +204,10 @@ bool Controller::ReconcileAccount(const std::string& account, const std::string&
     logging::KeeperLog({account}).info("reconcile {}", summary);
   }
   Record(account, summary, failure.empty());
+  // What the pass observed (a blacklisting, disabled filters) is a condition change of its own.
+  if (auto records = store_->ListAccountSubscriptions(account); records.ok()) {
+    StoreTransitions(*records);
+  }
   return failure.empty();
 }
 

@@ -10,8 +10,9 @@
 namespace subkeeper::app {
 namespace {
 
-using TransitionsByKey = std::map<std::pair<std::string_view, std::string_view>,
-                                  std::vector<store::ConditionTransition>>;
+// Keyed by copies: the rows read are gone once ReadTransitions returns.
+using TransitionsByKey =
+    std::map<std::pair<std::string, std::string>, std::vector<store::ConditionTransition>>;
 
 // The account states the conditions of `records` need: one account's when there is one record
 // (after every renewal attempt: not a copy of every account's state), all of them otherwise.
@@ -37,7 +38,7 @@ Status ReadTransitions(store::Store& store, const std::vector<store::Subscriptio
   if (records.size() == 1) only = {records[0].account, records[0].name};
   auto stored = store.ListConditionTransitions(records.size() == 1 ? &only : nullptr);
   if (!stored.ok()) return stored.status();
-  for (auto& t : *stored) out[{t.account, t.name}].push_back(t);
+  for (auto& t : *stored) out[{t.account, t.name}].push_back(std::move(t));
   return Status::OK();
 }
 
@@ -79,10 +80,28 @@ std::vector<std::vector<renewal::Condition>> Controller::ConditionsOf(
 void Controller::TrackConditions(const std::string& account, const std::string& name) {
   auto record = store_->GetSubscription(account, name);
   if (!record.ok() || !record->has_value()) return;
-  Derived derived = Derive(*store_, Api().get(), {**record}, env_.clock->Now());
-  // Only when the stored ones were read: otherwise every condition would look new.
-  if (!derived.read) return;
-  if (Status saved = store_->PutConditionTransitions(derived.changed); !saved.ok()) {
+  StoreTransitions({**record});
+}
+
+void Controller::StoreTransitions(const std::vector<store::SubscriptionRecord>& records) {
+  // A few records read their own transitions one by one (an account after its reconcile); more
+  // read every stored transition at once (the sweep).
+  constexpr size_t kOneByOne = 64;
+  std::vector<store::ConditionTransition> changed;
+  auto derive = [&](const std::vector<store::SubscriptionRecord>& some) {
+    Derived derived = Derive(*store_, Api().get(), some, env_.clock->Now());
+    // Only when the stored ones were read: otherwise every condition would look new.
+    if (!derived.read) return;
+    changed.insert(changed.end(), std::make_move_iterator(derived.changed.begin()),
+                   std::make_move_iterator(derived.changed.end()));
+  };
+  if (records.size() > kOneByOne) {
+    derive(records);
+  } else {
+    for (const auto& record : records) derive({record});
+  }
+  if (changed.empty()) return;
+  if (Status saved = store_->PutConditionTransitions(changed); !saved.ok()) {
     logging::KeeperLog().warn("storing condition transitions: {}", saved.ToString());
   }
 }

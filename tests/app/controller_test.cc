@@ -236,6 +236,42 @@ TEST_CASE("A renewal request is taken only for a configured subscription", "[app
   CHECK_FALSE(controller->ConfiguredLookup()("other", "orders"));
 }
 
+TEST_CASE("A condition that changes without a renewal keeps the time its change was first seen",
+          "[app]") {
+  Fixture f;
+  auto controller = f.Started();
+  controller->Tick(f.clock.Now(), 8);
+  auto record = controller->store().GetSubscription("acme", "orders");
+  REQUIRE(record.ok());
+  REQUIRE(record->has_value());
+  // The platform disabled a filter, as a reconcile's list would record it: no renewal settles.
+  store::SubscriptionRecord changed = **record;
+  changed.disabled_filters = {changed.event_filters.front()};
+  REQUIRE(controller->store().PutSubscription(changed, std::nullopt).ok());
+
+  auto filters_since = [&] {
+    auto current = controller->store().GetSubscription("acme", "orders");
+    REQUIRE(current.ok());
+    const auto conditions = controller->ConditionsOf({**current});
+    REQUIRE(conditions.size() == 1);
+    for (const auto& c : conditions.front()) {
+      if (c.type == "FiltersDisabled") {
+        CHECK(c.status);
+        return c.last_transition;
+      }
+    }
+    FAIL("no FiltersDisabled condition");
+    return WallTime{};
+  };
+  f.clock.Advance(Seconds(61));  // the sweep is due
+  const WallTime seen = f.clock.Now();
+  controller->Tick(seen, 8);
+  f.clock.Advance(Seconds(30));
+  CHECK(filters_since() == seen);
+  f.clock.Advance(Seconds(30));
+  CHECK(filters_since() == seen);
+}
+
 TEST_CASE("The admin view reads without writing to the store", "[app]") {
   Fixture f;
   auto controller = f.Started();

@@ -54,6 +54,11 @@ struct ControllerOptions {
   // Called with true before a reconcile observes the platform (its list calls) and with false
   // after; for instrumentation (the simulation counts the lists a reconcile makes). May be empty.
   std::function<void(bool observing)> on_observe;
+  // How often Tick stores the condition transitions of every record, so a condition that
+  // changes without a renewal settling (an account's credential rejected, a blacklisting seen by
+  // a reconcile, an expiry) keeps the time it changed instead of "now" on every read. Zero: only
+  // after renewals and reconciles.
+  Seconds condition_sweep{60};
 };
 
 // The config generation as admin readers see it.
@@ -150,6 +155,8 @@ class Controller {
   void Record(const std::string& account, const std::string& summary, bool complete);
   // Stores the condition transitions of account/name (after a renewal attempt settled).
   void TrackConditions(const std::string& account, const std::string& name);
+  // Stores the condition transitions of `records` that changed since they were last stored.
+  void StoreTransitions(const std::vector<store::SubscriptionRecord>& records);
 
   // controller_routes.cc: the webhook routes, from the store's records and the applied config,
   // published whole (start-up, reload), per account (after its reconcile) or per subscription
@@ -187,6 +194,7 @@ class Controller {
   reconcile::ReconcileCadence cadence_;
   std::map<std::string, std::string> pass_reason_;  // account → why its next pass runs
   WallTime keepalive_at_{};                         // next RestClient::KeepAlive()
+  WallTime sweep_at_{};                             // next condition sweep
   std::set<std::string> stored_accounts_;           // accounts with records, as of PublishRoutes()
 
   mutable std::mutex mu_;  // guards the fields below (read by admin and scheduler threads)
