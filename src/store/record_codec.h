@@ -77,6 +77,7 @@ HistoryEntry ReadHistory(const SQLite::Statement& st);
 extern const char* const kEventInsertSql;
 extern const char* const kEventSelectSql;
 void BindEvent(SQLite::Statement& st, const EventRecord& e);
-EventRecord ReadEvent(const SQLite::Statement& st);
+// kDataLoss when kind or relay_state holds a text EventKindText / RelayStateText do not write.
+Result<EventRecord> ReadEvent(const SQLite::Statement& st);
 
 }  // namespace subkeeper::store

@@ -46,7 +46,9 @@ struct Fixture {
   }
   void AddRelayed() { AddRecord(kReminderSpec, "http://127.0.0.1:3000/events"); }
   // Every event queued for the app, in queue order.
-  std::vector<store::EventRecord> Events() { return store->ListEvents("", "", "", 0).value(); }
+  std::vector<store::EventRecord> Events() {
+    return store->ListEvents("", "", std::nullopt, 0).value();
+  }
   std::vector<std::string> Kinds() {
     std::vector<std::string> kinds;
     auto history = store->ListHistory({}).value();
@@ -317,9 +319,9 @@ TEST_CASE("A purged subscription is recreated and the app told the window it was
   auto events = f.Events();
   REQUIRE(events.size() == 1);  // the first creation tells the app nothing
   const auto& e = events[0];
-  CHECK(e.kind == "lifecycle");
+  CHECK(e.kind == store::EventKind::kLifecycle);
   CHECK(e.event == "subkeeper:recreated");
-  CHECK(e.relay_state == "pending");
+  CHECK(e.relay_state == store::RelayState::kPending);
   CHECK(e.subscription_id == "sub-2");
   CHECK(e.uuid.size() == 36);
   CHECK(e.uuid[14] == '4');

@@ -122,8 +122,34 @@ inline SubscriptionStateView StateViewOf(const SubscriptionRecord& record) {
   return v;
 }
 
+// What an EventRecord holds. Typed in memory; the text is written only where it leaves the
+// process (the store's kind column, the relay's subkeeper-event-kind header, log lines).
+enum class EventKind {
+  kEvent,      // a notification from the platform
+  kReminder,   // the platform's reminder of a subscription's expiry (never relayed)
+  kLifecycle,  // a lifecycle event subkeeper itself queued for the app
+};
+
+// "event", "reminder", "lifecycle".
+std::string_view EventKindText(EventKind kind);
+// The inverse of EventKindText; nullopt for any other text.
+std::optional<EventKind> ParseEventKind(std::string_view text);
+
+// Where an event stands with the relay.
+enum class RelayState {
+  kPending,    // to deliver (again at next_attempt_at)
+  kDelivered,  // the app answered 2xx
+  kDead,       // the relay gave up after the maximum age
+  kNone,       // nothing to relay: a reminder, or a subscription without deliver_to
+};
+
+// "pending", "delivered", "dead", "none".
+std::string_view RelayStateText(RelayState state);
+// The inverse of RelayStateText; nullopt for any other text.
+std::optional<RelayState> ParseRelayState(std::string_view text);
+
 // A notification as received on the webhook listener, stored before it is acknowledged; or a
-// lifecycle event subkeeper itself queued for the app (kind "lifecycle").
+// lifecycle event subkeeper itself queued for the app (kind kLifecycle).
 struct EventRecord {
   int64_t seq = 0;      // assigned by the store, increasing
   std::string uuid;     // the platform's notification uuid (ours for lifecycle), the dedupe key
@@ -133,10 +159,8 @@ struct EventRecord {
   std::string event;            // envelope event (the filter string); the type for lifecycle
   std::string body;             // the raw request body, byte for byte (relayed untouched)
   WallTime received_at{};
-  std::string kind = "event";  // "event" | "reminder" | "lifecycle"
-  // Relay state: "pending" (to deliver), "delivered", "dead" (gave up after the maximum age), or
-  // "none" (nothing to relay: a reminder, or a subscription without deliver_to).
-  std::string relay_state = "pending";
+  EventKind kind = EventKind::kEvent;
+  RelayState relay_state = RelayState::kPending;
   int32_t attempts = 0;        // delivery attempts made so far
   WallTime next_attempt_at{};  // unset = as soon as possible
   std::string last_error;      // why the last attempt failed ("" after success / none yet)
@@ -206,7 +230,8 @@ enum class InsertOutcome { kInserted, kDuplicate };
 
 // The outcome of one delivery attempt, written by the relay.
 struct RelayUpdate {
-  std::string relay_state;  // "pending" (retry at next_attempt_at), "delivered" or "dead"
+  RelayState relay_state = RelayState::kPending;  // kPending (retry at next_attempt_at),
+                                                  // kDelivered or kDead
   int32_t attempts = 0;
   WallTime next_attempt_at{};
   std::string last_error;

@@ -1,0 +1,51 @@
+#include "subkeeper/store/records.h"
+
+#include <array>
+#include <utility>
+
+namespace subkeeper::store {
+namespace {
+
+constexpr std::array<std::pair<EventKind, std::string_view>, 3> kEventKinds{{
+    {EventKind::kEvent, "event"},
+    {EventKind::kReminder, "reminder"},
+    {EventKind::kLifecycle, "lifecycle"},
+}};
+
+constexpr std::array<std::pair<RelayState, std::string_view>, 4> kRelayStates{{
+    {RelayState::kPending, "pending"},
+    {RelayState::kDelivered, "delivered"},
+    {RelayState::kDead, "dead"},
+    {RelayState::kNone, "none"},
+}};
+
+template <typename Enum, size_t N>
+std::string_view TextOf(const std::array<std::pair<Enum, std::string_view>, N>& texts, Enum e) {
+  for (const auto& [value, text] : texts) {
+    if (value == e) return text;
+  }
+  return "";
+}
+
+template <typename Enum, size_t N>
+std::optional<Enum> Parse(const std::array<std::pair<Enum, std::string_view>, N>& texts,
+                          std::string_view text) {
+  for (const auto& [value, name] : texts) {
+    if (name == text) return value;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view EventKindText(EventKind kind) { return TextOf(kEventKinds, kind); }
+
+std::optional<EventKind> ParseEventKind(std::string_view text) { return Parse(kEventKinds, text); }
+
+std::string_view RelayStateText(RelayState state) { return TextOf(kRelayStates, state); }
+
+std::optional<RelayState> ParseRelayState(std::string_view text) {
+  return Parse(kRelayStates, text);
+}
+
+}  // namespace subkeeper::store
