@@ -251,7 +251,7 @@ Status Relay::DeadLetterRefused(const store::EventRecord& event, const store::Re
     // No remote id on the row: the renewal service reads the newest one as the subscription's
     // previous id, and an old event's subscriptionId must not pass for it.
     store::HistoryEntry entry =
-        store::MakeHistory(now, event.account, event.name, "dead_lettered", "",
+        store::MakeHistory(now, event.account, event.name, store::HistoryKind::kDeadLettered, "",
                            "event " + Printable(event.uuid, 64) + ": " + update.last_error);
     entry.outbox.push_back(MakeLifecycleEvent(facts, now, NewLifecycleEventId()));
     SK_RETURN_IF_ERROR(history_.AppendHistory(entry));

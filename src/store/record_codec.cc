@@ -310,20 +310,20 @@ void BindHistory(SQLite::Statement& st, const HistoryEntry& h) {
   st.bind(i++, ToUnixMillis(h.at));
   st.bind(i++, h.account);
   st.bind(i++, h.name);
-  st.bind(i++, h.kind);
+  st.bind(i++, std::string(HistoryKindText(h.kind)));
   st.bind(i++, h.remote_id);
   st.bind(i++, std::string(subscription::RenewedByText(h.trigger)));
   st.bind(i++, h.detail);
 }
 
-HistoryEntry ReadHistory(const SQLite::Statement& st) {
+Result<HistoryEntry> ReadHistory(const SQLite::Statement& st) {
   HistoryEntry h;
   int i = 0;
   h.id = st.getColumn(i++).getInt64();
   h.at = ReadTime(st.getColumn(i++));
   h.account = st.getColumn(i++).getString();
   h.name = st.getColumn(i++).getString();
-  h.kind = st.getColumn(i++).getString();
+  SK_ASSIGN_OR_RETURN(h.kind, DecodeColumn(st.getColumn(i++), "kind", ParseHistoryKind));
   h.remote_id = st.getColumn(i++).getString();
   // The history is an append-only log: a row this build cannot name still lists, as kNone.
   h.trigger = subscription::ParseRenewedBy(st.getColumn(i++).getString())

@@ -71,7 +71,9 @@ Status ReadSubscriptionStateRow(const SQLite::Statement& st, SubscriptionStateRo
 extern const char* const kHistoryInsertSql;
 extern const char* const kHistorySelectSql;
 void BindHistory(SQLite::Statement& st, const HistoryEntry& h);
-HistoryEntry ReadHistory(const SQLite::Statement& st);
+// kDataLoss when kind holds a text HistoryKindText does not write. An unknown trigger reads as
+// kNone.
+Result<HistoryEntry> ReadHistory(const SQLite::Statement& st);
 
 // INSERT … ON CONFLICT(uuid) DO NOTHING of an event (seq assigned by SQLite), and its SELECT.
 extern const char* const kEventInsertSql;

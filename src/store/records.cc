@@ -19,6 +19,21 @@ constexpr std::array<std::pair<RelayState, std::string_view>, 4> kRelayStates{{
     {RelayState::kNone, "none"},
 }};
 
+constexpr std::array<std::pair<HistoryKind, std::string_view>, 12> kHistoryKinds{{
+    {HistoryKind::kCreated, "created"},
+    {HistoryKind::kAdopted, "adopted"},
+    {HistoryKind::kRenewed, "renewed"},
+    {HistoryKind::kUpdated, "updated"},
+    {HistoryKind::kRecreated, "recreated"},
+    {HistoryKind::kBlacklisted, "blacklisted"},
+    {HistoryKind::kInactive, "inactive"},
+    {HistoryKind::kDeleted, "deleted"},
+    {HistoryKind::kFailed, "failed"},
+    {HistoryKind::kReminderMissing, "reminder_missing"},
+    {HistoryKind::kExpired, "expired"},
+    {HistoryKind::kDeadLettered, "dead_lettered"},
+}};
+
 template <typename Enum, size_t N>
 std::string_view TextOf(const std::array<std::pair<Enum, std::string_view>, N>& texts, Enum e) {
   for (const auto& [value, text] : texts) {
@@ -46,6 +61,12 @@ std::string_view RelayStateText(RelayState state) { return TextOf(kRelayStates, 
 
 std::optional<RelayState> ParseRelayState(std::string_view text) {
   return Parse(kRelayStates, text);
+}
+
+std::string_view HistoryKindText(HistoryKind kind) { return TextOf(kHistoryKinds, kind); }
+
+std::optional<HistoryKind> ParseHistoryKind(std::string_view text) {
+  return Parse(kHistoryKinds, text);
 }
 
 }  // namespace subkeeper::store

@@ -562,7 +562,7 @@ TEST_CASE("A delivery refused with a client error is dead after max_client_error
   auto history = f.store->ListHistory({"main", "sms", 0});
   REQUIRE(history.ok());
   REQUIRE(history->size() == 1);
-  CHECK((*history)[0].kind == "dead_lettered");
+  CHECK((*history)[0].kind == store::HistoryKind::kDeadLettered);
   CHECK((*history)[0].remote_id.empty());  // never taken for the subscription's previous id
   CHECK((*history)[0].detail == "event refused: HTTP 422: {\"error\":\"unknown shape\"}");
 }

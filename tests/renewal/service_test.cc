@@ -52,7 +52,8 @@ struct Fixture {
   std::vector<std::string> Kinds() {
     std::vector<std::string> kinds;
     auto history = store->ListHistory({}).value();
-    for (auto it = history.rbegin(); it != history.rend(); ++it) kinds.push_back(it->kind);
+    for (auto it = history.rbegin(); it != history.rend(); ++it)
+      kinds.emplace_back(store::HistoryKindText(it->kind));
     return kinds;
   }
 };
@@ -104,7 +105,7 @@ TEST_CASE("A reminder renews and records its trigger", "[renewal]") {
   CHECK(r.last_trigger == subscription::RenewedBy::kReminder);
   CHECK(f.platform.calls("renew") == 1);
   auto history = f.store->ListHistory({}).value();
-  CHECK(history.front().kind == "renewed");
+  CHECK(history.front().kind == store::HistoryKind::kRenewed);
   CHECK(history.front().trigger == subscription::RenewedBy::kReminder);
 }
 
@@ -202,7 +203,7 @@ TEST_CASE("A renew refused for the Light budget near expiry renews by PUT instea
   CHECK(r.failures == 0);
   CHECK(r.expires_at == f.clock.Now() + Seconds(120));
   auto history = f.store->ListHistory({}).value();
-  CHECK(history.front().kind == "renewed");
+  CHECK(history.front().kind == store::HistoryKind::kRenewed);
   CHECK(history.front().detail.find("by PUT") != std::string::npos);
 }
 

@@ -139,5 +139,19 @@ TEST_CASE("An event kind or relay state this build does not know is data loss", 
   CHECK_THAT(got.status().message(), Catch::Contains(column) && Catch::Contains("Bogus"));
 }
 
+TEST_CASE("A history kind this build does not know is data loss", "[store]") {
+  CodecFixture db;
+  HistoryEntry h;
+  h.account = "main";
+  h.name = "sms";
+  h.kind = HistoryKind::kRenewed;
+  REQUIRE(db.store().AppendHistory(h).ok());
+  db.Exec("UPDATE history SET kind = 'Bogus'");
+  const auto got = db.store().ListHistory({});
+  REQUIRE_FALSE(got.ok());
+  CHECK(got.status().code() == StatusCode::kDataLoss);
+  CHECK_THAT(got.status().message(), Catch::Contains("kind") && Catch::Contains("Bogus"));
+}
+
 }  // namespace
 }  // namespace subkeeper::store

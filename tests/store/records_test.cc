@@ -1,6 +1,9 @@
 #include "subkeeper/store/records.h"
 
 #include <catch2/catch.hpp>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace subkeeper::store {
 namespace {
@@ -29,6 +32,24 @@ TEST_CASE("A relay state is written as the text the store's queries use", "[stor
   CHECK_FALSE(ParseRelayState("").has_value());
   CHECK_FALSE(ParseRelayState("Pending").has_value());
   CHECK_FALSE(ParseRelayState(" dead").has_value());
+}
+
+TEST_CASE("A history kind is written as the text the store, metrics and history use", "[store]") {
+  const std::vector<std::pair<HistoryKind, std::string_view>> texts = {
+      {HistoryKind::kCreated, "created"},     {HistoryKind::kAdopted, "adopted"},
+      {HistoryKind::kRenewed, "renewed"},     {HistoryKind::kUpdated, "updated"},
+      {HistoryKind::kRecreated, "recreated"}, {HistoryKind::kBlacklisted, "blacklisted"},
+      {HistoryKind::kInactive, "inactive"},   {HistoryKind::kDeleted, "deleted"},
+      {HistoryKind::kFailed, "failed"},       {HistoryKind::kReminderMissing, "reminder_missing"},
+      {HistoryKind::kExpired, "expired"},     {HistoryKind::kDeadLettered, "dead_lettered"},
+  };
+  for (const auto& [kind, text] : texts) {
+    CHECK(HistoryKindText(kind) == text);
+    CHECK(ParseHistoryKind(text) == kind);
+  }
+  CHECK_FALSE(ParseHistoryKind("").has_value());
+  CHECK_FALSE(ParseHistoryKind("Renewed").has_value());
+  CHECK_FALSE(ParseHistoryKind("reminder-missing").has_value());
 }
 
 }  // namespace

@@ -93,7 +93,7 @@ TEST_CASE("SqliteStore keeps its data across a restart", "[store]") {
     auto store = OpenSqliteStore(path, clock);
     REQUIRE(store.ok());
     HistoryEntry created;
-    created.kind = "created";
+    created.kind = HistoryKind::kCreated;
     created.remote_id = "sub-1";
     REQUIRE((*store)->PutSubscription(Record("sms"), created).ok());
     REQUIRE((*store)->InsertEvents({Event("u1")}).ok());

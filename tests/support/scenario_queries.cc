@@ -130,7 +130,7 @@ std::vector<store::HistoryEntry> Scenario::History() {
 
 bool Scenario::HistoryHas(const std::string& kind) {
   for (const auto& entry : History()) {
-    if (entry.kind == kind) return true;
+    if (store::HistoryKindText(entry.kind) == kind) return true;
   }
   return false;
 }

@@ -167,15 +167,36 @@ struct EventRecord {
   WallTime delivered_at{};     // when the app answered 2xx
 };
 
+// What a history row records. Typed in memory; the text is written only where it leaves the
+// process (the store's kind column, `subkeeper history`, metrics).
+enum class HistoryKind {
+  kCreated,
+  kAdopted,
+  kRenewed,
+  kUpdated,
+  kRecreated,
+  kBlacklisted,
+  kInactive,  // replaced because the platform no longer called it Active (not blacklisted)
+  kDeleted,
+  kFailed,
+  kReminderMissing,
+  kExpired,
+  kDeadLettered,  // a relayed event the relay gave up on
+};
+
+// "created", "adopted", "renewed", "updated", "recreated", "blacklisted", "inactive", "deleted",
+// "failed", "reminder_missing", "expired", "dead_lettered".
+std::string_view HistoryKindText(HistoryKind kind);
+// The inverse of HistoryKindText; nullopt for any other text.
+std::optional<HistoryKind> ParseHistoryKind(std::string_view text);
+
 // One row of the append-only lifecycle history.
 struct HistoryEntry {
   int64_t id = 0;       // assigned by the store
   WallTime at{};        // unset = stamped by the store from its clock
   std::string account;  // unset when written with a record = that record's account / name
   std::string name;
-  // created | adopted | renewed | updated | recreated | blacklisted | deleted | failed |
-  // reminder_missing | expired | dead_lettered (a relayed event the relay gave up on)
-  std::string kind;
+  HistoryKind kind = HistoryKind::kCreated;
   std::string remote_id;
   // For renewed: kReminder | kTimer | kManual | kStartup; otherwise kNone.
   subscription::RenewedBy trigger = subscription::RenewedBy::kNone;
@@ -209,12 +230,12 @@ inline bool HasDesired(const SubscriptionRecord& desired, const SubscriptionReco
 
 // A history row about (account, name) at `at`; the store assigns its id.
 inline HistoryEntry MakeHistory(WallTime at, std::string account, std::string name,
-                                std::string kind, std::string remote_id, std::string detail) {
+                                HistoryKind kind, std::string remote_id, std::string detail) {
   HistoryEntry entry;
   entry.at = at;
   entry.account = std::move(account);
   entry.name = std::move(name);
-  entry.kind = std::move(kind);
+  entry.kind = kind;
   entry.remote_id = std::move(remote_id);
   entry.detail = std::move(detail);
   return entry;

@@ -14,7 +14,7 @@ namespace {
 
 HistoryEntry Hist(std::string kind, std::string account, std::string name) {
   HistoryEntry h;
-  h.kind = std::move(kind);
+  h.kind = ParseHistoryKind(kind).value();
   h.account = std::move(account);
   h.name = std::move(name);
   return h;

@@ -14,7 +14,7 @@ using std::chrono::seconds;
 
 HistoryEntry Hist(std::string kind, std::string account = "", std::string name = "") {
   HistoryEntry h;
-  h.kind = std::move(kind);
+  h.kind = ParseHistoryKind(kind).value();
   h.account = std::move(account);
   h.name = std::move(name);
   return h;
@@ -38,7 +38,7 @@ using V = std::vector<std::string>;
 
 HistoryEntry WithOutbox(std::string kind, std::string uuid) {
   HistoryEntry h;
-  h.kind = std::move(kind);
+  h.kind = ParseHistoryKind(kind).value();
   h.remote_id = "sub-2";
   EventRecord e;
   e.uuid = std::move(uuid);
@@ -76,9 +76,9 @@ STORE_CONTRACT_TEST("History is newest first, filtered, limited and written with
   auto all = subscriptions.ListHistory({});
   REQUIRE(all.ok());
   REQUIRE(all->size() == 4);
-  CHECK((*all)[0].kind == "deleted");
+  CHECK((*all)[0].kind == HistoryKind::kDeleted);
   CHECK((*all)[0].name == "voice");  // route filled in from the deleted key
-  CHECK((*all)[1].kind == "renewed");
+  CHECK((*all)[1].kind == HistoryKind::kRenewed);
   CHECK((*all)[1].at == At(42));  // a given time is kept
   CHECK((*all)[1].trigger == subscription::RenewedBy::kReminder);
   CHECK((*all)[1].remote_id == "r1");
@@ -88,12 +88,12 @@ STORE_CONTRACT_TEST("History is newest first, filtered, limited and written with
 
   auto sms = subscriptions.ListHistory(Query("main", "sms")).value();
   REQUIRE(sms.size() == 2);
-  CHECK(sms[0].kind == "renewed");
-  CHECK(sms[1].kind == "created");
+  CHECK(sms[0].kind == HistoryKind::kRenewed);
+  CHECK(sms[1].kind == HistoryKind::kCreated);
   CHECK(subscriptions.ListHistory(Query("other", "")).value().empty());
   auto newest = subscriptions.ListHistory(Query("", "", 1)).value();
   REQUIRE(newest.size() == 1);
-  CHECK(newest[0].kind == "deleted");
+  CHECK(newest[0].kind == HistoryKind::kDeleted);
 }
 
 STORE_CONTRACT_TEST("A failed Put writes neither the record nor its history", "[store]") {
