@@ -90,7 +90,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   EventRecord& event = f->sink.events.front();
   // Lifecycle and reminder kinds take the same builder; the kind is a header too.
-  for (const char* kind : {"event", "reminder", "lifecycle"}) {
+  for (subkeeper::store::EventKind kind :
+       {subkeeper::store::EventKind::kEvent, subkeeper::store::EventKind::kReminder,
+        subkeeper::store::EventKind::kLifecycle}) {
     event.kind = kind;
     const subkeeper::http::HttpRequest request = subkeeper::relay::BuildDeliveryRequest(
         event, "http://127.0.0.1:1/app", {"signing-key-1", "signing-key-2"}, f->clock.Now(),

@@ -263,8 +263,10 @@ void CheckRecord(const Fixture& f, const std::string& key, const Route& route, c
   FUZZ_CHECK(e.received_at == f.clock.Now());
   FUZZ_CHECK(call.deadline == f.clock.SteadyNow() + kBudget);
   const bool reminder = n.event == *route.reminder_filter;
-  FUZZ_CHECK(e.kind == (reminder ? "reminder" : "event"));
-  FUZZ_CHECK(e.relay_state == (!reminder && route.relayed ? "pending" : "none"));
+  FUZZ_CHECK(e.kind == (reminder ? subkeeper::store::EventKind::kReminder
+                                 : subkeeper::store::EventKind::kEvent));
+  FUZZ_CHECK(e.relay_state == (!reminder && route.relayed ? subkeeper::store::RelayState::kPending
+                                                          : subkeeper::store::RelayState::kNone));
 }
 
 void CheckNotification(Fixture& f, const Request& req) {

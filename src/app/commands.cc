@@ -44,19 +44,20 @@ int HistoryCommand(const config::Config& config, const HistoryOptions& options) 
   for (auto it = rows->rbegin(); it != rows->rend(); ++it) {
     const std::string detail = logging::Scrub(it->detail);
     const std::string trigger(subscription::RenewedByText(it->trigger));
+    const std::string kind(store::HistoryKindText(it->kind));
     if (options.json) {
       entries.push_back({{"at", FormatIso8601(it->at)},
                          {"account", it->account},
                          {"name", it->name},
-                         {"kind", it->kind},
+                         {"kind", kind},
                          {"trigger", trigger},
                          {"remote_id", it->remote_id},
                          {"detail", detail}});
       continue;
     }
-    std::string kind = it->kind + (trigger.empty() ? "" : " (" + trigger + ")");
+    const std::string shown = kind + (trigger.empty() ? "" : " (" + trigger + ")");
     std::printf("%s  %-24s %-22s %-38s %s\n", FormatIso8601(it->at).c_str(),
-                (it->account + "/" + it->name).c_str(), kind.c_str(), it->remote_id.c_str(),
+                (it->account + "/" + it->name).c_str(), shown.c_str(), it->remote_id.c_str(),
                 detail.c_str());
   }
   if (options.json) {

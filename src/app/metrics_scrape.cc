@@ -203,7 +203,9 @@ void Metrics::AddBacklogFamilies(const ScrapeState& state,
 void Metrics::AddPlatformFamilies(const ScrapeState& state,
                                   std::vector<MetricFamily>& families) const {
   std::map<std::string, double> by_state = {{"logged_out", 0}, {"ready", 0}, {"auth_failed", 0}};
-  for (const auto& a : state.accounts) by_state[a.state] += 1;
+  for (const auto& a : state.accounts) {
+    by_state[std::string(platform::CredentialStateText(a.state))] += 1;
+  }
   std::vector<ClientMetric> account_states;
   for (const auto& [name, count] : by_state)
     account_states.push_back(Gauge({{"state", name}}, count));

@@ -130,7 +130,7 @@ nlohmann::json AccountsView(const std::vector<platform::AccountStatus>& accounts
     auto it = groups.find(account.account);
     list.push_back({
         {"name", account.account},
-        {"state", account.state},
+        {"state", std::string(platform::CredentialStateText(account.state))},
         {"access_expires_at", TimeOrNull(account.access_expires_at)},
         {"refresh_expires_at", TimeOrNull(account.refresh_expires_at)},
         {"auth_failures", account.auth_failures},

@@ -1,8 +1,34 @@
 #include "subkeeper/platform/account_state.h"
 
+#include <array>
+#include <utility>
+
 #include "subkeeper/common/crypto.h"
 
 namespace subkeeper::platform {
+namespace {
+
+constexpr std::array<std::pair<CredentialState, std::string_view>, 3> kCredentialStates{{
+    {CredentialState::kLoggedOut, "logged_out"},
+    {CredentialState::kReady, "ready"},
+    {CredentialState::kAuthFailed, "auth_failed"},
+}};
+
+}  // namespace
+
+std::string_view CredentialStateText(CredentialState state) {
+  for (const auto& [value, text] : kCredentialStates) {
+    if (value == state) return text;
+  }
+  return "";
+}
+
+std::optional<CredentialState> ParseCredentialState(std::string_view text) {
+  for (const auto& [value, name] : kCredentialStates) {
+    if (name == text) return value;
+  }
+  return std::nullopt;
+}
 
 std::string CredentialFingerprint(const Secret& jwt, const Secret& refresh_token) {
   // Length-prefixed so that ("ab", "c") and ("a", "bc") differ.

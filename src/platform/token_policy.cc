@@ -36,11 +36,11 @@ bool ShouldPresentRefresh(const TokenState& s, bool has_jwt, WallTime now) {
 }
 
 bool LoginDeferred(const TokenState& s, WallTime now) {
-  return s.state == kTokenAuthFailed && now < s.next_login_at;
+  return s.state == CredentialState::kAuthFailed && now < s.next_login_at;
 }
 
 WallTime KeepAliveDue(const TokenState& s) {
-  if (s.state == kTokenAuthFailed) return s.next_login_at;
+  if (s.state == CredentialState::kAuthFailed) return s.next_login_at;
   if (s.refresh_token.empty()) return WallTime::max();
   if (s.refresh_expires == WallTime()) return WallTime();  // unknown expiry: refresh now
   return s.refresh_issued + (s.refresh_expires - s.refresh_issued) * 3 / 4;
@@ -79,14 +79,14 @@ void ApplyGrant(TokenState& s, TokenGrant grant, WallTime issued) {
     s.refresh_expires = WallTime();
   }
   // (A refresh answer without a successor keeps the token it was given.)
-  s.state = kTokenReady;
+  s.state = CredentialState::kReady;
   s.auth_failures = 0;
   s.next_login_at = WallTime();
   s.last_error.clear();
 }
 
 Seconds RecordRejection(TokenState& s, std::string error, WallTime now) {
-  s.state = kTokenAuthFailed;
+  s.state = CredentialState::kAuthFailed;
   ++s.auth_failures;
   const Seconds backoff = LoginBackoff(s.auth_failures);
   s.next_login_at = now + backoff;
@@ -128,11 +128,11 @@ AccountSnapshot SnapshotOf(const TokenState& s, const std::string& account,
 AccountStatus StatusOf(const TokenState& s, const std::string& account) {
   AccountStatus status;
   status.account = account;
-  status.state = s.state.empty() ? "logged_out" : s.state;
+  status.state = s.state;
   status.access_expires_at = s.access_token.empty() ? WallTime() : s.access_expires;
   status.refresh_expires_at = s.refresh_token.empty() ? WallTime() : s.refresh_expires;
   status.auth_failures = s.auth_failures;
-  status.next_login_at = s.state == kTokenAuthFailed ? s.next_login_at : WallTime();
+  status.next_login_at = s.state == CredentialState::kAuthFailed ? s.next_login_at : WallTime();
   status.last_error = s.last_error;
   return status;
 }

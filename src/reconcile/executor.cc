@@ -119,7 +119,8 @@ Status Executor::Delete(const Action& action) {
   Status deleted = api_.Delete(action.account, action.remote_id);
   if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) return deleted;
   return store_.AppendHistory(store::MakeHistory(clock_.Now(), action.account, action.name,
-                                                 "deleted", action.remote_id, action.reason));
+                                                 store::HistoryKind::kDeleted, action.remote_id,
+                                                 action.reason));
 }
 
 Observed ObserveAccounts(platform::SubscriptionApi& api, const std::vector<std::string>& accounts,

@@ -83,8 +83,8 @@ store::EventRecord MakeLifecycleEvent(const LifecycleFacts& facts, WallTime now,
   // throwing and the body valid JSON.
   event.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   event.received_at = now;
-  event.kind = "lifecycle";
-  event.relay_state = "pending";
+  event.kind = store::EventKind::kLifecycle;
+  event.relay_state = store::RelayState::kPending;
   return event;
 }
 

@@ -53,7 +53,7 @@ http::HttpRequest BuildDeliveryRequest(const store::EventRecord& event, const st
       // So the app can route without parsing the body.
       {"subkeeper-account", event.account},
       {"subkeeper-subscription", event.name},
-      {"subkeeper-event-kind", event.kind},
+      {"subkeeper-event-kind", std::string(store::EventKindText(event.kind))},
   };
   return request;
 }
@@ -170,8 +170,9 @@ Status Relay::DeliverRoute(const std::string& account, const std::string& name,
 
 Status Relay::DeliverClaimed(const std::string& account, const std::string& name,
                              const std::string& url) {
-  SK_ASSIGN_OR_RETURN(std::vector<store::EventRecord> events,
-                      store_.ListEvents(account, name, "pending", options_.batch));
+  SK_ASSIGN_OR_RETURN(
+      std::vector<store::EventRecord> events,
+      store_.ListEvents(account, name, store::RelayState::kPending, options_.batch));
   for (const store::EventRecord& event : events) {
     // A retry that is not due yet blocks the events behind it.
     if (Stopping() || event.next_attempt_at > clock_.Now()) break;
@@ -195,14 +196,14 @@ Result<bool> Relay::DeliverOne(const store::EventRecord& event, const std::strin
   const auto response = transport_.Send(request);
   const WallTime now = clock_.Now();
   if (response.ok() && Delivered(response->status)) {
-    update.relay_state = "delivered";
+    update.relay_state = store::RelayState::kDelivered;
     update.delivered_at = now;
     {
       std::lock_guard lock(mu_);
       ++stats_.delivered;
     }
     SK_RETURN_IF_ERROR(store_.UpdateRelay(event.seq, update));
-    if (event.kind == "event") metrics::Current().EventRelayed();
+    if (event.kind == store::EventKind::kEvent) metrics::Current().EventRelayed();
     NoteOutcome(event, true, false, "");
     return true;
   }
@@ -214,7 +215,7 @@ Result<bool> Relay::DeliverOne(const store::EventRecord& event, const std::strin
   }
   const std::optional<WallTime> next =
       NextAttempt(options_.retry, event.received_at, now, update.attempts, Random());
-  update.relay_state = next ? "pending" : "dead";
+  update.relay_state = next ? store::RelayState::kPending : store::RelayState::kDead;
   if (next) update.next_attempt_at = *next;
   {
     std::lock_guard lock(mu_);
@@ -222,7 +223,7 @@ Result<bool> Relay::DeliverOne(const store::EventRecord& event, const std::strin
     if (!next) ++stats_.dead;
   }
   SK_RETURN_IF_ERROR(store_.UpdateRelay(event.seq, update));
-  if (!next && event.kind == "event") metrics::Current().EventDeadLettered();
+  if (!next && event.kind == store::EventKind::kEvent) metrics::Current().EventDeadLettered();
   NoteOutcome(event, false, !next, update.last_error);
   return !next.has_value();
 }
@@ -231,8 +232,8 @@ Status Relay::DeadLetterRefused(const store::EventRecord& event, const store::Re
                                 int status) {
   const WallTime now = clock_.Now();
   store::RelayUpdate dead = update;
-  dead.relay_state = "dead";
-  if (event.kind == "event") {
+  dead.relay_state = store::RelayState::kDead;
+  if (event.kind == store::EventKind::kEvent) {
     // Queued before the event is marked dead, in one transaction with its history row: a crash
     // in between leaves the event pending, to be refused and reported again (at least once).
     LifecycleFacts facts;
@@ -250,7 +251,7 @@ Status Relay::DeadLetterRefused(const store::EventRecord& event, const store::Re
     // No remote id on the row: the renewal service reads the newest one as the subscription's
     // previous id, and an old event's subscriptionId must not pass for it.
     store::HistoryEntry entry =
-        store::MakeHistory(now, event.account, event.name, "dead_lettered", "",
+        store::MakeHistory(now, event.account, event.name, store::HistoryKind::kDeadLettered, "",
                            "event " + Printable(event.uuid, 64) + ": " + update.last_error);
     entry.outbox.push_back(MakeLifecycleEvent(facts, now, NewLifecycleEventId()));
     SK_RETURN_IF_ERROR(history_.AppendHistory(entry));
@@ -262,11 +263,11 @@ Status Relay::DeadLetterRefused(const store::EventRecord& event, const store::Re
     ++stats_.refused;
   }
   SK_RETURN_IF_ERROR(store_.UpdateRelay(event.seq, dead));
-  if (event.kind == "event") metrics::Current().EventDeadLettered();
+  if (event.kind == store::EventKind::kEvent) metrics::Current().EventDeadLettered();
   // Each one is its own event (not a streak of an app that is down): one line each.
   logging::RelayLog({event.account, event.name, event.subscription_id})
-      .warn("relay: dead-lettered ({}) after {} attempt(s): {}", event.kind, update.attempts,
-            update.last_error);
+      .warn("relay: dead-lettered ({}) after {} attempt(s): {}", store::EventKindText(event.kind),
+            update.attempts, update.last_error);
   return Status::OK();
 }
 

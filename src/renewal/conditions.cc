@@ -38,7 +38,7 @@ Condition BlacklistedCondition(const store::SubscriptionRecord& record) {
 }
 
 Condition AuthFailedCondition(const platform::AccountStatus* account) {
-  if (account != nullptr && account->state == "auth_failed") {
+  if (account != nullptr && account->state == platform::CredentialState::kAuthFailed) {
     return {"AuthFailed", true, "CredentialRejected",
             "the platform rejected the credential of account " + account->account +
                 (account->last_error.empty() ? "" : ": " + account->last_error)};
@@ -84,7 +84,7 @@ std::array<bool, kConditionCount> ConditionsHolding(const store::SubscriptionSta
   return {!state.remote_id.empty() && active && state.expires_at > now,
           state.failures > 0,
           !state.status.empty() && !active,
-          account != nullptr && account->state == "auth_failed",
+          account != nullptr && account->state == platform::CredentialState::kAuthFailed,
           state.delivery == subscription::DeliveryMode::kRelay && state.reminder_path_broken,
           state.filters_disabled};
 }

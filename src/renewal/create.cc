@@ -33,16 +33,16 @@ std::string GrantedTtlWarning(const store::SubscriptionRecord& record, int64_t j
 
 Status RenewalService::CreateMissing(Record& record, const std::string& reason, WallTime now) {
   if (record.last_renewed_at == WallTime{})
-    return Create(record, "created", reason, now, Previous{});
+    return Create(record, store::HistoryKind::kCreated, reason, now, Previous{});
   // A record that was live once and has no remote id lost it in an earlier pass (a purge whose
   // create failed, a reconcile that found it gone); the id it had is only in its history.
   Previous previous = Replacing(record);
   previous.id = LastRemoteId(record);
-  return Create(record, "recreated", reason.empty() ? "no live subscription" : reason, now,
-                previous);
+  return Create(record, store::HistoryKind::kRecreated,
+                reason.empty() ? "no live subscription" : reason, now, previous);
 }
 
-Status RenewalService::Create(Record& record, const std::string& kind, const std::string& reason,
+Status RenewalService::Create(Record& record, store::HistoryKind kind, const std::string& reason,
                               WallTime now, const Previous& previous) {
   platform::CreateRequest request;
   request.event_filters = subscription::PlatformFilters(record.event_filters, record.reminder);
@@ -52,7 +52,7 @@ Status RenewalService::Create(Record& record, const std::string& kind, const std
       subscription::DeriveVerificationToken(options_.webhook_secret, record.account, record.name);
 
   std::optional<platform::RemoteSubscription> made;
-  std::string entry_kind = kind;
+  store::HistoryKind entry_kind = kind;
   std::string detail = reason;
   if (record.create_uncertain) {
     auto listed = api_.List(record.account);
@@ -62,7 +62,7 @@ Status RenewalService::Create(Record& record, const std::string& kind, const std
         MatchUncertainCreate(*listed, record.address, {previous.id, record.remote_id});
     if (match.keep) {
       made = match.keep;
-      entry_kind = "adopted";
+      entry_kind = store::HistoryKind::kAdopted;
       detail = AdoptedDetail(record, *match.keep, match.duplicates.size());
       DeleteDuplicates(record, match.keep->id, match.duplicates, now);
     }
@@ -84,10 +84,11 @@ Status RenewalService::Create(Record& record, const std::string& kind, const std
   record.last_trigger = subscription::RenewedBy::kCreate;
   detail += GrantedTtlWarning(record, options_.reminder_job_interval_s);
   logging::RenewalLog({record.account, record.name, record.remote_id})
-      .info("{} as {}{}", entry_kind, record.remote_id, detail.empty() ? "" : " (" + detail + ")");
+      .info("{} as {}{}", store::HistoryKindText(entry_kind), record.remote_id,
+            detail.empty() ? "" : " (" + detail + ")");
   auto entry = Entry(record, entry_kind, detail, now);
   // The app hears what happened to its subscription, however it came to exist.
-  if (kind != "recreated") {
+  if (kind != store::HistoryKind::kRecreated) {
     NotifyRecovered(record, streak, entry, now);
     return store_.PutSubscription(record, entry);
   }
@@ -127,7 +128,8 @@ void RenewalService::DeleteDuplicates(const Record& record, const std::string& k
           .warn("deleting duplicate {} failed: {}", id, deleted.ToString());
       continue;
     }
-    auto entry = Entry(record, "deleted", "duplicate of " + kept + " at the same address", now);
+    auto entry = Entry(record, store::HistoryKind::kDeleted,
+                       "duplicate of " + kept + " at the same address", now);
     entry.remote_id = id;
     Status saved = store_.AppendHistory(entry);
     if (!saved.ok())

@@ -16,7 +16,7 @@ Status RenewalService::CreateGone(const std::string& account, const std::string&
     if (!record.remote_id.empty()) {
       // Known but not listed: purged or deleted by hand. Forget the dead id first, so nothing
       // claims it is alive while the create is under way.
-      auto entry = Entry(record, "expired", reason, now);
+      auto entry = Entry(record, store::HistoryKind::kExpired, reason, now);
       record.remote_id.clear();
       record.status.clear();
       record.expires_at = WallTime{};
@@ -43,7 +43,7 @@ Status RenewalService::Adopt(const std::string& account, const std::string& name
                                        options_.direct_margin_pct))
             : now;
     logging::ReconcileLog({account, name, remote.id}).info("adopted {} ({})", remote.id, reason);
-    return store_.PutSubscription(record, Entry(record, "adopted", reason, now));
+    return store_.PutSubscription(record, Entry(record, store::HistoryKind::kAdopted, reason, now));
   });
 }
 
@@ -55,7 +55,7 @@ Status RenewalService::DeleteUnclaimed(const std::string& account, const std::st
       return Status::Aborted(account + "/" + name + " claims " + remote_id + " by now");
     Status deleted = api_.Delete(account, remote_id);
     if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) return deleted;
-    auto entry = Entry(record, "deleted", reason, now);
+    auto entry = Entry(record, store::HistoryKind::kDeleted, reason, now);
     entry.remote_id = remote_id;
     return store_.AppendHistory(entry);
   });

@@ -79,8 +79,8 @@ Status RenewalService::Update(const std::string& account, const std::string& nam
     if (!updated.ok() && updated.status().code() == StatusCode::kNotFound) {
       const Previous previous = Replacing(record);
       ForgetRemote(record);
-      return Create(record, "recreated", "the platform no longer had " + previous.id, now,
-                    previous);
+      return Create(record, store::HistoryKind::kRecreated,
+                    "the platform no longer had " + previous.id, now, previous);
     }
     if (!updated.ok()) {
       SK_RETURN_IF_ERROR(Fail(record, updated.status(), "update", now));
@@ -89,7 +89,7 @@ Status RenewalService::Update(const std::string& account, const std::string& nam
     const int32_t streak = record.failures;
     Apply(record, *updated, now);
     record.last_trigger = subscription::RenewedBy::kUpdate;
-    auto entry = Entry(record, "updated", reason, now);
+    auto entry = Entry(record, store::HistoryKind::kUpdated, reason, now);
     NotifyRecovered(record, streak, entry, now);
     return store_.PutSubscription(record, entry);
   });
@@ -105,7 +105,8 @@ Status RenewalService::Recreate(const std::string& account, const std::string& n
     if (!record.status.empty() && record.status != "Active") return Replace(record, reason, now);
     const std::string old_id = record.remote_id;
     // Make-before-break: the old one delivers until the new one exists, so there is no gap.
-    SK_RETURN_IF_ERROR(Create(record, "recreated", reason, now, Previous{old_id, {}}));
+    SK_RETURN_IF_ERROR(
+        Create(record, store::HistoryKind::kRecreated, reason, now, Previous{old_id, {}}));
     if (record.remote_id == old_id) {
       // The create failed (recorded): the old subscription stays, on its normal timer — retrying
       // the replacement is the reconcile's job, and renewing the healthy old one early is waste.
@@ -122,7 +123,8 @@ Status RenewalService::Recreate(const std::string& account, const std::string& n
               old_id, deleted.ToString());
       return Status::OK();
     }
-    auto entry = Entry(record, "deleted", "replaced by " + record.remote_id, now);
+    auto entry =
+        Entry(record, store::HistoryKind::kDeleted, "replaced by " + record.remote_id, now);
     entry.remote_id = old_id;
     return store_.AppendHistory(entry);
   });
@@ -137,7 +139,7 @@ Status RenewalService::Forget(const std::string& account, const std::string& nam
         return Fail(record, deleted, "delete", now);
       }
     }
-    auto entry = Entry(record, "deleted", reason, now);
+    auto entry = Entry(record, store::HistoryKind::kDeleted, reason, now);
     record.remote_id.clear();
     return store_.DeleteSubscription(account, name, entry);
   });
@@ -154,8 +156,9 @@ Status RenewalService::RunLocked(Record& record, Trigger trigger, WallTime now) 
     record.reminder_path_broken = true;
     logging::RenewalLog({record.account, record.name, record.remote_id})
         .warn("no reminder arrived in the reminder window; renewing by timer");
-    SK_RETURN_IF_ERROR(store_.PutSubscription(
-        record, Entry(record, "reminder_missing", "no reminder since the window opened", now)));
+    SK_RETURN_IF_ERROR(
+        store_.PutSubscription(record, Entry(record, store::HistoryKind::kReminderMissing,
+                                             "no reminder since the window opened", now)));
   }
   if (record.remote_id.empty()) return CreateMissing(record, "", now);
   // Known not Active (a replacement whose delete failed): a renewal cannot revive it (reference
@@ -172,12 +175,13 @@ Status RenewalService::Renew(Record& record, Trigger trigger, WallTime now) {
     case Next::kDone:
       return Renewed(record, *renewed, trigger, "", now);
     case Next::kRecreate: {
-      SK_RETURN_IF_ERROR(store_.AppendHistory(
-          Entry(record, "expired", "gone on the platform: " + renewed.status().ToString(), now)));
+      SK_RETURN_IF_ERROR(
+          store_.AppendHistory(Entry(record, store::HistoryKind::kExpired,
+                                     "gone on the platform: " + renewed.status().ToString(), now)));
       const Previous previous = Replacing(record);
       ForgetRemote(record);
-      return Create(record, "recreated", "the platform no longer had " + previous.id, now,
-                    previous);
+      return Create(record, store::HistoryKind::kRecreated,
+                    "the platform no longer had " + previous.id, now, previous);
     }
     case Next::kReplace:
       // Only what the platform said: an answer that is not Active renewed nothing, so neither
@@ -230,7 +234,7 @@ Status RenewalService::Renewed(Record& record, const platform::RemoteSubscriptio
   logging::RenewalLog({record.account, record.name, record.remote_id})
       .info("renewed by {}{}, expires {}", subscription::RenewedByText(record.last_trigger),
             detail.empty() ? "" : " " + detail, FormatIso8601(record.expires_at));
-  auto entry = Entry(record, "renewed", detail, now);
+  auto entry = Entry(record, store::HistoryKind::kRenewed, detail, now);
   entry.trigger = record.last_trigger;
   NotifyRecovered(record, streak, entry, now);
   return store_.PutSubscription(record, entry);
@@ -239,9 +243,10 @@ Status RenewalService::Renewed(Record& record, const platform::RemoteSubscriptio
 Status RenewalService::Replace(Record& record, const std::string& reason, WallTime now) {
   std::string detail = reason;
   if (!record.blacklisted_reason.empty()) detail += ": " + record.blacklisted_reason;
-  const std::string kind = record.status == "Blacklisted" ? "blacklisted" : "inactive";
+  const store::HistoryKind kind = record.status == "Blacklisted" ? store::HistoryKind::kBlacklisted
+                                                                 : store::HistoryKind::kInactive;
   auto entry = Entry(record, kind, detail, now);
-  if (kind == "blacklisted") {
+  if (kind == store::HistoryKind::kBlacklisted) {
     auto facts = Facts("blacklisted");
     facts.reason = detail;
     Notify(record, std::move(facts), entry, now);
@@ -251,10 +256,11 @@ Status RenewalService::Replace(Record& record, const std::string& reason, WallTi
   if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) {
     return Fail(record, deleted, "delete of the inactive subscription", now);
   }
-  SK_RETURN_IF_ERROR(store_.AppendHistory(Entry(record, "deleted", detail, now)));
+  SK_RETURN_IF_ERROR(
+      store_.AppendHistory(Entry(record, store::HistoryKind::kDeleted, detail, now)));
   const Previous previous = Replacing(record);
   ForgetRemote(record);
-  return Create(record, "recreated", detail, now, previous);
+  return Create(record, store::HistoryKind::kRecreated, detail, now, previous);
 }
 
 Status RenewalService::Fail(Record& record, const Status& error, const std::string& what,
@@ -270,7 +276,7 @@ Status RenewalService::Fail(Record& record, const Status& error, const std::stri
   logging::RenewalLog({record.account, record.name, record.remote_id})
       .warn("{} failed ({}), retry in {}s", what, error.ToString(),
             std::chrono::duration_cast<Seconds>(record.next_renewal_at - now).count());
-  auto entry = Entry(record, "failed", record.last_error, now);
+  auto entry = Entry(record, store::HistoryKind::kFailed, record.last_error, now);
   // Exactly at the threshold: once per streak, however long the streak goes on.
   if (options_.failure_events_after > 0 && record.failures == options_.failure_events_after) {
     auto facts = Facts("renewal_failing");
@@ -354,9 +360,9 @@ WallTime RenewalService::NextTimer(const Record& record, WallTime now) const {
                                         options_.direct_margin_pct, unit_random_()));
 }
 
-store::HistoryEntry RenewalService::Entry(const Record& record, std::string kind,
+store::HistoryEntry RenewalService::Entry(const Record& record, store::HistoryKind kind,
                                           std::string detail, WallTime now) const {
-  return store::MakeHistory(now, record.account, record.name, std::move(kind), record.remote_id,
+  return store::MakeHistory(now, record.account, record.name, kind, record.remote_id,
                             std::move(detail));
 }
 

@@ -17,6 +17,20 @@ namespace {
 
 WallTime ReadTime(const SQLite::Column& c) { return FromUnixMillis(c.getInt64()); }
 
+// The state column spells kLoggedOut "" (what it held before the state was typed).
+std::string EncodeState(platform::CredentialState state) {
+  return state == platform::CredentialState::kLoggedOut
+             ? std::string()
+             : std::string(platform::CredentialStateText(state));
+}
+
+Result<platform::CredentialState> DecodeState(const std::string& text) {
+  if (text.empty()) return platform::CredentialState::kLoggedOut;
+  auto state = platform::ParseCredentialState(text);
+  if (!state) return Status::DataLoss("store: column state holds unknown value '" + text + "'");
+  return *state;
+}
+
 }  // namespace
 
 const char* const kAccountUpsertSql =
@@ -42,14 +56,14 @@ void BindAccount(SQLite::Statement& st, const AccountSnapshot& r, int64_t update
   st.bind(i++, ToUnixMillis(r.access_expires_at));
   st.bind(i++, r.refresh_token.Reveal());
   st.bind(i++, ToUnixMillis(r.refresh_expires_at));
-  st.bind(i++, r.state);
+  st.bind(i++, EncodeState(r.state));
   st.bind(i++, r.auth_failures);
   st.bind(i++, ToUnixMillis(r.next_login_at));
   st.bind(i++, r.last_error);
   st.bind(i++, updated_at_ms);
 }
 
-AccountSnapshot ReadAccount(const SQLite::Statement& st) {
+Result<AccountSnapshot> ReadAccount(const SQLite::Statement& st) {
   AccountSnapshot r;
   int i = 0;
   r.account = st.getColumn(i++).getString();
@@ -58,7 +72,7 @@ AccountSnapshot ReadAccount(const SQLite::Statement& st) {
   r.access_expires_at = ReadTime(st.getColumn(i++));
   r.refresh_token = Secret(st.getColumn(i++).getString());
   r.refresh_expires_at = ReadTime(st.getColumn(i++));
-  r.state = st.getColumn(i++).getString();
+  SK_ASSIGN_OR_RETURN(r.state, DecodeState(st.getColumn(i++).getString()));
   r.auth_failures = st.getColumn(i++).getInt();
   r.next_login_at = ReadTime(st.getColumn(i++));
   r.last_error = st.getColumn(i++).getString();
@@ -87,7 +101,10 @@ Result<std::vector<AccountSnapshot>> SqliteStore::LoadAccounts() {
     auto st_lease = statements_.Get(std::string(kAccountSelectSql) + " ORDER BY account");
     SQLite::Statement& st = *st_lease;
     std::vector<AccountSnapshot> out;
-    while (st.executeStep()) out.push_back(ReadAccount(st));
+    while (st.executeStep()) {
+      SK_ASSIGN_OR_RETURN(AccountSnapshot r, ReadAccount(st));
+      out.push_back(std::move(r));
+    }
     return out;
   });
 }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "subkeeper/common/status.h"
 #include "subkeeper/platform/account_state.h"
 
 namespace subkeeper::store {
@@ -16,7 +17,8 @@ extern const char* const kAccountSelectSql;
 // Binds every column of `r` for kAccountUpsertSql, with `updated_at_ms`. The tokens are bound
 // with Reveal(): the database file is the one place they are written to.
 void BindAccount(SQLite::Statement& st, const platform::AccountSnapshot& r, int64_t updated_at_ms);
-platform::AccountSnapshot ReadAccount(const SQLite::Statement& st);
+// kDataLoss when the state column holds neither "" (kLoggedOut) nor a CredentialStateText.
+Result<platform::AccountSnapshot> ReadAccount(const SQLite::Statement& st);
 
 // ?1 = account, ?2 = group, ?3 = until (Unix ms).
 extern const char* const kRateBlockUpsertSql;

@@ -42,7 +42,7 @@ const std::string& RelayHeadsSql() {
   return sql;
 }
 
-std::string ListEventsSql(bool by_account, bool by_name, std::string_view relay_state) {
+std::string ListEventsSql(bool by_account, bool by_name, std::optional<RelayState> relay_state) {
   std::string sql = kEventSelectSql;
   const char* glue = " WHERE ";
   auto add = [&](const std::string& term) {
@@ -51,9 +51,9 @@ std::string ListEventsSql(bool by_account, bool by_name, std::string_view relay_
   };
   if (by_account) add("account = ?");
   if (by_name) add("name = ?");
-  if (relay_state == "pending") {
+  if (relay_state == RelayState::kPending) {
     add(kPendingTerm);
-  } else if (!relay_state.empty()) {
+  } else if (relay_state) {
     add("relay_state = ?");
   }
   return sql + " ORDER BY seq LIMIT ?";
@@ -113,19 +113,23 @@ Result<std::vector<InsertOutcome>> SqliteStore::InsertEvents(
 
 Result<std::vector<EventRecord>> SqliteStore::ListEvents(std::string_view account,
                                                          std::string_view name,
-                                                         std::string_view relay_state, int limit) {
+                                                         std::optional<RelayState> relay_state,
+                                                         int limit) {
   std::lock_guard lock(mu_);
   return CatchSqlite("list events", [&]() -> Result<std::vector<EventRecord>> {
-    const bool by_state = !relay_state.empty() && relay_state != "pending";
+    const bool by_state = relay_state && relay_state != RelayState::kPending;
     auto st_lease = statements_.Get(ListEventsSql(!account.empty(), !name.empty(), relay_state));
     SQLite::Statement& st = *st_lease;
     int i = 1;
     if (!account.empty()) st.bind(i++, std::string(account));
     if (!name.empty()) st.bind(i++, std::string(name));
-    if (by_state) st.bind(i++, std::string(relay_state));
+    if (by_state) st.bind(i++, std::string(RelayStateText(*relay_state)));
     st.bind(i, SqlLimit(limit));
     std::vector<EventRecord> out;
-    while (st.executeStep()) out.push_back(ReadEvent(st));
+    while (st.executeStep()) {
+      SK_ASSIGN_OR_RETURN(EventRecord e, ReadEvent(st));
+      out.push_back(std::move(e));
+    }
     return out;
   });
 }
@@ -136,17 +140,19 @@ Result<std::vector<EventRecord>> SqliteStore::ListRelayHeads() {
     auto st_lease = statements_.Get(RelayHeadsSql());
     SQLite::Statement& st = *st_lease;
     std::vector<EventRecord> out;
-    while (st.executeStep()) out.push_back(ReadEvent(st));
+    while (st.executeStep()) {
+      SK_ASSIGN_OR_RETURN(EventRecord e, ReadEvent(st));
+      out.push_back(std::move(e));
+    }
     return out;
   });
 }
 
 Status SqliteStore::UpdateRelay(int64_t seq, const RelayUpdate& update) {
-  if (update.relay_state != "pending" && update.relay_state != "delivered" &&
-      update.relay_state != "dead") {
+  if (update.relay_state == RelayState::kNone) {
     return Status::InvalidArgument(
-        "store: a delivery outcome is pending, delivered or dead, got '" + update.relay_state +
-        "'");
+        "store: a delivery outcome is pending, delivered or dead, got '" +
+        std::string(RelayStateText(update.relay_state)) + "'");
   }
   std::lock_guard lock(mu_);
   return CatchSqlite("update relay state of event " + std::to_string(seq), [&]() -> Status {
@@ -154,7 +160,7 @@ Status SqliteStore::UpdateRelay(int64_t seq, const RelayUpdate& update) {
         "UPDATE events SET relay_state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, "
         "delivered_at = ? WHERE seq = ?");
     SQLite::Statement& st = *st_lease;
-    st.bind(1, update.relay_state);
+    st.bind(1, std::string(RelayStateText(update.relay_state)));
     st.bind(2, update.attempts);
     st.bind(3, ToUnixMillis(update.next_attempt_at));
     st.bind(4, update.last_error);

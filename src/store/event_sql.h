@@ -4,6 +4,7 @@
 // src/store.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,8 +16,8 @@ namespace subkeeper::store {
 const std::string& RelayHeadsSql();
 
 // ListEvents: one `?` each for account (when by_account), name (when by_name) and relay_state
-// (when not empty and not "pending", which is written literally), then the LIMIT.
-std::string ListEventsSql(bool by_account, bool by_name, std::string_view relay_state);
+// (when set and not kPending, which is written literally), then the LIMIT.
+std::string ListEventsSql(bool by_account, bool by_name, std::optional<RelayState> relay_state);
 
 // RequeueEvents: named parameters :account, :name and :since, each present only when that
 // filter of `query` is set.

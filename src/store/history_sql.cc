@@ -61,7 +61,10 @@ Result<std::vector<HistoryEntry>> SqliteStore::ListHistory(const HistoryQuery& q
     for (std::string_view v : values) st.bind(i++, std::string(v));
     st.bind(i, SqlLimit(query.limit));
     std::vector<HistoryEntry> out;
-    while (st.executeStep()) out.push_back(ReadHistory(st));
+    while (st.executeStep()) {
+      SK_ASSIGN_OR_RETURN(HistoryEntry h, ReadHistory(st));
+      out.push_back(std::move(h));
+    }
     return out;
   });
 }
@@ -76,7 +79,8 @@ void SqliteStore::InsertHistory(HistoryEntry entry, std::string_view account, st
   BindHistory(st, entry);
   st.exec();
   // Counted as written: a transaction that then fails to commit (a full disk) over-counts.
-  metrics::Current().History(entry.kind, subscription::RenewedByText(entry.trigger), entry.detail);
+  metrics::Current().History(HistoryKindText(entry.kind),
+                             subscription::RenewedByText(entry.trigger), entry.detail);
   for (EventRecord& e : entry.outbox) {
     if (e.account.empty()) e.account = entry.account;
     if (e.name.empty()) e.name = entry.name;

@@ -116,6 +116,20 @@ Result<std::vector<std::string>> DecodeList(const SQLite::Column& column, std::s
 
 WallTime ReadTime(const SQLite::Column& c) { return FromUnixMillis(c.getInt64()); }
 
+// Reads a column holding one of an enum's texts with `parse`; kDataLoss naming the column and
+// the value for any other text.
+template <typename Parse>
+auto DecodeColumn(const SQLite::Column& column, std::string_view field, Parse parse)
+    -> Result<typename decltype(parse(std::string_view()))::value_type> {
+  const std::string text = column.getString();
+  auto value = parse(text);
+  if (!value) {
+    return Status::DataLoss("store: column " + std::string(field) + " holds unknown value '" +
+                            text + "'");
+  }
+  return *value;
+}
+
 }  // namespace
 
 std::string EncodeReminder(const std::optional<subscription::ReminderSpec>& reminder) {
@@ -296,20 +310,20 @@ void BindHistory(SQLite::Statement& st, const HistoryEntry& h) {
   st.bind(i++, ToUnixMillis(h.at));
   st.bind(i++, h.account);
   st.bind(i++, h.name);
-  st.bind(i++, h.kind);
+  st.bind(i++, std::string(HistoryKindText(h.kind)));
   st.bind(i++, h.remote_id);
   st.bind(i++, std::string(subscription::RenewedByText(h.trigger)));
   st.bind(i++, h.detail);
 }
 
-HistoryEntry ReadHistory(const SQLite::Statement& st) {
+Result<HistoryEntry> ReadHistory(const SQLite::Statement& st) {
   HistoryEntry h;
   int i = 0;
   h.id = st.getColumn(i++).getInt64();
   h.at = ReadTime(st.getColumn(i++));
   h.account = st.getColumn(i++).getString();
   h.name = st.getColumn(i++).getString();
-  h.kind = st.getColumn(i++).getString();
+  SK_ASSIGN_OR_RETURN(h.kind, DecodeColumn(st.getColumn(i++), "kind", ParseHistoryKind));
   h.remote_id = st.getColumn(i++).getString();
   // The history is an append-only log: a row this build cannot name still lists, as kNone.
   h.trigger = subscription::ParseRenewedBy(st.getColumn(i++).getString())
@@ -336,15 +350,15 @@ void BindEvent(SQLite::Statement& st, const EventRecord& e) {
   // As a BLOB: SQLite never re-encodes or truncates it, whatever bytes the platform sent.
   st.bind(i++, e.body.data(), static_cast<int>(e.body.size()));
   st.bind(i++, ToUnixMillis(e.received_at));
-  st.bind(i++, e.kind);
-  st.bind(i++, e.relay_state);
+  st.bind(i++, std::string(EventKindText(e.kind)));
+  st.bind(i++, std::string(RelayStateText(e.relay_state)));
   st.bind(i++, e.attempts);
   st.bind(i++, ToUnixMillis(e.next_attempt_at));
   st.bind(i++, e.last_error);
   st.bind(i++, ToUnixMillis(e.delivered_at));
 }
 
-EventRecord ReadEvent(const SQLite::Statement& st) {
+Result<EventRecord> ReadEvent(const SQLite::Statement& st) {
   EventRecord e;
   int i = 0;
   e.seq = st.getColumn(i++).getInt64();
@@ -355,8 +369,9 @@ EventRecord ReadEvent(const SQLite::Statement& st) {
   e.event = st.getColumn(i++).getString();
   e.body = st.getColumn(i++).getString();  // SQLiteCpp reads BLOB bytes with their length
   e.received_at = ReadTime(st.getColumn(i++));
-  e.kind = st.getColumn(i++).getString();
-  e.relay_state = st.getColumn(i++).getString();
+  SK_ASSIGN_OR_RETURN(e.kind, DecodeColumn(st.getColumn(i++), "kind", ParseEventKind));
+  SK_ASSIGN_OR_RETURN(e.relay_state,
+                      DecodeColumn(st.getColumn(i++), "relay_state", ParseRelayState));
   e.attempts = st.getColumn(i++).getInt();
   e.next_attempt_at = ReadTime(st.getColumn(i++));
   e.last_error = st.getColumn(i++).getString();

@@ -71,12 +71,15 @@ Status ReadSubscriptionStateRow(const SQLite::Statement& st, SubscriptionStateRo
 extern const char* const kHistoryInsertSql;
 extern const char* const kHistorySelectSql;
 void BindHistory(SQLite::Statement& st, const HistoryEntry& h);
-HistoryEntry ReadHistory(const SQLite::Statement& st);
+// kDataLoss when kind holds a text HistoryKindText does not write. An unknown trigger reads as
+// kNone.
+Result<HistoryEntry> ReadHistory(const SQLite::Statement& st);
 
 // INSERT … ON CONFLICT(uuid) DO NOTHING of an event (seq assigned by SQLite), and its SELECT.
 extern const char* const kEventInsertSql;
 extern const char* const kEventSelectSql;
 void BindEvent(SQLite::Statement& st, const EventRecord& e);
-EventRecord ReadEvent(const SQLite::Statement& st);
+// kDataLoss when kind or relay_state holds a text EventKindText / RelayStateText do not write.
+Result<EventRecord> ReadEvent(const SQLite::Statement& st);
 
 }  // namespace subkeeper::store

@@ -86,7 +86,8 @@ class SqliteStore final : public Store {
   // EventLog (event_sql.cc)
   Result<std::vector<InsertOutcome>> InsertEvents(const std::vector<EventRecord>& batch) override;
   Result<std::vector<EventRecord>> ListEvents(std::string_view account, std::string_view name,
-                                              std::string_view relay_state, int limit) override;
+                                              std::optional<RelayState> relay_state,
+                                              int limit) override;
   Result<std::vector<EventRecord>> ListRelayHeads() override;
   Status UpdateRelay(int64_t seq, const RelayUpdate& update) override;
   Result<int64_t> RequeueEvents(const ReplayQuery& query) override;

@@ -65,12 +65,12 @@ store::EventRecord MakeRecord(const std::string& key, const Route& route, Notifi
   e.received_at = now;
   // Reminders are consumed here and never relayed to the app.
   if (route.reminder_filter && e.event == *route.reminder_filter) {
-    e.kind = "reminder";
-    e.relay_state = "none";
+    e.kind = store::EventKind::kReminder;
+    e.relay_state = store::RelayState::kNone;
   } else {
-    e.kind = "event";
+    e.kind = store::EventKind::kEvent;
     // Without a deliver_to nobody would ever take a pending event off the relay's backlog.
-    e.relay_state = route.relayed ? "pending" : "none";
+    e.relay_state = route.relayed ? store::RelayState::kPending : store::RelayState::kNone;
   }
   return e;
 }
@@ -118,7 +118,7 @@ WebhookResponse WebhookReceiver::HandleNotification(std::string_view path,
 
   store::EventRecord record =
       MakeRecord(*key, route, std::move(parsed).value(), body, clock_.Now());
-  const bool is_reminder = record.kind == "reminder";
+  const bool is_reminder = record.kind == store::EventKind::kReminder;
   const std::string subscription_id = record.subscription_id;
   const auto [account, name] = std::pair(record.account, record.name);
 

@@ -60,7 +60,7 @@ ScrapeState State() {
   state.subscriptions.push_back(sms);
   platform::AccountStatus account;
   account.account = "main";
-  account.state = "ready";
+  account.state = platform::CredentialState::kReady;
   state.accounts.push_back(account);
   platform::RateLimitSnapshot light;
   light.account = "main";
@@ -146,7 +146,7 @@ TEST_CASE("A condition that holds shows per subscription and in the counts", "[a
   ScrapeState state = State();
   state.subscriptions[0].failures = 2;
   state.subscriptions[0].last_error = "unavailable: HTTP 503";
-  state.accounts[0].state = "auth_failed";
+  state.accounts[0].state = platform::CredentialState::kAuthFailed;
   const std::string text = "\n" + m.Render(state);
   INFO(text);
   CHECK(Sample(text,
@@ -263,11 +263,11 @@ bool Configured(std::string_view, std::string_view name) { return name != "ignor
 std::vector<platform::AccountStatus> MixedAccounts() {
   std::vector<platform::AccountStatus> accounts(3);
   accounts[0].account = "main";
-  accounts[0].state = "ready";
+  accounts[0].state = platform::CredentialState::kReady;
   accounts[1].account = "other";
-  accounts[1].state = "ready";
+  accounts[1].state = platform::CredentialState::kReady;
   accounts[2].account = "z-locked";
-  accounts[2].state = "auth_failed";
+  accounts[2].state = platform::CredentialState::kAuthFailed;
   return accounts;
 }
 

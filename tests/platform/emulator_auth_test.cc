@@ -94,7 +94,7 @@ TEST_CASE("A refresh-token-only account works against the emulator", "[platform]
   Result<std::vector<RemoteSubscription>> listed = client->List("rt");
   REQUIRE(listed.ok());
   for (const AccountStatus& status : client->Accounts()) {
-    CHECK(status.state == "ready");
+    CHECK(status.state == platform::CredentialState::kReady);
     CHECK(status.auth_failures == 0);
   }
 }

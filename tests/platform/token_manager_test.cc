@@ -277,12 +277,12 @@ TEST_CASE("A restarted manager reuses the persisted token", "[platform]") {
   CHECK(saved->access_expires_at == f.clock.Now() + seconds(3600));
   CHECK(saved->refresh_token.Reveal() == "refresh-1");
   CHECK(saved->refresh_expires_at == f.clock.Now() + seconds(604800));
-  CHECK(saved->state == "ready");
+  CHECK(saved->state == platform::CredentialState::kReady);
   CHECK(saved->credential_fingerprint == CredentialFingerprint(Secret(kJwt), Secret()));
 
   f.clock.Advance(seconds(600));
   f.Restart();
-  CHECK(f.Status().state == "ready");
+  CHECK(f.Status().state == platform::CredentialState::kReady);
   Result<Secret> token = f.tokens->AccessToken("main");
   REQUIRE(token.ok());
   CHECK(token->Reveal() == "access-1");
@@ -301,7 +301,7 @@ TEST_CASE("A changed credential discards the persisted tokens", "[platform]") {
   REQUIRE(f.tokens->AccessToken("main").ok());
   f.credentials["main"].jwt = Secret("another.jwt.value");
   f.Restart();
-  CHECK(f.Status().state == "logged_out");
+  CHECK(f.Status().state == platform::CredentialState::kLoggedOut);
   f.transport.Push(200, TokenJson("access-2", 3600));
   CHECK(f.tokens->AccessToken("main")->Reveal() == "access-2");
   auto requests = f.transport.Requests();
@@ -320,11 +320,11 @@ TEST_CASE("A rejected credential stops calls and retries login at 60 s then 120 
   CHECK(rejected.status().retry_after() == seconds(60));
   CHECK(f.transport.RequestCount() == 1);
   AccountStatus status = f.Status();
-  CHECK(status.state == "auth_failed");
+  CHECK(status.state == platform::CredentialState::kAuthFailed);
   CHECK(status.auth_failures == 1);
   CHECK(status.next_login_at == f.clock.Now() + seconds(60));
   CHECK(status.last_error.find("OAU-140") != std::string::npos);
-  CHECK(f.state.Account("main")->state == "auth_failed");
+  CHECK(f.state.Account("main")->state == platform::CredentialState::kAuthFailed);
 
   // Not due: refused locally, with the time left; nothing is sent.
   f.clock.Advance(seconds(59));
@@ -352,10 +352,10 @@ TEST_CASE("A rejected credential stops calls and retries login at 60 s then 120 
   f.transport.Push(200, TokenJson("access-1", 3600));
   CHECK(f.tokens->AccessToken("main")->Reveal() == "access-1");
   status = f.Status();
-  CHECK(status.state == "ready");
+  CHECK(status.state == platform::CredentialState::kReady);
   CHECK(status.auth_failures == 0);
   CHECK(status.last_error.empty());
-  CHECK(f.state.Account("main")->state == "ready");
+  CHECK(f.state.Account("main")->state == platform::CredentialState::kReady);
 }
 
 TEST_CASE("Login attempts back off by doubling up to one hour", "[platform]") {
@@ -375,7 +375,7 @@ TEST_CASE("Server errors and rate limits are not rejections", "[platform]") {
   CHECK(f.tokens->AccessToken("main").status().code() == StatusCode::kUnavailable);
   f.transport.PushError(Status::DeadlineExceeded("timed out"));
   CHECK(f.tokens->AccessToken("main").status().code() == StatusCode::kDeadlineExceeded);
-  CHECK(f.Status().state == "logged_out");
+  CHECK(f.Status().state == platform::CredentialState::kLoggedOut);
   CHECK(f.Status().auth_failures == 0);
   f.transport.Push(200, TokenJson("access-1", 3600));
   CHECK(f.tokens->AccessToken("main").ok());  // no pause: sent at once
@@ -389,7 +389,7 @@ TEST_CASE("A token from before a rejection is used until it expires", "[platform
   f.clock.Advance(seconds(3590));
   f.transport.Push(400, kRejectedJwt);
   CHECK(f.tokens->AccessToken("main")->Reveal() == "access-1");
-  CHECK(f.Status().state == "auth_failed");
+  CHECK(f.Status().state == platform::CredentialState::kAuthFailed);
   CHECK(f.tokens->AccessToken("main")->Reveal() == "access-1");
   CHECK(f.transport.RequestCount() == 2);
   // Expired, and the next attempt (60 s after the rejection) is not due yet.
@@ -400,7 +400,7 @@ TEST_CASE("A token from before a rejection is used until it expires", "[platform
 
 TEST_CASE("A refresh-token-only account starts from its refresh token", "[platform]") {
   Persisted f(RefreshOnly());
-  CHECK(f.Status(kRefreshOnly).state == "logged_out");
+  CHECK(f.Status(kRefreshOnly).state == platform::CredentialState::kLoggedOut);
   f.transport.Push(200, TokenJson("access-1", 3600, "refresh-1", 86400));
   CHECK(f.tokens->AccessToken(kRefreshOnly)->Reveal() == "access-1");
   CHECK(f.transport.Requests()[0].body == "grant_type=refresh_token&refresh_token=refresh-0");
@@ -451,7 +451,7 @@ TEST_CASE("KeepAlive retries after a failure that is not a rejection", "[platfor
   Persisted f(RefreshOnly());
   f.transport.Push(503, "");
   CHECK(f.tokens->KeepAlive() == f.clock.Now() + seconds(60));
-  CHECK(f.Status(kRefreshOnly).state == "logged_out");
+  CHECK(f.Status(kRefreshOnly).state == platform::CredentialState::kLoggedOut);
   CHECK(f.state.Account(kRefreshOnly) == std::nullopt);  // nothing changed, nothing saved
 }
 
@@ -465,7 +465,7 @@ TEST_CASE("A rejected refresh token without a JWT is auth_failed and presented a
   CHECK(rejected.status().retry_after() == seconds(60));
   CHECK_FALSE(LeaksSecret(rejected.status()));
   AccountStatus status = f.Status(kRefreshOnly);
-  CHECK(status.state == "auth_failed");
+  CHECK(status.state == platform::CredentialState::kAuthFailed);
   CHECK(status.last_error.find("refresh-0") == std::string::npos);
   CHECK(status.last_error.find("[redacted]") != std::string::npos);
 
@@ -478,7 +478,7 @@ TEST_CASE("A rejected refresh token without a JWT is auth_failed and presented a
   auto requests = f.transport.Requests();
   REQUIRE(requests.size() == 2);
   CHECK(requests[1].body == "grant_type=refresh_token&refresh_token=refresh-0");
-  CHECK(f.Status(kRefreshOnly).state == "ready");
+  CHECK(f.Status(kRefreshOnly).state == platform::CredentialState::kReady);
 }
 
 TEST_CASE("No secret reaches a Status or an account status", "[platform]") {
@@ -507,17 +507,17 @@ TEST_CASE("Accounts shows each account without secrets", "[platform]") {
   std::vector<AccountStatus> all = f.tokens->Accounts();
   REQUIRE(all.size() == 2);
   CHECK(all[0].account == "main");
-  CHECK(all[0].state == "ready");
+  CHECK(all[0].state == platform::CredentialState::kReady);
   CHECK(all[0].access_expires_at == f.clock.Now() + seconds(3600));
   CHECK(all[0].refresh_expires_at == f.clock.Now() + seconds(604800));
   CHECK(all[0].next_login_at == WallTime());
   CHECK(all[1].account == kRefreshOnly);
-  CHECK(all[1].state == "logged_out");
+  CHECK(all[1].state == platform::CredentialState::kLoggedOut);
   CHECK(all[1].access_expires_at == WallTime());
   // One account alone, as the condition tracking after a renewal asks for it.
   const auto main = f.tokens->AccountOf("main");
   REQUIRE(main.has_value());
-  CHECK(main->state == "ready");
+  CHECK(main->state == platform::CredentialState::kReady);
   CHECK(main->access_expires_at == all[0].access_expires_at);
   CHECK_FALSE(f.tokens->AccountOf("unknown").has_value());
 }

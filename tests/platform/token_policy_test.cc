@@ -86,10 +86,10 @@ TEST_CASE("A login is deferred only while auth_failed and not yet due", "[token]
   TokenState s;
   s.next_login_at = kNow + Seconds(1);
   CHECK_FALSE(LoginDeferred(s, kNow));
-  s.state = kTokenAuthFailed;
+  s.state = CredentialState::kAuthFailed;
   CHECK(LoginDeferred(s, kNow));
   CHECK_FALSE(LoginDeferred(s, kNow + Seconds(1)));
-  s.state = kTokenReady;
+  s.state = CredentialState::kReady;
   CHECK_FALSE(LoginDeferred(s, kNow));
 }
 
@@ -98,7 +98,7 @@ TEST_CASE("Keep-alive falls due at three quarters of the refresh token's lifetim
   CHECK(KeepAliveDue(WithRefresh(WallTime(), WallTime())) == WallTime());  // unknown: now
   CHECK(KeepAliveDue(TokenState{}) == WallTime::max());
   TokenState failed = WithRefresh(kNow, kNow + Seconds(400));
-  failed.state = kTokenAuthFailed;
+  failed.state = CredentialState::kAuthFailed;
   failed.next_login_at = kNow + Seconds(60);
   CHECK(KeepAliveDue(failed) == kNow + Seconds(60));
 
@@ -129,7 +129,7 @@ TEST_CASE("Only 400 and 401 reject a credential", "[token]") {
 
 TEST_CASE("A grant makes the account ready and replaces or keeps the refresh token", "[token]") {
   TokenState s = WithRefresh(kNow - Seconds(100), kNow + Seconds(100));
-  s.state = kTokenAuthFailed;
+  s.state = CredentialState::kAuthFailed;
   s.auth_failures = 3;
   s.next_login_at = kNow + Seconds(10);
   s.last_error = "bad";
@@ -141,7 +141,7 @@ TEST_CASE("A grant makes the account ready and replaces or keeps the refresh tok
   CHECK(s.access_expires == kNow + Seconds(3600));
   CHECK(s.refresh_token == Secret("rt"));  // kept
   CHECK(s.refresh_expires == kNow + Seconds(100));
-  CHECK(s.state == kTokenReady);
+  CHECK(s.state == CredentialState::kReady);
   CHECK(s.auth_failures == 0);
   CHECK(s.next_login_at == WallTime());
   CHECK(s.last_error.empty());
@@ -165,7 +165,7 @@ TEST_CASE("A grant makes the account ready and replaces or keeps the refresh tok
 TEST_CASE("Each rejection counts, backs off further and keeps the error", "[token]") {
   TokenState s;
   CHECK(RecordRejection(s, "first", kNow) == Seconds(60));
-  CHECK(s.state == kTokenAuthFailed);
+  CHECK(s.state == CredentialState::kAuthFailed);
   CHECK(s.auth_failures == 1);
   CHECK(s.next_login_at == kNow + Seconds(60));
   CHECK(RecordRejection(s, "second", kNow) == Seconds(120));
@@ -180,7 +180,7 @@ TEST_CASE("Restored tokens are taken to have lived at least the nominal lifetime
   record.access_expires_at = kNow + Seconds(600);
   record.refresh_token = Secret("rt");
   record.refresh_expires_at = kNow + Seconds(86400);
-  record.state = kTokenAuthFailed;
+  record.state = CredentialState::kAuthFailed;
   record.auth_failures = 2;
   record.next_login_at = kNow + Seconds(30);
   record.last_error = "bad";
@@ -188,7 +188,7 @@ TEST_CASE("Restored tokens are taken to have lived at least the nominal lifetime
   RestoreTokens(s, record, kNow);
   CHECK(s.access_issued == kNow + Seconds(600) - kNominalAccessLifetime);
   CHECK(s.refresh_issued == kNow + Seconds(86400) - kNominalRefreshLifetime);
-  CHECK(s.state == kTokenAuthFailed);
+  CHECK(s.state == CredentialState::kAuthFailed);
   CHECK(s.auth_failures == 2);
   CHECK(s.next_login_at == kNow + Seconds(30));
   CHECK(s.last_error == "bad");
@@ -212,13 +212,13 @@ TEST_CASE("Snapshots and status views leave out expiries of missing tokens", "[t
   CHECK(record.next_login_at == kNow + Seconds(5));
 
   AccountStatus view = StatusOf(s, "main");
-  CHECK(view.state == "logged_out");
+  CHECK(view.state == platform::CredentialState::kLoggedOut);
   CHECK(view.access_expires_at == kNow + Seconds(60));
   CHECK(view.refresh_expires_at == WallTime());
   CHECK(view.next_login_at == WallTime());  // only while auth_failed
-  s.state = kTokenAuthFailed;
+  s.state = CredentialState::kAuthFailed;
   view = StatusOf(s, "main");
-  CHECK(view.state == kTokenAuthFailed);
+  CHECK(view.state == CredentialState::kAuthFailed);
   CHECK(view.next_login_at == kNow + Seconds(5));
 }
 

@@ -36,9 +36,9 @@ TEST_CASE("Every lifecycle event is a pending lifecycle row with the given uuid"
                                     "renewal_failing", "renewal_recovered");
   auto event = MakeLifecycleEvent(Facts(type), kNow, "sk-0123");
   CHECK(event.uuid == "sk-0123");
-  CHECK(event.kind == "lifecycle");
+  CHECK(event.kind == store::EventKind::kLifecycle);
   CHECK(event.event == "subkeeper:" + type);
-  CHECK(event.relay_state == "pending");
+  CHECK(event.relay_state == store::RelayState::kPending);
   CHECK(event.account == "main");
   CHECK(event.name == "sms");
   CHECK(event.subscription_id == "sub-2");
@@ -146,7 +146,7 @@ TEST_CASE("A dead-lettered delivery names the event, the attempts and the app's 
   facts.reason = "client_error";
   auto event = MakeLifecycleEvent(facts, kNow, "sk-1");
   CHECK(event.event == "subkeeper:delivery_dead_lettered");
-  CHECK(event.kind == "lifecycle");
+  CHECK(event.kind == store::EventKind::kLifecycle);
   auto body = Body(event);
   CHECK(body["type"] == "subscription.delivery_dead_lettered");
   json data = body["data"];

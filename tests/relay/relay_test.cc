@@ -107,7 +107,7 @@ struct Fixture {
   }
 
   store::EventRecord Get(const std::string& uuid) {
-    auto events = store->ListEvents("", "", "", 0);
+    auto events = store->ListEvents("", "", std::nullopt, 0);
     REQUIRE(events.ok());
     for (const auto& e : *events) {
       if (e.uuid == uuid) return e;
@@ -210,7 +210,7 @@ TEST_CASE("A relayed event carries its body untouched and verifiable Standard We
                      r.body, HeaderOf(r, "webhook-signature"), now_s));
 
   const store::EventRecord stored = f.Get("u-1");
-  CHECK(stored.relay_state == "delivered");
+  CHECK(stored.relay_state == store::RelayState::kDelivered);
   CHECK(stored.attempts == 1);
   CHECK(stored.delivered_at == f.clock.Now());
   CHECK(f.relay->stats().delivered == 1);
@@ -232,7 +232,7 @@ TEST_CASE("A failing head blocks its followers, not another subscription, until 
   CHECK(WebhookIds(f.transport.RequestsTo("/sms")) == std::vector<std::string>{"sms-1"});
   CHECK(WebhookIds(f.transport.RequestsTo("/fax")) == std::vector<std::string>{"fax-1", "fax-2"});
   const store::EventRecord head = f.Get("sms-1");
-  CHECK(head.relay_state == "pending");
+  CHECK(head.relay_state == store::RelayState::kPending);
   CHECK(head.attempts == 1);
   CHECK(head.last_error == "HTTP 503: {\"error\":\"down\"}");
   CHECK(head.next_attempt_at == t0 + milliseconds(500));  // first retry, jitter 0
@@ -250,10 +250,10 @@ TEST_CASE("A failing head blocks its followers, not another subscription, until 
   due = f.relay->RunOnce();
   REQUIRE(due.ok());
   CHECK(WebhookIds(f.transport.RequestsTo("/sms")) == std::vector<std::string>{"sms-1", "sms-2"});
-  CHECK(f.Get("sms-1").relay_state == "delivered");
+  CHECK(f.Get("sms-1").relay_state == store::RelayState::kDelivered);
   CHECK(f.Get("sms-1").attempts == 2);
   CHECK(f.Get("sms-1").last_error.empty());
-  CHECK(f.Get("sms-2").relay_state == "delivered");
+  CHECK(f.Get("sms-2").relay_state == store::RelayState::kDelivered);
   CHECK(*due == WallTime{});
   CHECK(f.relay->stats().failed == 1);
   CHECK(f.relay->stats().delivered == 4);
@@ -291,7 +291,7 @@ TEST_CASE("An event past the maximum age is dead after its failure and the next 
   });
 
   REQUIRE(f.relay->RunOnce().ok());
-  CHECK(f.Get("old").relay_state == "pending");
+  CHECK(f.Get("old").relay_state == store::RelayState::kPending);
   CHECK(f.Get("next").attempts == 0);
 
   // A retry at 9.8 s would next go at 10.8 s, past the maximum age: dead now.
@@ -299,10 +299,10 @@ TEST_CASE("An event past the maximum age is dead after its failure and the next 
   auto due = f.relay->RunOnce();
   REQUIRE(due.ok());
   const store::EventRecord old = f.Get("old");
-  CHECK(old.relay_state == "dead");
+  CHECK(old.relay_state == store::RelayState::kDead);
   CHECK(old.attempts == 2);
   CHECK(old.last_error == "HTTP 500");
-  CHECK(f.Get("next").relay_state == "delivered");
+  CHECK(f.Get("next").relay_state == store::RelayState::kDelivered);
   CHECK(WebhookIds(f.transport.Requests()) == std::vector<std::string>{"old", "old", "next"});
   CHECK(*due == WallTime{});
   CHECK(f.relay->stats().dead == 1);
@@ -320,16 +320,16 @@ TEST_CASE("An unconfigured subscription keeps its events pending until it is con
   REQUIRE(due.ok());
   CHECK(*due == WallTime{});
   CHECK(f.transport.RequestCount() == 0);
-  CHECK(f.Get("sms-1").relay_state == "pending");
-  CHECK(f.Get("fax-1").relay_state == "pending");
+  CHECK(f.Get("sms-1").relay_state == store::RelayState::kPending);
+  CHECK(f.Get("fax-1").relay_state == store::RelayState::kPending);
   CHECK(f.Get("fax-1").attempts == 0);
 
   f.relay->Configure({{"main/fax", kFaxUrl}}, {kSecret});
   f.transport.Push(200);
   REQUIRE(f.relay->RunOnce().ok());
   CHECK(WebhookIds(f.transport.Requests()) == std::vector<std::string>{"fax-1"});
-  CHECK(f.Get("fax-1").relay_state == "delivered");
-  CHECK(f.Get("sms-1").relay_state == "pending");
+  CHECK(f.Get("fax-1").relay_state == store::RelayState::kDelivered);
+  CHECK(f.Get("sms-1").relay_state == store::RelayState::kPending);
 }
 
 TEST_CASE("Delivered events past the retention are pruned, pending ones never", "[relay]") {
@@ -341,11 +341,11 @@ TEST_CASE("Delivered events past the retention are pruned, pending ones never", 
   f.Add("fax", "pending-old");  // not configured: stays pending
   f.transport.Push(200);
   REQUIRE(f.relay->RunOnce().ok());
-  CHECK(f.Get("delivered-old").relay_state == "delivered");
+  CHECK(f.Get("delivered-old").relay_state == store::RelayState::kDelivered);
 
   f.clock.Advance(Seconds(61));
   REQUIRE(f.relay->RunOnce().ok());
-  auto left = f.store->ListEvents("", "", "", 0);
+  auto left = f.store->ListEvents("", "", std::nullopt, 0);
   REQUIRE(left.ok());
   REQUIRE(left->size() == 1);
   CHECK((*left)[0].uuid == "pending-old");
@@ -388,8 +388,8 @@ TEST_CASE("Two subscriptions are delivered by different workers when one app han
   REQUIRE(pass.get().ok());
   CHECK(both);
   CHECK(sms_thread != fax_thread);
-  CHECK(f.Get("sms-1").relay_state == "delivered");
-  CHECK(f.Get("fax-1").relay_state == "delivered");
+  CHECK(f.Get("sms-1").relay_state == store::RelayState::kDelivered);
+  CHECK(f.Get("fax-1").relay_state == store::RelayState::kDelivered);
 }
 
 TEST_CASE("The background loop delivers what a Wake announces", "[relay]") {
@@ -406,12 +406,12 @@ TEST_CASE("The background loop delivers what a Wake announces", "[relay]") {
   // The first pass is over once it has read the heads again at its end; the loop then waits
   // for idle_poll (an hour), so only the Wake can make it look again.
   REQUIRE(signal.WaitFor([&] { return observed.heads_reads() >= 2; }));
-  CHECK(f.Get("before-start").relay_state == "delivered");
+  CHECK(f.Get("before-start").relay_state == store::RelayState::kDelivered);
   f.Add("fax", "after-wake");
   relay.Wake();
   REQUIRE(signal.WaitFor([&] { return observed.heads_reads() >= 4; }));
   relay.Stop();
-  CHECK(f.Get("after-wake").relay_state == "delivered");
+  CHECK(f.Get("after-wake").relay_state == store::RelayState::kDelivered);
   CHECK(WebhookIds(f.transport.Requests()) ==
         std::vector<std::string>{"before-start", "after-wake"});
 }
@@ -446,7 +446,7 @@ TEST_CASE("In the background an app that hangs holds one worker and not the othe
   }
   signal.Notify([&] { sms_released = true; });
   f.relay->Stop();
-  CHECK(f.Get("sms-1").relay_state == "delivered");
+  CHECK(f.Get("sms-1").relay_state == store::RelayState::kDelivered);
   CHECK(fax_delivered == std::vector<std::string>{"fax-1", "fax-2", "fax-3"});
 }
 
@@ -473,8 +473,8 @@ TEST_CASE("Stop waits for the request in flight, at most its timeout, and starts
   CHECK(std::chrono::steady_clock::now() - started < kDeadline);
   CHECK(f.transport.RequestCount() == 1);
   // The request in flight finished and its outcome was written; the next one never started.
-  CHECK(f.Get("sms-1").relay_state == "delivered");
-  CHECK(f.Get("sms-2").relay_state == "pending");
+  CHECK(f.Get("sms-1").relay_state == store::RelayState::kDelivered);
+  CHECK(f.Get("sms-2").relay_state == store::RelayState::kPending);
   CHECK(f.Get("sms-2").attempts == 0);
   f.relay->Stop();  // idempotent
 }
@@ -516,19 +516,20 @@ TEST_CASE("A delivery refused with a client error is dead after max_client_error
   });
 
   REQUIRE(f.relay->RunOnce().ok());
-  CHECK(f.Get("refused").relay_state == "pending");  // a client error is retried, a little
+  CHECK(f.Get("refused").relay_state ==
+        store::RelayState::kPending);  // a client error is retried, a little
   CHECK(f.Get("next").attempts == 0);
   f.clock.Set(f.Get("refused").next_attempt_at);
   REQUIRE(f.relay->RunOnce().ok());
-  CHECK(f.Get("refused").relay_state == "pending");
+  CHECK(f.Get("refused").relay_state == store::RelayState::kPending);
   f.clock.Set(f.Get("refused").next_attempt_at);
   REQUIRE(f.relay->RunOnce().ok());
   const store::EventRecord refused = f.Get("refused");
-  CHECK(refused.relay_state == "dead");
+  CHECK(refused.relay_state == store::RelayState::kDead);
   CHECK(refused.attempts == 3);
   CHECK(refused.last_error == "HTTP 422: {\"error\":\"unknown shape\"}");
   CHECK(f.clock.Now() - t0 < Seconds(10));  // long before max_age
-  CHECK(f.Get("next").relay_state == "delivered");
+  CHECK(f.Get("next").relay_state == store::RelayState::kDelivered);
   CHECK(f.relay->stats().dead == 1);
   CHECK(f.relay->stats().refused == 1);
 
@@ -561,7 +562,7 @@ TEST_CASE("A delivery refused with a client error is dead after max_client_error
   auto history = f.store->ListHistory({"main", "sms", 0});
   REQUIRE(history.ok());
   REQUIRE(history->size() == 1);
-  CHECK((*history)[0].kind == "dead_lettered");
+  CHECK((*history)[0].kind == store::HistoryKind::kDeadLettered);
   CHECK((*history)[0].remote_id.empty());  // never taken for the subscription's previous id
   CHECK((*history)[0].detail == "event refused: HTTP 422: {\"error\":\"unknown shape\"}");
 }
@@ -580,14 +581,14 @@ TEST_CASE("max_client_error_attempts 1 dead-letters at the first refusal, never 
                                                                                    : busy_status);
   });
   REQUIRE(f.relay->RunOnce().ok());
-  CHECK(f.Get("refused").relay_state == "dead");
+  CHECK(f.Get("refused").relay_state == store::RelayState::kDead);
   CHECK(f.Get("refused").attempts == 1);
   // "Not now" is no refusal: retried like a server error, until max_age.
   for (int i = 0; i < 5; ++i) {
     f.clock.Set(f.Get("busy").next_attempt_at);
     REQUIRE(f.relay->RunOnce().ok());
   }
-  CHECK(f.Get("busy").relay_state == "pending");
+  CHECK(f.Get("busy").relay_state == store::RelayState::kPending);
   CHECK(f.Get("busy").attempts == 6);
   CHECK(f.relay->stats().dead == 1);
 }
@@ -605,10 +606,10 @@ TEST_CASE("A refused lifecycle event is dead-lettered without another lifecycle 
     return testing::FakeTransport::Response(400);
   });
   RunUntilIdle(f);
-  CHECK(f.Get("lc-1").relay_state == "dead");
+  CHECK(f.Get("lc-1").relay_state == store::RelayState::kDead);
   CHECK(f.Get("lc-1").attempts == 3);
   CHECK(f.transport.RequestCount() == 3);
-  auto events = f.store->ListEvents("", "", "", 0);
+  auto events = f.store->ListEvents("", "", std::nullopt, 0);
   REQUIRE(events.ok());
   CHECK(events->size() == 1);
   auto history = f.store->ListHistory({"main", "sms", 0});
@@ -631,10 +632,10 @@ TEST_CASE("An event whose headers cannot be written is dead at once and never se
   });
   REQUIRE(f.relay->RunOnce().ok());
   const store::EventRecord bad = f.Get(uuid);
-  CHECK(bad.relay_state == "dead");
+  CHECK(bad.relay_state == store::RelayState::kDead);
   CHECK(bad.attempts == 1);
   CHECK(bad.last_error == "not sent: request header 'webhook-id': value contains CR, LF or NUL");
-  CHECK(f.Get("next").relay_state == "delivered");
+  CHECK(f.Get("next").relay_state == store::RelayState::kDelivered);
 
   RunUntilIdle(f);
   const auto requests = f.transport.Requests();

@@ -40,8 +40,8 @@ TEST_CASE("Every condition type is listed in a fixed order", "[renewal]") {
 TEST_CASE("ConditionsHolding agrees with DeriveConditions' statuses", "[renewal]") {
   platform::AccountStatus ready, failed;
   ready.account = failed.account = "main";
-  ready.state = "ready";
-  failed.state = "auth_failed";
+  ready.state = platform::CredentialState::kReady;
+  failed.state = platform::CredentialState::kAuthFailed;
   const std::array<const platform::AccountStatus*, 3> accounts = {nullptr, &ready, &failed};
   int checked = 0;
   // Every combination of what a status depends on.
@@ -111,9 +111,9 @@ TEST_CASE("AuthFailed holds while the account's credential is rejected", "[renew
   r.account = "main";
   platform::AccountStatus account;
   account.account = "main";
-  account.state = "ready";
+  account.state = platform::CredentialState::kReady;
   CHECK_FALSE(DeriveConditions(r, kNow, &account)[3].status);
-  account.state = "auth_failed";
+  account.state = platform::CredentialState::kAuthFailed;
   account.last_error = "invalid_grant: JWT revoked";
   const Condition c = DeriveConditions(r, kNow, &account)[3];
   CHECK(c.type == "AuthFailed");

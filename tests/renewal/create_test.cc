@@ -44,7 +44,7 @@ struct Fixture {
   }
   std::vector<std::string> Kinds() {
     std::vector<std::string> kinds;
-    for (const auto& entry : History()) kinds.push_back(entry.kind);
+    for (const auto& entry : History()) kinds.emplace_back(store::HistoryKindText(entry.kind));
     return kinds;
   }
   // Runs at the record's retry time.

@@ -46,11 +46,14 @@ struct Fixture {
   }
   void AddRelayed() { AddRecord(kReminderSpec, "http://127.0.0.1:3000/events"); }
   // Every event queued for the app, in queue order.
-  std::vector<store::EventRecord> Events() { return store->ListEvents("", "", "", 0).value(); }
+  std::vector<store::EventRecord> Events() {
+    return store->ListEvents("", "", std::nullopt, 0).value();
+  }
   std::vector<std::string> Kinds() {
     std::vector<std::string> kinds;
     auto history = store->ListHistory({}).value();
-    for (auto it = history.rbegin(); it != history.rend(); ++it) kinds.push_back(it->kind);
+    for (auto it = history.rbegin(); it != history.rend(); ++it)
+      kinds.emplace_back(store::HistoryKindText(it->kind));
     return kinds;
   }
 };
@@ -102,7 +105,7 @@ TEST_CASE("A reminder renews and records its trigger", "[renewal]") {
   CHECK(r.last_trigger == subscription::RenewedBy::kReminder);
   CHECK(f.platform.calls("renew") == 1);
   auto history = f.store->ListHistory({}).value();
-  CHECK(history.front().kind == "renewed");
+  CHECK(history.front().kind == store::HistoryKind::kRenewed);
   CHECK(history.front().trigger == subscription::RenewedBy::kReminder);
 }
 
@@ -200,7 +203,7 @@ TEST_CASE("A renew refused for the Light budget near expiry renews by PUT instea
   CHECK(r.failures == 0);
   CHECK(r.expires_at == f.clock.Now() + Seconds(120));
   auto history = f.store->ListHistory({}).value();
-  CHECK(history.front().kind == "renewed");
+  CHECK(history.front().kind == store::HistoryKind::kRenewed);
   CHECK(history.front().detail.find("by PUT") != std::string::npos);
 }
 
@@ -317,9 +320,9 @@ TEST_CASE("A purged subscription is recreated and the app told the window it was
   auto events = f.Events();
   REQUIRE(events.size() == 1);  // the first creation tells the app nothing
   const auto& e = events[0];
-  CHECK(e.kind == "lifecycle");
+  CHECK(e.kind == store::EventKind::kLifecycle);
   CHECK(e.event == "subkeeper:recreated");
-  CHECK(e.relay_state == "pending");
+  CHECK(e.relay_state == store::RelayState::kPending);
   CHECK(e.subscription_id == "sub-2");
   CHECK(e.uuid.size() == 36);
   CHECK(e.uuid[14] == '4');

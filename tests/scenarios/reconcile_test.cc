@@ -108,7 +108,7 @@ TEST_CASE("a lost database is rebuilt by adoption with one list call and no crea
     const auto history = s.HistoryOf(name);
     INFO("history of " << name << ": " << history.size() << " row(s)");
     CHECK(std::any_of(history.begin(), history.end(), [&](const store::HistoryEntry& e) {
-      return e.kind == "adopted" && e.remote_id == id;
+      return e.kind == store::HistoryKind::kAdopted && e.remote_id == id;
     }));
   }
   CHECK(s.EmulatorRecords().size() == 2);
@@ -191,8 +191,9 @@ TEST_CASE("SIGHUP applies each kind of edit with exactly the calls it needs", "[
     REQUIRE(now_at_b.size() == 1);
     CHECK(ActiveId(s, "d") == now_at_b[0]["id"].get<std::string>());
     const auto history = s.HistoryOf("d");
-    CHECK(std::any_of(history.begin(), history.end(),
-                      [](const store::HistoryEntry& e) { return e.kind == "recreated"; }));
+    CHECK(std::any_of(history.begin(), history.end(), [](const store::HistoryEntry& e) {
+      return e.kind == store::HistoryKind::kRecreated;
+    }));
   }
 
   {

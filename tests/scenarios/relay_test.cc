@@ -74,7 +74,7 @@ bool InState(Scenario& s, const std::vector<std::string>& uuids, const std::stri
   const auto events = s.Events();
   return std::all_of(uuids.begin(), uuids.end(), [&](const std::string& uuid) {
     return std::any_of(events.begin(), events.end(), [&](const store::EventRecord& e) {
-      return e.uuid == uuid && e.relay_state == state;
+      return e.uuid == uuid && store::RelayStateText(e.relay_state) == state;
     });
   });
 }
@@ -232,7 +232,7 @@ TEST_CASE("a failing app gets retries with backoff and then every event in order
   }
   const auto head = EventOf(s, uuids[0]);
   REQUIRE(head.has_value());
-  CHECK(head->relay_state == "pending");
+  CHECK(head->relay_state == store::RelayState::kPending);
   CHECK(head->attempts >= 2);
   CHECK(head->last_error.find("500") != std::string::npos);
   const auto view = s.View();
@@ -307,7 +307,7 @@ TEST_CASE("an event the app refuses past max_age is dead until replayed", "[inte
   const bool dead = WaitFor(
       [&] {
         const auto e = EventOf(s, uuid);
-        return e && e->relay_state == "dead";
+        return e && e->relay_state == store::RelayState::kDead;
       },
       20s, 100ms);
   INFO("app received:\n" << Describe(sink.RequestsTo(kPath)));
@@ -382,7 +382,7 @@ TEST_CASE("a purged subscription is announced to the app with its inactive windo
   CHECK(data["inactiveFrom"].get<std::string>() <= data["inactiveUntil"].get<std::string>());
   const auto stored = EventOf(s, event.Header("webhook-id"));
   REQUIRE(stored.has_value());
-  CHECK(stored->kind == "lifecycle");
+  CHECK(stored->kind == store::EventKind::kLifecycle);
   CHECK(stored->body == event.body);
 }
 
@@ -502,8 +502,8 @@ TEST_CASE("reminders renew the subscription and are never relayed", "[integratio
   for (const auto& uuid : reminders) {
     const auto stored = EventOf(s, uuid);
     if (!stored) continue;  // a reminder need not be stored; it must not be relayed
-    CHECK(stored->kind == "reminder");
-    CHECK(stored->relay_state == "none");
+    CHECK(stored->kind == store::EventKind::kReminder);
+    CHECK(stored->relay_state == store::RelayState::kNone);
   }
 }
 
@@ -601,7 +601,7 @@ TEST_CASE("a uuid the relay cannot send is refused 400, never stored or relayed"
   }
   const auto stored = s.Events();
   CHECK(std::count_if(stored.begin(), stored.end(),
-                      [](const auto& e) { return e.kind == "event"; }) == 1);
+                      [](const auto& e) { return e.kind == store::EventKind::kEvent; }) == 1);
 
   // The handshake echoes a plain token, and refuses one with control characters.
   const std::string head = "POST " + s.webhook_path() + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
@@ -648,7 +648,7 @@ TEST_CASE("an event the app refuses with a 4xx is dead-lettered, later ones flow
   CHECK(std::none_of(attempts.begin(), attempts.end(), [](const auto& r) { return r.ok(); }));
   const auto record = EventOf(s, refused);
   REQUIRE(record.has_value());
-  CHECK(record->relay_state == "dead");
+  CHECK(record->relay_state == store::RelayState::kDead);
   CHECK(record->attempts == 2);
   CHECK(record->last_error.find("HTTP 400") == 0);
   CHECK(WaitFor([&] { return InState(s, {later}, "delivered"); }, 10s));

@@ -29,9 +29,9 @@ int CountUuid(const std::vector<store::EventRecord>& events, const std::string& 
 
 // Events of the route that are not reminders (the emulator may send those at any time).
 int CountNonReminders(const std::vector<store::EventRecord>& events) {
-  return static_cast<int>(
-      std::count_if(events.begin(), events.end(),
-                    [](const store::EventRecord& e) { return e.kind != "reminder"; }));
+  return static_cast<int>(std::count_if(
+      events.begin(), events.end(),
+      [](const store::EventRecord& e) { return e.kind != store::EventKind::kReminder; }));
 }
 
 using Headers = std::multimap<std::string, std::string>;

@@ -29,7 +29,9 @@ class PlanFixture {
       e.uuid = "u" + std::to_string(i);
       e.account = "acc" + std::to_string(i % 3);
       e.name = "sub" + std::to_string(i % 7);
-      e.relay_state = i % 10 == 0 ? "pending" : i % 10 == 1 ? "dead" : "delivered";
+      e.relay_state = i % 10 == 0   ? RelayState::kPending
+                      : i % 10 == 1 ? RelayState::kDead
+                                    : RelayState::kDelivered;
       events.push_back(e);
     }
     REQUIRE((*store)->InsertEvents(events).ok());
@@ -73,12 +75,12 @@ TEST_CASE("Relay heads seek through the partial index of pending rows", "[store]
 
 TEST_CASE("A subscription's pending events are listed through the partial index", "[store]") {
   PlanFixture db;
-  const std::string plan = db.Plan(ListEventsSql(true, true, "pending"));
+  const std::string plan = db.Plan(ListEventsSql(true, true, RelayState::kPending));
   INFO(plan);
   CHECK_THAT(plan, Catch::Contains("USING INDEX events_pending (account=? AND name=?)"));
   CHECK_THAT(plan, !Catch::Contains("TEMP B-TREE"));  // already in seq order
   // Other states go through the route index with a bound state.
-  CHECK_THAT(db.Plan(ListEventsSql(true, true, "dead")),
+  CHECK_THAT(db.Plan(ListEventsSql(true, true, RelayState::kDead)),
              Catch::Contains("events_route (account=? AND name=?)"));
 }
 

@@ -28,6 +28,9 @@ class CodecFixture {
     raw_ = std::make_unique<SQLite::Database>(dir_.File("codec.db"), SQLite::OPEN_READWRITE);
   }
 
+  // Runs `sql` on the raw connection: writes what the store would never write.
+  void Exec(const std::string& sql) { raw_->exec(sql); }
+
   void SetFilters(const std::string& json) {
     SQLite::Statement st(*raw_, "UPDATE subscriptions SET event_filters = ?");
     st.bind(1, json);
@@ -118,6 +121,36 @@ TEST_CASE("A record's reminder round-trips through every read", "[store]") {
   REQUIRE(states.size() == 2);
   CHECK(states[0].reminder == relayed.reminder);
   CHECK_FALSE(states[1].reminder.has_value());
+}
+
+TEST_CASE("An event kind or relay state this build does not know is data loss", "[store]") {
+  CodecFixture db;
+  EventRecord e;
+  e.uuid = "u1";
+  e.account = "main";
+  e.name = "sms";
+  REQUIRE(db.store().InsertEvents({e}).ok());
+  const std::string column = GENERATE(as<std::string>{}, "kind", "relay_state");
+  INFO(column);
+  db.Exec("UPDATE events SET " + column + " = 'Bogus'");
+  const auto got = db.store().ListEvents("", "", std::nullopt, 0);
+  REQUIRE_FALSE(got.ok());
+  CHECK(got.status().code() == StatusCode::kDataLoss);
+  CHECK_THAT(got.status().message(), Catch::Contains(column) && Catch::Contains("Bogus"));
+}
+
+TEST_CASE("A history kind this build does not know is data loss", "[store]") {
+  CodecFixture db;
+  HistoryEntry h;
+  h.account = "main";
+  h.name = "sms";
+  h.kind = HistoryKind::kRenewed;
+  REQUIRE(db.store().AppendHistory(h).ok());
+  db.Exec("UPDATE history SET kind = 'Bogus'");
+  const auto got = db.store().ListHistory({});
+  REQUIRE_FALSE(got.ok());
+  CHECK(got.status().code() == StatusCode::kDataLoss);
+  CHECK_THAT(got.status().message(), Catch::Contains("kind") && Catch::Contains("Bogus"));
 }
 
 }  // namespace

@@ -56,6 +56,26 @@ TEST_CASE("Every account field round-trips and survives a restart", "[store]") {
   CHECK(ModeOf(path) == 0600);
 }
 
+TEST_CASE("A never logged in account is stored with an empty state; an unknown one is data loss",
+          "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("subkeeper.db");
+  ManualClock clock;
+  auto store = Open(path, clock);
+  AccountSnapshot fresh;
+  fresh.account = "main";
+  REQUIRE(store->SaveAccount(fresh).ok());
+  SQLite::Database raw(path, SQLite::OPEN_READWRITE);
+  CHECK(raw.execAndGet("SELECT state FROM accounts").getString().empty());
+  CHECK(SavedAccount(*store, "main")->state == platform::CredentialState::kLoggedOut);
+
+  raw.exec("UPDATE accounts SET state = 'Bogus'");
+  const auto all = store->LoadAccounts();
+  REQUIRE_FALSE(all.ok());
+  CHECK(all.status().code() == StatusCode::kDataLoss);
+  CHECK_THAT(all.status().message(), Catch::Contains("state") && Catch::Contains("Bogus"));
+}
+
 TEST_CASE("Writing a rate block drops the blocks that are over", "[store]") {
   TempDir dir;
   const std::string path = dir.File("subkeeper.db");

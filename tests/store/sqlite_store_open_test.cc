@@ -93,7 +93,7 @@ TEST_CASE("SqliteStore keeps its data across a restart", "[store]") {
     auto store = OpenSqliteStore(path, clock);
     REQUIRE(store.ok());
     HistoryEntry created;
-    created.kind = "created";
+    created.kind = HistoryKind::kCreated;
     created.remote_id = "sub-1";
     REQUIRE((*store)->PutSubscription(Record("sms"), created).ok());
     REQUIRE((*store)->InsertEvents({Event("u1")}).ok());
@@ -136,7 +136,7 @@ TEST_CASE("A version 1 database migrates to the relay schema keeping its rows", 
               .getInt() == 1);
   }
   CHECK((*store)->GetSubscription("main", "sms").value()->remote_id == "sub-1");
-  const auto events = (*store)->ListEvents("main", "sms", "", 0).value();
+  const auto events = (*store)->ListEvents("main", "sms", std::nullopt, 0).value();
   REQUIRE(events.size() == 2);
   CHECK(events[0].uuid == "old-1");
   CHECK(events[0].body == "{}");

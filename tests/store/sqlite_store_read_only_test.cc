@@ -18,7 +18,7 @@ HistoryEntry Created() {
   HistoryEntry created;
   created.account = "main";
   created.name = "sms";
-  created.kind = "created";
+  created.kind = HistoryKind::kCreated;
   created.remote_id = "sub-1";
   return created;
 }

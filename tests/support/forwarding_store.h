@@ -76,7 +76,8 @@ class ForwardingEventLog : public store::EventLog {
     return inner_.InsertEvents(b);
   }
   Result<std::vector<store::EventRecord>> ListEvents(std::string_view a, std::string_view n,
-                                                     std::string_view s, int limit) override {
+                                                     std::optional<store::RelayState> s,
+                                                     int limit) override {
     return inner_.ListEvents(a, n, s, limit);
   }
   Result<std::vector<store::EventRecord>> ListRelayHeads() override {
@@ -155,7 +156,8 @@ class ForwardingStore : public store::Store {
     return inner_.InsertEvents(b);
   }
   Result<std::vector<store::EventRecord>> ListEvents(std::string_view a, std::string_view n,
-                                                     std::string_view s, int limit) override {
+                                                     std::optional<store::RelayState> s,
+                                                     int limit) override {
     return inner_.ListEvents(a, n, s, limit);
   }
   Result<std::vector<store::EventRecord>> ListRelayHeads() override {

@@ -111,8 +111,8 @@ int Scenario::CountCalls(const std::string& method, const std::string& path, int
 }
 
 std::vector<store::EventRecord> Scenario::Events() {
-  auto events =
-      OpenReadSide(db_path())->ListEvents(options_.account, options_.subscription, "", 1000);
+  auto events = OpenReadSide(db_path())->ListEvents(options_.account, options_.subscription,
+                                                    std::nullopt, 1000);
   INFO("listing events: " << events.status().ToString());
   REQUIRE(events.ok());
   return std::move(events).value();
@@ -130,7 +130,7 @@ std::vector<store::HistoryEntry> Scenario::History() {
 
 bool Scenario::HistoryHas(const std::string& kind) {
   for (const auto& entry : History()) {
-    if (entry.kind == kind) return true;
+    if (store::HistoryKindText(entry.kind) == kind) return true;
   }
   return false;
 }

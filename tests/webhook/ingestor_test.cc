@@ -66,8 +66,8 @@ class FakeStore final : public store::EventLog {
   }
 
   // The rest of the event log is not the ingestor's business.
-  Result<std::vector<EventRecord>> ListEvents(std::string_view, std::string_view, std::string_view,
-                                              int) override {
+  Result<std::vector<EventRecord>> ListEvents(std::string_view, std::string_view,
+                                              std::optional<store::RelayState>, int) override {
     return No();
   }
   Result<std::vector<EventRecord>> ListRelayHeads() override { return No(); }

@@ -142,8 +142,8 @@ TEST_CASE("an accepted event is committed as received and answered 200 empty", "
   CHECK(e.subscription_id == "sub-1");
   CHECK(e.event == "/restapi/v1.0/account/~/extension/~/message-store");
   CHECK(e.body == body);
-  CHECK(e.kind == "event");
-  CHECK(e.relay_state == "pending");
+  CHECK(e.kind == store::EventKind::kEvent);
+  CHECK(e.relay_state == store::RelayState::kPending);
   CHECK(e.received_at == f.clock.Now());
   CHECK(calls[0].deadline == f.clock.SteadyNow() + std::chrono::milliseconds(1500));
   CHECK(f.reminders.empty());
@@ -158,11 +158,12 @@ TEST_CASE("events of a subscription without deliver_to are stored with nothing t
   REQUIRE(f.Post(kPath, Envelope("r1", kReminderFilter, "sub-1"), f.Token()).status == 200);
   auto calls = f.sink.calls();
   REQUIRE(calls.size() == 2);
-  CHECK(calls[0].event.kind == "event");
-  CHECK(calls[0].event.relay_state == (relayed ? "pending" : "none"));
+  CHECK(calls[0].event.kind == store::EventKind::kEvent);
+  CHECK(calls[0].event.relay_state ==
+        (relayed ? store::RelayState::kPending : store::RelayState::kNone));
   // Reminders are subkeeper's own, relayed subscription or not.
-  CHECK(calls[1].event.kind == "reminder");
-  CHECK(calls[1].event.relay_state == "none");
+  CHECK(calls[1].event.kind == store::EventKind::kReminder);
+  CHECK(calls[1].event.relay_state == store::RelayState::kNone);
   CHECK(f.reminders.size() == 1);
 }
 
@@ -172,8 +173,8 @@ TEST_CASE("a committed reminder for the current remote id triggers the callback"
   CHECK(r.status == 200);
   auto calls = f.sink.calls();
   REQUIRE(calls.size() == 1);
-  CHECK(calls[0].event.kind == "reminder");
-  CHECK(calls[0].event.relay_state == "none");
+  CHECK(calls[0].event.kind == store::EventKind::kReminder);
+  CHECK(calls[0].event.relay_state == store::RelayState::kNone);
   REQUIRE(f.reminders.size() == 1);
   CHECK(f.reminders[0] ==
         std::make_tuple(std::string("main"), std::string("sms"), std::string("sub-1")));
@@ -184,7 +185,7 @@ TEST_CASE("reminders that must not renew are stored but not passed on", "[webhoo
   SECTION("for an older remote subscription") {
     CHECK(f.Post(kPath, Envelope("r1", kReminderFilter, "sub-0"), f.Token()).status == 200);
     REQUIRE(f.sink.calls().size() == 1);
-    CHECK(f.sink.calls()[0].event.kind == "reminder");
+    CHECK(f.sink.calls()[0].event.kind == store::EventKind::kReminder);
   }
   SECTION("a duplicate delivery") {
     f.sink.Answer(InsertOutcome::kDuplicate);

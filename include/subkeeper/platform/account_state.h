@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "subkeeper/common/clock.h"
@@ -14,6 +16,19 @@
 #include "subkeeper/common/status.h"
 
 namespace subkeeper::platform {
+
+// Where an account's credential stands. Typed in memory; the text is written only where it leaves
+// the process (the store's state column, the status view, metrics labels).
+enum class CredentialState {
+  kLoggedOut,   // never logged in (or the configured credential changed): no token yet
+  kReady,       // the last login or refresh was accepted
+  kAuthFailed,  // the platform rejected the credential; no login before next_login_at
+};
+
+// "logged_out", "ready", "auth_failed": what status pages and metrics show.
+std::string_view CredentialStateText(CredentialState state);
+// The inverse of CredentialStateText; nullopt for any other text.
+std::optional<CredentialState> ParseCredentialState(std::string_view text);
 
 // What the keeper knows about one account's credentials, persisted so that a restart neither
 // logs in again (the Auth budget is 5 a minute) nor forgets that the credential was rejected.
@@ -28,11 +43,11 @@ struct AccountSnapshot {
   WallTime access_expires_at{};   // unset when none
   Secret refresh_token;           // empty when none (or the app does not issue them)
   WallTime refresh_expires_at{};  // unset when none
-  std::string state;              // "" (never logged in) | "ready" | "auth_failed"
-  int32_t auth_failures = 0;      // consecutive rejected logins; 0 after a success
-  WallTime next_login_at{};       // auth_failed: no login is attempted before this
-  std::string last_error;         // why the last login failed; never a secret
-  WallTime updated_at{};          // set by the store on every write
+  CredentialState state = CredentialState::kLoggedOut;
+  int32_t auth_failures = 0;  // consecutive rejected logins; 0 after a success
+  WallTime next_login_at{};   // auth_failed: no login is attempted before this
+  std::string last_error;     // why the last login failed; never a secret
+  WallTime updated_at{};      // set by the store on every write
 };
 
 // A rate-limit penalty (or exhausted window) in force: no request of `group` ("light",
@@ -48,7 +63,7 @@ struct RateBlock {
 // What status pages and metrics show about one account. No secret.
 struct AccountStatus {
   std::string account;
-  std::string state;              // "logged_out" (no token yet) | "ready" | "auth_failed"
+  CredentialState state = CredentialState::kLoggedOut;
   WallTime access_expires_at{};   // unset when there is no access token
   WallTime refresh_expires_at{};  // unset when there is no refresh token
   int32_t auth_failures = 0;      // consecutive rejected logins

@@ -16,10 +16,6 @@
 
 namespace subkeeper::platform {
 
-// TokenState::state values ("" = never logged in).
-inline constexpr char kTokenReady[] = "ready";
-inline constexpr char kTokenAuthFailed[] = "auth_failed";
-
 // Nominal lifetimes (docs/platform.md §6), for tokens whose real lifetime was not persisted or not
 // given.
 inline constexpr Seconds kNominalAccessLifetime{3600};
@@ -38,10 +34,10 @@ struct TokenState {
   Secret refresh_token;  // empty when there is none
   WallTime refresh_issued{};
   WallTime refresh_expires{};  // unset: unknown (a configured token not used yet)
-  std::string state;           // "" | kTokenReady | kTokenAuthFailed
-  int32_t auth_failures = 0;   // consecutive rejected logins
-  WallTime next_login_at{};    // auth_failed: no login before this
-  std::string last_error;      // why the last login failed; never a secret
+  CredentialState state = CredentialState::kLoggedOut;
+  int32_t auth_failures = 0;  // consecutive rejected logins
+  WallTime next_login_at{};   // auth_failed: no login before this
+  std::string last_error;     // why the last login failed; never a secret
 };
 
 // A successful answer of the token endpoint.
@@ -114,7 +110,7 @@ void RestoreTokens(TokenState& s, const AccountSnapshot& record, WallTime now);
 AccountSnapshot SnapshotOf(const TokenState& s, const std::string& account,
                            const std::string& fingerprint);
 
-// What status pages show: state "logged_out" when never logged in; expiries unset for missing
+// What status pages show: state kLoggedOut when never logged in; expiries unset for missing
 // tokens; next_login_at only while auth_failed. No secret.
 AccountStatus StatusOf(const TokenState& s, const std::string& account);
 

@@ -175,7 +175,7 @@ class RenewalService {
   // Stores a successful renewal (by renew or PUT) with its history row.
   Status Renewed(Record& record, const platform::RemoteSubscription& remote, Trigger trigger,
                  const std::string& detail, WallTime now);
-  Status Create(Record& record, const std::string& kind, const std::string& reason, WallTime now,
+  Status Create(Record& record, store::HistoryKind kind, const std::string& reason, WallTime now,
                 const Previous& previous);
   // Create for a record without a remote id: "created" the first time, else "recreated" of the
   // id its history last named.
@@ -204,7 +204,7 @@ class RenewalService {
   // reported to the app.
   void NotifyRecovered(const Record& record, int32_t streak, store::HistoryEntry& entry,
                        WallTime now) const;
-  store::HistoryEntry Entry(const Record& record, std::string kind, std::string detail,
+  store::HistoryEntry Entry(const Record& record, store::HistoryKind kind, std::string detail,
                             WallTime now) const;
 
   store::SubscriptionStore& store_;

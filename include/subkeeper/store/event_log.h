@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -26,11 +27,13 @@ class EventLog {
   // an event has no uuid.
   virtual Result<std::vector<InsertOutcome>> InsertEvents(
       const std::vector<EventRecord>& batch) = 0;
-  // Events in seq order, optionally of one route ("" = any) and relay state ("" = any);
-  // `limit` <= 0 = no limit.
+  // Events in seq order, optionally of one route ("" = any) and relay state (nullopt = any);
+  // `limit` <= 0 = no limit. kDataLoss when a stored kind or relay state is not one this build
+  // knows.
   virtual Result<std::vector<EventRecord>> ListEvents(std::string_view account,
                                                       std::string_view name,
-                                                      std::string_view relay_state, int limit) = 0;
+                                                      std::optional<RelayState> relay_state,
+                                                      int limit) = 0;
 
   // ---- Relay (the events table as a durable outbox to the app) ----
 

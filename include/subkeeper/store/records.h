@@ -122,8 +122,34 @@ inline SubscriptionStateView StateViewOf(const SubscriptionRecord& record) {
   return v;
 }
 
+// What an EventRecord holds. Typed in memory; the text is written only where it leaves the
+// process (the store's kind column, the relay's subkeeper-event-kind header, log lines).
+enum class EventKind {
+  kEvent,      // a notification from the platform
+  kReminder,   // the platform's reminder of a subscription's expiry (never relayed)
+  kLifecycle,  // a lifecycle event subkeeper itself queued for the app
+};
+
+// "event", "reminder", "lifecycle".
+std::string_view EventKindText(EventKind kind);
+// The inverse of EventKindText; nullopt for any other text.
+std::optional<EventKind> ParseEventKind(std::string_view text);
+
+// Where an event stands with the relay.
+enum class RelayState {
+  kPending,    // to deliver (again at next_attempt_at)
+  kDelivered,  // the app answered 2xx
+  kDead,       // the relay gave up after the maximum age
+  kNone,       // nothing to relay: a reminder, or a subscription without deliver_to
+};
+
+// "pending", "delivered", "dead", "none".
+std::string_view RelayStateText(RelayState state);
+// The inverse of RelayStateText; nullopt for any other text.
+std::optional<RelayState> ParseRelayState(std::string_view text);
+
 // A notification as received on the webhook listener, stored before it is acknowledged; or a
-// lifecycle event subkeeper itself queued for the app (kind "lifecycle").
+// lifecycle event subkeeper itself queued for the app (kind kLifecycle).
 struct EventRecord {
   int64_t seq = 0;      // assigned by the store, increasing
   std::string uuid;     // the platform's notification uuid (ours for lifecycle), the dedupe key
@@ -133,15 +159,36 @@ struct EventRecord {
   std::string event;            // envelope event (the filter string); the type for lifecycle
   std::string body;             // the raw request body, byte for byte (relayed untouched)
   WallTime received_at{};
-  std::string kind = "event";  // "event" | "reminder" | "lifecycle"
-  // Relay state: "pending" (to deliver), "delivered", "dead" (gave up after the maximum age), or
-  // "none" (nothing to relay: a reminder, or a subscription without deliver_to).
-  std::string relay_state = "pending";
+  EventKind kind = EventKind::kEvent;
+  RelayState relay_state = RelayState::kPending;
   int32_t attempts = 0;        // delivery attempts made so far
   WallTime next_attempt_at{};  // unset = as soon as possible
   std::string last_error;      // why the last attempt failed ("" after success / none yet)
   WallTime delivered_at{};     // when the app answered 2xx
 };
+
+// What a history row records. Typed in memory; the text is written only where it leaves the
+// process (the store's kind column, `subkeeper history`, metrics).
+enum class HistoryKind {
+  kCreated,
+  kAdopted,
+  kRenewed,
+  kUpdated,
+  kRecreated,
+  kBlacklisted,
+  kInactive,  // replaced because the platform no longer called it Active (not blacklisted)
+  kDeleted,
+  kFailed,
+  kReminderMissing,
+  kExpired,
+  kDeadLettered,  // a relayed event the relay gave up on
+};
+
+// "created", "adopted", "renewed", "updated", "recreated", "blacklisted", "inactive", "deleted",
+// "failed", "reminder_missing", "expired", "dead_lettered".
+std::string_view HistoryKindText(HistoryKind kind);
+// The inverse of HistoryKindText; nullopt for any other text.
+std::optional<HistoryKind> ParseHistoryKind(std::string_view text);
 
 // One row of the append-only lifecycle history.
 struct HistoryEntry {
@@ -149,9 +196,7 @@ struct HistoryEntry {
   WallTime at{};        // unset = stamped by the store from its clock
   std::string account;  // unset when written with a record = that record's account / name
   std::string name;
-  // created | adopted | renewed | updated | recreated | blacklisted | deleted | failed |
-  // reminder_missing | expired | dead_lettered (a relayed event the relay gave up on)
-  std::string kind;
+  HistoryKind kind = HistoryKind::kCreated;
   std::string remote_id;
   // For renewed: kReminder | kTimer | kManual | kStartup; otherwise kNone.
   subscription::RenewedBy trigger = subscription::RenewedBy::kNone;
@@ -185,12 +230,12 @@ inline bool HasDesired(const SubscriptionRecord& desired, const SubscriptionReco
 
 // A history row about (account, name) at `at`; the store assigns its id.
 inline HistoryEntry MakeHistory(WallTime at, std::string account, std::string name,
-                                std::string kind, std::string remote_id, std::string detail) {
+                                HistoryKind kind, std::string remote_id, std::string detail) {
   HistoryEntry entry;
   entry.at = at;
   entry.account = std::move(account);
   entry.name = std::move(name);
-  entry.kind = std::move(kind);
+  entry.kind = kind;
   entry.remote_id = std::move(remote_id);
   entry.detail = std::move(detail);
   return entry;
@@ -206,7 +251,8 @@ enum class InsertOutcome { kInserted, kDuplicate };
 
 // The outcome of one delivery attempt, written by the relay.
 struct RelayUpdate {
-  std::string relay_state;  // "pending" (retry at next_attempt_at), "delivered" or "dead"
+  RelayState relay_state = RelayState::kPending;  // kPending (retry at next_attempt_at),
+                                                  // kDelivered or kDead
   int32_t attempts = 0;
   WallTime next_attempt_at{};
   std::string last_error;

@@ -36,13 +36,13 @@ STORE_CONTRACT_TEST("SaveAccount replaces the snapshot and LoadAccounts is order
   platform::AccountStateStore& accounts = *store;
   AccountSnapshot other;
   other.account = "zeta";
-  other.state = "ready";
+  other.state = platform::CredentialState::kReady;
   REQUIRE(accounts.SaveAccount(other).ok());
   REQUIRE(accounts.SaveAccount(FullAccount()).ok());
   clock.Advance(minutes(1));
   AccountSnapshot cleared;  // a later write clears what it leaves empty
   cleared.account = "main";
-  cleared.state = "ready";
+  cleared.state = platform::CredentialState::kReady;
   REQUIRE(accounts.SaveAccount(cleared).ok());
 
   const auto all = accounts.LoadAccounts();
@@ -50,7 +50,7 @@ STORE_CONTRACT_TEST("SaveAccount replaces the snapshot and LoadAccounts is order
   REQUIRE(all->size() == 2);
   const AccountSnapshot& main = (*all)[0];
   CHECK(main.account == "main");
-  CHECK(main.state == "ready");
+  CHECK(main.state == platform::CredentialState::kReady);
   CHECK(main.access_token.empty());
   CHECK(main.refresh_token.empty());
   CHECK(main.auth_failures == 0);

@@ -2,6 +2,7 @@
 // against every implementation (registry.h).
 #include <catch2/catch.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/conformance/fixtures.h"
@@ -11,13 +12,13 @@ namespace subkeeper::store::conformance {
 namespace {
 
 EventRecord Event(std::string uuid, std::string account, std::string name,
-                  std::string relay_state = "pending", int64_t received_ms = 1000) {
+                  std::string_view relay_state = "pending", int64_t received_ms = 1000) {
   EventRecord e;
   e.uuid = std::move(uuid);
   e.account = std::move(account);
   e.name = std::move(name);
   e.body = "{}";
-  e.relay_state = std::move(relay_state);
+  e.relay_state = ParseRelayState(relay_state).value();
   e.received_at = At(received_ms);
   return e;
 }
@@ -31,7 +32,7 @@ std::vector<std::string> Uuids(const std::vector<EventRecord>& events) {
 using V = std::vector<std::string>;
 
 std::vector<EventRecord> All(EventLog& store) {
-  auto events = store.ListEvents("", "", "", 0);
+  auto events = store.ListEvents("", "", std::nullopt, 0);
   REQUIRE(events.ok());
   return std::move(events).value();
 }
@@ -47,14 +48,14 @@ int64_t SeqOf(EventLog& store, const std::string& uuid) {
 
 std::string StateOf(EventLog& store, const std::string& uuid) {
   for (const EventRecord& e : All(store)) {
-    if (e.uuid == uuid) return e.relay_state;
+    if (e.uuid == uuid) return std::string(RelayStateText(e.relay_state));
   }
   return "(absent)";
 }
 
 RelayUpdate Delivered() {
   RelayUpdate u;
-  u.relay_state = "delivered";
+  u.relay_state = store::RelayState::kDelivered;
   u.attempts = 1;
   u.delivered_at = At(5000);
   return u;
@@ -84,7 +85,7 @@ STORE_CONTRACT_TEST("Relay heads are each subscription's lowest pending seq, in 
 
   // A retried head stays the head: later events of its subscription wait behind it.
   RelayUpdate retry;
-  retry.relay_state = "pending";
+  retry.relay_state = store::RelayState::kPending;
   retry.attempts = 1;
   retry.next_attempt_at = At(9000);
   retry.last_error = "HTTP 500";
@@ -114,27 +115,27 @@ STORE_CONTRACT_TEST("UpdateRelay writes every outcome field and rejects unknown 
   const int64_t seq = SeqOf(event_log, "u1");
 
   RelayUpdate dead;
-  dead.relay_state = "dead";
+  dead.relay_state = store::RelayState::kDead;
   dead.attempts = 12;
   dead.next_attempt_at = At(7000);
   dead.last_error = "connection refused";
   dead.delivered_at = At(0);
   REQUIRE(event_log.UpdateRelay(seq, dead).ok());
-  auto got = event_log.ListEvents("main", "sms", "dead", 0).value();
+  auto got = event_log.ListEvents("main", "sms", store::RelayState::kDead, 0).value();
   REQUIRE(got.size() == 1);
   CHECK(got[0].attempts == 12);
   CHECK(got[0].next_attempt_at == At(7000));
   CHECK(got[0].last_error == "connection refused");
 
   REQUIRE(event_log.UpdateRelay(seq, Delivered()).ok());
-  got = event_log.ListEvents("main", "sms", "delivered", 0).value();
+  got = event_log.ListEvents("main", "sms", store::RelayState::kDelivered, 0).value();
   REQUIRE(got.size() == 1);
   CHECK(got[0].delivered_at == At(5000));
   CHECK(got[0].last_error.empty());
 
   CHECK(event_log.UpdateRelay(seq + 100, Delivered()).code() == StatusCode::kNotFound);
   RelayUpdate bogus = Delivered();
-  bogus.relay_state = "none";
+  bogus.relay_state = store::RelayState::kNone;
   CHECK(event_log.UpdateRelay(seq, bogus).code() == StatusCode::kInvalidArgument);
   CHECK(StateOf(event_log, "u1") == "delivered");
 }
@@ -144,14 +145,14 @@ STORE_CONTRACT_TEST("Lifecycle outcome fields round-trip through InsertEvents", 
   auto store = OpenEmpty(implementation, clock);
   EventLog& event_log = *store;
   EventRecord in = Event("l1", "main", "sms", "dead");
-  in.kind = "lifecycle";
+  in.kind = store::EventKind::kLifecycle;
   in.attempts = 4;
   in.last_error = "HTTP 410";
   in.delivered_at = At(4242);
   REQUIRE(event_log.InsertEvents({in}).ok());
-  const auto out = event_log.ListEvents("main", "sms", "", 0).value();
+  const auto out = event_log.ListEvents("main", "sms", std::nullopt, 0).value();
   REQUIRE(out.size() == 1);
-  CHECK(out[0].kind == "lifecycle");
+  CHECK(out[0].kind == store::EventKind::kLifecycle);
   CHECK(out[0].last_error == "HTTP 410");
   CHECK(out[0].delivered_at == At(4242));
 }
@@ -219,7 +220,7 @@ STORE_CONTRACT_TEST("RequeueEvents filters by state, route and time and resets t
     if (e.uuid == "pending" || e.uuid == "reminder") {
       CHECK(e.attempts == 3);
       CHECK(e.last_error == "HTTP 503");
-    } else if (e.relay_state == "pending") {
+    } else if (e.relay_state == store::RelayState::kPending) {
       CHECK(e.attempts == 0);
       CHECK(e.next_attempt_at == WallTime{});
       CHECK(e.last_error.empty());
@@ -239,7 +240,8 @@ STORE_CONTRACT_TEST("Requeued events become heads again in their original order"
   CHECK(Uuids(event_log.ListRelayHeads().value()) == V{"c"});
   REQUIRE(event_log.RequeueEvents({}).value() == 2);
   CHECK(Uuids(event_log.ListRelayHeads().value()) == V{"a"});
-  CHECK(Uuids(event_log.ListEvents("main", "sms", "pending", 0).value()) == V{"a", "b", "c"});
+  CHECK(Uuids(event_log.ListEvents("main", "sms", store::RelayState::kPending, 0).value()) ==
+        V{"a", "b", "c"});
 }
 
 STORE_CONTRACT_TEST("PruneEvents deletes old finished events, bounded, and never a pending one",
@@ -258,14 +260,15 @@ STORE_CONTRACT_TEST("PruneEvents deletes old finished events, bounded, and never
               .ok());
   // done_before 1000 matches done1, done2, none1; dead_before 2000 matches dead-old.
   CHECK(event_log.PruneEvents(At(1000), At(2000), 3).value() == 3);
-  CHECK(event_log.ListEvents("", "", "", 0).value().size() == 4);
+  CHECK(event_log.ListEvents("", "", std::nullopt, 0).value().size() == 4);
   CHECK(event_log.PruneEvents(At(1000), At(2000), 3).value() == 1);
   CHECK(event_log.PruneEvents(At(1000), At(2000), 3).value() == 0);
-  CHECK(Uuids(event_log.ListEvents("", "", "", 0).value()) == V{"p-old", "done-new", "dead-mid"});
+  CHECK(Uuids(event_log.ListEvents("", "", std::nullopt, 0).value()) ==
+        V{"p-old", "done-new", "dead-mid"});
 
   // Even a cut-off after everything leaves pending events alone.
   CHECK(event_log.PruneEvents(At(1'000'000), At(1'000'000), 100).value() == 2);
-  CHECK(Uuids(event_log.ListEvents("", "", "", 0).value()) == V{"p-old"});
+  CHECK(Uuids(event_log.ListEvents("", "", std::nullopt, 0).value()) == V{"p-old"});
   // A pruned uuid is forgotten: the platform would have stopped retrying long before.
   CHECK(event_log.InsertEvents({Event("done1", "main", "sms")}).value().at(0) ==
         InsertOutcome::kInserted);

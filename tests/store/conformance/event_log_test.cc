@@ -14,7 +14,7 @@ namespace {
 
 HistoryEntry Hist(std::string kind, std::string account, std::string name) {
   HistoryEntry h;
-  h.kind = std::move(kind);
+  h.kind = ParseHistoryKind(kind).value();
   h.account = std::move(account);
   h.name = std::move(name);
   return h;
@@ -44,7 +44,7 @@ STORE_CONTRACT_TEST("Events are deduplicated on uuid within and across batches",
   REQUIRE(second.ok());
   CHECK(*second == std::vector<InsertOutcome>{InsertOutcome::kDuplicate, InsertOutcome::kInserted});
 
-  auto events = event_log.ListEvents("", "", "", 0).value();
+  auto events = event_log.ListEvents("", "", std::nullopt, 0).value();
   REQUIRE(events.size() == 3);
   CHECK(events[0].uuid == "u1");
   CHECK(events[1].uuid == "u2");
@@ -54,7 +54,8 @@ STORE_CONTRACT_TEST("Events are deduplicated on uuid within and across batches",
 
   CHECK(event_log.InsertEvents({Event("u4"), Event("")}).status().code() ==
         StatusCode::kInvalidArgument);
-  CHECK(event_log.ListEvents("", "", "", 0).value().size() == 3);  // nothing of that batch stored
+  CHECK(event_log.ListEvents("", "", std::nullopt, 0).value().size() ==
+        3);  // nothing of that batch stored
   CHECK(event_log.InsertEvents({}).value().empty());
 }
 
@@ -67,15 +68,15 @@ STORE_CONTRACT_TEST("An event body with arbitrary bytes round-trips exactly", "[
   body += std::string("\0\0tail\xff", 7);
   EventRecord in = Event("bytes");
   in.body = body;
-  in.kind = "reminder";
-  in.relay_state = "none";
+  in.kind = store::EventKind::kReminder;
+  in.relay_state = store::RelayState::kNone;
   in.attempts = 7;
   in.next_attempt_at = At(1'700'000'009'000);
   EventRecord empty_body = Event("empty");
   empty_body.body.clear();
   REQUIRE(event_log.InsertEvents({in, empty_body}).ok());
 
-  auto events = event_log.ListEvents("main", "sms", "", 10).value();
+  auto events = event_log.ListEvents("main", "sms", std::nullopt, 10).value();
   REQUIRE(events.size() == 2);
   const EventRecord& out = events[0];
   CHECK(out.body.size() == body.size());
@@ -83,8 +84,8 @@ STORE_CONTRACT_TEST("An event body with arbitrary bytes round-trips exactly", "[
   CHECK(out.subscription_id == in.subscription_id);
   CHECK(out.event == in.event);
   CHECK(out.received_at == in.received_at);
-  CHECK(out.kind == "reminder");
-  CHECK(out.relay_state == "none");
+  CHECK(out.kind == store::EventKind::kReminder);
+  CHECK(out.relay_state == store::RelayState::kNone);
   CHECK(out.attempts == 7);
   CHECK(out.next_attempt_at == in.next_attempt_at);
   CHECK(events[1].body.empty());
@@ -95,7 +96,7 @@ STORE_CONTRACT_TEST("ListEvents filters by route and relay state and limits", "[
   auto store = OpenEmpty(implementation, clock);
   EventLog& event_log = *store;
   EventRecord reminder = Event("r1");
-  reminder.relay_state = "none";
+  reminder.relay_state = store::RelayState::kNone;
   REQUIRE(event_log.InsertEvents({Event("s1"), Event("v1", "voice"), reminder, Event("s2")}).ok());
 
   auto uuids = [](const std::vector<EventRecord>& events) {
@@ -104,11 +105,13 @@ STORE_CONTRACT_TEST("ListEvents filters by route and relay state and limits", "[
     return out;
   };
   using V = std::vector<std::string>;
-  CHECK(uuids(event_log.ListEvents("main", "sms", "", 0).value()) == V{"s1", "r1", "s2"});
-  CHECK(uuids(event_log.ListEvents("main", "sms", "pending", 0).value()) == V{"s1", "s2"});
-  CHECK(uuids(event_log.ListEvents("", "", "pending", 0).value()) == V{"s1", "v1", "s2"});
-  CHECK(uuids(event_log.ListEvents("main", "voice", "", 0).value()) == V{"v1"});
-  CHECK(uuids(event_log.ListEvents("", "", "", 2).value()) == V{"s1", "v1"});
+  CHECK(uuids(event_log.ListEvents("main", "sms", std::nullopt, 0).value()) == V{"s1", "r1", "s2"});
+  CHECK(uuids(event_log.ListEvents("main", "sms", store::RelayState::kPending, 0).value()) ==
+        V{"s1", "s2"});
+  CHECK(uuids(event_log.ListEvents("", "", store::RelayState::kPending, 0).value()) ==
+        V{"s1", "v1", "s2"});
+  CHECK(uuids(event_log.ListEvents("main", "voice", std::nullopt, 0).value()) == V{"v1"});
+  CHECK(uuids(event_log.ListEvents("", "", std::nullopt, 2).value()) == V{"s1", "v1"});
 }
 
 STORE_CONTRACT_TEST("The store serialises concurrent writers", "[store]") {
@@ -133,7 +136,7 @@ STORE_CONTRACT_TEST("The store serialises concurrent writers", "[store]") {
   }
   for (auto& th : threads) th.join();
   CHECK(failures == 0);
-  CHECK(event_log.ListEvents("", "", "", 0).value().size() == kThreads * kPerThread);
+  CHECK(event_log.ListEvents("", "", std::nullopt, 0).value().size() == kThreads * kPerThread);
   CHECK(history.ListHistory(HistoryQuery{"", "", 0}).value().size() == kThreads * kPerThread);
 }
 

@@ -65,7 +65,7 @@ inline platform::AccountSnapshot FullAccount() {
   a.access_expires_at = At(1'700'003'600'123);
   a.refresh_token = Secret("U0pDMDFQMDFQQVMwMXw.refresh");
   a.refresh_expires_at = At(1'700'604'800'456);
-  a.state = "auth_failed";
+  a.state = platform::CredentialState::kAuthFailed;
   a.auth_failures = 4;
   a.next_login_at = At(1'700'000'960'789);
   a.last_error = "permission_denied: invalid_grant";

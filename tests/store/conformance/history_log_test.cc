@@ -14,7 +14,7 @@ using std::chrono::seconds;
 
 HistoryEntry Hist(std::string kind, std::string account = "", std::string name = "") {
   HistoryEntry h;
-  h.kind = std::move(kind);
+  h.kind = ParseHistoryKind(kind).value();
   h.account = std::move(account);
   h.name = std::move(name);
   return h;
@@ -38,11 +38,11 @@ using V = std::vector<std::string>;
 
 HistoryEntry WithOutbox(std::string kind, std::string uuid) {
   HistoryEntry h;
-  h.kind = std::move(kind);
+  h.kind = ParseHistoryKind(kind).value();
   h.remote_id = "sub-2";
   EventRecord e;
   e.uuid = std::move(uuid);
-  e.kind = "lifecycle";
+  e.kind = store::EventKind::kLifecycle;
   e.event = "subscription.recreated";
   e.body = R"({"type":"subscription.recreated"})";
   h.outbox = {e};
@@ -76,9 +76,9 @@ STORE_CONTRACT_TEST("History is newest first, filtered, limited and written with
   auto all = subscriptions.ListHistory({});
   REQUIRE(all.ok());
   REQUIRE(all->size() == 4);
-  CHECK((*all)[0].kind == "deleted");
+  CHECK((*all)[0].kind == HistoryKind::kDeleted);
   CHECK((*all)[0].name == "voice");  // route filled in from the deleted key
-  CHECK((*all)[1].kind == "renewed");
+  CHECK((*all)[1].kind == HistoryKind::kRenewed);
   CHECK((*all)[1].at == At(42));  // a given time is kept
   CHECK((*all)[1].trigger == subscription::RenewedBy::kReminder);
   CHECK((*all)[1].remote_id == "r1");
@@ -88,12 +88,12 @@ STORE_CONTRACT_TEST("History is newest first, filtered, limited and written with
 
   auto sms = subscriptions.ListHistory(Query("main", "sms")).value();
   REQUIRE(sms.size() == 2);
-  CHECK(sms[0].kind == "renewed");
-  CHECK(sms[1].kind == "created");
+  CHECK(sms[0].kind == HistoryKind::kRenewed);
+  CHECK(sms[1].kind == HistoryKind::kCreated);
   CHECK(subscriptions.ListHistory(Query("other", "")).value().empty());
   auto newest = subscriptions.ListHistory(Query("", "", 1)).value();
   REQUIRE(newest.size() == 1);
-  CHECK(newest[0].kind == "deleted");
+  CHECK(newest[0].kind == HistoryKind::kDeleted);
 }
 
 STORE_CONTRACT_TEST("A failed Put writes neither the record nor its history", "[store]") {
@@ -114,10 +114,10 @@ STORE_CONTRACT_TEST("The outbox event is queued with its history row", "[store]"
   EventLog& event_log = *store;
 
   REQUIRE(subscriptions.PutSubscription(Record(), WithOutbox("recreated", "life-1")).ok());
-  auto queued = event_log.ListEvents("main", "sms", "pending", 0).value();
+  auto queued = event_log.ListEvents("main", "sms", store::RelayState::kPending, 0).value();
   REQUIRE(queued.size() == 1);
   CHECK(queued[0].uuid == "life-1");
-  CHECK(queued[0].kind == "lifecycle");
+  CHECK(queued[0].kind == store::EventKind::kLifecycle);
   CHECK(queued[0].event == "subscription.recreated");
   CHECK(queued[0].received_at == At(1'700'000'000'000));  // the history row's time
   CHECK(Uuids(event_log.ListRelayHeads().value()) == V{"life-1"});
@@ -125,14 +125,14 @@ STORE_CONTRACT_TEST("The outbox event is queued with its history row", "[store]"
   // A retried write whose event is already queued still records its history.
   REQUIRE(subscriptions.PutSubscription(Record(), WithOutbox("recreated", "life-1")).ok());
   CHECK(subscriptions.ListHistory({}).value().size() == 2);
-  CHECK(event_log.ListEvents("", "", "", 0).value().size() == 1);
+  CHECK(event_log.ListEvents("", "", std::nullopt, 0).value().size() == 1);
 
   HistoryEntry appended = WithOutbox("blacklisted", "life-2");
   appended.account = "main";
   appended.name = "sms";
   REQUIRE(subscriptions.AppendHistory(appended).ok());
   REQUIRE(subscriptions.DeleteSubscription("main", "sms", WithOutbox("deleted", "life-3")).ok());
-  CHECK(Uuids(event_log.ListEvents("main", "sms", "", 0).value()) ==
+  CHECK(Uuids(event_log.ListEvents("main", "sms", std::nullopt, 0).value()) ==
         V{"life-1", "life-2", "life-3"});
   CHECK(subscriptions.ListHistory({}).value().size() == 4);
 }
@@ -146,7 +146,7 @@ STORE_CONTRACT_TEST("A history write that fails queues no outbox event, and vice
   SubscriptionRecord bad = Record();
   bad.event_filters = {std::string("\xff\xfe", 2)};  // not UTF-8: the Put fails
   CHECK_FALSE(subscriptions.PutSubscription(bad, WithOutbox("created", "life-1")).ok());
-  CHECK(event_log.ListEvents("", "", "", 0).value().empty());
+  CHECK(event_log.ListEvents("", "", std::nullopt, 0).value().empty());
 
   // An outbox event without a uuid fails the whole write.
   HistoryEntry no_uuid = WithOutbox("recreated", "");

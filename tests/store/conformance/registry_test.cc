@@ -36,7 +36,7 @@ TEST_CASE("Every registered implementation opens an empty store", "[store]") {
     ManualClock clock;
     auto store = OpenEmpty(implementation, clock);
     CHECK(store->ListSubscriptions().value().empty());
-    CHECK(store->ListEvents("", "", "", 0).value().empty());
+    CHECK(store->ListEvents("", "", std::nullopt, 0).value().empty());
     CHECK(store->LoadAccounts().value().empty());
     CHECK(store->ListConditionTransitions(nullptr).value().empty());
     CHECK(store->CheckWritable().ok());
