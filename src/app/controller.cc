@@ -73,17 +73,17 @@ Controller::Controller(KeeperEnv env, config::Config config, ControllerOptions o
 Controller::~Controller() = default;
 
 std::shared_ptr<const config::Config> Controller::Current() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return config_;
 }
 
 std::shared_ptr<platform::RestClient> Controller::Api() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return status_api_;
 }
 
 ConfigState Controller::State() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return {config_,
           generation_,
           applied_at_,
@@ -102,7 +102,7 @@ void Controller::Wire(Runtime& runtime) {
       [this](const std::string& account, const std::string& name) { PublishRoute(account, name); });
   runtime.executor->SetOnDefined(
       [this](const std::string& account, const std::string& name) { PublishRoute(account, name); });
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   status_api_ = runtime.api;
 }
 
@@ -133,7 +133,7 @@ void Controller::Begin(std::string public_url) {
   scheduler_->SetConfigured(ConfiguredLookup());
   const auto config = Current();
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     generation_ = 1;
     applied_at_ = env_.clock->Now();
   }
@@ -152,7 +152,7 @@ void Controller::ScheduleAccounts(const config::Config& config, const std::strin
   if (expedite) cadence_.Expedite("", now);
   pass_reason_.clear();
   for (const auto& account : accounts) pass_reason_[account] = why;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   startup_pending_ = std::move(accounts);
 }
 
@@ -212,7 +212,7 @@ bool Controller::ReconcileAccount(const std::string& account, const std::string&
 }
 
 void Controller::Record(const std::string& account, const std::string& summary, bool complete) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   last_reconcile_ = FormatIso8601(env_.clock->Now()) + " " + summary;
   accounts_reconciled_ += 1;
   if (complete) startup_pending_.erase(account);
@@ -250,7 +250,7 @@ std::string Controller::Refusal(const Result<config::Config>& next) const {
 
 bool Controller::Reload(Result<config::Config> loaded) {
   if (const std::string refusal = Refusal(loaded); !refusal.empty()) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     logging::KeeperLog().error("new configuration refused, generation {} keeps running:\n{}",
                                generation_, refusal);
     refused_reason_ = refusal;
@@ -273,7 +273,7 @@ void Controller::Apply(std::shared_ptr<const config::Config> next) {
   scheduler_->SetService(*runtime_->renewal);
   int generation = 0;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     config_ = next;
     generation = generation_ += 1;
     applied_at_ = env_.clock->Now();

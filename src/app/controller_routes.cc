@@ -21,7 +21,7 @@ store::SubscriptionHead HeadOf(const store::SubscriptionRecord& record) {
 }  // namespace
 
 Controller::Applied Controller::AppliedConfig() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!index_ || index_config_ != config_) {
     index_ = std::make_shared<const reconcile::AccountIndex>(reconcile::IndexByAccount(*config_));
     index_config_ = config_;  // held, so its address cannot be reused by a later config
@@ -47,13 +47,13 @@ std::optional<webhook::Route> Controller::RouteFor(const store::SubscriptionHead
 }
 
 subscription::TokenBook Controller::Tokens() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return tokens_;
 }
 
 void Controller::SetTokens(const subscription::TokenBook& tokens) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (tokens_ == tokens) return;
     tokens_ = tokens;
   }

@@ -10,14 +10,12 @@
 
 #include <cerrno>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -27,6 +25,7 @@
 #include "keeper.h"
 #include "subkeeper/app/run_state.h"
 #include "subkeeper/common/log.h"
+#include "subkeeper/common/mutex.h"
 #include "subkeeper/config/checks.h"
 #include "subkeeper/config/limits.h"
 #include "subkeeper/config/loader.h"
@@ -180,16 +179,16 @@ class SignalWatch {
     char buf[64];
     while (read(wake_[0], buf, sizeof buf) > 0) {
     }
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     const bool reload = reload_;
     reload_ = false;
     return {stop_, reload};
   }
   // The keeper has stopped: the deadline no longer applies.
   void Stopped() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopped_ = true;
-    cv_.notify_all();
+    cv_.SignalAll();
   }
 
  private:
@@ -201,7 +200,7 @@ class SignalWatch {
       signalfd_siginfo info;
       bool stop = false;
       while (read(signal_fd_, &info, sizeof(info)) == sizeof(info)) {
-        std::lock_guard lock(mu_);
+        MutexLock lock(mu_);
         if (info.ssi_signo == SIGINT || info.ssi_signo == SIGTERM) {
           logging::KeeperLog().info("signal {}: stopping (at most {} ms)", info.ssi_signo,
                                     grace_.count());
@@ -216,8 +215,12 @@ class SignalWatch {
       }
       if (stop) break;
     }
-    std::unique_lock lock(mu_);
-    if (cv_.wait_for(lock, grace_, [&] { return stopped_; })) return;
+    MutexLock lock(mu_);
+    const auto deadline = std::chrono::steady_clock::now() + grace_;
+    while (!stopped_) {
+      if (!cv_.WaitUntil(mu_, deadline)) break;
+    }
+    if (stopped_) return;
     logging::KeeperLog().error(
         "shutdown did not finish within {} ms: exiting with work in flight (answered events are "
         "stored; held leases expire after renewal.lease)",
@@ -231,11 +234,11 @@ class SignalWatch {
   int wake_[2] = {-1, -1};
   int quit_[2] = {-1, -1};
   std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;     // guarded by mu_
-  bool reload_ = false;   // guarded by mu_
-  bool stopped_ = false;  // guarded by mu_
+  Mutex mu_;
+  CondVar cv_;
+  bool stop_ GUARDED_BY(mu_) = false;
+  bool reload_ GUARDED_BY(mu_) = false;
+  bool stopped_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace

@@ -99,7 +99,7 @@ void Keeper::ConfigureRelay(const config::Config& config) {
   const relay::RelayOptions options = RelayOptionsFor(config);
   std::unique_ptr<relay::Relay> retired;
   {
-    std::lock_guard lock(relay_mu_);
+    MutexLock lock(relay_mu_);
     if (relay_ && SameRelayOptions(options, relay_options_)) {
       relay_->Configure(std::move(targets), secrets);
       relay_->Wake();
@@ -114,13 +114,13 @@ void Keeper::ConfigureRelay(const config::Config& config) {
                                              *env_.clock, options, env_.unit_random);
   next->Configure(std::move(targets), secrets);
   next->Start();
-  std::lock_guard lock(relay_mu_);
+  MutexLock lock(relay_mu_);
   relay_options_ = options;
   relay_ = std::move(next);
 }
 
 void Keeper::WakeRelay() {
-  std::lock_guard lock(relay_mu_);
+  MutexLock lock(relay_mu_);
   if (relay_) relay_->Wake();
 }
 
@@ -132,7 +132,7 @@ void Keeper::Stop() {
   // flight finish side by side: a shutdown waits for the slower, not for both in turn.
   std::unique_ptr<relay::Relay> relay;
   {
-    std::lock_guard lock(relay_mu_);
+    MutexLock lock(relay_mu_);
     relay = std::move(relay_);
   }
   std::thread relay_stop([&relay] {

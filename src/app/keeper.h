@@ -6,13 +6,13 @@
 
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "admin_view.h"
 #include "subkeeper/app/controller.h"
 #include "subkeeper/app/env.h"
 #include "subkeeper/app/metrics.h"
+#include "subkeeper/common/mutex.h"
 #include "subkeeper/config/config.h"
 #include "subkeeper/relay/relay.h"
 #include "subkeeper/server/http_server.h"
@@ -62,9 +62,9 @@ class Keeper final : private ControllerHost {
   const KeeperEnv env_;
   Controller controller_;
   std::unique_ptr<webhook::EventIngestor> ingestor_;
-  std::unique_ptr<relay::Relay> relay_;
-  std::mutex relay_mu_;  // guards relay_ and relay_options_ (the ingestor's thread wakes it)
-  relay::RelayOptions relay_options_;
+  Mutex relay_mu_;  // the ingestor's thread wakes the relay
+  std::unique_ptr<relay::Relay> relay_ GUARDED_BY(relay_mu_);
+  relay::RelayOptions relay_options_ GUARDED_BY(relay_mu_);
   std::unique_ptr<webhook::WebhookReceiver> receiver_;
   std::unique_ptr<server::WebhookServer> webhook_server_;
   // Installed as the process's metrics::Hook from Start to Stop.

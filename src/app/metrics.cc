@@ -125,7 +125,7 @@ void Metrics::PlatformCall(std::string_view group, int status) {
 
 void Metrics::EventAccepted(std::string_view account, std::string_view name, WallTime at) {
   accepted_->Increment();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   WallTime& last = last_event_[{std::string(account), std::string(name)}];
   last = std::max(last, at);
 }
@@ -139,7 +139,7 @@ void Metrics::WebhookAnswered(bool handshake, std::chrono::nanoseconds elapsed) 
 }
 
 void Metrics::SeedLastEvents(const std::vector<store::LastEvent>& last) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (const auto& e : last) {
     WallTime& t = last_event_[{e.account, e.name}];
     t = std::max(t, e.received_at);
@@ -148,7 +148,7 @@ void Metrics::SeedLastEvents(const std::vector<store::LastEvent>& last) {
 }
 
 bool Metrics::seeded() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return seeded_;
 }
 

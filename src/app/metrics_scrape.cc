@@ -136,7 +136,7 @@ void Metrics::AddSubscriptionFamilies(const ScrapeState& state, const Subscripti
   std::vector<ClientMetric> expires, last_event, ready, condition;
   {
     // last_event_ is written by the webhook path; held only while the rows (in memory) are read.
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (const auto& row : summary.rows) {
       const std::vector<ClientMetric::Label> key = {{"account", row.account}, {"name", row.name}};
       if (row.live) expires.push_back(Gauge(key, UnixSeconds(row.expires_at)));

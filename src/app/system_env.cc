@@ -2,8 +2,9 @@
 
 #include <unistd.h>
 
-#include <mutex>
 #include <random>
+
+#include "subkeeper/common/mutex.h"
 
 namespace subkeeper::app {
 
@@ -16,11 +17,14 @@ std::string HostLeaseOwner() {
 }
 
 std::function<double()> SystemRandom() {
-  auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
-  auto mu = std::make_shared<std::mutex>();
-  return [engine, mu] {
-    std::lock_guard lock(*mu);
-    return std::uniform_real_distribution<double>(0.0, 1.0)(*engine);
+  struct Source {
+    Mutex mu;
+    std::mt19937_64 engine GUARDED_BY(mu){std::random_device{}()};
+  };
+  auto source = std::make_shared<Source>();
+  return [source] {
+    MutexLock lock(source->mu);
+    return std::uniform_real_distribution<double>(0.0, 1.0)(source->engine);
   };
 }
 

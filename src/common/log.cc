@@ -1,6 +1,7 @@
 #include "subkeeper/common/log.h"
 
 #include <spdlog/details/log_msg.h>
+#include <spdlog/details/null_mutex.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -11,12 +12,12 @@
 #include <cctype>
 #include <chrono>
 #include <ctime>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <shared_mutex>
 #include <unordered_map>
 #include <vector>
+
+#include "subkeeper/common/mutex.h"
 
 namespace subkeeper::logging {
 namespace {
@@ -125,26 +126,28 @@ std::unique_ptr<spdlog::formatter> MakeFormatter(const std::string& format) {
   return std::make_unique<TextFormatter>();
 }
 
-// Scrubs each record, then hands it to its children.
-class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
+// Scrubs each record, then hands it to its children. spdlog's base_sink locks its own (unannotated)
+// mutex around sink_it_/flush_; this sink takes mu_ itself instead, so the analysis sees it.
+class RedactingSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
  public:
   void AddChild(std::shared_ptr<spdlog::sinks::sink> child) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mu_);
     child->set_formatter(MakeFormatter(format_));
     children_.push_back(std::move(child));
   }
   void RemoveChild(const std::shared_ptr<spdlog::sinks::sink>& child) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mu_);
     std::erase(children_, child);
   }
   void SetFormat(const std::string& format) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mu_);
     format_ = format;
     for (auto& child : children_) child->set_formatter(MakeFormatter(format_));
   }
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
+    MutexLock lock(mu_);
     const std::string clean = Scrub(std::string_view(msg.payload.data(), msg.payload.size()));
     spdlog::details::log_msg copy(msg);
     copy.payload = spdlog::string_view_t(clean.data(), clean.size());
@@ -160,6 +163,7 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
     formatting_subject = previous;
   }
   void flush_() override {
+    MutexLock lock(mu_);
     for (auto& child : children_) child->flush();
   }
   // The children format; this sink's own formatter is unused.
@@ -167,8 +171,9 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
   void set_formatter_(std::unique_ptr<spdlog::formatter>) override {}
 
  private:
-  std::string format_ = "text";
-  std::vector<std::shared_ptr<spdlog::sinks::sink>> children_;
+  Mutex mu_;
+  std::string format_ GUARDED_BY(mu_) = "text";
+  std::vector<std::shared_ptr<spdlog::sinks::sink>> children_ GUARDED_BY(mu_);
 };
 
 struct State {
@@ -178,9 +183,10 @@ struct State {
   std::array<std::shared_ptr<spdlog::logger>, kNames.size()> loggers;
   std::string format = "text";
 
-  std::shared_mutex secrets_mutex;
-  std::unordered_map<std::string, std::string> slots;  // slot -> value
-  std::unordered_map<std::string, int> values;         // value (raw or encoded) -> uses
+  SharedMutex secrets_mutex;
+  std::unordered_map<std::string, std::string> slots GUARDED_BY(secrets_mutex);  // slot -> value
+  // value (raw or encoded) -> uses
+  std::unordered_map<std::string, int> values GUARDED_BY(secrets_mutex);
 
   State() {
     sink->AddChild(stderr_sink);
@@ -324,8 +330,8 @@ void RemoveSink(const std::shared_ptr<spdlog::sinks::sink>& sink) {
 
 void SetSecret(const std::string& slot, std::string_view value) {
   State& state = GetState();
-  std::unique_lock lock(state.secrets_mutex);
-  auto release = [&](const std::string& old) {
+  WriterMutexLock lock(state.secrets_mutex);
+  auto release = [&](const std::string& old) REQUIRES(state.secrets_mutex) {
     for (const std::string& form : {old, PercentEncode(old)}) {
       auto it = state.values.find(form);
       if (it != state.values.end() && --it->second == 0) state.values.erase(it);
@@ -346,7 +352,7 @@ std::string Scrub(std::string_view input) {
   std::string text(input);
   State& state = GetState();
   {
-    std::shared_lock lock(state.secrets_mutex);
+    ReaderMutexLock lock(state.secrets_mutex);
     if (state.values.size() <= 64) {
       // Few secrets: look for each anywhere, also inside longer words.
       for (const auto& [value, uses] : state.values) ReplaceAll(text, value);

@@ -72,7 +72,7 @@ void RateLimiter::Restore() {
                                 blocks.status().ToString());
     return;
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (const RateBlock& block : *blocks) {
     std::optional<RateGroup> group = ParseStoredGroup(block.group);
     if (!group) {
@@ -103,7 +103,7 @@ void RateLimiter::Prune(Bucket& bucket, SteadyTime now) {
 
 Status RateLimiter::Admit(const std::string& account, RateGroup group) {
   const SteadyTime now = clock_.SteadyNow();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Bucket& bucket = BucketFor({account, group});
   const std::string what = std::string(RateGroupName(group)) + " requests of account '" + account;
   if (now < bucket.blocked_until) {
@@ -147,7 +147,7 @@ void RateLimiter::Observe(const std::string& account, RateGroup group,
   const SteadyTime now = clock_.SteadyNow();
   SteadyTime blocked_until;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     Bucket& bucket = BucketFor({account, group});
     const SteadyTime before = bucket.blocked_until;
     if (response.status == 429) {
@@ -168,7 +168,7 @@ void RateLimiter::Observe(const std::string& account, RateGroup group,
 
 std::vector<RateLimitSnapshot> RateLimiter::Snapshot() const {
   const SteadyTime now = clock_.SteadyNow();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::vector<RateLimitSnapshot> out;
   for (const auto& [key, bucket] : buckets_) {
     const auto live =

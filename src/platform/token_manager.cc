@@ -1,13 +1,13 @@
 #include "subkeeper/platform/token_manager.h"
 
 #include <algorithm>
-#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "redact.h"
 #include "subkeeper/common/crypto.h"
 #include "subkeeper/common/log.h"
 #include "subkeeper/common/metrics_hook.h"
+#include "subkeeper/common/mutex.h"
 #include "subkeeper/platform/errors.h"
 #include "subkeeper/platform/token_policy.h"
 #include "subkeeper/platform/url.h"
@@ -19,15 +19,15 @@ struct TokenManager::Account : TokenState {
   std::string name;
   Secret jwt;               // configured; empty for a refresh-token-only account
   std::string fingerprint;  // CredentialFingerprint of the configured credential
-  std::mutex mu;            // held across a token request: one refresh at a time
-  // TokenState is guarded by mu.
+  // Held across a token request: one refresh at a time. Guards TokenState (a base class, whose
+  // fields the analysis cannot be told about).
+  Mutex mu;
   // What Accounts() shows; updated with every change so that it never waits for mu.
-  mutable std::mutex view_mu;
-  AccountStatus view;  // guarded by view_mu
+  mutable Mutex view_mu ACQUIRED_AFTER(mu);
+  AccountStatus view GUARDED_BY(view_mu);
 
-  // REQUIRES: mu held.
-  Status Reject(const Status& why, WallTime now);
-  Status WaitingForLogin(WallTime now) const;
+  Status Reject(const Status& why, WallTime now) REQUIRES(mu);
+  Status WaitingForLogin(WallTime now) const REQUIRES(mu);
 };
 
 struct TokenManager::Grant : TokenGrant {};
@@ -87,9 +87,9 @@ TokenManager::TokenManager(ClientOptions options,
     account->fingerprint = CredentialFingerprint(credentials.jwt, credentials.refresh_token);
     account->jwt = std::move(credentials.jwt);
     account->refresh_token = std::move(credentials.refresh_token);
-    std::lock_guard lock(account->mu);
+    MutexLock lock(account->mu);
     if (auto it = saved.find(name); it != saved.end()) Restore(*account, it->second, now);
-    std::lock_guard view_lock(account->view_mu);
+    MutexLock view_lock(account->view_mu);
     account->view = StatusOf(*account, account->name);
     accounts_.emplace(name, std::move(account));
   }
@@ -114,8 +114,9 @@ std::map<std::string, AccountSnapshot, std::less<>> TokenManager::LoadSaved() {
   return saved;
 }
 
-// REQUIRES: account.mu held.
-void TokenManager::Restore(Account& account, const AccountSnapshot& saved, WallTime now) {
+// The REQUIRES of the helpers below are on their definitions: Account is incomplete in the header.
+void TokenManager::Restore(Account& account, const AccountSnapshot& saved, WallTime now)
+    REQUIRES(account.mu) {
   if (saved.credential_fingerprint != account.fingerprint) {
     logging::PlatformLog({account.name})
         .info("tokens: the account's credential changed; its saved tokens are dropped");
@@ -124,10 +125,10 @@ void TokenManager::Restore(Account& account, const AccountSnapshot& saved, WallT
   RestoreTokens(account, saved, now);
 }
 
-// REQUIRES: account.mu held. Saves the account and refreshes what Accounts() shows.
-void TokenManager::Publish(Account& account) {
+// Saves the account and refreshes what Accounts() shows.
+void TokenManager::Publish(Account& account) REQUIRES(account.mu) {
   {
-    std::lock_guard lock(account.view_mu);
+    MutexLock lock(account.view_mu);
     account.view = StatusOf(account, account.name);
   }
   if (state_ == nullptr) return;
@@ -142,7 +143,7 @@ Result<Secret> TokenManager::AccessToken(const std::string& account_name) {
   auto it = accounts_.find(account_name);
   if (it == accounts_.end()) return Status::NotFound("unknown account '" + account_name + "'");
   Account& account = *it->second;
-  std::lock_guard lock(account.mu);
+  MutexLock lock(account.mu);
   const WallTime now = clock_.Now();
   if (HasFreshToken(account, now)) return account.access_token;
   if (LoginDeferred(account, now)) {
@@ -156,9 +157,9 @@ Result<Secret> TokenManager::AccessToken(const std::string& account_name) {
   return token;
 }
 
-// REQUIRES: account.mu held. One token request (two when a rejected refresh token falls back to
-// the JWT), its outcome recorded and saved.
-Result<Secret> TokenManager::Acquire(Account& account, WallTime now) {
+// One token request (two when a rejected refresh token falls back to the JWT), its outcome
+// recorded and saved.
+Result<Secret> TokenManager::Acquire(Account& account, WallTime now) REQUIRES(account.mu) {
   const Secret refresh_before = account.refresh_token;
   Result<Grant> grant = Obtain(account, now);
   if (grant.ok()) {
@@ -181,7 +182,7 @@ WallTime TokenManager::KeepAlive() {
   WallTime next = WallTime::max();
   for (auto& [name, account] : accounts_) {
     if (!account->jwt.empty()) continue;  // logs in when it needs to, never ahead
-    std::lock_guard lock(account->mu);
+    MutexLock lock(account->mu);
     const WallTime now = clock_.Now();
     WallTime due = KeepAliveDue(*account);
     if (now >= due) {
@@ -202,7 +203,7 @@ std::vector<AccountStatus> TokenManager::Accounts() const {
   std::vector<AccountStatus> out;
   out.reserve(accounts_.size());
   for (const auto& [name, account] : accounts_) {
-    std::lock_guard lock(account->view_mu);
+    MutexLock lock(account->view_mu);
     out.push_back(account->view);
   }
   return out;
@@ -211,7 +212,7 @@ std::vector<AccountStatus> TokenManager::Accounts() const {
 std::optional<AccountStatus> TokenManager::AccountOf(const std::string& name) const {
   auto it = accounts_.find(name);
   if (it == accounts_.end()) return std::nullopt;
-  std::lock_guard lock(it->second->view_mu);
+  MutexLock lock(it->second->view_mu);
   return it->second->view;
 }
 
@@ -219,14 +220,15 @@ void TokenManager::Invalidate(const std::string& account_name, const Secret& tok
   auto it = accounts_.find(account_name);
   if (it == accounts_.end()) return;
   Account& account = *it->second;
-  std::lock_guard lock(account.mu);
+  MutexLock lock(account.mu);
   if (token.empty() || account.access_token != token) return;
   account.access_token = Secret();
   Publish(account);
 }
 
-// REQUIRES: account.mu held. kUnauthenticated means the credential was rejected.
-Result<TokenManager::Grant> TokenManager::Obtain(Account& account, WallTime now) {
+// kUnauthenticated means the credential was rejected.
+Result<TokenManager::Grant> TokenManager::Obtain(Account& account, WallTime now)
+    REQUIRES(account.mu) {
   const bool has_jwt = !account.jwt.empty();
   // Without a JWT the refresh token is all there is: it is presented even when it looks expired
   // (the platform decides), and kept when rejected so that each later attempt can present it.
@@ -267,8 +269,8 @@ Result<TokenManager::Grant> TokenManager::ParseGrant(const std::string& body) {
   return grant;
 }
 
-// REQUIRES: account.mu held.
-Result<TokenManager::Grant> TokenManager::RequestToken(Account& account, const std::string& form) {
+Result<TokenManager::Grant> TokenManager::RequestToken(Account& account, const std::string& form)
+    REQUIRES(account.mu) {
   SK_RETURN_IF_ERROR(limiter_.Admit(account.name, RateGroup::kAuth));
   http::HttpRequest request;
   request.method = "POST";

@@ -90,18 +90,18 @@ void Relay::Configure(TargetLookup targets, const std::vector<Secret>& signing_s
   for (const Secret& secret : signing_secrets) {
     if (std::optional<std::string> key = SigningKey(secret)) keys.push_back(std::move(*key));
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   targets_ = std::move(lookup);
   keys_ = std::move(keys);
 }
 
 std::shared_ptr<const TargetLookup> Relay::CurrentTargets() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return targets_;
 }
 
 SigningKeys Relay::CurrentKeys() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return keys_;
 }
 
@@ -135,7 +135,7 @@ Result<WallTime> Relay::RunOnce() {
 
 Status Relay::DeliverRoutes(const std::vector<std::pair<store::EventRecord, std::string>>& due) {
   std::atomic<size_t> next{0};
-  std::mutex error_mu;
+  Mutex error_mu;
   Status first_error;
   auto work = [&] {
     for (size_t i = next++; i < due.size() && !Stopping(); i = next++) {
@@ -144,7 +144,7 @@ Status Relay::DeliverRoutes(const std::vector<std::pair<store::EventRecord, std:
       if (!status.ok()) {
         // Returned to the loop, which logs a store error once rather than every pass.
         logging::RelayLog({head.account, head.name}).debug("relay: {}", status.ToString());
-        std::lock_guard lock(error_mu);
+        MutexLock lock(error_mu);
         if (first_error.ok()) first_error = std::move(status);
       }
     }
@@ -199,7 +199,7 @@ Result<bool> Relay::DeliverOne(const store::EventRecord& event, const std::strin
     update.relay_state = store::RelayState::kDelivered;
     update.delivered_at = now;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       ++stats_.delivered;
     }
     SK_RETURN_IF_ERROR(store_.UpdateRelay(event.seq, update));
@@ -218,7 +218,7 @@ Result<bool> Relay::DeliverOne(const store::EventRecord& event, const std::strin
   update.relay_state = next ? store::RelayState::kPending : store::RelayState::kDead;
   if (next) update.next_attempt_at = *next;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     ++stats_.failed;
     if (!next) ++stats_.dead;
   }
@@ -257,7 +257,7 @@ Status Relay::DeadLetterRefused(const store::EventRecord& event, const store::Re
     SK_RETURN_IF_ERROR(history_.AppendHistory(entry));
   }
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     ++stats_.failed;
     ++stats_.dead;
     ++stats_.refused;
@@ -272,7 +272,7 @@ Status Relay::DeadLetterRefused(const store::EventRecord& event, const store::Re
 }
 
 bool Relay::ClaimRoute(const std::string& route) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::unique_ptr<Route>& state = routes_[route];
   if (!state) state = std::make_unique<Route>();
   if (state->busy) return false;
@@ -281,7 +281,7 @@ bool Relay::ClaimRoute(const std::string& route) {
 }
 
 void Relay::ReleaseRoute(const std::string& route) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   routes_[route]->busy = false;
 }
 
@@ -292,7 +292,7 @@ void Relay::NoteOutcome(const store::EventRecord& event, bool delivered, bool de
   bool started_failing = false;
   bool first_dead = false;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     Route& state = *routes_[route];
     if (delivered) {
       recovered = state.failing;
@@ -320,17 +320,17 @@ void Relay::NoteOutcome(const store::EventRecord& event, bool delivered, bool de
 }
 
 bool Relay::Stopping() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return stopping_;
 }
 
 double Relay::Random() {
-  std::lock_guard lock(random_mu_);
+  MutexLock lock(random_mu_);
   return unit_random_();
 }
 
 RelayStats Relay::stats() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return stats_;
 }
 

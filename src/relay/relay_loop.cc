@@ -15,7 +15,7 @@ using internal::RouteKey;
 using internal::UrlOf;
 
 void Relay::Start() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (loop_.joinable()) return;
   stopping_ = false;
   for (int i = 0; i < std::max(1, options_.concurrency); ++i) {
@@ -26,15 +26,15 @@ void Relay::Start() {
 
 void Relay::Stop() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
-  work_cv_.notify_all();
+  cv_.SignalAll();
+  work_cv_.SignalAll();
   if (loop_.joinable()) loop_.join();
   for (std::thread& worker : workers_) worker.join();
   workers_.clear();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   // Queued but never started: their events stay pending for the next start.
   for (const Task& task : tasks_) routes_[RouteKey(task.account, task.name)]->busy = false;
   tasks_.clear();
@@ -57,11 +57,11 @@ Result<WallTime> Relay::Dispatch() {
     }
     // A subscription already claimed is with a worker, which wakes the loop when it is done.
     if (!ClaimRoute(RouteKey(head.account, head.name))) continue;
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     tasks_.push_back(Task{head.account, head.name, *url});
     queued = true;
   }
-  if (queued) work_cv_.notify_all();
+  if (queued) work_cv_.SignalAll();
   if (last_prune_ == WallTime{} || now - last_prune_ >= kPruneEvery) {
     last_prune_ = now;
     SK_RETURN_IF_ERROR(
@@ -75,8 +75,8 @@ void Relay::Work() {
   for (;;) {
     Task task;
     {
-      std::unique_lock lock(mu_);
-      work_cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+      MutexLock lock(mu_);
+      while (!stopping_ && tasks_.empty()) work_cv_.Wait(mu_);
       if (stopping_) return;
       task = std::move(tasks_.front());
       tasks_.pop_front();
@@ -92,10 +92,10 @@ void Relay::Work() {
 
 void Relay::Wake() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     woken_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 void Relay::Loop() {
@@ -118,8 +118,11 @@ void Relay::Loop() {
                           std::chrono::milliseconds(0), options_.idle_poll);
       }
     }
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, wait, [this] { return woken_ || stopping_; });
+    const SteadyTime deadline = std::chrono::steady_clock::now() + wait;
+    MutexLock lock(mu_);
+    while (!woken_ && !stopping_) {
+      if (!cv_.WaitUntil(mu_, deadline)) break;
+    }
     if (stopping_) return;
     woken_ = false;
   }

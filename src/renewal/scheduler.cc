@@ -36,45 +36,45 @@ void Scheduler::SetConfigured(std::set<std::string> keys) {
 void Scheduler::SetConfigured(IsConfigured is_configured) {
   auto shared = std::make_shared<const IsConfigured>(std::move(is_configured));
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     configured_ = std::move(shared);
     poked_ = true;
   }
-  wake_.notify_all();
+  wake_.SignalAll();
 }
 
 std::shared_ptr<const Scheduler::IsConfigured> Scheduler::Configured() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return configured_;
 }
 
 void Scheduler::Wake() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     poked_ = true;
   }
-  wake_.notify_all();
+  wake_.SignalAll();
 }
 
 void Scheduler::OnReminder(const std::string& account, const std::string& name,
                            const std::string& subscription_id) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     queue_.push_back({account, name, subscription_id, Trigger::kReminder});
   }
-  wake_.notify_all();
+  wake_.SignalAll();
 }
 
 void Scheduler::Request(const std::string& account, const std::string& name, Trigger trigger) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     queue_.push_back({account, name, "", trigger});
   }
-  wake_.notify_all();
+  wake_.SignalAll();
 }
 
 size_t Scheduler::delayed_reminders() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return delayed_.size();
 }
 
@@ -91,7 +91,7 @@ WallTime Scheduler::Tick() {
   if (!ran.empty() && !failed) head = Walk(now, *configured, /*run=*/false, ran, failed);
   WallTime next = failed ? now + Seconds(5) : now + kIdleWait;
   if (head) next = std::min(next, *head);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!delayed_order_.empty()) next = std::min(next, delayed_order_.begin()->first);
   return next;
 }
@@ -135,7 +135,7 @@ std::optional<WallTime> Scheduler::Walk(WallTime now, const IsConfigured& config
 void Scheduler::RunQueued(WallTime now) {
   std::deque<Work> work;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     work.swap(queue_);
   }
   for (const auto& item : work) {
@@ -164,7 +164,7 @@ void Scheduler::HandleReminder(const Work& work, WallTime now) {
   const auto delay =
       Millis(static_cast<int64_t>(static_cast<double>(Millis(spread).count()) * share));
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (delayed_.count(key)) return;  // already waiting to renew: one renewal per window
     if (delay > Millis(0)) {
       Work later = work;
@@ -180,7 +180,7 @@ void Scheduler::HandleReminder(const Work& work, WallTime now) {
 void Scheduler::RunDelayed(WallTime now) {
   std::vector<Work> due;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     while (!delayed_order_.empty() && delayed_order_.begin()->first <= now) {
       auto it = delayed_.find(delayed_order_.begin()->second);
       due.push_back(std::move(it->second));
@@ -210,7 +210,7 @@ void Scheduler::RunOne(const std::string& account, const std::string& name, Trig
 }
 
 void Scheduler::Start() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (thread_.joinable()) return;
   stopping_ = false;
   thread_ = std::thread([this] { Loop(); });
@@ -218,23 +218,26 @@ void Scheduler::Start() {
 
 void Scheduler::Stop() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
-  wake_.notify_all();
+  wake_.SignalAll();
   if (thread_.joinable()) thread_.join();
 }
 
 void Scheduler::Loop() {
   while (true) {
     const WallTime next = Tick();
-    std::unique_lock lock(mu_);
+    MutexLock lock(mu_);
     if (stopping_) return;
     // Wait in slices of at most a minute so a wall-clock jump is noticed.
     const auto wait = std::clamp<std::chrono::milliseconds>(
         std::chrono::duration_cast<std::chrono::milliseconds>(next - clock_.Now()),
         std::chrono::milliseconds(0), std::chrono::milliseconds(60000));
-    wake_.wait_for(lock, wait, [this] { return stopping_ || poked_ || !queue_.empty(); });
+    const SteadyTime deadline = std::chrono::steady_clock::now() + wait;
+    while (!stopping_ && !poked_ && queue_.empty()) {
+      if (!wake_.WaitUntil(mu_, deadline)) break;
+    }
     poked_ = false;
     if (stopping_) return;
   }

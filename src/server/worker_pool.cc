@@ -16,25 +16,25 @@ WorkerPool::~WorkerPool() { Shutdown(); }
 
 void WorkerPool::Submit(uint64_t connection, HttpRequest request) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     jobs_.push_back({connection, std::move(request)});
   }
-  work_cv_.notify_one();
+  work_cv_.Signal();
 }
 
 std::vector<WorkerPool::Done> WorkerPool::TakeDone() {
   std::vector<Done> done;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   done.swap(done_);
   return done;
 }
 
 void WorkerPool::Shutdown() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     quit_ = true;
   }
-  work_cv_.notify_all();
+  work_cv_.SignalAll();
   for (auto& worker : workers_) worker.join();
   workers_.clear();
 }
@@ -43,8 +43,8 @@ void WorkerPool::WorkerMain() {
   for (;;) {
     Job job{};
     {
-      std::unique_lock lock(mu_);
-      work_cv_.wait(lock, [this] { return quit_ || !jobs_.empty(); });
+      MutexLock lock(mu_);
+      while (!quit_ && jobs_.empty()) work_cv_.Wait(mu_);
       if (quit_) return;  // a queued request was never answered: the client retries
       job = std::move(jobs_.front());
       jobs_.pop_front();
@@ -57,7 +57,7 @@ void WorkerPool::WorkerMain() {
       response = JsonError(500, "internal error", true);
     }
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       done_.push_back({job.connection, std::move(response)});
     }
     on_done_();

@@ -3,15 +3,14 @@
 // is woken to collect them.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "http_message.h"
+#include "subkeeper/common/mutex.h"
 
 namespace subkeeper::server::internal {
 
@@ -50,11 +49,11 @@ class WorkerPool {
 
   const std::function<HttpResponse(const HttpRequest&)>& complete_;
   const std::function<void()> on_done_;
-  std::mutex mu_;
-  std::condition_variable work_cv_;
-  std::deque<Job> jobs_;    // guarded by mu_
-  std::vector<Done> done_;  // guarded by mu_
-  bool quit_ = false;       // guarded by mu_
+  Mutex mu_;
+  CondVar work_cv_;
+  std::deque<Job> jobs_ GUARDED_BY(mu_);
+  std::vector<Done> done_ GUARDED_BY(mu_);
+  bool quit_ GUARDED_BY(mu_) = false;
   std::vector<std::thread> workers_;
 };
 

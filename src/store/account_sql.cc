@@ -96,8 +96,9 @@ RateBlock ReadRateBlock(const SQLite::Statement& st) {
 }
 
 Result<std::vector<AccountSnapshot>> SqliteStore::LoadAccounts() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return CatchSqlite("list accounts", [&]() -> Result<std::vector<AccountSnapshot>> {
+    mu_.AssertHeld();
     auto st_lease = statements_.Get(std::string(kAccountSelectSql) + " ORDER BY account");
     SQLite::Statement& st = *st_lease;
     std::vector<AccountSnapshot> out;
@@ -111,9 +112,10 @@ Result<std::vector<AccountSnapshot>> SqliteStore::LoadAccounts() {
 
 Status SqliteStore::SaveAccount(const AccountSnapshot& snapshot) {
   if (snapshot.account.empty()) return Status::InvalidArgument("store: an account needs a name");
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   // The message names the account only: the statement holds the tokens.
   return CatchSqlite("put account " + snapshot.account, [&]() -> Status {
+    mu_.AssertHeld();
     auto st_lease = statements_.Get(kAccountUpsertSql);
     SQLite::Statement& st = *st_lease;
     BindAccount(st, snapshot, ToUnixMillis(clock_.Now()));
@@ -127,8 +129,9 @@ Status SqliteStore::SaveRateBlock(const RateBlock& block) {
     return Status::InvalidArgument("store: a rate block needs an account and a group, got '" +
                                    block.account + "/" + block.group + "'");
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return CatchSqlite("put rate block " + block.account + "/" + block.group, [&]() -> Status {
+    mu_.AssertHeld();
     SQLite::Transaction tx(*db_, kImmediate);
     // Blocks are written rarely (on a 429), so dropping the finished ones here keeps the table
     // at the blocks in force without a separate sweep.
@@ -148,8 +151,9 @@ Status SqliteStore::SaveRateBlock(const RateBlock& block) {
 }
 
 Result<std::vector<RateBlock>> SqliteStore::LoadRateBlocks(WallTime now) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return CatchSqlite("list rate blocks", [&]() -> Result<std::vector<RateBlock>> {
+    mu_.AssertHeld();
     auto st_lease = statements_.Get(kRateBlockSelectSql);
     SQLite::Statement& st = *st_lease;
     st.bind(1, ToUnixMillis(now));

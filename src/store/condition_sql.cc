@@ -10,9 +10,10 @@ namespace subkeeper::store {
 
 Result<std::vector<ConditionTransition>> SqliteStore::ListConditionTransitions(
     const SubscriptionKey* only) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return CatchSqlite(
       "list condition transitions", [&]() -> Result<std::vector<ConditionTransition>> {
+        mu_.AssertHeld();
         constexpr const char* kSelect =
             "SELECT account, name, type, status, reason, since FROM condition_transitions";
         auto st_lease = statements_.Get(
@@ -35,8 +36,9 @@ Result<std::vector<ConditionTransition>> SqliteStore::ListConditionTransitions(
 
 Status SqliteStore::PutConditionTransitions(const std::vector<ConditionTransition>& transitions) {
   if (transitions.empty()) return Status::OK();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return CatchSqlite("put condition transitions", [&]() -> Status {
+    mu_.AssertHeld();
     SQLite::Transaction tx(*db_, kImmediate);
     auto st_lease = statements_.Get(
         "INSERT OR REPLACE INTO condition_transitions (account, name, type, status, reason, since) "

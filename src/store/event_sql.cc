@@ -93,8 +93,9 @@ Result<std::vector<InsertOutcome>> SqliteStore::InsertEvents(
     if (e.uuid.empty()) return Status::InvalidArgument("store: an event needs a uuid");
   }
   if (batch.empty()) return std::vector<InsertOutcome>();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return CatchSqlite("insert events", [&]() -> Result<std::vector<InsertOutcome>> {
+    mu_.AssertHeld();
     SQLite::Transaction tx(*db_, kImmediate);
     auto st_lease = statements_.Get(kEventInsertSql);
     SQLite::Statement& st = *st_lease;
@@ -115,8 +116,9 @@ Result<std::vector<EventRecord>> SqliteStore::ListEvents(std::string_view accoun
                                                          std::string_view name,
                                                          std::optional<RelayState> relay_state,
                                                          int limit) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return CatchSqlite("list events", [&]() -> Result<std::vector<EventRecord>> {
+    mu_.AssertHeld();
     const bool by_state = relay_state && relay_state != RelayState::kPending;
     auto st_lease = statements_.Get(ListEventsSql(!account.empty(), !name.empty(), relay_state));
     SQLite::Statement& st = *st_lease;
@@ -135,8 +137,9 @@ Result<std::vector<EventRecord>> SqliteStore::ListEvents(std::string_view accoun
 }
 
 Result<std::vector<EventRecord>> SqliteStore::ListRelayHeads() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return CatchSqlite("list relay heads", [&]() -> Result<std::vector<EventRecord>> {
+    mu_.AssertHeld();
     auto st_lease = statements_.Get(RelayHeadsSql());
     SQLite::Statement& st = *st_lease;
     std::vector<EventRecord> out;
@@ -154,8 +157,9 @@ Status SqliteStore::UpdateRelay(int64_t seq, const RelayUpdate& update) {
         "store: a delivery outcome is pending, delivered or dead, got '" +
         std::string(RelayStateText(update.relay_state)) + "'");
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return CatchSqlite("update relay state of event " + std::to_string(seq), [&]() -> Status {
+    mu_.AssertHeld();
     auto st_lease = statements_.Get(
         "UPDATE events SET relay_state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, "
         "delivered_at = ? WHERE seq = ?");
@@ -172,8 +176,9 @@ Status SqliteStore::UpdateRelay(int64_t seq, const RelayUpdate& update) {
 }
 
 Result<int64_t> SqliteStore::RequeueEvents(const ReplayQuery& query) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return CatchSqlite("requeue events", [&]() -> Result<int64_t> {
+    mu_.AssertHeld();
     auto st_lease = statements_.Get(RequeueEventsSql(query));
     SQLite::Statement& st = *st_lease;
     if (!query.account.empty()) st.bind(":account", query.account);
@@ -184,8 +189,9 @@ Result<int64_t> SqliteStore::RequeueEvents(const ReplayQuery& query) {
 }
 
 Result<int64_t> SqliteStore::PruneEvents(WallTime done_before, WallTime dead_before, int limit) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return CatchSqlite("prune events", [&]() -> Result<int64_t> {
+    mu_.AssertHeld();
     // Bounded so that one prune never holds the write lock long enough to delay ingest.
     auto st_lease = statements_.Get(kPruneEventsSql);
     SQLite::Statement& st = *st_lease;
@@ -197,8 +203,9 @@ Result<int64_t> SqliteStore::PruneEvents(WallTime done_before, WallTime dead_bef
 }
 
 Result<std::vector<RelayBacklog>> SqliteStore::CountRelay() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return CatchSqlite("count relay backlog", [&]() -> Result<std::vector<RelayBacklog>> {
+    mu_.AssertHeld();
     auto st_lease = statements_.Get(kCountRelaySql);
     SQLite::Statement& st = *st_lease;
     std::vector<RelayBacklog> out;
@@ -219,8 +226,9 @@ Result<std::vector<RelayBacklog>> SqliteStore::CountRelay() {
 }
 
 Result<std::vector<LastEvent>> SqliteStore::ListLastEvents() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return CatchSqlite("list last events", [&]() -> Result<std::vector<LastEvent>> {
+    mu_.AssertHeld();
     // Read once per process (the metrics keep the time from then on): a scan is acceptable.
     auto st_lease = statements_.Get(
         "SELECT account, name, MAX(received_at) FROM events WHERE kind = 'event' "

@@ -40,8 +40,9 @@ Status SqliteStore::CheckOutbox(const HistoryEntry& entry) {
 Status SqliteStore::AppendHistory(const HistoryEntry& entry) {
   SK_RETURN_IF_ERROR(CheckKey(entry.account, entry.name));
   SK_RETURN_IF_ERROR(CheckOutbox(entry));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return CatchSqlite("append history for " + Route(entry.account, entry.name), [&]() -> Status {
+    mu_.AssertHeld();
     SQLite::Transaction tx(*db_, kImmediate);
     InsertHistory(entry, entry.account, entry.name, ToUnixMillis(clock_.Now()));
     tx.commit();
@@ -50,8 +51,9 @@ Status SqliteStore::AppendHistory(const HistoryEntry& entry) {
 }
 
 Result<std::vector<HistoryEntry>> SqliteStore::ListHistory(const HistoryQuery& query) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return CatchSqlite("list history", [&]() -> Result<std::vector<HistoryEntry>> {
+    mu_.AssertHeld();
     std::vector<std::string_view> values;
     const std::string sql =
         WithFilters(kHistorySelectSql, {{"account", query.account}, {"name", query.name}}, values);

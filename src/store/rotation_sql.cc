@@ -29,14 +29,17 @@ void WriteWebhookSecrets(SQLite::Database& db, const std::vector<Secret>& secret
 }
 
 Result<std::vector<Secret>> SqliteStore::ListWebhookSecrets() {
-  std::lock_guard lock(mu_);
-  return CatchSqlite("list webhook secrets",
-                     [&]() -> Result<std::vector<Secret>> { return ReadWebhookSecrets(*db_); });
+  MutexLock lock(mu_);
+  return CatchSqlite("list webhook secrets", [&]() -> Result<std::vector<Secret>> {
+    mu_.AssertHeld();
+    return ReadWebhookSecrets(*db_);
+  });
 }
 
 Status SqliteStore::PutWebhookSecrets(const std::vector<Secret>& secrets) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return CatchSqlite("put webhook secrets", [&]() -> Status {
+    mu_.AssertHeld();
     SQLite::Transaction tx(*db_, kImmediate);
     WriteWebhookSecrets(*db_, secrets);
     tx.commit();

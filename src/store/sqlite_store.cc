@@ -15,8 +15,9 @@
 namespace subkeeper::store {
 
 Status SqliteStore::CheckWritable() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return CatchSqlite("check writable", [&]() -> Status {
+    mu_.AssertHeld();
     // A real write: BEGIN IMMEDIATE takes the write lock and COMMIT syncs, so a full disk, a
     // read-only remount or a lock held elsewhere shows up here rather than on the next webhook.
     SQLite::Transaction tx(*db_, kImmediate);

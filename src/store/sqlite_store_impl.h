@@ -16,7 +16,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +23,7 @@
 
 #include "statement_cache.h"
 #include "subkeeper/common/clock.h"
+#include "subkeeper/common/mutex.h"
 #include "subkeeper/store/store.h"
 
 namespace subkeeper::store {
@@ -52,7 +52,8 @@ inline int64_t SqlLimit(int limit) { return limit > 0 ? limit : -1; }
 // Holds the one connection to the database. Every method takes mu_ for its whole duration
 // (VisitSubscriptionStates: for each chunk), so statements and transactions on the connection
 // never interleave between threads; SQLite's own locking (WAL, busy_timeout) arbitrates with
-// other processes.
+// other processes. The lambdas the methods hand to CatchSqlite run at once, under that lock;
+// each begins with mu_.AssertHeld() because the thread-safety analysis cannot see that.
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::unique_ptr<SQLite::Database> db, const Clock& clock)
@@ -119,14 +120,14 @@ class SqliteStore final : public Store {
   static Status CheckOutbox(const HistoryEntry& entry);
   // Appends `entry`, defaulting its time to `now_ms` and its route to (account, name) when unset,
   // and queues its outbox events (skipped when their uuid is already stored).
-  // REQUIRES: mu_ held, inside a write transaction. Throws SQLite::Exception.
+  // Call inside a write transaction. Throws SQLite::Exception.
   void InsertHistory(HistoryEntry entry, std::string_view account, std::string_view name,
-                     int64_t now_ms);
+                     int64_t now_ms) REQUIRES(mu_);
 
   const Clock& clock_;
-  std::mutex mu_;
-  std::unique_ptr<SQLite::Database> db_;  // guarded by mu_
-  StatementCache statements_;             // guarded by mu_; destroyed before db_
+  Mutex mu_;
+  std::unique_ptr<SQLite::Database> db_ GUARDED_BY(mu_) PT_GUARDED_BY(mu_);
+  StatementCache statements_ GUARDED_BY(mu_);  // destroyed before db_
 };
 
 }  // namespace subkeeper::store

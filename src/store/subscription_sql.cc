@@ -41,8 +41,9 @@ ScheduleEntry ReadScheduleEntry(const SQLite::Statement& st) {
 }
 
 Result<std::vector<SubscriptionRecord>> SqliteStore::ListSubscriptions() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return CatchSqlite("list subscriptions", [&]() -> Result<std::vector<SubscriptionRecord>> {
+    mu_.AssertHeld();
     auto st_lease = statements_.Get(SubscriptionSelectSql() + " ORDER BY account, name");
     SQLite::Statement& st = *st_lease;
     std::vector<SubscriptionRecord> out;
@@ -55,8 +56,9 @@ Result<std::vector<SubscriptionRecord>> SqliteStore::ListSubscriptions() {
 }
 
 Result<std::vector<SubscriptionRecord>> SqliteStore::ListSubscriptionStates() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return CatchSqlite("list subscription states", [&]() -> Result<std::vector<SubscriptionRecord>> {
+    mu_.AssertHeld();
     std::vector<SubscriptionRecord> out;
     {
       // Sized once: growing a vector of 100k records by doubling moves them about 17 times.
@@ -96,8 +98,9 @@ Status SqliteStore::VisitSubscriptionStates(const SubscriptionStateVisitor& visi
   for (bool first = true;; first = false) {
     size_t n = 0;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       Status read = CatchSqlite("list subscription states", [&]() -> Status {
+        mu_.AssertHeld();
         auto st_lease = statements_.Get(first ? first_sql : next_sql);
         SQLite::Statement& st = *st_lease;
         int i = 1;
@@ -126,8 +129,9 @@ Result<std::vector<SubscriptionHead>> SqliteStore::ListSubscriptionHeads(
     const SubscriptionKey* after, int limit) {
   if (limit <= 0)
     return Status::InvalidArgument("store: a page of subscriptions needs a limit > 0");
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return CatchSqlite("list subscriptions", [&]() -> Result<std::vector<SubscriptionHead>> {
+    mu_.AssertHeld();
     // A seek on the primary key (account, name) per page, whatever the page's position.
     auto st_lease = statements_.Get(
         std::string("SELECT account, name, reminder_filter, token_fingerprint, remote_id "
@@ -155,9 +159,10 @@ Result<std::vector<SubscriptionHead>> SqliteStore::ListSubscriptionHeads(
 
 Result<std::vector<SubscriptionRecord>> SqliteStore::ListAccountSubscriptions(
     std::string_view account) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return CatchSqlite("list subscriptions of " + std::string(account),
                      [&]() -> Result<std::vector<SubscriptionRecord>> {
+                       mu_.AssertHeld();
                        SQLite::Statement st(
                            *db_, SubscriptionSelectSql() + " WHERE account = ? ORDER BY name");
                        st.bind(1, std::string(account));
@@ -172,9 +177,10 @@ Result<std::vector<SubscriptionRecord>> SqliteStore::ListAccountSubscriptions(
 
 Result<std::optional<SubscriptionRecord>> SqliteStore::GetSubscription(std::string_view account,
                                                                        std::string_view name) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   using Out = std::optional<SubscriptionRecord>;
   return CatchSqlite("get subscription " + Route(account, name), [&]() -> Result<Out> {
+    mu_.AssertHeld();
     auto st_lease = statements_.Get(SubscriptionSelectSql() + " WHERE account = ? AND name = ?");
     SQLite::Statement& st = *st_lease;
     st.bind(1, std::string(account));
@@ -188,8 +194,9 @@ Result<std::optional<SubscriptionRecord>> SqliteStore::GetSubscription(std::stri
 Result<std::vector<ScheduleEntry>> SqliteStore::ListSchedule(
     const std::optional<ScheduleEntry>& after, int limit) {
   if (limit <= 0) return Status::InvalidArgument("store: a schedule page needs a limit > 0");
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return CatchSqlite("list schedule", [&]() -> Result<std::vector<ScheduleEntry>> {
+    mu_.AssertHeld();
     auto st_lease = statements_.Get(kScheduleSql);
     SQLite::Statement& st = *st_lease;
     BindSchedule(st, after, limit);
@@ -203,8 +210,9 @@ Status SqliteStore::PutSubscription(const SubscriptionRecord& record,
                                     const std::optional<HistoryEntry>& history) {
   SK_RETURN_IF_ERROR(CheckKey(record.account, record.name));
   if (history) SK_RETURN_IF_ERROR(CheckOutbox(*history));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return CatchSqlite("put subscription " + Route(record.account, record.name), [&]() -> Status {
+    mu_.AssertHeld();
     const int64_t now_ms = ToUnixMillis(clock_.Now());
     SQLite::Transaction tx(*db_, kImmediate);
     auto st_lease = statements_.Get(SubscriptionUpsertSql());
@@ -220,8 +228,9 @@ Status SqliteStore::PutSubscription(const SubscriptionRecord& record,
 Status SqliteStore::DeleteSubscription(std::string_view account, std::string_view name,
                                        const std::optional<HistoryEntry>& history) {
   if (history) SK_RETURN_IF_ERROR(CheckOutbox(*history));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return CatchSqlite("delete subscription " + Route(account, name), [&]() -> Status {
+    mu_.AssertHeld();
     SQLite::Transaction tx(*db_, kImmediate);
     auto st_lease = statements_.Get("DELETE FROM subscriptions WHERE account = ? AND name = ?");
     SQLite::Statement& st = *st_lease;
@@ -243,8 +252,9 @@ Status SqliteStore::DeleteSubscription(std::string_view account, std::string_vie
 Result<bool> SqliteStore::TryAcquireLease(std::string_view account, std::string_view name,
                                           std::string_view owner, WallTime now, WallTime until) {
   if (owner.empty()) return Status::InvalidArgument("store: a lease owner must not be empty");
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return CatchSqlite("acquire lease on " + Route(account, name), [&]() -> Result<bool> {
+    mu_.AssertHeld();
     // One conditional UPDATE: with several replicas on one database, the row lock decides.
     auto st_lease = statements_.Get(
         "UPDATE subscriptions SET lease_owner = ?1, lease_until = ?2, updated_at = ?3 WHERE "
@@ -272,8 +282,9 @@ Result<bool> SqliteStore::TryAcquireLease(std::string_view account, std::string_
 
 Status SqliteStore::ReleaseLease(std::string_view account, std::string_view name,
                                  std::string_view owner) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return CatchSqlite("release lease on " + Route(account, name), [&]() -> Status {
+    mu_.AssertHeld();
     auto st_lease = statements_.Get(
         "UPDATE subscriptions SET lease_owner = '', lease_until = 0, updated_at = ? WHERE account "
         "= ? AND name = ? AND lease_owner = ?");

@@ -14,7 +14,7 @@ namespace subkeeper::webhook {
 // fields but `event` (moved out by the writer under mu_) are guarded by EventIngestor::mu_.
 struct EventIngestor::Pending {
   store::EventRecord event;
-  std::condition_variable done_cv;
+  CondVar done_cv;
   bool taken = false;  // the writer moved it into a batch; it can no longer be withdrawn
   std::optional<Result<store::InsertOutcome>> outcome;
 };
@@ -25,7 +25,7 @@ EventIngestor::EventIngestor(store::EventLog& store, size_t max_batch)
 EventIngestor::~EventIngestor() { Stop(); }
 
 void EventIngestor::Start() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (writer_.joinable() || stopping_) return;
   writer_ = std::thread([this] { WriterLoop(); });
 }
@@ -33,28 +33,31 @@ void EventIngestor::Start() {
 void EventIngestor::Stop() {
   std::deque<std::shared_ptr<Pending>> orphans;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
     // Without a writer nobody would ever answer what is queued.
     if (!writer_.joinable()) orphans.swap(queue_);
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   if (writer_.joinable() && writer_.get_id() != std::this_thread::get_id()) writer_.join();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (auto& p : orphans) {
     p->outcome = Status::Unavailable("event ingestor stopped");
-    p->done_cv.notify_all();
+    p->done_cv.SignalAll();
   }
 }
 
 Result<store::InsertOutcome> EventIngestor::Commit(store::EventRecord event, SteadyTime deadline) {
   auto pending = std::make_shared<Pending>();
   pending->event = std::move(event);
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   if (stopping_) return Status::Unavailable("event ingestor stopped");
   queue_.push_back(pending);
-  cv_.notify_one();
-  if (!pending->done_cv.wait_until(lock, deadline, [&] { return pending->outcome.has_value(); })) {
+  cv_.Signal();
+  while (!pending->outcome.has_value()) {
+    if (!pending->done_cv.WaitUntil(mu_, deadline)) break;
+  }
+  if (!pending->outcome.has_value()) {
     // Withdrawn while still queued: once answered 503 the event must not reach the relay unless
     // the platform's retry brings it again. One already in a batch may still commit (its retry
     // is then a duplicate), which is as good as it gets without aborting the batch.
@@ -80,22 +83,23 @@ Result<std::vector<store::InsertOutcome>> EventIngestor::Insert(
 }
 
 size_t EventIngestor::QueueDepth() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return queue_.size();
 }
 
 std::optional<std::string> EventIngestor::CommitFailure(SteadyTime now,
                                                         std::chrono::nanoseconds hold) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (commit_failure_.empty() || now - commit_failed_at_ >= hold) return std::nullopt;
   return commit_failure_;
 }
 
 void EventIngestor::WriterLoop() {
-  std::unique_lock lock(mu_);
+  // Locked by hand: the lock is let go around each batch's insert.
+  mu_.Lock();
   for (;;) {
-    cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopping, and everything queued has been answered
+    while (!stopping_ && queue_.empty()) cv_.Wait(mu_);
+    if (queue_.empty()) break;  // stopping, and everything queued has been answered
 
     std::vector<std::shared_ptr<Pending>> batch;
     std::vector<store::EventRecord> events;
@@ -105,7 +109,7 @@ void EventIngestor::WriterLoop() {
       batch.back()->taken = true;
       events.push_back(std::move(batch.back()->event));
     }
-    lock.unlock();
+    mu_.Unlock();
     Result<std::vector<store::InsertOutcome>> result = Insert(events);
     const bool valid = result.ok() && result->size() == batch.size();
     // Before the waiters are answered, so that whoever sees a 200 also sees the relay woken.
@@ -119,7 +123,7 @@ void EventIngestor::WriterLoop() {
         metrics::Current().EventAccepted(events[i].account, events[i].name, events[i].received_at);
       }
     }
-    lock.lock();
+    mu_.Lock();
     if (valid) {
       commit_failure_.clear();
     } else {
@@ -136,9 +140,10 @@ void EventIngestor::WriterLoop() {
       } else {
         batch[i]->outcome = (*result)[i];
       }
-      batch[i]->done_cv.notify_all();
+      batch[i]->done_cv.SignalAll();
     }
   }
+  mu_.Unlock();
 }
 
 }  // namespace subkeeper::webhook

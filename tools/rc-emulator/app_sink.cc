@@ -61,7 +61,7 @@ Response AppSink::Receive(const Request& request, WallTime now) {
                record.path, record.webhook_id, record.account, record.subscription, record.kind,
                record.body_bytes, SignatureCheckName(record.signature));
   {
-    std::lock_guard lock(mu_);
+    subkeeper::MutexLock lock(mu_);
     record.seq = ++seq_;
     records_.push_back(std::move(record));
     if (records_.size() > kMaxRecords) records_.pop_front();
@@ -74,12 +74,12 @@ Response AppSink::Receive(const Request& request, WallTime now) {
 }
 
 std::vector<AppRecord> AppSink::Records() const {
-  std::lock_guard lock(mu_);
+  subkeeper::MutexLock lock(mu_);
   return {records_.begin(), records_.end()};
 }
 
 void AppSink::Clear() {
-  std::lock_guard lock(mu_);
+  subkeeper::MutexLock lock(mu_);
   records_.clear();
 }
 

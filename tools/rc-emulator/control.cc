@@ -174,8 +174,8 @@ Response SettingsOp(Platform& platform, const Request& req) {
 
 namespace {
 
-// REQUIRES: impl.mu held.
-json ControlRecords(const Platform::Impl& impl, const std::string& base, WallTime now) {
+json ControlRecords(const Platform::Impl& impl, const std::string& base, WallTime now)
+    REQUIRES(impl.mu) {
   json records = json::array();
   for (const auto& [id, sub] : impl.subs) {
     json record = impl.SubscriptionJson(sub, base, now);
@@ -211,7 +211,7 @@ Response Platform::HandleControl(const Request& request, WallTime now) {
     if (path == "/_emulator/health") return JsonResponse(200, {{"status", "ok"}});
     if (path == "/_emulator/subscriptions" && m == "GET") {
       const std::string* host = request.headers.Find("Host");
-      std::lock_guard lock(impl_->mu);
+      subkeeper::MutexLock lock(impl_->mu);
       const std::string base = host ? "http://" + *host : impl_->options.base_url;
       return JsonResponse(200, {{"records", ControlRecords(*impl_, base, now)}});
     }
@@ -239,12 +239,12 @@ Response Platform::HandleControl(const Request& request, WallTime now) {
 }
 
 bool Platform::Purge(std::string_view id) {
-  std::lock_guard lock(impl_->mu);
+  subkeeper::MutexLock lock(impl_->mu);
   return impl_->subs.erase(std::string(id)) > 0;
 }
 
 bool Platform::Blacklist(std::string_view id, std::string reason, WallTime now) {
-  std::lock_guard lock(impl_->mu);
+  subkeeper::MutexLock lock(impl_->mu);
   auto it = impl_->subs.find(std::string(id));
   if (it == impl_->subs.end()) return false;
   it->second.blacklisted = true;
@@ -254,7 +254,7 @@ bool Platform::Blacklist(std::string_view id, std::string reason, WallTime now) 
 }
 
 bool Platform::DisableFilter(std::string_view id, std::string filter, std::string reason) {
-  std::lock_guard lock(impl_->mu);
+  subkeeper::MutexLock lock(impl_->mu);
   auto it = impl_->subs.find(std::string(id));
   if (it == impl_->subs.end()) return false;
   it->second.disabled.push_back(DisabledFilter{std::move(filter), std::move(reason)});
@@ -262,24 +262,23 @@ bool Platform::DisableFilter(std::string_view id, std::string filter, std::strin
 }
 
 void Platform::AddFault(Fault fault) {
-  std::lock_guard lock(impl_->mu);
+  subkeeper::MutexLock lock(impl_->mu);
   impl_->faults.push_back(std::move(fault));
 }
 
 void Platform::ClearFaults() {
-  std::lock_guard lock(impl_->mu);
+  subkeeper::MutexLock lock(impl_->mu);
   impl_->faults.clear();
 }
 
 Settings Platform::GetSettings() const {
-  std::lock_guard lock(impl_->mu);
-  const Options& o = impl_->options;
-  return Settings{o.reminders_enabled, o.reminder_job_interval, o.blacklist_after,
-                  o.access_token_ttl};
+  subkeeper::MutexLock lock(impl_->mu);
+  return Settings{impl_->options.reminders_enabled, impl_->options.reminder_job_interval,
+                  impl_->options.blacklist_after, impl_->options.access_token_ttl};
 }
 
 void Platform::UpdateSettings(const Settings& settings) {
-  std::lock_guard lock(impl_->mu);
+  subkeeper::MutexLock lock(impl_->mu);
   Options& o = impl_->options;
   o.reminders_enabled = settings.reminders_enabled;
   o.reminder_job_interval = settings.reminder_job_interval;
@@ -288,34 +287,34 @@ void Platform::UpdateSettings(const Settings& settings) {
 }
 
 void Platform::RevokeJwt(std::string assertion) {
-  std::lock_guard lock(impl_->mu);
+  subkeeper::MutexLock lock(impl_->mu);
   impl_->revoked_jwts.insert(std::move(assertion));
 }
 
 std::vector<SubscriptionSnapshot> Platform::Subscriptions() const {
-  std::lock_guard lock(impl_->mu);
+  subkeeper::MutexLock lock(impl_->mu);
   std::vector<SubscriptionSnapshot> out;
   for (const auto& [id, sub] : impl_->subs) out.push_back(impl_->Snapshot(sub));
   return out;
 }
 
 std::vector<CallRecord> Platform::Calls() const {
-  std::lock_guard lock(impl_->mu);
+  subkeeper::MutexLock lock(impl_->mu);
   return {impl_->calls.begin(), impl_->calls.end()};
 }
 
 void Platform::ClearCalls() {
-  std::lock_guard lock(impl_->mu);
+  subkeeper::MutexLock lock(impl_->mu);
   impl_->calls.clear();
 }
 
 std::vector<DeliveryRecord> Platform::Deliveries() const {
-  std::lock_guard lock(impl_->mu);
+  subkeeper::MutexLock lock(impl_->mu);
   return {impl_->deliveries.begin(), impl_->deliveries.end()};
 }
 
 void Platform::ClearDeliveries() {
-  std::lock_guard lock(impl_->mu);
+  subkeeper::MutexLock lock(impl_->mu);
   impl_->deliveries.clear();
 }
 

@@ -156,7 +156,7 @@ DeliveryOutcome Platform::Deliver(const Delivery& delivery, WallTime now) {
   outcome.uuid = delivery.uuid;
   Millis timeout{0};
   {
-    std::lock_guard lock(impl_->mu);
+    subkeeper::MutexLock lock(impl_->mu);
     auto it = impl_->subs.find(delivery.subscription_id);
     if (it == impl_->subs.end() || it->second.blacklisted) {
       outcome.error = "not delivered: subscription is gone or blacklisted";
@@ -171,7 +171,7 @@ DeliveryOutcome Platform::Deliver(const Delivery& delivery, WallTime now) {
   outcome.status = sent.response ? sent.response->status : 0;
   outcome.latency_ms = sent.latency_ms;
   outcome.response_bytes = sent.response ? ResponseBytes(*sent.response) : 0;
-  std::lock_guard lock(impl_->mu);
+  subkeeper::MutexLock lock(impl_->mu);
   impl_->RecordDelivery(delivery, sent, outcome.error, now);
   impl_->CountDeliveryResult(delivery.subscription_id, outcome.ok, reason, now);
   return outcome;
@@ -183,7 +183,7 @@ subkeeper::Result<DeliveryOutcome> Platform::Notify(std::string_view id,
                                                     std::optional<std::string> uuid, WallTime now) {
   Delivery delivery;
   {
-    std::lock_guard lock(impl_->mu);
+    subkeeper::MutexLock lock(impl_->mu);
     auto it = impl_->subs.find(std::string(id));
     if (it == impl_->subs.end()) return subkeeper::Status::NotFound("unknown subscription");
     const Subscription& sub = it->second;

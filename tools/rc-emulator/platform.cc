@@ -225,7 +225,7 @@ Response Platform::Handle(const Request& request, WallTime now) {
   std::optional<PendingCreate> pending;
   Millis timeout{0};
   {
-    std::lock_guard lock(impl_->mu);
+    subkeeper::MutexLock lock(impl_->mu);
     ctx.base_url = BaseUrl(request, impl_->options.base_url);
     Response resp = impl_->Begin(request, ctx, now, &pending);
     if (!pending) {
@@ -236,14 +236,14 @@ Response Platform::Handle(const Request& request, WallTime now) {
   }
   // The handshake runs unlocked: a slow subscriber must not stall every other caller.
   const internal::SendResult sent = impl_->Send(pending->handshake, timeout);
-  std::lock_guard lock(impl_->mu);
+  subkeeper::MutexLock lock(impl_->mu);
   Response resp = impl_->FinishCreate(ctx, *pending, sent, now);
   impl_->Finish(request, ctx, resp, now);
   return resp;
 }
 
 std::vector<Delivery> Platform::Tick(WallTime now) {
-  std::lock_guard lock(impl_->mu);
+  subkeeper::MutexLock lock(impl_->mu);
   for (auto it = impl_->subs.begin(); it != impl_->subs.end();) {
     if (now < it->second.expiration) {
       ++it;
@@ -262,7 +262,7 @@ std::vector<Delivery> Platform::Tick(WallTime now) {
 }
 
 int64_t Platform::ExpiredPurges() const {
-  std::lock_guard lock(impl_->mu);
+  subkeeper::MutexLock lock(impl_->mu);
   return expired_purges_;
 }
 

@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <deque>
 #include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -16,6 +15,7 @@
 #include "rcemu/filters.h"
 #include "rcemu/platform.h"
 #include "rcemu/rate_limiter.h"
+#include "subkeeper/common/mutex.h"
 
 namespace rcemu {
 namespace internal {
@@ -122,76 +122,86 @@ struct Platform::Impl {
 
   // --- platform.cc: the API pipeline ---
   Response Begin(const Request& req, internal::CallContext& ctx, WallTime now,
-                 std::optional<internal::PendingCreate>* pending);
-  std::optional<Response> ApplyFault(const Request& req, internal::CallContext& ctx, WallTime now);
-  std::optional<Response> Admit(internal::CallContext& ctx, WallTime now);
+                 std::optional<internal::PendingCreate>* pending) REQUIRES(mu);
+  std::optional<Response> ApplyFault(const Request& req, internal::CallContext& ctx, WallTime now)
+      REQUIRES(mu);
+  std::optional<Response> Admit(internal::CallContext& ctx, WallTime now) REQUIRES(mu);
   Response Dispatch(const Request& req, internal::CallContext& ctx, const internal::User& user,
-                    WallTime now, std::optional<internal::PendingCreate>* pending);
-  void Finish(const Request& req, internal::CallContext& ctx, Response& resp, WallTime now);
+                    WallTime now, std::optional<internal::PendingCreate>* pending) REQUIRES(mu);
+  void Finish(const Request& req, internal::CallContext& ctx, Response& resp, WallTime now)
+      REQUIRES(mu);
 
   // --- oauth.cc ---
-  std::optional<internal::User> TokenCallUser(const Request& req) const;
-  Response Token(const Request& req, WallTime now);
-  Response Revoke(const Request& req);
+  std::optional<internal::User> TokenCallUser(const Request& req) const REQUIRES(mu);
+  Response Token(const Request& req, WallTime now) REQUIRES(mu);
+  Response Revoke(const Request& req) REQUIRES(mu);
   // Resolves the bearer token or answers 401 (AGW-401 / OAU-213 / OAU-128).
-  std::optional<Response> Authenticate(const Request& req, WallTime now, internal::User* user);
-  void PurgeSessions(WallTime now);
+  std::optional<Response> Authenticate(const Request& req, WallTime now, internal::User* user)
+      REQUIRES(mu);
+  void PurgeSessions(WallTime now) REQUIRES(mu);
 
   // --- subscriptions.cc ---
   Response PrepareCreate(const Request& req, const internal::User& user, WallTime now,
-                         std::optional<internal::PendingCreate>* pending);
+                         std::optional<internal::PendingCreate>* pending) REQUIRES(mu);
   Response FinishCreate(const internal::CallContext& ctx, internal::PendingCreate& pending,
-                        const internal::SendResult& sent, WallTime now);
-  Response List(const internal::CallContext& ctx, const internal::User& user, WallTime now);
-  Response Get(const internal::CallContext& ctx, const internal::User& user, WallTime now);
+                        const internal::SendResult& sent, WallTime now) REQUIRES(mu);
+  Response List(const internal::CallContext& ctx, const internal::User& user, WallTime now)
+      REQUIRES(mu);
+  Response Get(const internal::CallContext& ctx, const internal::User& user, WallTime now)
+      REQUIRES(mu);
   Response Update(const Request& req, const internal::CallContext& ctx, const internal::User& user,
-                  WallTime now);
-  Response Renew(const internal::CallContext& ctx, const internal::User& user, WallTime now);
-  Response Delete(const internal::CallContext& ctx, const internal::User& user, WallTime now);
+                  WallTime now) REQUIRES(mu);
+  Response Renew(const internal::CallContext& ctx, const internal::User& user, WallTime now)
+      REQUIRES(mu);
+  Response Delete(const internal::CallContext& ctx, const internal::User& user, WallTime now)
+      REQUIRES(mu);
   // The caller's live subscription `id`, or nullptr (unknown, someone else's, or expired).
-  internal::Subscription* Owned(const std::string& id, const internal::User& user, WallTime now);
+  internal::Subscription* Owned(const std::string& id, const internal::User& user, WallTime now)
+      REQUIRES(mu);
   nlohmann::json SubscriptionJson(const internal::Subscription& sub, const std::string& base_url,
-                                  WallTime now) const;
-  SubscriptionSnapshot Snapshot(const internal::Subscription& sub) const;
+                                  WallTime now) const REQUIRES(mu);
+  SubscriptionSnapshot Snapshot(const internal::Subscription& sub) const REQUIRES(mu);
 
   // --- deliveries.cc ---
-  internal::SendResult Send(const Delivery& delivery, Millis timeout);  // REQUIRES: mu not held
+  internal::SendResult Send(const Delivery& delivery, Millis timeout) EXCLUDES(mu);
   void RecordDelivery(const Delivery& delivery, const internal::SendResult& sent,
-                      const std::string& error, WallTime now);
-  void CountDeliveryResult(const std::string& id, bool ok, const std::string& reason, WallTime now);
-  std::vector<Delivery> DueReminders(WallTime now);
+                      const std::string& error, WallTime now) REQUIRES(mu);
+  void CountDeliveryResult(const std::string& id, bool ok, const std::string& reason, WallTime now)
+      REQUIRES(mu);
+  std::vector<Delivery> DueReminders(WallTime now) REQUIRES(mu);
   std::string Envelope(const internal::Subscription& sub, const std::string& event,
-                       const std::string& uuid, const nlohmann::json& body, WallTime now) const;
+                       const std::string& uuid, const nlohmann::json& body, WallTime now) const
+      REQUIRES(mu);
   // The first filter of `sub` that is not the reminder, `~` rewritten (as the API returns it).
-  std::optional<std::string> FirstEventFilter(const internal::Subscription& sub) const;
+  std::optional<std::string> FirstEventFilter(const internal::Subscription& sub) const REQUIRES(mu);
   // An event notification for `sub`, as the platform would POST it.
   Delivery EventDelivery(const internal::Subscription& sub, const std::string& event,
-                         const std::string& uuid, const nlohmann::json& body, WallTime now) const;
+                         const std::string& uuid, const nlohmann::json& body, WallTime now) const
+      REQUIRES(mu);
 
   // --- demo_events.cc ---
   // The demo events due at `now` (one per Active subscription with an event filter, every
   // options.demo_events_interval), marking them sent. Empty when the interval is 0.
-  std::vector<Delivery> DueDemoEvents(WallTime now);
+  std::vector<Delivery> DueDemoEvents(WallTime now) REQUIRES(mu);
 
   subkeeper::http::HttpTransport& transport;
   const subkeeper::Clock& clock;
 
-  mutable std::mutex mu;
-  // Everything below is guarded by mu.
-  Options options;
-  internal::IdGen ids;
-  RateLimiter limiter;
-  std::map<std::string, internal::Session> sessions;  // by session id
-  std::map<std::string, std::string> access_tokens;   // token -> session id
-  std::map<std::string, std::string> refresh_tokens;  // token -> session id
-  std::set<std::string> revoked_jwts;
-  std::map<std::string, internal::Subscription> subs;  // by id
-  std::vector<Fault> faults;
-  std::deque<CallRecord> calls;
-  int64_t call_seq = 0;
-  std::deque<DeliveryRecord> deliveries;
-  int64_t delivery_seq = 0;
-  int64_t demo_event_seq = 0;
+  mutable subkeeper::Mutex mu;
+  Options options GUARDED_BY(mu);
+  internal::IdGen ids GUARDED_BY(mu);
+  RateLimiter limiter GUARDED_BY(mu);
+  std::map<std::string, internal::Session> sessions GUARDED_BY(mu);  // by session id
+  std::map<std::string, std::string> access_tokens GUARDED_BY(mu);   // token -> session id
+  std::map<std::string, std::string> refresh_tokens GUARDED_BY(mu);  // token -> session id
+  std::set<std::string> revoked_jwts GUARDED_BY(mu);
+  std::map<std::string, internal::Subscription> subs GUARDED_BY(mu);  // by id
+  std::vector<Fault> faults GUARDED_BY(mu);
+  std::deque<CallRecord> calls GUARDED_BY(mu);
+  int64_t call_seq GUARDED_BY(mu) = 0;
+  std::deque<DeliveryRecord> deliveries GUARDED_BY(mu);
+  int64_t delivery_seq GUARDED_BY(mu) = 0;
+  int64_t demo_event_seq GUARDED_BY(mu) = 0;
 
   AppSink app_sink;  // its own lock; not guarded by mu
 };

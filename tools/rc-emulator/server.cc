@@ -92,11 +92,11 @@ subkeeper::Status Server::Start(const std::string& host, int port) {
 
 void Server::Stop() {
   {
-    std::lock_guard lock(mu_);
+    subkeeper::MutexLock lock(mu_);
     if (stopping_ || !http_) return;
     stopping_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   http_->stop();
   if (listener_.joinable()) listener_.join();
   if (job_.joinable()) job_.join();
@@ -106,8 +106,12 @@ void Server::JobLoop() {
   while (true) {
     const auto period = platform_.GetSettings().reminder_job_interval;
     {
-      std::unique_lock lock(mu_);
-      if (cv_.wait_for(lock, period, [this] { return stopping_; })) return;
+      subkeeper::MutexLock lock(mu_);
+      const auto deadline = std::chrono::steady_clock::now() + period;
+      while (!stopping_) {
+        if (!cv_.WaitUntil(mu_, deadline)) break;
+      }
+      if (stopping_) return;
     }
     RunJobOnce();
   }

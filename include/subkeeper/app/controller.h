@@ -10,7 +10,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -18,6 +17,7 @@
 
 #include "subkeeper/app/env.h"
 #include "subkeeper/common/clock.h"
+#include "subkeeper/common/mutex.h"
 #include "subkeeper/config/config.h"
 #include "subkeeper/platform/rest_client.h"
 #include "subkeeper/reconcile/cadence.h"
@@ -197,23 +197,24 @@ class Controller {
   WallTime sweep_at_{};                             // next condition sweep
   std::set<std::string> stored_accounts_;           // accounts with records, as of PublishRoutes()
 
-  mutable std::mutex mu_;  // guards the fields below (read by admin and scheduler threads)
-  std::shared_ptr<const config::Config> config_;
+  mutable Mutex mu_;  // the fields below are read by admin and scheduler threads
+  std::shared_ptr<const config::Config> config_ GUARDED_BY(mu_);
   // The webhook secret and those replaced by reloads (or while the keeper was down):
   // subscriptions created with an old one are still routed with their old token until the
   // reconcile has replaced them (make-before-break).
-  subscription::TokenBook tokens_;
-  int generation_ = 0;
-  WallTime applied_at_{};
-  std::string refused_reason_;
-  WallTime refused_at_{};
-  std::string last_reconcile_;
-  std::shared_ptr<platform::RestClient> status_api_;  // runtime_'s client, for other threads
+  subscription::TokenBook tokens_ GUARDED_BY(mu_);
+  int generation_ GUARDED_BY(mu_) = 0;
+  WallTime applied_at_ GUARDED_BY(mu_){};
+  std::string refused_reason_ GUARDED_BY(mu_);
+  WallTime refused_at_ GUARDED_BY(mu_){};
+  std::string last_reconcile_ GUARDED_BY(mu_);
+  // runtime_'s client, for other threads.
+  std::shared_ptr<platform::RestClient> status_api_ GUARDED_BY(mu_);
   // IndexByAccount of index_config_ (held, so its address cannot be reused by a later config).
-  std::shared_ptr<const reconcile::AccountIndex> index_;
-  std::shared_ptr<const config::Config> index_config_;
-  size_t accounts_reconciled_ = 0;
-  std::set<std::string> startup_pending_;
+  std::shared_ptr<const reconcile::AccountIndex> index_ GUARDED_BY(mu_);
+  std::shared_ptr<const config::Config> index_config_ GUARDED_BY(mu_);
+  size_t accounts_reconciled_ GUARDED_BY(mu_) = 0;
+  std::set<std::string> startup_pending_ GUARDED_BY(mu_);
 };
 
 }  // namespace subkeeper::app

@@ -14,7 +14,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +23,7 @@
 #include "subkeeper/app/process_stats.h"
 #include "subkeeper/common/clock.h"
 #include "subkeeper/common/metrics_hook.h"
+#include "subkeeper/common/mutex.h"
 #include "subkeeper/platform/account_state.h"
 #include "subkeeper/platform/rate_limiter.h"
 #include "subkeeper/renewal/conditions.h"
@@ -144,9 +144,9 @@ class Metrics final : public metrics::Hook {
   prometheus::Histogram* handshake_;
   prometheus::Histogram* ack_;
 
-  mutable std::mutex mu_;
-  bool seeded_ = false;                                                 // guarded by mu_
-  std::map<std::pair<std::string, std::string>, WallTime> last_event_;  // guarded by mu_
+  mutable Mutex mu_;
+  bool seeded_ GUARDED_BY(mu_) = false;
+  std::map<std::pair<std::string, std::string>, WallTime> last_event_ GUARDED_BY(mu_);
 };
 
 }  // namespace subkeeper::app

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <chrono>
-#include <mutex>
+#include <cstdint>
+
+#include "subkeeper/common/mutex.h"
 
 namespace subkeeper {
 
@@ -34,25 +36,25 @@ class ManualClock final : public Clock {
   explicit ManualClock(WallTime start = WallTime(std::chrono::seconds(1'700'000'000)))
       : wall_(start) {}
   WallTime Now() const override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return wall_;
   }
   SteadyTime SteadyNow() const override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return SteadyTime(std::chrono::duration_cast<SteadyTime::duration>(wall_.time_since_epoch()));
   }
   void Advance(std::chrono::milliseconds d) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     wall_ += d;
   }
   void Set(WallTime t) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     wall_ = t;
   }
 
  private:
-  mutable std::mutex mu_;
-  WallTime wall_;  // guarded by mu_
+  mutable Mutex mu_;
+  WallTime wall_ GUARDED_BY(mu_);
 };
 
 // Milliseconds since the Unix epoch, the unit persisted in the store. 0 means "unset".

@@ -18,12 +18,12 @@
 #include <chrono>
 #include <deque>
 #include <map>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "subkeeper/common/clock.h"
+#include "subkeeper/common/mutex.h"
 #include "subkeeper/common/status.h"
 #include "subkeeper/http/http.h"
 #include "subkeeper/platform/account_state.h"
@@ -73,14 +73,14 @@ class RateLimiter {
   };
   using Key = std::pair<std::string, RateGroup>;
 
-  Bucket& BucketFor(const Key& key);  // REQUIRES: mu_ held
+  Bucket& BucketFor(const Key& key) REQUIRES(mu_);
   static void Prune(Bucket& bucket, SteadyTime now);
   static void ApplyHeaders(Bucket& bucket, const http::HttpResponse& response, SteadyTime now);
 
   const Clock& clock_;
   AccountStateStore* state_;  // may be null; written outside mu_
-  mutable std::mutex mu_;
-  std::map<Key, Bucket> buckets_;  // guarded by mu_
+  mutable Mutex mu_;
+  std::map<Key, Bucket> buckets_ GUARDED_BY(mu_);
 };
 
 }  // namespace subkeeper::platform

@@ -16,12 +16,10 @@
 // until it is delivered or dead. Subscriptions proceed independently of each other.
 #pragma once
 #include <chrono>
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -29,6 +27,7 @@
 #include <vector>
 
 #include "subkeeper/common/clock.h"
+#include "subkeeper/common/mutex.h"
 #include "subkeeper/common/secret.h"
 #include "subkeeper/http/http.h"
 #include "subkeeper/relay/policy.h"
@@ -152,27 +151,27 @@ class Relay {
   http::HttpTransport& transport_;
   const Clock& clock_;
   const RelayOptions options_;
-  std::function<double()> unit_random_;
+  std::function<double()> unit_random_ GUARDED_BY(random_mu_);
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::shared_ptr<const TargetLookup> targets_;  // guarded by mu_; never null
-  SigningKeys keys_;                             // guarded by mu_; never logged
-  bool woken_ = false;                           // guarded by mu_
-  bool stopping_ = false;                        // guarded by mu_
-  RelayStats stats_;                             // guarded by mu_
+  mutable Mutex mu_;
+  CondVar cv_;
+  std::shared_ptr<const TargetLookup> targets_ GUARDED_BY(mu_);  // never null
+  SigningKeys keys_ GUARDED_BY(mu_);                             // never logged
+  bool woken_ GUARDED_BY(mu_) = false;
+  bool stopping_ GUARDED_BY(mu_) = false;
+  RelayStats stats_ GUARDED_BY(mu_);
   // Per-route bookkeeping, keyed by "<account>/<name>": which routes a worker holds (so two
   // passes never deliver one route at once) and what was last logged about each.
-  std::map<std::string, std::unique_ptr<Route>> routes_;  // guarded by mu_
-  std::mutex random_mu_;                                  // unit_random_ need not be thread-safe
+  std::map<std::string, std::unique_ptr<Route>> routes_ GUARDED_BY(mu_);
+  Mutex random_mu_;  // unit_random_ need not be thread-safe
   // Background mode: claimed subscriptions waiting for a worker.
   struct Task {
     std::string account;
     std::string name;
     std::string url;
   };
-  std::deque<Task> tasks_;  // guarded by mu_
-  std::condition_variable work_cv_;
+  std::deque<Task> tasks_ GUARDED_BY(mu_);
+  CondVar work_cv_;
   std::vector<std::thread> workers_;
   WallTime last_prune_{};  // loop thread only
   std::thread loop_;

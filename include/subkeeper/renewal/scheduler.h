@@ -19,12 +19,10 @@
 // dies meanwhile, the persisted fallback timer (or the next reminder) still renews.
 #pragma once
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -32,6 +30,7 @@
 #include <thread>
 
 #include "subkeeper/common/clock.h"
+#include "subkeeper/common/mutex.h"
 #include "subkeeper/renewal/service.h"
 #include "subkeeper/store/subscription_store.h"
 
@@ -121,14 +120,14 @@ class Scheduler {
   const Clock& clock_;
   const SchedulerOptions options_;
 
-  mutable std::mutex mu_;
-  std::condition_variable wake_;
-  std::shared_ptr<const IsConfigured> configured_;  // guarded by mu_; never null
-  std::deque<Work> queue_;                          // guarded by mu_
-  std::map<std::string, Work> delayed_;  // guarded by mu_; "account/name" → delayed reminder
-  std::set<std::pair<WallTime, std::string>> delayed_order_;  // guarded by mu_; (at, key)
-  bool stopping_ = false;                                     // guarded by mu_
-  bool poked_ = false;                                        // guarded by mu_
+  mutable Mutex mu_;
+  CondVar wake_;
+  std::shared_ptr<const IsConfigured> configured_ GUARDED_BY(mu_);  // never null
+  std::deque<Work> queue_ GUARDED_BY(mu_);
+  std::map<std::string, Work> delayed_ GUARDED_BY(mu_);  // "account/name" → delayed reminder
+  std::set<std::pair<WallTime, std::string>> delayed_order_ GUARDED_BY(mu_);  // (at, key)
+  bool stopping_ GUARDED_BY(mu_) = false;
+  bool poked_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

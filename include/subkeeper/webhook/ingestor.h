@@ -11,16 +11,15 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "subkeeper/common/mutex.h"
 #include "subkeeper/store/event_log.h"
 #include "subkeeper/webhook/receiver.h"
 
@@ -64,13 +63,13 @@ class EventIngestor final : public EventSink {
 
   store::EventLog& store_;
   const size_t max_batch_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::shared_ptr<Pending>> queue_;  // guarded by mu_
-  bool stopping_ = false;                       // guarded by mu_
-  // The last batch's failure and when it happened; empty after a batch commits. Guarded by mu_.
-  std::string commit_failure_;
-  SteadyTime commit_failed_at_{};
+  mutable Mutex mu_;
+  CondVar cv_;
+  std::deque<std::shared_ptr<Pending>> queue_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
+  // The last batch's failure and when it happened; empty after a batch commits.
+  std::string commit_failure_ GUARDED_BY(mu_);
+  SteadyTime commit_failed_at_ GUARDED_BY(mu_){};
   std::function<void()> on_committed_;
   std::thread writer_;
 };

@@ -5,10 +5,10 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <utility>
 
+#include "subkeeper/common/mutex.h"
 #include "subkeeper/common/secret.h"
 
 namespace subkeeper::webhook {
@@ -51,7 +51,7 @@ class RouteTable {
  public:
   // The route of `key`, or null.
   std::shared_ptr<const Route> Find(const std::string& key) const {
-    std::shared_lock lock(mu_);
+    ReaderMutexLock lock(mu_);
     auto it = routes_.find(key);
     return it == routes_.end() ? nullptr : it->second;
   }
@@ -60,14 +60,14 @@ class RouteTable {
     std::map<std::string, std::shared_ptr<const Route>, std::less<>> next;
     for (auto& [key, route] : routes)
       next.emplace(key, std::make_shared<const Route>(std::move(route)));
-    std::unique_lock lock(mu_);
+    WriterMutexLock lock(mu_);
     routes_.swap(next);
   }
   // Sets (or with nullopt removes) the route of `key`.
   void Update(const std::string& key, std::optional<Route> route) {
     std::shared_ptr<const Route> next =
         route ? std::make_shared<const Route>(std::move(*route)) : nullptr;
-    std::unique_lock lock(mu_);
+    WriterMutexLock lock(mu_);
     if (next) {
       routes_[key] = std::move(next);
     } else {
@@ -77,7 +77,7 @@ class RouteTable {
   // Replaces the routes of `account` (keys "<account>/…") with `routes`.
   void PublishAccount(const std::string& account, RouteMap routes) {
     const std::string prefix = account + "/";
-    std::unique_lock lock(mu_);
+    WriterMutexLock lock(mu_);
     for (auto it = routes_.lower_bound(prefix);
          it != routes_.end() && it->first.compare(0, prefix.size(), prefix) == 0;) {
       it = routes_.erase(it);
@@ -86,13 +86,13 @@ class RouteTable {
       routes_[key] = std::make_shared<const Route>(std::move(route));
   }
   size_t size() const {
-    std::shared_lock lock(mu_);
+    ReaderMutexLock lock(mu_);
     return routes_.size();
   }
 
  private:
-  mutable std::shared_mutex mu_;
-  std::map<std::string, std::shared_ptr<const Route>, std::less<>> routes_;  // guarded by mu_
+  mutable SharedMutex mu_;
+  std::map<std::string, std::shared_ptr<const Route>, std::less<>> routes_ GUARDED_BY(mu_);
 };
 
 }  // namespace subkeeper::webhook

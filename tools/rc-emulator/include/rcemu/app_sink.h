@@ -14,11 +14,11 @@
 
 #include <cstdint>
 #include <deque>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "rcemu/types.h"
+#include "subkeeper/common/mutex.h"
 #include "subkeeper/common/secret.h"
 
 namespace rcemu {
@@ -67,9 +67,9 @@ class AppSink {
 
   const bool checking_;    // a secret was given
   const std::string key_;  // its HMAC key; empty when it is not a Standard Webhooks secret
-  mutable std::mutex mu_;
-  std::deque<AppRecord> records_;  // guarded by mu_
-  int64_t seq_ = 0;                // guarded by mu_
+  mutable subkeeper::Mutex mu_;
+  std::deque<AppRecord> records_ GUARDED_BY(mu_);
+  int64_t seq_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace rcemu

@@ -17,14 +17,13 @@
 // borrowed and must outlive the Server.
 #pragma once
 
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 
 #include "rcemu/platform.h"
 #include "subkeeper/common/clock.h"
+#include "subkeeper/common/mutex.h"
 #include "subkeeper/common/status.h"
 
 namespace httplib {
@@ -70,9 +69,9 @@ class Server {
   std::thread listener_;
   std::thread job_;
   int port_ = 0;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;  // guarded by mu_
+  subkeeper::Mutex mu_;
+  subkeeper::CondVar cv_;
+  bool stopping_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace rcemu
