@@ -4,6 +4,7 @@
 
 #include "postgres_codec.h"
 #include "postgres_store_impl.h"
+#include "subkeeper/common/log.h"
 #include "subkeeper/store/migrations.h"
 
 namespace subkeeper::store {
@@ -34,7 +35,8 @@ Status RunScript(PGconn* conn, const Migration& migration) {
 
 Status PostgresStore::Migrate() {
   constexpr std::string_view kOp = "migrate PostgreSQL schema";
-  return Transact(kOp, [&](PGconn* conn) -> Status {
+  std::vector<const Migration*> applied;
+  Status migrated = Transact(kOp, [&](PGconn* conn) -> Status {
     SK_RETURN_IF_ERROR(
         pg::Exec(conn, kOp, "SELECT pg_advisory_xact_lock($1)", pg::Params().Int(kMigrationLockKey))
             .status());
@@ -56,9 +58,16 @@ Status PostgresStore::Migrate() {
                                   "INSERT INTO subkeeper_schema (version, name) VALUES ($1, $2)",
                                   pg::Params().Int(migration.version).Text(migration.name))
                              .status());
+      applied.push_back(&migration);
     }
     return Status::OK();
   });
+  if (migrated.ok()) {
+    for (const Migration* m : applied) {
+      logging::StoreLog().info("store: applied PostgreSQL migration {}", m->name);
+    }
+  }
+  return migrated;
 }
 
 Status PostgresStore::CheckWritable() {

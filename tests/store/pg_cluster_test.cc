@@ -14,7 +14,7 @@ namespace {
 using Conn = std::unique_ptr<PGconn, void (*)(PGconn*)>;
 using Res = std::unique_ptr<PGresult, void (*)(PGresult*)>;
 
-TEST_CASE("The test cluster hands out a fresh database per call", "[store][postgres]") {
+TEST_CASE("The test cluster hands out a fresh database per call", "[store][pg]") {
   const std::string first = RequireNewPgDatabase();
   if (first.empty()) return;  // skipped, and said why
   const std::string second = RequireNewPgDatabase();
@@ -35,7 +35,7 @@ TEST_CASE("The test cluster hands out a fresh database per call", "[store][postg
   CHECK(std::string(PQgetvalue(listen.get(), 0, 0)).empty());
 }
 
-TEST_CASE("PostgreSQL is installed when CI=true", "[store][postgres]") {
+TEST_CASE("PostgreSQL is installed when CI=true", "[store][pg]") {
   std::string why;
   if (PgCluster::InCi()) {
     INFO(why);

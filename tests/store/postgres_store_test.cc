@@ -33,7 +33,7 @@ std::string Scalar(const std::string& conninfo, const char* sql) {
   return PQgetvalue(result.get(), 0, 0);
 }
 
-TEST_CASE("Stores opened together on an empty database migrate it once", "[store][postgres]") {
+TEST_CASE("Stores opened together on an empty database migrate it once", "[store][pg]") {
   const std::string conninfo = testing::RequireNewPgDatabase();
   if (conninfo.empty()) return;
   ManualClock clock;
@@ -65,7 +65,7 @@ TEST_CASE("Stores opened together on an empty database migrate it once", "[store
   }
 }
 
-TEST_CASE("A database with a newer schema than this build is refused", "[store][postgres]") {
+TEST_CASE("A database with a newer schema than this build is refused", "[store][pg]") {
   const std::string conninfo = testing::RequireNewPgDatabase();
   if (conninfo.empty()) return;
   ManualClock clock;
@@ -80,7 +80,7 @@ TEST_CASE("A database with a newer schema than this build is refused", "[store][
 }
 
 TEST_CASE("An unreachable server is kUnavailable and the message keeps the password out",
-          "[store][postgres]") {
+          "[store][pg]") {
   ManualClock clock;
   // A socket directory that does not exist: the connection fails at once, no server needed.
   auto store = OpenPostgresStore(
@@ -91,7 +91,7 @@ TEST_CASE("An unreachable server is kUnavailable and the message keeps the passw
   CHECK_THAT(store.status().message(), !Catch::Contains("hunter2"));
 }
 
-TEST_CASE("Concurrent ingest on one subscription commits in seq order", "[store][postgres]") {
+TEST_CASE("Concurrent ingest on one subscription commits in seq order", "[store][pg]") {
   const std::string conninfo = testing::RequireNewPgDatabase();
   if (conninfo.empty()) return;
   ManualClock clock;
