@@ -64,9 +64,14 @@ std::string FindBindir() {
 
 bool IsRoot() { return geteuid() == 0; }
 
+// The last `max_bytes` of the file at `path` ("" when unreadable).
 std::string TailOf(const std::string& path, size_t max_bytes) {
-  std::ifstream in(path);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "r"), &std::fclose);
+  if (!file) return "";
+  std::string text;
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), file.get())) > 0) text.append(buf.data(), n);
   return text.size() > max_bytes ? text.substr(text.size() - max_bytes) : text;
 }
 
