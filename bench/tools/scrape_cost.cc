@@ -183,7 +183,7 @@ int main(int argc, char** argv) {
     if (i % bench::kPerAccount != 0) continue;
     subkeeper::platform::AccountStatus status;
     status.account = account;
-    status.state = "ready";
+    status.state = subkeeper::platform::CredentialState::kReady;
     accounts.push_back(status);
     for (auto group :
          {subkeeper::platform::RateGroup::kLight, subkeeper::platform::RateGroup::kMedium}) {

@@ -1,0 +1,175 @@
+// PostgresStore's small roles: platform::AccountStateStore (tokens, credential state, rate
+// blocks), ConditionStore and RotationStore.
+#include "postgres_codec.h"
+#include "postgres_store_impl.h"
+
+namespace subkeeper::store {
+namespace {
+
+using pg::Exec;
+using pg::Params;
+using pg::Rows;
+using platform::AccountSnapshot;
+using platform::RateBlock;
+
+const char* const kAccountUpsertSql =
+    "INSERT INTO accounts (account, credential_fingerprint, access_token, access_expires_at, "
+    "refresh_token, refresh_expires_at, state, auth_failures, next_login_at, last_error, "
+    "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (account) DO "
+    "UPDATE SET credential_fingerprint = excluded.credential_fingerprint, "
+    "access_token = excluded.access_token, access_expires_at = excluded.access_expires_at, "
+    "refresh_token = excluded.refresh_token, refresh_expires_at = excluded.refresh_expires_at, "
+    "state = excluded.state, auth_failures = excluded.auth_failures, "
+    "next_login_at = excluded.next_login_at, last_error = excluded.last_error, "
+    "updated_at = excluded.updated_at";
+
+Result<AccountSnapshot> ReadAccount(const Rows& rows, int row) {
+  AccountSnapshot a;
+  a.account = rows.Text(row, 0);
+  a.credential_fingerprint = rows.Text(row, 1);
+  a.access_token = Secret(rows.Text(row, 2));
+  a.access_expires_at = rows.Time(row, 3);
+  a.refresh_token = Secret(rows.Text(row, 4));
+  a.refresh_expires_at = rows.Time(row, 5);
+  SK_RETURN_IF_ERROR(pg::SetAccountState(a, rows.Text(row, 6)));
+  a.auth_failures = static_cast<int32_t>(rows.Int(row, 7));
+  a.next_login_at = rows.Time(row, 8);
+  a.last_error = rows.Text(row, 9);
+  a.updated_at = rows.Time(row, 10);
+  return a;
+}
+
+}  // namespace
+
+Result<std::vector<AccountSnapshot>> PostgresStore::LoadAccounts() {
+  return Single([&](PGconn* conn) -> Result<std::vector<AccountSnapshot>> {
+    SK_ASSIGN_OR_RETURN(
+        Rows rows, Exec(conn, "list accounts",
+                        "SELECT account, credential_fingerprint, access_token, access_expires_at, "
+                        "refresh_token, refresh_expires_at, state, auth_failures, next_login_at, "
+                        "last_error, updated_at FROM accounts ORDER BY account"));
+    std::vector<AccountSnapshot> out;
+    for (int i = 0; i < rows.size(); ++i) {
+      SK_ASSIGN_OR_RETURN(AccountSnapshot a, ReadAccount(rows, i));
+      out.push_back(std::move(a));
+    }
+    return out;
+  });
+}
+
+Status PostgresStore::SaveAccount(const AccountSnapshot& a) {
+  if (a.account.empty()) return Status::InvalidArgument("store: an account needs a name");
+  return Single([&](PGconn* conn) -> Status {
+    // The message names the account only; the bind values hold the tokens and PostgreSQL's
+    // primary messages do not quote them.
+    Params p;
+    p.Text(a.account).Text(a.credential_fingerprint).Text(a.access_token.Reveal());
+    p.Time(a.access_expires_at).Text(a.refresh_token.Reveal()).Time(a.refresh_expires_at);
+    p.Text(pg::AccountStateColumn(a)).Int(a.auth_failures).Time(a.next_login_at);
+    p.Text(a.last_error).Time(clock_.Now());
+    return Exec(conn, "put account " + a.account, kAccountUpsertSql, p).status();
+  });
+}
+
+Status PostgresStore::SaveRateBlock(const RateBlock& block) {
+  if (block.account.empty() || block.group.empty()) {
+    return Status::InvalidArgument("store: a rate block needs an account and a group, got '" +
+                                   block.account + "/" + block.group + "'");
+  }
+  const std::string op = "put rate block " + block.account + "/" + block.group;
+  return Transact(op, [&](PGconn* conn) -> Status {
+    // Written rarely (on a 429): dropping the finished blocks here keeps the table small.
+    SK_RETURN_IF_ERROR(
+        Exec(conn, op, "DELETE FROM rate_blocks WHERE until <= $1", Params().Time(clock_.Now()))
+            .status());
+    return Exec(conn, op,
+                "INSERT INTO rate_blocks (account, grp, until) VALUES ($1, $2, $3) "
+                "ON CONFLICT (account, grp) DO UPDATE SET until = excluded.until",
+                Params().Text(block.account).Text(pg::RateGroupColumn(block)).Time(block.until))
+        .status();
+  });
+}
+
+Result<std::vector<RateBlock>> PostgresStore::LoadRateBlocks(WallTime now) {
+  return Single([&](PGconn* conn) -> Result<std::vector<RateBlock>> {
+    SK_ASSIGN_OR_RETURN(Rows rows, Exec(conn, "list rate blocks",
+                                        "SELECT account, grp, until FROM rate_blocks WHERE until "
+                                        "> $1 ORDER BY account, grp",
+                                        Params().Time(now)));
+    std::vector<RateBlock> out;
+    for (int i = 0; i < rows.size(); ++i) {
+      RateBlock b;
+      b.account = rows.Text(i, 0);
+      pg::SetRateGroup(b, rows.Text(i, 1));
+      b.until = rows.Time(i, 2);
+      out.push_back(std::move(b));
+    }
+    return out;
+  });
+}
+
+Result<std::vector<ConditionTransition>> PostgresStore::ListConditionTransitions(
+    const SubscriptionKey* only) {
+  return Single([&](PGconn* conn) -> Result<std::vector<ConditionTransition>> {
+    const std::string select =
+        "SELECT account, name, type, status, reason, since FROM condition_transitions";
+    Params params;
+    if (only != nullptr) params.Text(only->account).Text(only->name);
+    SK_ASSIGN_OR_RETURN(
+        Rows rows, Exec(conn, "list condition transitions",
+                        only != nullptr ? select + " WHERE account = $1 AND name = $2 ORDER BY type"
+                                        : select + " ORDER BY account, name, type",
+                        params));
+    std::vector<ConditionTransition> out;
+    for (int i = 0; i < rows.size(); ++i) {
+      out.push_back({rows.Text(i, 0), rows.Text(i, 1), rows.Text(i, 2), rows.Bool(i, 3),
+                     rows.Text(i, 4), rows.Time(i, 5)});
+    }
+    return out;
+  });
+}
+
+Status PostgresStore::PutConditionTransitions(const std::vector<ConditionTransition>& transitions) {
+  if (transitions.empty()) return Status::OK();
+  constexpr std::string_view kOp = "put condition transitions";
+  return Transact(kOp, [&](PGconn* conn) -> Status {
+    for (const ConditionTransition& t : transitions) {
+      SK_RETURN_IF_ERROR(
+          Exec(
+              conn, kOp,
+              "INSERT INTO condition_transitions (account, name, type, status, reason, since) "
+              "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account, name, type) DO UPDATE SET "
+              "status = excluded.status, reason = excluded.reason, since = excluded.since",
+              Params().Text(t.account).Text(t.name).Text(t.type).Bool(t.status).Text(t.reason).Time(
+                  t.since))
+              .status());
+    }
+    return Status::OK();
+  });
+}
+
+Result<std::vector<Secret>> PostgresStore::ListWebhookSecrets() {
+  return Single([&](PGconn* conn) -> Result<std::vector<Secret>> {
+    SK_ASSIGN_OR_RETURN(Rows rows, Exec(conn, "list webhook secrets",
+                                        "SELECT secret FROM webhook_secrets ORDER BY position"));
+    std::vector<Secret> out;
+    for (int i = 0; i < rows.size(); ++i) out.emplace_back(rows.Text(i, 0));
+    return out;
+  });
+}
+
+Status PostgresStore::PutWebhookSecrets(const std::vector<Secret>& secrets) {
+  constexpr std::string_view kOp = "put webhook secrets";
+  return Transact(kOp, [&](PGconn* conn) -> Status {
+    SK_RETURN_IF_ERROR(Exec(conn, kOp, "DELETE FROM webhook_secrets").status());
+    for (size_t i = 0; i < secrets.size(); ++i) {
+      SK_RETURN_IF_ERROR(Exec(conn, kOp,
+                              "INSERT INTO webhook_secrets (position, secret) VALUES ($1, $2)",
+                              Params().Int(static_cast<int64_t>(i)).Text(secrets[i].Reveal()))
+                             .status());
+    }
+    return Status::OK();
+  });
+}
+
+}  // namespace subkeeper::store
