@@ -5,6 +5,7 @@
 #include <SQLiteCpp/Column.h>
 #include <SQLiteCpp/Transaction.h>
 
+#include "record_codec.h"
 #include "sqlite_error.h"
 #include "sqlite_store_impl.h"
 
@@ -16,20 +17,6 @@ using platform::RateBlock;
 namespace {
 
 WallTime ReadTime(const SQLite::Column& c) { return FromUnixMillis(c.getInt64()); }
-
-// The state column spells kLoggedOut "" (what it held before the state was typed).
-std::string EncodeState(platform::CredentialState state) {
-  return state == platform::CredentialState::kLoggedOut
-             ? std::string()
-             : std::string(platform::CredentialStateText(state));
-}
-
-Result<platform::CredentialState> DecodeState(const std::string& text) {
-  if (text.empty()) return platform::CredentialState::kLoggedOut;
-  auto state = platform::ParseCredentialState(text);
-  if (!state) return Status::DataLoss("store: column state holds unknown value '" + text + "'");
-  return *state;
-}
 
 }  // namespace
 
@@ -56,7 +43,7 @@ void BindAccount(SQLite::Statement& st, const AccountSnapshot& r, int64_t update
   st.bind(i++, ToUnixMillis(r.access_expires_at));
   st.bind(i++, r.refresh_token.Reveal());
   st.bind(i++, ToUnixMillis(r.refresh_expires_at));
-  st.bind(i++, EncodeState(r.state));
+  st.bind(i++, EncodeCredentialState(r.state));
   st.bind(i++, r.auth_failures);
   st.bind(i++, ToUnixMillis(r.next_login_at));
   st.bind(i++, r.last_error);
@@ -72,7 +59,7 @@ Result<AccountSnapshot> ReadAccount(const SQLite::Statement& st) {
   r.access_expires_at = ReadTime(st.getColumn(i++));
   r.refresh_token = Secret(st.getColumn(i++).getString());
   r.refresh_expires_at = ReadTime(st.getColumn(i++));
-  SK_ASSIGN_OR_RETURN(r.state, DecodeState(st.getColumn(i++).getString()));
+  SK_ASSIGN_OR_RETURN(r.state, DecodeCredentialState(st.getColumn(i++).getString()));
   r.auth_failures = st.getColumn(i++).getInt();
   r.next_login_at = ReadTime(st.getColumn(i++));
   r.last_error = st.getColumn(i++).getString();

@@ -1,7 +1,6 @@
 #include "postgres_codec.h"
 
 #include <array>
-#include <nlohmann/json.hpp>
 
 #include "record_codec.h"
 
@@ -56,40 +55,6 @@ std::string BuildSelectSql() {
   return "SELECT " + cols + ", lease_owner, lease_until FROM subscriptions";
 }
 
-Result<std::string> EncodeList(const std::vector<std::string>& list, std::string_view field) {
-  try {
-    return nlohmann::json(list).dump();
-  } catch (const nlohmann::json::exception&) {
-    return Status::InvalidArgument("store: " + std::string(field) + " is not valid UTF-8");
-  }
-}
-
-}  // namespace
-
-Result<std::vector<std::string>> DecodeList(const std::string& text, std::string_view field) {
-  if (text == "[]") return std::vector<std::string>();  // the common case, not parsed
-  try {
-    return nlohmann::json::parse(text).get<std::vector<std::string>>();
-  } catch (const nlohmann::json::exception&) {
-    return Status::DataLoss("store: column " + std::string(field) +
-                            " is not a JSON array of strings");
-  }
-}
-
-namespace {
-
-// Parses `column` with `parse` into `out`; kDataLoss naming `field` and the value otherwise.
-template <typename T, typename Parse>
-Status ParseColumn(const std::string& column, std::string_view field, Parse parse, T& out) {
-  std::optional<T> value = parse(column);
-  if (!value) {
-    return Status::DataLoss("store: column " + std::string(field) + " holds unknown value '" +
-                            column + "'");
-  }
-  out = *value;
-  return Status::OK();
-}
-
 }  // namespace
 
 std::string EventKindColumn(const EventRecord& e) { return std::string(EventKindText(e.kind)); }
@@ -100,29 +65,26 @@ std::string HistoryKindColumn(const HistoryEntry& h) {
   return std::string(HistoryKindText(h.kind));
 }
 std::string RemoteStatusColumn(const SubscriptionRecord& r) { return r.status; }
-// Logged out is stored as "", as the SQLite store does.
 std::string AccountStateColumn(const platform::AccountSnapshot& a) {
-  return a.state == platform::CredentialState::kLoggedOut
-             ? std::string()
-             : std::string(platform::CredentialStateText(a.state));
+  return EncodeCredentialState(a.state);
 }
 std::string RateGroupColumn(const platform::RateBlock& b) { return b.group; }
 Status SetEventKind(EventRecord& e, const std::string& column) {
-  return ParseColumn(column, "kind", ParseEventKind, e.kind);
+  SK_ASSIGN_OR_RETURN(e.kind, DecodeWord(column, "kind", ParseEventKind));
+  return Status::OK();
 }
 Status SetRelayState(EventRecord& e, const std::string& column) {
-  return ParseColumn(column, "relay_state", ParseRelayState, e.relay_state);
+  SK_ASSIGN_OR_RETURN(e.relay_state, DecodeWord(column, "relay_state", ParseRelayState));
+  return Status::OK();
 }
 Status SetHistoryKind(HistoryEntry& h, const std::string& column) {
-  return ParseColumn(column, "kind", ParseHistoryKind, h.kind);
+  SK_ASSIGN_OR_RETURN(h.kind, DecodeWord(column, "kind", ParseHistoryKind));
+  return Status::OK();
 }
 void SetRemoteStatus(SubscriptionRecord& r, std::string column) { r.status = std::move(column); }
 Status SetAccountState(platform::AccountSnapshot& a, const std::string& column) {
-  if (column.empty()) {
-    a.state = platform::CredentialState::kLoggedOut;
-    return Status::OK();
-  }
-  return ParseColumn(column, "state", platform::ParseCredentialState, a.state);
+  SK_ASSIGN_OR_RETURN(a.state, DecodeCredentialState(column));
+  return Status::OK();
 }
 void SetRateGroup(platform::RateBlock& b, std::string column) { b.group = std::move(column); }
 

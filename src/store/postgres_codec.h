@@ -31,9 +31,6 @@ void SetRemoteStatus(SubscriptionRecord& r, std::string column);
 Status SetAccountState(platform::AccountSnapshot& a, const std::string& column);
 void SetRateGroup(platform::RateBlock& b, std::string column);
 
-// A list column (JSON array of strings). kDataLoss when it is anything else.
-Result<std::vector<std::string>> DecodeList(const std::string& text, std::string_view field);
-
 // INSERT … ON CONFLICT (account, name) DO UPDATE of every column except the lease.
 const std::string& SubscriptionUpsertSql();
 // SELECT of every column of subscriptions in ReadSubscription's order; callers append the rest.

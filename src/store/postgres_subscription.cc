@@ -51,7 +51,7 @@ Result<std::vector<SubscriptionRecord>> ReadStates(const Rows& rows) {
     r.blacklisted_reason = rows.Text(i, 7);
     SK_ASSIGN_OR_RETURN(r.reminder, DecodeReminder(rows.Text(i, 8)));
     r.reminder_path_broken = rows.Bool(i, 9);
-    SK_ASSIGN_OR_RETURN(r.disabled_filters, pg::DecodeList(rows.Text(i, 10), "disabled_filters"));
+    SK_ASSIGN_OR_RETURN(r.disabled_filters, DecodeList(rows.Text(i, 10), "disabled_filters"));
     out.push_back(std::move(r));
   }
   return out;

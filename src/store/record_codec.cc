@@ -39,14 +39,6 @@ std::string BuildSelectSql() {
   return "SELECT " + cols + ", lease_until FROM subscriptions";
 }
 
-Result<std::string> EncodeList(const std::vector<std::string>& list, std::string_view field) {
-  try {
-    return nlohmann::json(list).dump();
-  } catch (const nlohmann::json::exception&) {
-    return Status::InvalidArgument("store: " + std::string(field) + " is not valid UTF-8");
-  }
-}
-
 // Decodes what EncodeList writes (json::dump: strings escaped with \" \\ \b \f \n \r \t and
 // \u00XX for other control characters, UTF-8 as is) without building a json value:
 // ListSubscriptions decodes three lists of every record at start-up, and nlohmann's lexer and DOM
@@ -103,7 +95,30 @@ bool DecodeListFast(std::string_view text, std::vector<std::string>& out) {
 }
 
 Result<std::vector<std::string>> DecodeList(const SQLite::Column& column, std::string_view field) {
-  const std::string_view text(column.getText(), static_cast<size_t>(column.getBytes()));
+  return store::DecodeList(
+      std::string_view(column.getText(), static_cast<size_t>(column.getBytes())), field);
+}
+
+WallTime ReadTime(const SQLite::Column& c) { return FromUnixMillis(c.getInt64()); }
+
+// Reads a column holding one of an enum's texts with `parse`; kDataLoss naming the column and
+// the value for any other text.
+template <typename Parse>
+auto DecodeColumn(const SQLite::Column& column, std::string_view field, Parse parse) {
+  return DecodeWord(column.getString(), field, parse);
+}
+
+}  // namespace
+
+Result<std::string> EncodeList(const std::vector<std::string>& list, std::string_view field) {
+  try {
+    return nlohmann::json(list).dump();
+  } catch (const nlohmann::json::exception&) {
+    return Status::InvalidArgument("store: " + std::string(field) + " is not valid UTF-8");
+  }
+}
+
+Result<std::vector<std::string>> DecodeList(std::string_view text, std::string_view field) {
   std::vector<std::string> out;
   if (DecodeListFast(text, out)) return out;
   try {
@@ -114,23 +129,16 @@ Result<std::vector<std::string>> DecodeList(const SQLite::Column& column, std::s
   }
 }
 
-WallTime ReadTime(const SQLite::Column& c) { return FromUnixMillis(c.getInt64()); }
-
-// Reads a column holding one of an enum's texts with `parse`; kDataLoss naming the column and
-// the value for any other text.
-template <typename Parse>
-auto DecodeColumn(const SQLite::Column& column, std::string_view field, Parse parse)
-    -> Result<typename decltype(parse(std::string_view()))::value_type> {
-  const std::string text = column.getString();
-  auto value = parse(text);
-  if (!value) {
-    return Status::DataLoss("store: column " + std::string(field) + " holds unknown value '" +
-                            text + "'");
-  }
-  return *value;
+std::string EncodeCredentialState(platform::CredentialState state) {
+  return state == platform::CredentialState::kLoggedOut
+             ? std::string()
+             : std::string(platform::CredentialStateText(state));
 }
 
-}  // namespace
+Result<platform::CredentialState> DecodeCredentialState(std::string_view text) {
+  if (text.empty()) return platform::CredentialState::kLoggedOut;
+  return DecodeWord(text, "state", platform::ParseCredentialState);
+}
 
 std::string EncodeReminder(const std::optional<subscription::ReminderSpec>& reminder) {
   return reminder ? subscription::ReminderFilter(*reminder) : std::string();

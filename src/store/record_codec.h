@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "subkeeper/common/status.h"
+#include "subkeeper/platform/account_state.h"
 #include "subkeeper/store/records.h"
 
 namespace subkeeper::store {
@@ -18,6 +19,28 @@ namespace subkeeper::store {
 std::string EncodeReminder(const std::optional<subscription::ReminderSpec>& reminder);
 // Reads it back. kDataLoss when `text` is neither "" nor a reminder filter.
 Result<std::optional<subscription::ReminderSpec>> DecodeReminder(std::string_view text);
+
+// A list column: a JSON array of strings. kInvalidArgument when an item is not UTF-8.
+Result<std::string> EncodeList(const std::vector<std::string>& list, std::string_view field);
+// Reads it back. kDataLoss naming `field` when `text` is not a JSON array of strings.
+Result<std::vector<std::string>> DecodeList(std::string_view text, std::string_view field);
+
+// Reads a column holding one of an enum's words with `parse` (ParseEventKind, …); kDataLoss
+// naming the column and the value for any other word.
+template <typename Parse>
+auto DecodeWord(std::string_view text, std::string_view field, Parse parse)
+    -> Result<typename decltype(parse(std::string_view()))::value_type> {
+  auto value = parse(text);
+  if (!value) {
+    return Status::DataLoss("store: column " + std::string(field) + " holds unknown value '" +
+                            std::string(text) + "'");
+  }
+  return *value;
+}
+
+// The account state column spells kLoggedOut "" (what it held before the state was typed).
+std::string EncodeCredentialState(platform::CredentialState state);
+Result<platform::CredentialState> DecodeCredentialState(std::string_view text);
 
 // Reads the last_trigger / history trigger column ("" = kNone). kDataLoss for any other text than
 // RenewedByText writes.
