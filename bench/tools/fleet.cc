@@ -82,7 +82,7 @@ subkeeper::store::SubscriptionRecord MakeRecord(const FleetOptions& options, int
   r.token_fingerprint = subkeeper::subscription::TokenFingerprint(
       subkeeper::subscription::DeriveVerificationToken(options.webhook_secret, r.account, r.name));
   r.remote_id = RemoteId(options.seed, index);
-  r.status = "Active";
+  r.status = subkeeper::platform::RemoteStatus::Active();
   r.remote_filters = {Numeric(r.event_filters[0], account_index),
                       subkeeper::subscription::ReminderFilter(reminder)};
   r.granted_ttl_s = options.expires_in_s;

@@ -56,7 +56,7 @@ class InstantApi final : public subkeeper::platform::SubscriptionApi {
     renews_ += 1;
     RemoteSubscription remote;
     remote.id = id;
-    remote.status = "Active";
+    remote.status = subkeeper::platform::RemoteStatus::Active();
     remote.event_filters = {"/restapi/v1.0/account/1/extension/2/voicemail",
                             "/restapi/v1.0/subscription/~?threshold=86400&interval=3600"};
     remote.transport_type = "WebHook";

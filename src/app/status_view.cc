@@ -25,11 +25,11 @@ nlohmann::json ErrorOrNull(const std::string& text) {
 }  // namespace
 
 nlohmann::json DisplayedStatus(const store::SubscriptionRecord& record, WallTime now) {
-  if (record.status.empty()) return nullptr;
+  if (!record.status.known()) return nullptr;
   // The platform's status as of the last answer: past expires_at it no longer holds, whatever
   // that answer said, until a renewal or the reconcile stores a new one.
   if (record.expires_at != WallTime{} && record.expires_at <= now) return kExpiredStatus;
-  return record.status;
+  return std::string(record.status.word());
 }
 
 nlohmann::json SubscriptionView(const store::SubscriptionRecord& record, WallTime now,

@@ -87,7 +87,9 @@ Result<RemoteSubscription> FromJson(const json& object) {
   if (!object.is_object()) return Status::Internal("SubscriptionInfo: not a JSON object");
   RemoteSubscription out;
   SK_ASSIGN_OR_RETURN(out.id, RequiredString(object, "id"));
-  SK_ASSIGN_OR_RETURN(out.status, RequiredString(object, "status"));
+  std::string status;
+  SK_ASSIGN_OR_RETURN(status, RequiredString(object, "status"));
+  out.status = RemoteStatus::Of(status);
   SK_ASSIGN_OR_RETURN(out.event_filters, Filters(object));
   SK_ASSIGN_OR_RETURN(out.disabled_filters, Disabled(object));
   SK_RETURN_IF_ERROR(DeliveryMode(object, out));

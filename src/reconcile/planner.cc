@@ -18,8 +18,6 @@ using store::SubscriptionRecord;
 using Key = std::pair<std::string, std::string>;  // (account, name) or (account, remote id)
 using Remotes = std::vector<RemoteSubscription>;
 
-constexpr char kActive[] = "Active";
-
 // Who holds an owned address in this plan, so that any other subscription there is a duplicate.
 struct AddressHolder {
   std::string name;
@@ -97,9 +95,10 @@ std::optional<std::pair<ActionKind, std::string>> DecideExisting(const Subscript
       desired.token_fingerprint != known.token_fingerprint) {
     return {{ActionKind::kRecreate, "verification token changed (webhook secret rotated)"}};
   }
-  if (remote.status != kActive) {
+  if (!remote.status.active()) {
     return {{ActionKind::kRecreate,
-             "status " + (remote.status.empty() ? std::string("unknown") : remote.status)}};
+             "status " + (remote.status.known() ? std::string(remote.status.word())
+                                                : std::string("unknown"))}};
   }
   if (auto reason = ChangeReason(desired, known.expires_in_s, remote); !reason.empty()) {
     return {{ActionKind::kUpdate, std::move(reason)}};
@@ -145,8 +144,8 @@ void PlanKnown(Context& ctx, const SubscriptionRecord& desired, const Subscripti
 
 // Prefers an Active subscription, then the one that lives longest, then the smallest id.
 bool BetterCandidate(const RemoteSubscription& a, const RemoteSubscription& b) {
-  const bool a_active = a.status == kActive;
-  const bool b_active = b.status == kActive;
+  const bool a_active = a.status.active();
+  const bool b_active = b.status.active();
   if (a_active != b_active) return a_active;
   if (a.expiration_time != b.expiration_time) return a.expiration_time > b.expiration_time;
   return a.id < b.id;

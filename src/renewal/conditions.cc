@@ -11,8 +11,9 @@ Condition ReadyCondition(const store::SubscriptionRecord& record, WallTime now) 
             record.failures > 0 ? "creating the subscription failed: " + record.last_error
                                 : "the subscription has not been created yet"};
   }
-  if (record.status != "Active") {
-    return {"Ready", false, "NotActive", "the platform reports status " + record.status};
+  if (!record.status.active()) {
+    return {"Ready", false, "NotActive",
+            "the platform reports status " + std::string(record.status.word())};
   }
   if (record.expires_at <= now) {
     return {"Ready", false, "Expired", "the subscription expired and was not renewed"};
@@ -29,10 +30,10 @@ Condition RenewingCondition(const store::SubscriptionRecord& record) {
 }
 
 Condition BlacklistedCondition(const store::SubscriptionRecord& record) {
-  if (!record.status.empty() && record.status != "Active") {
-    return {
-        "Blacklisted", true, record.status,
-        record.blacklisted_reason.empty() ? "status " + record.status : record.blacklisted_reason};
+  if (record.status.known() && !record.status.active()) {
+    const std::string word(record.status.word());
+    return {"Blacklisted", true, word,
+            record.blacklisted_reason.empty() ? "status " + word : record.blacklisted_reason};
   }
   return {"Blacklisted", false, "NotBlacklisted", "the platform reports no blacklisting"};
 }
@@ -80,10 +81,11 @@ std::array<bool, kConditionCount> ConditionsHolding(const store::SubscriptionSta
                                                     WallTime now,
                                                     const platform::AccountStatus* account) {
   // The branches of the *Condition functions above that give status true.
-  const bool active = state.status == "Active";
+  using Kind = platform::RemoteStatus::Kind;
+  const bool active = state.status == Kind::kActive;
   return {!state.remote_id.empty() && active && state.expires_at > now,
           state.failures > 0,
-          !state.status.empty() && !active,
+          state.status != Kind::kUnknown && !active,
           account != nullptr && account->state == platform::CredentialState::kAuthFailed,
           state.delivery == subscription::DeliveryMode::kRelay && state.reminder_path_broken,
           state.filters_disabled};

@@ -18,7 +18,7 @@ Status RenewalService::CreateGone(const std::string& account, const std::string&
       // claims it is alive while the create is under way.
       auto entry = Entry(record, store::HistoryKind::kExpired, reason, now);
       record.remote_id.clear();
-      record.status.clear();
+      record.status = {};
       record.expires_at = WallTime{};
       SK_RETURN_IF_ERROR(store_.PutSubscription(record, entry));
     }
@@ -38,7 +38,7 @@ Status RenewalService::Adopt(const std::string& account, const std::string& name
     // the token derived from the current secret (that is what makes adoption safe).
     record.token_fingerprint = token_fingerprint;
     record.next_renewal_at =
-        remote.status == "Active"
+        remote.status.active()
             ? std::max(now, FallbackAt(record.expires_at, record.granted_ttl_s, record.reminder,
                                        options_.direct_margin_pct))
             : now;

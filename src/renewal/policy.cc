@@ -107,8 +107,8 @@ bool ReminderMissed(const store::SubscriptionRecord& record, WallTime now) {
   return now >= window_opens && record.last_reminder_at < window_opens;
 }
 
-Next ClassifyRenewal(const Status& status, const std::string& returned_status) {
-  if (status.ok()) return returned_status == "Active" ? Next::kDone : Next::kReplace;
+Next ClassifyRenewal(const Status& status, const platform::RemoteStatus& returned_status) {
+  if (status.ok()) return returned_status.active() ? Next::kDone : Next::kReplace;
   switch (status.code()) {
     case StatusCode::kNotFound:
       return Next::kRecreate;
@@ -137,7 +137,7 @@ UncertainCreateMatch MatchUncertainCreate(const std::vector<platform::RemoteSubs
                                           const std::vector<std::string>& exclude) {
   std::vector<const platform::RemoteSubscription*> found;
   for (const auto& remote : listed) {
-    if (remote.status != "Active" || remote.address != address) continue;
+    if (!remote.status.active() || remote.address != address) continue;
     if (std::find(exclude.begin(), exclude.end(), remote.id) != exclude.end()) continue;
     found.push_back(&remote);
   }

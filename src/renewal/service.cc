@@ -102,7 +102,7 @@ Status RenewalService::Recreate(const std::string& account, const std::string& n
   return WithLease(account, name, expected, [&](Record& record, WallTime now) -> Status {
     if (record.remote_id.empty()) return CreateMissing(record, reason, now);
     if (observed != nullptr && observed->id == record.remote_id) CopyObserved(*observed, record);
-    if (!record.status.empty() && record.status != "Active") return Replace(record, reason, now);
+    if (record.status.known() && !record.status.active()) return Replace(record, reason, now);
     const std::string old_id = record.remote_id;
     // Make-before-break: the old one delivers until the new one exists, so there is no gap.
     SK_RETURN_IF_ERROR(
@@ -161,16 +161,17 @@ Status RenewalService::RunLocked(Record& record, Trigger trigger, WallTime now) 
                                              "no reminder since the window opened", now)));
   }
   if (record.remote_id.empty()) return CreateMissing(record, "", now);
-  // Known not Active (a replacement whose delete failed): a renewal cannot revive it (reference
-  // §4: delete it and create a new one), so go on with the replacement.
-  if (!record.status.empty() && record.status != "Active")
-    return Replace(record, "status " + record.status, now);
+  // Known not Active (a replacement whose delete failed): a renewal cannot revive it
+  // (docs/platform.md §4: delete it and create a new one), so go on with the replacement.
+  if (record.status.known() && !record.status.active())
+    return Replace(record, "status " + std::string(record.status.word()), now);
   return Renew(record, trigger, now);
 }
 
 Status RenewalService::Renew(Record& record, Trigger trigger, WallTime now) {
   auto renewed = api_.Renew(record.account, record.remote_id);
-  const Next next = ClassifyRenewal(renewed.status(), renewed.ok() ? renewed->status : "");
+  const Next next =
+      ClassifyRenewal(renewed.status(), renewed.ok() ? renewed->status : platform::RemoteStatus());
   switch (next) {
     case Next::kDone:
       return Renewed(record, *renewed, trigger, "", now);
@@ -187,7 +188,7 @@ Status RenewalService::Renew(Record& record, Trigger trigger, WallTime now) {
       // Only what the platform said: an answer that is not Active renewed nothing, so neither
       // the last renewal (the start of the app's backfill window) nor the failure streak moves.
       CopyObserved(*renewed, record);
-      return Replace(record, "status " + renewed->status, now);
+      return Replace(record, "status " + std::string(renewed->status.word()), now);
     case Next::kRetryAfterPenalty:
       if (auto by_update = RenewByUpdate(record, renewed.status(), trigger, now)) return *by_update;
       return Fail(record, renewed.status(), "renew", now);
@@ -217,9 +218,9 @@ std::optional<Status> RenewalService::RenewByUpdate(Record& record, const Status
         .warn("renew refused ({}) and the PUT instead failed too", refused.ToString());
     return std::nullopt;  // retried as the renew's failure, after its penalty
   }
-  if (updated->status != "Active") {
+  if (!updated->status.active()) {
     CopyObserved(*updated, record);
-    return Replace(record, "status " + updated->status, now);
+    return Replace(record, "status " + std::string(updated->status.word()), now);
   }
   return Renewed(record, *updated, trigger, "by PUT: renew refused (" + refused.message() + ")",
                  now);
@@ -243,8 +244,9 @@ Status RenewalService::Renewed(Record& record, const platform::RemoteSubscriptio
 Status RenewalService::Replace(Record& record, const std::string& reason, WallTime now) {
   std::string detail = reason;
   if (!record.blacklisted_reason.empty()) detail += ": " + record.blacklisted_reason;
-  const store::HistoryKind kind = record.status == "Blacklisted" ? store::HistoryKind::kBlacklisted
-                                                                 : store::HistoryKind::kInactive;
+  const store::HistoryKind kind = record.status.kind() == platform::RemoteStatus::Kind::kBlacklisted
+                                      ? store::HistoryKind::kBlacklisted
+                                      : store::HistoryKind::kInactive;
   auto entry = Entry(record, kind, detail, now);
   if (kind == store::HistoryKind::kBlacklisted) {
     auto facts = Facts("blacklisted");
@@ -291,7 +293,7 @@ Status RenewalService::Fail(Record& record, const Status& error, const std::stri
 void RenewalService::ForgetRemote(Record& record) {
   // Until a new subscription exists nothing may claim the old one is alive.
   record.remote_id.clear();
-  record.status.clear();
+  record.status = {};
   record.blacklisted_reason.clear();
   record.expires_at = WallTime{};
 }

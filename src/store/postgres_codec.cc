@@ -64,7 +64,7 @@ std::string RelayStateColumn(RelayState relay_state) {
 std::string HistoryKindColumn(const HistoryEntry& h) {
   return std::string(HistoryKindText(h.kind));
 }
-std::string RemoteStatusColumn(const SubscriptionRecord& r) { return r.status; }
+std::string RemoteStatusColumn(const SubscriptionRecord& r) { return std::string(r.status.word()); }
 std::string AccountStateColumn(const platform::AccountSnapshot& a) {
   return EncodeCredentialState(a.state);
 }
@@ -81,7 +81,9 @@ Status SetHistoryKind(HistoryEntry& h, const std::string& column) {
   SK_ASSIGN_OR_RETURN(h.kind, DecodeWord(column, "kind", ParseHistoryKind));
   return Status::OK();
 }
-void SetRemoteStatus(SubscriptionRecord& r, std::string column) { r.status = std::move(column); }
+void SetRemoteStatus(SubscriptionRecord& r, std::string column) {
+  r.status = platform::RemoteStatus::Of(column);
+}
 Status SetAccountState(platform::AccountSnapshot& a, const std::string& column) {
   SK_ASSIGN_OR_RETURN(a.state, DecodeCredentialState(column));
   return Status::OK();

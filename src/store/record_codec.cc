@@ -180,7 +180,7 @@ Status BindSubscription(SQLite::Statement& st, const SubscriptionRecord& r, int6
   st.bind(i++, r.address);
   st.bind(i++, r.deliver_to);
   st.bind(i++, r.remote_id);
-  st.bind(i++, r.status);
+  st.bind(i++, std::string(r.status.word()));
   st.bind(i++, remote);
   st.bind(i++, disabled);
   st.bind(i++, r.blacklisted_reason);
@@ -211,7 +211,7 @@ Result<SubscriptionRecord> ReadSubscriptionState(const SQLite::Statement& st) {
   r.account = st.getColumn(0).getString();
   r.name = st.getColumn(1).getString();
   r.remote_id = st.getColumn(2).getString();
-  r.status = st.getColumn(3).getString();
+  r.status = platform::RemoteStatus::Of(st.getColumn(3).getString());
   r.expires_at = ReadTime(st.getColumn(4));
   r.failures = st.getColumn(5).getInt();
   r.last_error = st.getColumn(6).getString();
@@ -256,7 +256,11 @@ Status ReadSubscriptionStateRow(const SQLite::Statement& st, SubscriptionStateRo
   text(0, row.account);
   text(1, row.name);
   text(2, row.remote_id);
-  text(3, row.status);
+  {
+    const SQLite::Column c = st.getColumn(3);
+    row.status = platform::RemoteStatus::KindOf(
+        std::string_view(c.getText(), static_cast<size_t>(c.getBytes())));
+  }
   text(4, row.reminder_filter);
   row.expires_at = ReadTime(st.getColumn(5));
   row.failures = st.getColumn(6).getInt();
@@ -284,7 +288,7 @@ Result<SubscriptionRecord> ReadSubscription(const SQLite::Statement& st) {
   r.address = st.getColumn(i++).getString();
   r.deliver_to = st.getColumn(i++).getString();
   r.remote_id = st.getColumn(i++).getString();
-  r.status = st.getColumn(i++).getString();
+  r.status = platform::RemoteStatus::Of(st.getColumn(i++).getString());
   SK_ASSIGN_OR_RETURN(r.remote_filters, DecodeList(st.getColumn(i++), "remote_filters"));
   SK_ASSIGN_OR_RETURN(r.disabled_filters, DecodeList(st.getColumn(i++), "disabled_filters"));
   r.blacklisted_reason = st.getColumn(i++).getString();

@@ -72,7 +72,7 @@ struct SubscriptionStateRow {
   std::string account;
   std::string name;
   std::string remote_id;
-  std::string status;
+  platform::RemoteStatus::Kind status = platform::RemoteStatus::Kind::kUnknown;
   std::string reminder_filter;  // the column's text: "" in direct mode
   WallTime expires_at{};
   int32_t failures = 0;

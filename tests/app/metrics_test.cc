@@ -55,7 +55,7 @@ ScrapeState State() {
   sms.account = "main";
   sms.name = "sms";
   sms.remote_id = "sub-1";
-  sms.status = "Active";
+  sms.status = subkeeper::platform::RemoteStatus::Of("Active");
   sms.expires_at = kNow + Seconds(600);
   state.subscriptions.push_back(sms);
   platform::AccountStatus account;
@@ -174,7 +174,7 @@ TEST_CASE("Aggregates are exported with and without per-subscription series", "[
   store::SubscriptionRecord pending = state.subscriptions[0];
   pending.name = "pending";
   pending.remote_id.clear();
-  pending.status.clear();
+  pending.status = {};
   pending.expires_at = WallTime{};
   state.subscriptions.push_back(pending);
   for (bool per_subscription : {true, false}) {
@@ -218,7 +218,7 @@ std::unique_ptr<store::Store> MixedStore(const Clock& clock) {
     r.account = account;
     r.name = name;
     r.remote_id = std::string("sub-") + name;
-    r.status = "Active";
+    r.status = subkeeper::platform::RemoteStatus::Of("Active");
     r.expires_at = kNow + Seconds(600);
     edit(r);
     REQUIRE(s->PutSubscription(r, std::nullopt).ok());
@@ -227,13 +227,13 @@ std::unique_ptr<store::Store> MixedStore(const Clock& clock) {
   put("main", "b", [](auto& r) { r.expires_at = kNow - Seconds(5); });
   put("main", "c", [](auto& r) {
     r.remote_id.clear();
-    r.status.clear();
+    r.status = {};
     r.expires_at = WallTime{};
     r.failures = 2;
     r.last_error = "unavailable: HTTP 503";
   });
   put("main", "d", [](auto& r) {
-    r.status = "Blacklisted";
+    r.status = subkeeper::platform::RemoteStatus::Of("Blacklisted");
     r.blacklisted_reason = "Webhook responses are too slow";
     r.expires_at = kNow + Seconds(100);
     r.disabled_filters = {"/restapi/v1.0/account/~/presence"};

@@ -14,7 +14,7 @@ TEST_CASE("The status view shows state and conditions and nothing secret", "[app
   r.account = "main";
   r.name = "sms";
   r.remote_id = "sub-1";
-  r.status = "Active";
+  r.status = subkeeper::platform::RemoteStatus::Of("Active");
   r.expires_at = now + Seconds(60);
   r.last_renewed_at = now - Seconds(60);
   r.last_trigger = subscription::RenewedBy::kReminder;
@@ -68,7 +68,8 @@ TEST_CASE("The status view never shows Active past expires_at", "[app]") {
   r.account = "main";
   r.name = "sms";
   r.remote_id = "sub-1";
-  r.status = "Active";  // what the platform said at the last renewal
+  r.status = subkeeper::platform::RemoteStatus::Of(
+      "Active");  // what the platform said at the last renewal
   r.expires_at = now - Seconds(1);
   auto view = SubscriptionView(r, now);
   CHECK(view["status"] == "Expired");
@@ -81,13 +82,13 @@ TEST_CASE("The status view never shows Active past expires_at", "[app]") {
   r.expires_at = now + Seconds(1);
   CHECK(SubscriptionView(r, now)["status"] == "Active");
   // Another platform status is replaced as well once expired; none stored stays null.
-  r.status = "Blacklisted";
+  r.status = subkeeper::platform::RemoteStatus::Of("Blacklisted");
   r.expires_at = now - Seconds(1);
   CHECK(SubscriptionView(r, now)["status"] == "Expired");
-  r.status.clear();
+  r.status = {};
   CHECK(SubscriptionView(r, now)["status"].is_null());
   // No known expiry: nothing to compare with.
-  r.status = "Active";
+  r.status = subkeeper::platform::RemoteStatus::Of("Active");
   r.expires_at = WallTime{};
   CHECK(SubscriptionView(r, now)["status"] == "Active");
 }
@@ -101,7 +102,7 @@ TEST_CASE("The status view shows no piece of a credential found in an error text
   r.account = "main";
   r.name = "sms";
   r.remote_id = "sub-1";
-  r.status = "Active";
+  r.status = subkeeper::platform::RemoteStatus::Of("Active");
   r.expires_at = now + Seconds(60);
   r.failures = 1;
   r.last_error = "Unauthenticated: invalid assertion " + jwt + " and token " + opaque;

@@ -41,7 +41,7 @@ TEST_CASE("ParseSubscription reads the spec's example", "[platform]") {
   REQUIRE(parsed.ok());
   const RemoteSubscription& s = *parsed;
   CHECK(s.id == "dd2f0ff2-580e-4581-a277-76f9c9a54bc9");
-  CHECK(s.status == "Active");
+  CHECK(s.status.word() == "Active");
   REQUIRE(s.event_filters.size() == 2);
   CHECK(s.event_filters[1] ==
         "/restapi/v1.0/account/10366034004/extension/10366034004/message-store");
@@ -58,7 +58,7 @@ TEST_CASE("ParseSubscription reads the spec's example", "[platform]") {
 TEST_CASE("ParseSubscription reads a blacklisted subscription", "[platform]") {
   Result<RemoteSubscription> parsed = ParseSubscription(kBlacklisted);
   REQUIRE(parsed.ok());
-  CHECK(parsed->status == "Blacklisted");
+  CHECK(parsed->status.word() == "Blacklisted");
   CHECK(parsed->blacklisted_reason == "I/O operation is failed. Details: [Read timed out]");
   CHECK(parsed->blacklisted_at == *ParseIso8601("2022-06-28T05:24:00.720Z"));
   REQUIRE(parsed->disabled_filters.size() == 1);
@@ -97,8 +97,8 @@ TEST_CASE("ParseSubscriptionList reads records", "[platform]") {
   Result<std::vector<RemoteSubscription>> parsed = ParseSubscriptionList(list);
   REQUIRE(parsed.ok());
   REQUIRE(parsed->size() == 2);
-  CHECK((*parsed)[0].status == "Active");
-  CHECK((*parsed)[1].status == "Blacklisted");
+  CHECK((*parsed)[0].status.word() == "Active");
+  CHECK((*parsed)[1].status.word() == "Blacklisted");
   CHECK(ParseSubscriptionList(R"({"records":[]})")->empty());
   CHECK(ParseSubscriptionList(R"({"uri":"x"})").status().message().find("records") !=
         std::string::npos);

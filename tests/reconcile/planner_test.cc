@@ -65,7 +65,7 @@ SubscriptionRecord Direct(const std::string& name) {
 SubscriptionRecord Known(const SubscriptionRecord& desired, const std::string& id) {
   SubscriptionRecord r = desired;
   r.remote_id = id;
-  r.status = "Active";
+  r.status = subkeeper::platform::RemoteStatus::Of("Active");
   r.expires_at = kNow + std::chrono::seconds(300);
   r.next_renewal_at = kNow + std::chrono::seconds(200);
   return r;
@@ -75,7 +75,7 @@ SubscriptionRecord Known(const SubscriptionRecord& desired, const std::string& i
 RemoteSubscription Remote(const SubscriptionRecord& desired, const std::string& id) {
   RemoteSubscription r;
   r.id = id;
-  r.status = "Active";
+  r.status = subkeeper::platform::RemoteStatus::Of("Active");
   for (const auto& f : desired.event_filters) {
     r.event_filters.push_back(f == kPresence ? kPresenceRewritten : f);
   }
@@ -187,14 +187,14 @@ std::vector<Row> Table() {
       {"blacklisted: recreate",
        [] {
          auto in = Healthy();
-         in.observed["main"][0].status = "Blacklisted";
+         in.observed["main"][0].status = subkeeper::platform::RemoteStatus::Of("Blacklisted");
          return in;
        },
        {{K::kRecreate, "main", "sms", "sub-1", "status Blacklisted"}}},
       {"unknown status Suspended: recreate",
        [] {
          auto in = Healthy();
-         in.observed["main"][0].status = "Suspended";
+         in.observed["main"][0].status = subkeeper::platform::RemoteStatus::Of("Suspended");
          return in;
        },
        {{K::kRecreate, "main", "sms", "sub-1", "status Suspended"}}},
@@ -243,7 +243,7 @@ std::vector<Row> Table() {
       {"adopted relay that is blacklisted: adopt then recreate",
        [] {
          auto remote = Remote(Relay("sms"), "sub-7");
-         remote.status = "Blacklisted";
+         remote.status = subkeeper::platform::RemoteStatus::Of("Blacklisted");
          return Input({Relay("sms")}, {}, {remote});
        },
        {{K::kAdopt, "main", "sms", "sub-7", "matched by address"},
@@ -310,7 +310,7 @@ std::vector<Row> Table() {
       {"duplicates when adopting: keep the Active one",
        [] {
          auto dead = Remote(Relay("sms"), "sub-a");
-         dead.status = "Blacklisted";
+         dead.status = subkeeper::platform::RemoteStatus::Of("Blacklisted");
          dead.expiration_time += std::chrono::hours(1);
          return Input({Relay("sms")}, {}, {dead, Remote(Relay("sms"), "sub-b")});
        },

@@ -57,7 +57,7 @@ TEST_CASE("ConditionsHolding agrees with DeriveConditions' statuses", "[renewal]
                 for (const platform::AccountStatus* account : accounts) {
                   store::SubscriptionRecord r;
                   r.remote_id = remote_id;
-                  r.status = status;
+                  r.status = subkeeper::platform::RemoteStatus::Of(status);
                   r.expires_at = expires_at;
                   r.failures = failures;
                   r.last_error = failures > 0 ? "unavailable: x" : "";
@@ -87,13 +87,13 @@ TEST_CASE("ConditionsHolding agrees with DeriveConditions' statuses", "[renewal]
 TEST_CASE("Conditions follow what the platform said not what was scheduled", "[renewal]") {
   store::SubscriptionRecord r;
   r.remote_id = "sub-1";
-  r.status = "Active";
+  r.status = subkeeper::platform::RemoteStatus::Of("Active");
   r.expires_at = kNow + Seconds(10);
   CHECK(Holding(DeriveConditions(r, kNow)) == std::vector<std::string>{"Ready=True/Active"});
   r.expires_at = kNow - Seconds(1);  // a renewal was scheduled but never happened
   CHECK(Holding(DeriveConditions(r, kNow)) == std::vector<std::string>{"Ready=False/Expired"});
   r.expires_at = kNow + Seconds(10);
-  r.status = "Blacklisted";
+  r.status = subkeeper::platform::RemoteStatus::Of("Blacklisted");
   r.blacklisted_reason = "I/O operation is failed";
   r.failures = 2;
   r.last_error = "unavailable: x";
@@ -127,7 +127,7 @@ TEST_CASE("A transition time changes only when status or reason changes", "[rene
   r.account = "main";
   r.name = "sms";
   r.remote_id = "sub-1";
-  r.status = "Active";
+  r.status = subkeeper::platform::RemoteStatus::Of("Active");
   r.expires_at = kNow + Seconds(600);
   // First sight: every condition is new, seen now.
   auto first = DeriveConditions(r, kNow);

@@ -74,7 +74,7 @@ TEST_CASE("A create that succeeded on the platform but timed out is adopted not 
   REQUIRE(f.platform.all().size() == 1);
   r = f.Record();
   CHECK(r.remote_id == made);
-  CHECK(r.status == "Active");
+  CHECK(r.status.word() == "Active");
   CHECK_FALSE(r.create_uncertain);
   CHECK(r.failures == 0);
   CHECK(r.next_renewal_at > f.clock.Now());

@@ -91,18 +91,27 @@ TEST_CASE("A reminder is missed when the window opened and none arrived", "[rene
 }
 
 TEST_CASE("Renew answers map to the next step", "[renewal]") {
-  CHECK(ClassifyRenewal(Status::OK(), "Active") == Next::kDone);
-  CHECK(ClassifyRenewal(Status::OK(), "Blacklisted") == Next::kReplace);
-  CHECK(ClassifyRenewal(Status::OK(), "Suspended") == Next::kReplace);
-  CHECK(ClassifyRenewal(Status::OK(), "SomethingNew") == Next::kReplace);
-  CHECK(ClassifyRenewal(Status::NotFound("gone").WithHttp(404, "CMN-102"), "") == Next::kRecreate);
-  CHECK(ClassifyRenewal(Status::ResourceExhausted("429"), "") == Next::kRetryAfterPenalty);
-  CHECK(ClassifyRenewal(Status::Unavailable("503"), "") == Next::kRetry);
-  CHECK(ClassifyRenewal(Status::DeadlineExceeded("timeout"), "") == Next::kRetry);
-  CHECK(ClassifyRenewal(Status::Unauthenticated("401"), "") == Next::kRetry);
-  // An account in auth_failed: refused locally until its next login.
-  CHECK(ClassifyRenewal(Status::Unauthenticated("auth_failed").WithRetryAfter(Seconds(60)), "") ==
+  CHECK(ClassifyRenewal(Status::OK(), subkeeper::platform::RemoteStatus::Of("Active")) ==
+        Next::kDone);
+  CHECK(ClassifyRenewal(Status::OK(), subkeeper::platform::RemoteStatus::Of("Blacklisted")) ==
+        Next::kReplace);
+  CHECK(ClassifyRenewal(Status::OK(), subkeeper::platform::RemoteStatus::Of("Suspended")) ==
+        Next::kReplace);
+  CHECK(ClassifyRenewal(Status::OK(), subkeeper::platform::RemoteStatus::Of("SomethingNew")) ==
+        Next::kReplace);
+  CHECK(ClassifyRenewal(Status::NotFound("gone").WithHttp(404, "CMN-102"),
+                        subkeeper::platform::RemoteStatus()) == Next::kRecreate);
+  CHECK(ClassifyRenewal(Status::ResourceExhausted("429"), subkeeper::platform::RemoteStatus()) ==
         Next::kRetryAfterPenalty);
+  CHECK(ClassifyRenewal(Status::Unavailable("503"), subkeeper::platform::RemoteStatus()) ==
+        Next::kRetry);
+  CHECK(ClassifyRenewal(Status::DeadlineExceeded("timeout"), subkeeper::platform::RemoteStatus()) ==
+        Next::kRetry);
+  CHECK(ClassifyRenewal(Status::Unauthenticated("401"), subkeeper::platform::RemoteStatus()) ==
+        Next::kRetry);
+  // An account in auth_failed: refused locally until its next login.
+  CHECK(ClassifyRenewal(Status::Unauthenticated("auth_failed").WithRetryAfter(Seconds(60)),
+                        subkeeper::platform::RemoteStatus()) == Next::kRetryAfterPenalty);
 }
 
 TEST_CASE("The fallback timer is spread over up to an eighth before it", "[renewal]") {
@@ -165,7 +174,7 @@ platform::RemoteSubscription Remote(const std::string& id, const std::string& ad
   remote.id = id;
   remote.address = address;
   remote.expiration_time = expires;
-  remote.status = status;
+  remote.status = subkeeper::platform::RemoteStatus::Of(status);
   return remote;
 }
 

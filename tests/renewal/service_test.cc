@@ -73,7 +73,7 @@ TEST_CASE("First run creates with the reminder filter and the derived verificati
         subscription::DeriveVerificationToken(Secret("hook-secret"), "main", "sms"));
   auto r = f.Record();
   CHECK(r.remote_id == "sub-1");
-  CHECK(r.status == "Active");
+  CHECK(r.status.word() == "Active");
   CHECK(r.expires_at == f.clock.Now() + Seconds(120));
   // expires - threshold/2, spread earlier by unit_random (0.5) × 1/8 of those 20 s.
   CHECK(r.next_renewal_at == r.expires_at - Millis(21250));
@@ -117,7 +117,7 @@ TEST_CASE("Renew answering 404 CMN-102 creates again at once", "[renewal]") {
   REQUIRE(f.service.Run("main", "sms", Trigger::kTimer).ok());
   auto r = f.Record();
   CHECK(r.remote_id == "sub-2");
-  CHECK(r.status == "Active");
+  CHECK(r.status.word() == "Active");
   CHECK(f.Kinds() == std::vector<std::string>{"created", "expired", "recreated"});
 }
 
@@ -443,7 +443,7 @@ TEST_CASE("A reconcile's observed Blacklisted status replaces delete-first, neve
   REQUIRE(f.service.Run("main", "sms", Trigger::kStartup).ok());
   // The platform blacklisted it; the record still says Active (no call has seen it since).
   f.platform.SetStatus("sub-1", "Blacklisted", "Webhook responses with code: [503]");
-  REQUIRE(f.Record().status == "Active");
+  REQUIRE(f.Record().status.word() == "Active");
   const auto observed = f.platform.all().front();
 
   // The delete fails: nothing is created beside the blacklisted one (a second subscription at
@@ -452,7 +452,7 @@ TEST_CASE("A reconcile's observed Blacklisted status replaces delete-first, neve
   CHECK(f.service.Recreate("main", "sms", "status Blacklisted", &observed).ok());
   CHECK(f.platform.calls("create") == 1);
   CHECK(f.platform.all().size() == 1);
-  CHECK(f.Record().status == "Blacklisted");
+  CHECK(f.Record().status.word() == "Blacklisted");
   CHECK(f.Record().failures == 1);
 
   // The retry goes on with the replacement, without a renew that cannot revive it.
@@ -461,9 +461,9 @@ TEST_CASE("A reconcile's observed Blacklisted status replaces delete-first, neve
   CHECK(f.platform.calls("renew") == renews);
   CHECK(f.platform.calls("create") == 2);
   REQUIRE(f.platform.all().size() == 1);
-  CHECK(f.platform.all().front().status == "Active");
+  CHECK(f.platform.all().front().status.word() == "Active");
   CHECK(f.Record().remote_id == f.platform.all().front().id);
-  CHECK(f.Record().status == "Active");
+  CHECK(f.Record().status.word() == "Active");
 }
 
 TEST_CASE("A subscription without deliver_to queues no lifecycle event", "[renewal][lifecycle]") {

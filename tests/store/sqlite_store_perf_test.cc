@@ -32,7 +32,7 @@ SubscriptionRecord Realistic(int i) {
   r.deliver_to = "http://app:3000/ringcentral/events";
   r.token_fingerprint = "sha256:9f86d081884c7d659a2feaa0c55ad015";
   r.remote_id = "c7f7d5b4-0b1e-4a3c-9d1f-" + std::to_string(100000000000 + i);
-  r.status = "Active";
+  r.status = subkeeper::platform::RemoteStatus::Of("Active");
   r.remote_filters = {"/restapi/v1.0/account/37439510/extension/" + std::to_string(i) +
                           "/message-store/instant?type=SMS",
                       "/restapi/v1.0/account/37439510/extension/" + std::to_string(i) +

@@ -32,7 +32,7 @@ class FakePlatform final : public platform::SubscriptionApi {
   }
   void SetStatus(const std::string& id, const std::string& status, const std::string& reason = "") {
     std::lock_guard lock(mu_);
-    subs_.at(id).status = status;
+    subs_.at(id).status = subkeeper::platform::RemoteStatus::Of(status);
     subs_.at(id).blacklisted_reason = reason;
   }
   void Purge(const std::string& id) {
@@ -50,7 +50,7 @@ class FakePlatform final : public platform::SubscriptionApi {
     std::lock_guard lock(mu_);
     platform::RemoteSubscription sub =
         MakeLocked(account, {"/restapi/v1.0/account/1/extension/2/presence"}, address, ttl_s);
-    sub.status = status;
+    sub.status = subkeeper::platform::RemoteStatus::Of(status);
     subs_[sub.id] = sub;
     return sub.id;
   }
@@ -153,7 +153,7 @@ class FakePlatform final : public platform::SubscriptionApi {
                                           const std::string& address, int64_t ttl_s) {
     platform::RemoteSubscription sub;
     sub.id = "sub-" + std::to_string(++next_id_);
-    sub.status = "Active";
+    sub.status = subkeeper::platform::RemoteStatus::Of("Active");
     sub.event_filters = std::move(filters);
     sub.transport_type = "WebHook";
     sub.address = address;

@@ -96,7 +96,7 @@ enum class Next {
   // account in "auth_failed"): retry when retry_after has passed, never earlier
   kRetryAfterPenalty
 };
-Next ClassifyRenewal(const Status& status, const std::string& returned_status);
+Next ClassifyRenewal(const Status& status, const platform::RemoteStatus& returned_status);
 
 // True when a failed create certainly made nothing on the platform: a 4xx answer other than 408
 // (the platform refused it), or a call refused locally before anything was sent (rate limiter,

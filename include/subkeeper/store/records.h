@@ -10,6 +10,7 @@
 
 #include "subkeeper/common/clock.h"
 #include "subkeeper/common/secret.h"
+#include "subkeeper/platform/types.h"
 #include "subkeeper/subscription/delivery.h"
 #include "subkeeper/subscription/key.h"
 #include "subkeeper/subscription/reminder.h"
@@ -62,9 +63,9 @@ struct SubscriptionRecord {
   std::string token_fingerprint;
 
   // What the platform last said (never what we asked for).
-  std::string remote_id;                    // "" when no remote subscription is known
-  std::string status;                       // "Active", "Blacklisted", … as returned; "" unknown
-  std::vector<std::string> remote_filters;  // as returned (with ~ rewritten to numeric ids)
+  std::string remote_id;                      // "" when no remote subscription is known
+  platform::RemoteStatus status;              // as returned; unknown before the first answer
+  std::vector<std::string> remote_filters;    // as returned (with ~ rewritten to numeric ids)
   std::vector<std::string> disabled_filters;  // filters listed in disabledFilters
   std::string blacklisted_reason;             // blacklistedData.reason, "" when not blacklisted
   int64_t granted_ttl_s = 0;     // lifetime the platform granted at the last create/renew
@@ -99,7 +100,7 @@ struct SubscriptionStateView {
   std::string_view account;
   std::string_view name;
   std::string_view remote_id;
-  std::string_view status;
+  platform::RemoteStatus::Kind status = platform::RemoteStatus::Kind::kUnknown;
   subscription::DeliveryMode delivery = subscription::DeliveryMode::kDirect;
   WallTime expires_at{};
   int32_t failures = 0;
@@ -113,7 +114,7 @@ inline SubscriptionStateView StateViewOf(const SubscriptionRecord& record) {
   v.account = record.account;
   v.name = record.name;
   v.remote_id = record.remote_id;
-  v.status = record.status;
+  v.status = record.status.kind();
   v.delivery = subscription::DeliveryModeOf(record.reminder);
   v.expires_at = record.expires_at;
   v.failures = record.failures;

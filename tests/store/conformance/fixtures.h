@@ -37,7 +37,7 @@ inline SubscriptionRecord Full() {
   r.address = "https://hooks.example.com/webhooks/main/sms";
   r.deliver_to = "http://app:3000/ringcentral/events";
   r.remote_id = "a1b2c3";
-  r.status = "Blacklisted";
+  r.status = subkeeper::platform::RemoteStatus::Of("Blacklisted");
   r.remote_filters = {"/restapi/v1.0/account/37439510/extension/1234/message-store/instant"};
   r.disabled_filters = {"/restapi/v1.0/account/37439510/presence"};
   r.blacklisted_reason = "Webhook responses are too slow";

@@ -79,7 +79,7 @@ STORE_CONTRACT_TEST("A walk over subscription states carries what conditions' st
   SubscriptionStore& subscriptions = *store;
   REQUIRE(subscriptions.PutSubscription(Full(), std::nullopt).ok());
   SubscriptionRecord plain = Minimal("voice");
-  plain.status = "Active";
+  plain.status = subkeeper::platform::RemoteStatus::Of("Active");
   plain.remote_id = "r-2";
   REQUIRE(subscriptions.PutSubscription(plain, std::nullopt).ok());
   std::vector<std::string> seen;
@@ -91,7 +91,7 @@ STORE_CONTRACT_TEST("A walk over subscription states carries what conditions' st
                       const SubscriptionRecord full = Full();
                       CHECK(s.account == full.account);
                       CHECK(s.remote_id == full.remote_id);
-                      CHECK(s.status == full.status);
+                      CHECK(s.status == full.status.kind());
                       CHECK(s.delivery == subscription::DeliveryMode::kRelay);
                       CHECK(s.expires_at == full.expires_at);
                       CHECK(s.failures == full.failures);
@@ -99,7 +99,7 @@ STORE_CONTRACT_TEST("A walk over subscription states carries what conditions' st
                       CHECK(s.filters_disabled);
                     } else {
                       CHECK(s.remote_id == "r-2");
-                      CHECK(s.status == "Active");
+                      CHECK(s.status == subkeeper::platform::RemoteStatus::Kind::kActive);
                       CHECK(s.delivery == subscription::DeliveryMode::kDirect);
                       CHECK(s.expires_at == WallTime{});
                       CHECK(s.failures == 0);

@@ -57,6 +57,19 @@ STORE_CONTRACT_TEST("Every subscription field round-trips", "[store]") {
   CHECK(same(out, expected));
 }
 
+STORE_CONTRACT_TEST("A status word the platform invented is kept as it was said", "[store]") {
+  ManualClock clock;
+  auto store = OpenEmpty(implementation, clock);
+  SubscriptionRecord in = Full();
+  in.status = platform::RemoteStatus::Of("Blocked");
+  REQUIRE(store->PutSubscription(in, std::nullopt).ok());
+  auto got = store->GetSubscription("main", "sms");
+  REQUIRE(got.ok());
+  REQUIRE(got->has_value());
+  CHECK((*got)->status.kind() == platform::RemoteStatus::Kind::kOther);
+  CHECK((*got)->status.word() == "Blocked");
+}
+
 STORE_CONTRACT_TEST("Put replaces a record, list is ordered, delete is idempotent", "[store]") {
   ManualClock clock;
   auto store = OpenEmpty(implementation, clock);
