@@ -13,8 +13,8 @@ app::KeeperEnv SimEnv(const Clock& clock, KeeperTransport& transport,
   app::KeeperEnv env;
   env.clock = &clock;
   env.platform = &transport;
-  env.open_store = [&clock](const std::string& path, store::OpenMode mode) {
-    return store::OpenSqliteStore(path, clock, mode);
+  env.open_store = [&clock](const config::StoreConfig& where, store::OpenMode mode) {
+    return store::OpenSqliteStore(where.sqlite_path, clock, mode);
   };
   env.unit_random = std::move(random);
   env.lease_owner = "subkeeper@sim";

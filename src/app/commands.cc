@@ -20,15 +20,14 @@ using nlohmann::json;
 
 int HistoryCommand(const config::Config& config, const HistoryOptions& options) {
   SystemEnv system;
-  const std::string& path = config.store.sqlite_path;
   // Read-only: reading the history must never leave an empty database behind (a wrong working
   // directory or config used to create one and print nothing).
-  auto opened = system.env().open_store(path, store::OpenMode::kReadOnly);
-  if (opened.status().code() == StatusCode::kNotFound) {
+  auto opened = system.env().open_store(config.store, store::OpenMode::kReadOnly);
+  if (opened.status().code() == StatusCode::kNotFound && !config.store.UsesPostgres()) {
     std::fprintf(stderr,
                  "subkeeper history: no database at %s; the keeper creates it when it first "
                  "runs\n",
-                 path.c_str());
+                 config.store.sqlite_path.c_str());
     return 1;
   }
   if (!opened.ok()) {
@@ -119,7 +118,7 @@ int ReplayCommand(const config::Config& config, const ReplayOptions& options) {
                  "matches; matching events wait until one is configured\n");
   }
   SystemEnv system;
-  auto opened = system.env().open_store(config.store.sqlite_path, store::OpenMode::kReadWrite);
+  auto opened = system.env().open_store(config.store, store::OpenMode::kReadWrite);
   if (!opened.ok()) {
     std::fprintf(stderr, "subkeeper replay: %s\n", opened.status().ToString().c_str());
     return 1;

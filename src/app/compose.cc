@@ -21,7 +21,7 @@ std::unique_ptr<Runtime> MakeRuntime(const KeeperEnv& env, const config::Config&
 Result<Components> MakeComponents(const KeeperEnv& env, const config::Config& config,
                                   store::OpenMode mode) {
   Components components;
-  SK_ASSIGN_OR_RETURN(components.store, env.open_store(config.store.sqlite_path, mode));
+  SK_ASSIGN_OR_RETURN(components.store, env.open_store(config.store, mode));
   // The store keeps the platform client's tokens and penalties too.
   components.runtime = MakeRuntime(env, config, *components.store, components.store.get());
   return components;

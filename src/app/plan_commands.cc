@@ -49,10 +49,12 @@ struct Stack {
 // one (a first run, as terraform plans without state), so that planning never creates a file;
 // the daemon's tokens and penalties read from it but never written.
 Status OpenForPlan(const KeeperEnv& env, const config::Config& config, Stack& stack) {
-  auto opened = env.open_store(config.store.sqlite_path, store::OpenMode::kReadOnly);
+  auto opened = env.open_store(config.store, store::OpenMode::kReadOnly);
   if (opened.status().code() == StatusCode::kNotFound) {
     stack.first_run = true;
-    opened = env.open_store(":memory:", store::OpenMode::kReadWrite);
+    config::StoreConfig scratch;
+    scratch.sqlite_path = ":memory:";
+    opened = env.open_store(scratch, store::OpenMode::kReadWrite);
   }
   if (!opened.ok()) return opened.status();
   stack.parts.store = std::move(opened).value();
@@ -106,8 +108,10 @@ int PlanCommand(const config::Config& config, const PlanOptions& options) {
     std::fprintf(stderr, "subkeeper plan: %s\n", planned.status().ToString().c_str());
     return 1;
   }
-  const std::string note = "no database at " + config.store.sqlite_path +
-                           " yet: planned as a first run, with nothing known";
+  const std::string note =
+      (config.store.UsesPostgres() ? std::string("no subkeeper schema in the PostgreSQL database")
+                                   : "no database at " + config.store.sqlite_path) +
+      " yet: planned as a first run, with nothing known";
   if (options.json) {
     json doc = reconcile::PlanDocument(planned->plan);
     doc["errors"] = planned->list_errors;

@@ -5,6 +5,8 @@
 #include <random>
 
 #include "subkeeper/common/mutex.h"
+#include "subkeeper/store/postgres_store.h"
+#include "subkeeper/store/sqlite_store.h"
 
 namespace subkeeper::app {
 
@@ -32,8 +34,10 @@ SystemEnv::SystemEnv() {
   env_.clock = &clock_;
   env_.platform = platform_.get();
   env_.relay = relay_.get();
-  env_.open_store = [this](const std::string& path, store::OpenMode mode) {
-    return store::OpenSqliteStore(path, clock_, mode);
+  env_.open_store = [this](const config::StoreConfig& where, store::OpenMode mode) {
+    if (where.UsesPostgres())
+      return store::OpenPostgresStore(where.postgres.Reveal(), clock_, mode);
+    return store::OpenSqliteStore(where.sqlite_path, clock_, mode);
   };
   env_.unit_random = SystemRandom();
   env_.lease_owner = HostLeaseOwner();

@@ -37,7 +37,7 @@ Decoded Decoder::Run(const Node& root) {
   // Relative to the config file's directory, as accounts_file is: the same config opens the
   // same database whatever the working directory (also the default "subkeeper.db").
   std::string& sqlite = c.store.sqlite_path;
-  if (sqlite != ":memory:") sqlite = BesideConfig(sqlite);
+  if (!sqlite.empty() && sqlite != ":memory:") sqlite = BesideConfig(sqlite);
   c.listen.state_file = BesideConfig(c.listen.state_file);
   if (const Node* n = Present(root, "platform")) Platform(*n);
   SecretValue(root, "", "webhook_secret", c.webhook_secret);
@@ -105,8 +105,22 @@ void Decoder::Log(const Node& node) {
 }
 
 void Decoder::Store(const Node& node) {
-  if (!Map(node, "store", {"sqlite"})) return;
-  Str(node, "store", "sqlite", out_.config.store.sqlite_path);
+  if (!Map(node, "store", {"sqlite", "postgres", "postgres_file"})) return;
+  StoreConfig& store = out_.config.store;
+  Str(node, "store", "sqlite", store.sqlite_path);
+  const Node* named = node.Find("postgres");
+  if (named == nullptr) named = node.Find("postgres_file");
+  const size_t issues = out_.issues.size();
+  SecretValue(node, "store", "postgres", store.postgres);
+  if (named == nullptr || out_.issues.size() != issues) return;
+  if (!store.UsesPostgres()) {
+    Issue("store.postgres", named->line, "must not be empty (a libpq connection string)");
+    return;
+  }
+  if (const Node* sqlite = node.Find("sqlite"); sqlite != nullptr) {
+    Issue("store", sqlite->line, "give either store.sqlite or store.postgres, not both");
+  }
+  store.sqlite_path.clear();  // the default file is not opened beside PostgreSQL
 }
 
 void Decoder::Platform(const Node& node) {

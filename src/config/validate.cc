@@ -7,6 +7,7 @@
 #include "internal.h"
 #include "subkeeper/config/checks.h"
 #include "subkeeper/relay/signature.h"
+#include "subkeeper/store/postgres_store.h"
 #include "subkeeper/subscription/reminder.h"
 
 namespace subkeeper::config {
@@ -104,10 +105,16 @@ std::vector<ConfigIssue> Validator::Run(const Config& c, const Templates& templa
   Listen(c.listen.webhooks, "listen.webhooks");
   Listen(c.listen.admin, "listen.admin");
   Tls(c.listen.tls);
-  Required(!c.store.sqlite_path.empty(), "store.sqlite");
+  Required(!c.store.sqlite_path.empty() || c.store.UsesPostgres(), "store.sqlite");
+  if (c.store.UsesPostgres()) {
+    if (Status parsed = store::CheckPostgresConninfo(c.store.postgres.Reveal()); !parsed.ok()) {
+      Add("store.postgres", parsed.message());
+    }
+  }
   // The daemon replaces the run-state file whole: naming the database (or its journal) would
   // destroy it.
-  if (!c.listen.state_file.empty() && c.listen.state_file.starts_with(c.store.sqlite_path)) {
+  if (!c.listen.state_file.empty() && !c.store.sqlite_path.empty() &&
+      c.listen.state_file.starts_with(c.store.sqlite_path)) {
     Add("listen.state_file",
         "must not be the store's file (store.sqlite) or beside it with its name");
   }

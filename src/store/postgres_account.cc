@@ -1,5 +1,5 @@
 // PostgresStore's small roles: platform::AccountStateStore (tokens, credential state, rate
-// blocks), ConditionStore and RotationStore.
+// blocks, and ClaimStore's fenced save), ConditionStore and RotationStore.
 #include "postgres_codec.h"
 #include "postgres_store_impl.h"
 
@@ -22,6 +22,15 @@ const char* const kAccountUpsertSql =
     "state = excluded.state, auth_failures = excluded.auth_failures, "
     "next_login_at = excluded.next_login_at, last_error = excluded.last_error, "
     "updated_at = excluded.updated_at";
+
+Params AccountParams(const AccountSnapshot& a, WallTime now) {
+  Params p;
+  p.Text(a.account).Text(a.credential_fingerprint).Text(a.access_token.Reveal());
+  p.Time(a.access_expires_at).Text(a.refresh_token.Reveal()).Time(a.refresh_expires_at);
+  p.Text(pg::AccountStateColumn(a)).Int(a.auth_failures).Time(a.next_login_at);
+  p.Text(a.last_error).Time(now);
+  return p;
+}
 
 Result<AccountSnapshot> ReadAccount(const Rows& rows, int row) {
   AccountSnapshot a;
@@ -62,12 +71,24 @@ Status PostgresStore::SaveAccount(const AccountSnapshot& a) {
   return Single([&](PGconn* conn) -> Status {
     // The message names the account only; the bind values hold the tokens and PostgreSQL's
     // primary messages do not quote them.
-    Params p;
-    p.Text(a.account).Text(a.credential_fingerprint).Text(a.access_token.Reveal());
-    p.Time(a.access_expires_at).Text(a.refresh_token.Reveal()).Time(a.refresh_expires_at);
-    p.Text(pg::AccountStateColumn(a)).Int(a.auth_failures).Time(a.next_login_at);
-    p.Text(a.last_error).Time(clock_.Now());
-    return Exec(conn, "put account " + a.account, kAccountUpsertSql, p).status();
+    return Exec(conn, "put account " + a.account, kAccountUpsertSql, AccountParams(a, clock_.Now()))
+        .status();
+  });
+}
+
+Result<bool> PostgresStore::SaveAccountFenced(const AccountSnapshot& a, int64_t epoch) {
+  if (a.account.empty()) return Status::InvalidArgument("store: an account needs a name");
+  const std::string op = "put account " + a.account + " (fenced)";
+  return Transact(op, [&](PGconn* conn) -> Result<bool> {
+    // FOR SHARE: a takeover (which locks the row FOR UPDATE) waits until this commits, and this
+    // waits for a takeover in flight, then reads its epoch.
+    SK_ASSIGN_OR_RETURN(
+        Rows rows, Exec(conn, op, "SELECT epoch FROM account_claims WHERE account = $1 FOR SHARE",
+                        Params().Text(a.account)));
+    const int64_t current = rows.empty() ? 0 : rows.Int(0, 0);
+    if (current != epoch) return false;
+    SK_RETURN_IF_ERROR(Exec(conn, op, kAccountUpsertSql, AccountParams(a, clock_.Now())).status());
+    return true;
   });
 }
 

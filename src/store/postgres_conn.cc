@@ -36,6 +36,21 @@ int HexDigit(char c) {
 
 }  // namespace
 
+std::string WithoutQuoted(const char* message) {
+  std::string text = FirstLine(message);
+  std::string out;
+  bool quoted = false;
+  for (char c : text) {
+    if (c == '"') {
+      if (!quoted) out += "\"…\"";
+      quoted = !quoted;
+      continue;
+    }
+    if (!quoted) out += c;
+  }
+  return out;
+}
+
 Params& Params::Add(std::string value, int format, bool null) {
   lengths_.push_back(static_cast<int>(value.size()));
   values_.push_back(std::move(value));
@@ -121,8 +136,8 @@ Result<Rows> Exec(PGconn* conn, std::string_view operation, const std::string& s
   return Rows(std::move(result));
 }
 
-ConnectionPool::ConnectionPool(std::string conninfo, int max_size)
-    : conninfo_(std::move(conninfo)), max_size_(max_size) {}
+ConnectionPool::ConnectionPool(std::string conninfo, int max_size, bool read_only)
+    : conninfo_(std::move(conninfo)), max_size_(max_size), read_only_(read_only) {}
 
 ConnectionPool::Lease::~Lease() {
   if (conn_ && pool_ != nullptr) pool_->Release(std::move(conn_));
@@ -158,6 +173,10 @@ Result<ConnPtr> ConnectionPool::Connect() const {
   // not errors; libpq would print them on stderr.
   PQsetNoticeProcessor(
       conn.get(), [](void*, const char*) {}, nullptr);
+  if (read_only_) {
+    SK_RETURN_IF_ERROR(
+        Exec(conn.get(), "open read-only", "SET default_transaction_read_only = on").status());
+  }
   return conn;
 }
 

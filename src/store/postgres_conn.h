@@ -93,6 +93,10 @@ Status ErrorStatus(std::string_view operation, PGconn* conn, const PGresult* res
 Result<Rows> Exec(PGconn* conn, std::string_view operation, const std::string& sql,
                   const Params& params = Params());
 
+// The first line of a libpq message with every "quoted" fragment replaced by "…": parse errors
+// quote pieces of the connection string, and any piece of it may be a password.
+std::string WithoutQuoted(const char* message);
+
 // Connections to one database, opened on demand up to `max_size` and reused: a thread takes
 // one for a whole transaction and gives it back (the Lease's destructor). A connection that
 // broke, or was left inside a transaction, is closed instead of reused. Thread-safe.
@@ -112,7 +116,9 @@ class ConnectionPool {
   };
 
   // `conninfo` is a libpq connection string; it is a secret and never appears in a message.
-  ConnectionPool(std::string conninfo, int max_size);
+  // With `read_only`, every connection's transactions are read-only
+  // (default_transaction_read_only), so a reading command cannot write by mistake.
+  ConnectionPool(std::string conninfo, int max_size, bool read_only = false);
 
   // A connection, waiting while `max_size` are in use. kUnavailable when a new one cannot be
   // opened (the message names the database and host only).
@@ -124,6 +130,7 @@ class ConnectionPool {
 
   const std::string conninfo_;
   const int max_size_;
+  const bool read_only_;
   Mutex mu_;
   CondVar released_;
   std::vector<ConnPtr> idle_ GUARDED_BY(mu_);

@@ -98,9 +98,54 @@ Status PostgresStore::CheckWritable() {
   });
 }
 
-Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& conninfo, const Clock& clock) {
-  auto store = std::make_unique<PostgresStore>(conninfo, clock);
-  SK_RETURN_IF_ERROR(store->Migrate());
+Status PostgresStore::CheckSchema() {
+  constexpr std::string_view kOp = "check PostgreSQL schema";
+  return Transact(kOp, [&](PGconn* conn) -> Status {
+    SK_ASSIGN_OR_RETURN(
+        pg::Rows rows,
+        pg::Exec(conn, kOp,
+                 "SELECT to_regclass('subkeeper_schema') IS NOT NULL, current_database()"));
+    if (rows.Text(0, 0) != "t") {
+      return Status::NotFound("no subkeeper schema in PostgreSQL database '" + rows.Text(0, 1) +
+                              "'; the keeper creates it when it first runs");
+    }
+    SK_ASSIGN_OR_RETURN(
+        pg::Rows version,
+        pg::Exec(conn, kOp, "SELECT coalesce(max(version), 0) FROM subkeeper_schema"));
+    const int64_t found = version.Int(0, 0);
+    const int latest = LatestPostgresSchemaVersion();
+    if (found != latest) {
+      return Status::FailedPrecondition(
+          "store: PostgreSQL database schema version " + std::to_string(found) + " is " +
+          (found < latest
+               ? "older than this subkeeper's (" + std::to_string(latest) +
+                     "); the keeper migrates it when it next starts"
+               : "newer than this subkeeper (supports up to " + std::to_string(latest) + ")"));
+    }
+    return Status::OK();
+  });
+}
+
+Status CheckPostgresConninfo(const std::string& conninfo) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
+  if (options != nullptr) {
+    PQconninfoFree(options);
+    return Status::OK();
+  }
+  std::string reason = error != nullptr ? pg::WithoutQuoted(error) : "out of memory";
+  if (error != nullptr) PQfreemem(error);
+  return Status::InvalidArgument(
+      "not a libpq connection string (key=value pairs or a "
+      "postgresql:// URI): " +
+      reason);
+}
+
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& conninfo, const Clock& clock,
+                                                 OpenMode mode) {
+  SK_RETURN_IF_ERROR(CheckPostgresConninfo(conninfo));
+  auto store = std::make_unique<PostgresStore>(conninfo, clock, mode);
+  SK_RETURN_IF_ERROR(mode == OpenMode::kReadOnly ? store->CheckSchema() : store->Migrate());
   return std::unique_ptr<Store>(std::move(store));
 }
 

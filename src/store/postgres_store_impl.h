@@ -5,6 +5,7 @@
 //   postgres_history.cc       HistoryLog: history rows and the outbox events they queue
 //   postgres_event.cc         EventLog: events and the relay outbox
 //   postgres_account.cc       AccountStateStore, ConditionStore, RotationStore
+//   postgres_claim.cc         ClaimStore: claims on accounts, fenced account writes
 //   postgres_store.cc         opening, migrating, CheckWritable
 //   postgres_codec.cc         row ↔ record conversion
 //   postgres_conn.cc          libpq: connections, bind values, errors
@@ -34,8 +35,8 @@ const std::vector<Migration>& EmbeddedPostgresMigrations();
 // statement as that statement's own). No transaction stays open between calls.
 class PostgresStore final : public Store {
  public:
-  PostgresStore(std::string conninfo, const Clock& clock)
-      : clock_(clock), pool_(std::move(conninfo), kPostgresPoolSize) {}
+  PostgresStore(std::string conninfo, const Clock& clock, OpenMode mode)
+      : clock_(clock), pool_(std::move(conninfo), kPostgresPoolSize, mode == OpenMode::kReadOnly) {}
 
   // SubscriptionStore (postgres_subscription.cc)
   Result<std::vector<SubscriptionRecord>> ListSubscriptions() override;
@@ -85,11 +86,23 @@ class PostgresStore final : public Store {
   Result<std::vector<Secret>> ListWebhookSecrets() override;
   Status PutWebhookSecrets(const std::vector<Secret>& secrets) override;
 
+  // ClaimStore (postgres_claim.cc)
+  Result<std::optional<AccountClaim>> TryClaimAccount(std::string_view account,
+                                                      std::string_view owner, WallTime now,
+                                                      WallTime until) override;
+  Result<bool> ExtendClaim(std::string_view account, int64_t epoch, WallTime now,
+                           WallTime until) override;
+  Status ReleaseClaim(std::string_view account, int64_t epoch) override;
+  Result<std::vector<AccountClaim>> ListClaims() override;
+  Result<bool> SaveAccountFenced(const platform::AccountSnapshot& snapshot, int64_t epoch) override;
+
   // Store (postgres_store.cc)
   Status CheckWritable() override;
 
   // Applies the pending migrations (postgres_store.cc). Called once by OpenPostgresStore.
   Status Migrate();
+  // Checks, without changing anything, that the schema is there and this build's (kReadOnly).
+  Status CheckSchema();
 
  private:
   // Runs `fn(conn)` (returning Status or Result<T>) on a pooled connection inside

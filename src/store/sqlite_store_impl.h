@@ -6,6 +6,7 @@
 //   event_sql.cc         EventLog: events and the relay outbox
 //   account_sql.cc       platform::AccountStateStore: accounts and rate blocks
 //   condition_sql.cc     ConditionStore: condition transitions
+//   claim_sql.cc         ClaimStore: claims on accounts, fenced account writes
 //   sqlite_store.cc      opening, migrating, CheckWritable
 //
 // Internal to src/store.
@@ -110,6 +111,16 @@ class SqliteStore final : public Store {
   // RotationStore (rotation_sql.cc)
   Result<std::vector<Secret>> ListWebhookSecrets() override;
   Status PutWebhookSecrets(const std::vector<Secret>& secrets) override;
+
+  // ClaimStore (claim_sql.cc)
+  Result<std::optional<AccountClaim>> TryClaimAccount(std::string_view account,
+                                                      std::string_view owner, WallTime now,
+                                                      WallTime until) override;
+  Result<bool> ExtendClaim(std::string_view account, int64_t epoch, WallTime now,
+                           WallTime until) override;
+  Status ReleaseClaim(std::string_view account, int64_t epoch) override;
+  Result<std::vector<AccountClaim>> ListClaims() override;
+  Result<bool> SaveAccountFenced(const platform::AccountSnapshot& snapshot, int64_t epoch) override;
 
   // Store (sqlite_store.cc)
   Status CheckWritable() override;

@@ -122,9 +122,9 @@ struct Fixture {
   Fixture() {
     env.clock = &clock;
     env.platform = &platform;
-    env.open_store = [this](const std::string& path,
+    env.open_store = [this](const config::StoreConfig& where,
                             store::OpenMode mode) -> Result<std::unique_ptr<store::Store>> {
-      SK_ASSIGN_OR_RETURN(auto inner, store::OpenSqliteStore(path, clock, mode));
+      SK_ASSIGN_OR_RETURN(auto inner, store::OpenSqliteStore(where.sqlite_path, clock, mode));
       return std::unique_ptr<store::Store>(
           std::make_unique<CountingStore>(std::move(inner), writes));
     };

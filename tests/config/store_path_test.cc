@@ -1,4 +1,5 @@
-// store.sqlite and listen.state_file relative to the config file's directory, and PeekLogFormat.
+// store.sqlite and listen.state_file relative to the config file's directory, store.postgres
+// (one store only, its secret never echoed), and PeekLogFormat.
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -34,6 +35,58 @@ TEST_CASE("store.sqlite is relative to the config file's directory", "[config]")
   CHECK(SqlitePath("/srv/keeper/subkeeper.yaml", "store:\n  sqlite: \":memory:\"\n") == ":memory:");
   // A config named without a directory: relative to the working directory, as before.
   CHECK(SqlitePath("subkeeper.yaml", "store:\n  sqlite: k.db\n") == "k.db");
+}
+
+Result<Config> WithStore(FakeWorld& world, const std::string& store_section) {
+  world.files["/srv/keeper/subkeeper.yaml"] = Doc(store_section + "subscriptions:\n" + Sub("sms"));
+  return LoadConfigFile("/srv/keeper/subkeeper.yaml", world.Options());
+}
+
+TEST_CASE("store.postgres names a PostgreSQL store instead of the SQLite file", "[config]") {
+  FakeWorld world;
+  world.env["PGPASS"] = "pg-s3cr3t";
+  world.files["/run/secrets/pg"] = "host=/run/postgresql dbname=from_file\n";
+
+  Result<Config> inline_value =
+      WithStore(world, "store:\n  postgres: host=/run/postgresql dbname=k password=${PGPASS}\n");
+  REQUIRE(inline_value.ok());
+  CHECK(inline_value->store.UsesPostgres());
+  CHECK(inline_value->store.postgres.Reveal() ==
+        "host=/run/postgresql dbname=k password=pg-s3cr3t");
+  CHECK(inline_value->store.sqlite_path.empty());  // no default file beside it
+  CHECK(inline_value->store.Describe().find("pg-s3cr3t") == std::string::npos);
+
+  Result<Config> from_file = WithStore(world, "store:\n  postgres_file: /run/secrets/pg\n");
+  REQUIRE(from_file.ok());
+  CHECK(from_file->store.postgres.Reveal() == "host=/run/postgresql dbname=from_file");
+
+  Result<Config> uri = WithStore(world, "store:\n  postgres: postgresql://k@db.internal/k\n");
+  REQUIRE(uri.ok());
+  CHECK(uri->store.UsesPostgres());
+}
+
+TEST_CASE("A config naming two stores, an empty or a malformed one is refused by key", "[config]") {
+  FakeWorld world;
+  auto refused = [&](const std::string& section, const std::string& expected) {
+    Result<Config> c = WithStore(world, section);
+    INFO(section);
+    REQUIRE_FALSE(c.ok());
+    CHECK_THAT(c.status().message(), Catch::Contains(expected));
+    // Any piece of a connection string may be a password.
+    CHECK_THAT(c.status().message(), !Catch::Contains("hunter2"));
+    return c.status().message();
+  };
+  refused("store:\n  sqlite: k.db\n  postgres: host=/tmp dbname=k\n",
+          "store: give either store.sqlite or store.postgres, not both");
+  refused("store:\n  postgres: \"\"\n", "store.postgres: must not be empty");
+  refused("store:\n  postgres: host=/tmp dbname=k\n  postgres_file: /run/secrets/pg\n",
+          "give either postgres or postgres_file, not both");
+  refused("store:\n  postgres: host=/tmp password=x hunter2\n",
+          "store.postgres: not a libpq connection string");
+  refused("store:\n  postgres: host=/tmp passwd=hunter2\n",
+          "store.postgres: not a libpq connection string");
+  refused("store:\n  postgres: postgresql://u:hunter2@h/d?bogus=1\n",
+          "store.postgres: not a libpq connection string");
 }
 
 std::string StateFile(const std::string& config_path, const std::string& listen_section) {

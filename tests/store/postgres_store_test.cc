@@ -9,6 +9,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -139,6 +140,113 @@ TEST_CASE("Concurrent ingest on one subscription commits in seq order", "[store]
   CHECK(failures == 0);
   CHECK(prefix);
   CHECK(store.ListEvents("main", "sms", std::nullopt, 0).value().size() == kWriters * kEach);
+}
+
+}  // namespace
+}  // namespace subkeeper::store
+
+namespace subkeeper::store {
+namespace {
+
+TEST_CASE("Replicas claiming one account at once: exactly one holds each round", "[store][pg]") {
+  const std::string conninfo = testing::RequireNewPgDatabase();
+  if (conninfo.empty()) return;
+  ManualClock clock;
+  // Three replicas, each its own store and connections, as three processes would have.
+  constexpr int kReplicas = 3;
+  std::vector<std::unique_ptr<Store>> replicas;
+  for (int r = 0; r < kReplicas; ++r) {
+    auto opened = OpenPostgresStore(conninfo, clock);
+    REQUIRE(opened.ok());
+    replicas.push_back(std::move(opened).value());
+  }
+  // Each round starts after the previous claim lapsed; all replicas claim at the same `now`.
+  constexpr int kRounds = 20;
+  const WallTime t0 = FromUnixMillis(1'700'000'000'000);
+  std::atomic<int> errors{0};
+  std::vector<int> winners(kRounds, 0);
+  std::vector<std::vector<int64_t>> epochs(kRounds);
+  std::mutex mu;
+  for (int round = 0; round < kRounds; ++round) {
+    const WallTime now = t0 + std::chrono::seconds(60 * round);
+    std::vector<std::thread> threads;
+    for (int r = 0; r < kReplicas; ++r) {
+      threads.emplace_back([&, r] {
+        auto got = replicas[r]->TryClaimAccount("main", "replica-" + std::to_string(r), now,
+                                                now + std::chrono::seconds(30));
+        std::lock_guard<std::mutex> lock(mu);
+        if (!got.ok()) {
+          ++errors;
+        } else if (got->has_value()) {
+          ++winners[round];
+          epochs[round].push_back((*got)->epoch);
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+  }
+  CHECK(errors == 0);
+  for (int round = 0; round < kRounds; ++round) {
+    INFO("round " << round);
+    REQUIRE(winners[round] == 1);
+    CHECK(epochs[round][0] == round + 1);  // one new holder per round, epochs in order
+  }
+}
+
+TEST_CASE("A fenced write racing a takeover lands only if it committed first", "[store][pg]") {
+  const std::string conninfo = testing::RequireNewPgDatabase();
+  if (conninfo.empty()) return;
+  ManualClock clock;
+  auto a_opened = OpenPostgresStore(conninfo, clock);
+  auto b_opened = OpenPostgresStore(conninfo, clock);
+  REQUIRE(a_opened.ok());
+  REQUIRE(b_opened.ok());
+  Store& a = **a_opened;
+  Store& b = **b_opened;
+  const WallTime t0 = FromUnixMillis(1'700'000'000'000);
+  constexpr int kRounds = 30;
+  int landed_stale = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    const WallTime now = t0 + std::chrono::seconds(100 * round);
+    // a holds the claim (a new epoch each round), then lapses; b takes over while a writes.
+    auto held = a.TryClaimAccount("main", "replica-a", now, now + std::chrono::seconds(30));
+    REQUIRE(held.ok());
+    REQUIRE(held->has_value());
+    const int64_t a_epoch = (*held)->epoch;
+    platform::AccountSnapshot mine;
+    mine.account = "main";
+    mine.refresh_token = Secret("from-a-" + std::to_string(round));
+    Result<bool> a_wrote = false;
+    Result<std::optional<AccountClaim>> b_took = std::optional<AccountClaim>();
+    std::thread writer([&] { a_wrote = a.SaveAccountFenced(mine, a_epoch); });
+    std::thread taker([&] {
+      b_took = b.TryClaimAccount("main", "replica-b", now + std::chrono::seconds(31),
+                                 now + std::chrono::seconds(61));
+    });
+    writer.join();
+    taker.join();
+    REQUIRE(a_wrote.ok());
+    REQUIRE(b_took.ok());
+    REQUIRE(b_took->has_value());
+    // b now writes its own pair under its epoch; whatever a did, b's pair is what stays.
+    platform::AccountSnapshot theirs = mine;
+    theirs.refresh_token = Secret("from-b-" + std::to_string(round));
+    auto b_wrote = b.SaveAccountFenced(theirs, (*b_took)->epoch);
+    REQUIRE(b_wrote.ok());
+    CHECK(*b_wrote);
+    // a retries its write after the takeover: always refused now.
+    auto a_late = a.SaveAccountFenced(mine, a_epoch);
+    REQUIRE(a_late.ok());
+    CHECK_FALSE(*a_late);
+    landed_stale += *a_late ? 1 : 0;
+    auto loaded = a.LoadAccounts();
+    REQUIRE(loaded.ok());
+    REQUIRE(loaded->size() == 1);
+    CHECK((*loaded)[0].refresh_token.Reveal() == "from-b-" + std::to_string(round));
+    // Free the account for the next round.
+    REQUIRE(b.ReleaseClaim("main", (*b_took)->epoch).ok());
+  }
+  CHECK(landed_stale == 0);
 }
 
 }  // namespace

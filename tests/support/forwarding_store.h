@@ -106,6 +106,23 @@ class ForwardingStore : public store::Store {
  public:
   explicit ForwardingStore(store::Store& inner) : inner_(inner) {}
 
+  Result<std::optional<store::AccountClaim>> TryClaimAccount(std::string_view a,
+                                                             std::string_view owner, WallTime now,
+                                                             WallTime until) override {
+    return inner_.TryClaimAccount(a, owner, now, until);
+  }
+  Result<bool> ExtendClaim(std::string_view a, int64_t epoch, WallTime now,
+                           WallTime until) override {
+    return inner_.ExtendClaim(a, epoch, now, until);
+  }
+  Status ReleaseClaim(std::string_view a, int64_t epoch) override {
+    return inner_.ReleaseClaim(a, epoch);
+  }
+  Result<std::vector<store::AccountClaim>> ListClaims() override { return inner_.ListClaims(); }
+  Result<bool> SaveAccountFenced(const platform::AccountSnapshot& s, int64_t epoch) override {
+    return inner_.SaveAccountFenced(s, epoch);
+  }
+
   Result<std::vector<store::SubscriptionRecord>> ListSubscriptionStates() override {
     return inner_.ListSubscriptionStates();
   }

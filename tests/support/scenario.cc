@@ -176,8 +176,12 @@ std::string Scenario::ConfigText(const std::vector<SubscriptionSpec>& subs,
     out << "  tls:\n    cert: " << q(tls_files_->cert_path())
         << "\n    key: " << q(tls_files_->key_path()) << "\n";
   }
-  out << "store:\n  sqlite: " << q(db_path()) << "\n"
-      << "platform:\n"
+  if (options_.postgres.empty()) {
+    out << "store:\n  sqlite: " << q(db_path()) << "\n";
+  } else {
+    out << "store:\n  postgres: " << q(options_.postgres) << "\n";
+  }
+  out << "platform:\n"
       << "  server: " << q("http://127.0.0.1:" + std::to_string(emulator_port_)) << "\n"
       << "  client_id: " << q(kClientId) << "\n"
       << "  client_secret: " << q(kClientSecret) << "\n"

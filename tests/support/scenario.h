@@ -76,6 +76,9 @@ struct ScenarioOptions {
   // (`subscription`, `event_filters`, `expires_in_s`, … then only name what View() and History()
   // look at).
   std::vector<SubscriptionSpec> subscriptions;
+  // A libpq connection string: the keeper's store is this PostgreSQL database (store.postgres)
+  // instead of the SQLite file at db_path(); Events() and History() read it.
+  std::string postgres;
 };
 
 // A window of the emulator's call log summarised: what a reconcile cost.
@@ -228,7 +231,8 @@ class Scenario {
   std::string CreateForeignSubscription(const std::string& address,
                                         const std::vector<std::string>& filters);
 
-  // Read-side of the keeper's SQLite file (opened per call, WAL).
+  // Read-side of the keeper's store: its SQLite file (opened per call, WAL) or its PostgreSQL
+  // database (options().postgres).
   std::vector<store::EventRecord> Events();
   std::vector<store::HistoryEntry> History();
   bool HistoryHas(const std::string& kind);

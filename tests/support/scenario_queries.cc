@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "subkeeper/common/clock.h"
+#include "subkeeper/store/postgres_store.h"
 #include "subkeeper/store/sqlite_store.h"
 #include "support/scenario.h"
 
@@ -17,10 +18,13 @@ std::vector<json> ArrayField(const HttpReply& reply, const char* field) {
   return parsed[field].get<std::vector<json>>();
 }
 
-std::unique_ptr<store::Store> OpenReadSide(const std::string& path) {
+std::unique_ptr<store::Store> OpenReadSide(const std::string& path, const std::string& postgres) {
   static const SystemClock clock;
-  auto opened = store::OpenSqliteStore(path, clock);
-  INFO("opening the keeper's database " << path << ": " << opened.status().ToString());
+  auto opened = postgres.empty()
+                    ? store::OpenSqliteStore(path, clock)
+                    : store::OpenPostgresStore(postgres, clock, store::OpenMode::kReadOnly);
+  INFO("opening the keeper's database " << (postgres.empty() ? path : "(PostgreSQL)") << ": "
+                                        << opened.status().ToString());
   REQUIRE(opened.ok());
   return std::move(opened).value();
 }
@@ -111,8 +115,8 @@ int Scenario::CountCalls(const std::string& method, const std::string& path, int
 }
 
 std::vector<store::EventRecord> Scenario::Events() {
-  auto events = OpenReadSide(db_path())->ListEvents(options_.account, options_.subscription,
-                                                    std::nullopt, 1000);
+  auto events = OpenReadSide(db_path(), options_.postgres)
+                    ->ListEvents(options_.account, options_.subscription, std::nullopt, 1000);
   INFO("listing events: " << events.status().ToString());
   REQUIRE(events.ok());
   return std::move(events).value();
@@ -122,7 +126,7 @@ std::vector<store::HistoryEntry> Scenario::History() {
   store::HistoryQuery query;
   query.account = options_.account;
   query.name = options_.subscription;
-  auto history = OpenReadSide(db_path())->ListHistory(query);
+  auto history = OpenReadSide(db_path(), options_.postgres)->ListHistory(query);
   INFO("listing history: " << history.status().ToString());
   REQUIRE(history.ok());
   return std::move(history).value();
@@ -139,7 +143,7 @@ std::vector<store::HistoryEntry> Scenario::HistoryOf(const std::string& name) {
   store::HistoryQuery query;
   query.account = options_.account;
   query.name = name;
-  auto history = OpenReadSide(db_path())->ListHistory(query);
+  auto history = OpenReadSide(db_path(), options_.postgres)->ListHistory(query);
   INFO("listing history: " << history.status().ToString());
   REQUIRE(history.ok());
   return std::move(history).value();

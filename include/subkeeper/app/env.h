@@ -11,17 +11,18 @@
 
 #include "subkeeper/common/clock.h"
 #include "subkeeper/common/status.h"
+#include "subkeeper/config/config.h"
 #include "subkeeper/http/http.h"
-#include "subkeeper/store/sqlite_store.h"
 #include "subkeeper/store/store.h"
 
 namespace subkeeper::app {
 
 struct KeeperEnv {
-  // Opens (or creates, in kReadWrite) the store named by `path` (config store.sqlite_path).
-  // Errors as store::OpenSqliteStore: kNotFound in kReadOnly when there is none.
-  using StoreOpener = std::function<Result<std::unique_ptr<store::Store>>(const std::string& path,
-                                                                          store::OpenMode mode)>;
+  // Opens (or creates, in kReadWrite) the store the config's `store` section names: the SQLite
+  // file or the PostgreSQL database. Errors as store::OpenSqliteStore and
+  // store::OpenPostgresStore: kNotFound in kReadOnly when there is none.
+  using StoreOpener = std::function<Result<std::unique_ptr<store::Store>>(
+      const config::StoreConfig& where, store::OpenMode mode)>;
 
   // Wall time for expiries, monotonic time for intervals. Never null; must outlive the keeper.
   const Clock* clock = nullptr;

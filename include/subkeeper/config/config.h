@@ -65,10 +65,19 @@ struct ListenConfig {
   std::string state_file;
 };
 
+// Exactly one store: the embedded SQLite file (the default) or a PostgreSQL database several
+// replicas share (docs/postgresql-store.md). A config naming both is refused.
 struct StoreConfig {
   // Created with mode 0600. A relative path is resolved against the config file's directory
-  // when the config is loaded; ":memory:" (tests) is kept.
+  // when the config is loaded; ":memory:" (tests) is kept. "" when `postgres` is set.
   std::string sqlite_path = "subkeeper.db";
+  // A libpq connection string (https://www.postgresql.org/docs/15/libpq-connect.html), from
+  // `store.postgres` (with ${VAR}) or `store.postgres_file`. A secret: it may hold a password.
+  Secret postgres;
+
+  bool UsesPostgres() const { return !postgres.empty(); }
+  // What names the store in messages, without a secret: the SQLite path or "PostgreSQL".
+  std::string Describe() const { return UsesPostgres() ? "the PostgreSQL database" : sqlite_path; }
 };
 
 struct PlatformConfig {

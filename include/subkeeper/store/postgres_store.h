@@ -24,12 +24,20 @@ namespace subkeeper::store {
 inline constexpr int kPostgresPoolSize = 8;
 
 // Opens the store on the database `conninfo` names (a libpq connection string,
-// https://www.postgresql.org/docs/15/libpq-connect.html#LIBPQ-CONNSTRING) and migrates it.
+// https://www.postgresql.org/docs/15/libpq-connect.html#LIBPQ-CONNSTRING). kReadWrite migrates
+// it; kReadOnly only checks its schema and opens read-only connections.
 // `conninfo` is a secret (it may hold a password): no error or log line repeats it; errors name
 // the database and host only. `clock` stamps updated_at and must outlive the store.
-// Errors: kUnavailable when the server cannot be reached, kFailedPrecondition when the schema
-// is newer than this build, others as in store/store.h.
-Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& conninfo, const Clock& clock);
+// Errors: kInvalidArgument when `conninfo` does not parse (CheckPostgresConninfo), kUnavailable
+// when the server cannot be reached, kFailedPrecondition when the schema is newer than this
+// build (or, in kReadOnly, older), kNotFound in kReadOnly when it has no subkeeper schema.
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& conninfo, const Clock& clock,
+                                                 OpenMode mode = OpenMode::kReadWrite);
+
+// Checks that `conninfo` parses as a libpq connection string (key=value pairs or a
+// postgresql:// URI, PQconninfoParse) without connecting. The error says what is wrong with
+// every quoted fragment of the string left out, since any part of it may be a password.
+Status CheckPostgresConninfo(const std::string& conninfo);
 
 // The PostgreSQL schema version this build migrates to.
 int LatestPostgresSchemaVersion();

@@ -15,19 +15,13 @@ namespace subkeeper::store {
 
 class SqliteStore;
 
-enum class OpenMode {
-  // Creates the file (mode 0600) when it does not exist and applies pending migrations.
-  kReadWrite,
-  // Only an existing database, opened read-only (SQLITE_OPEN_READONLY, no SQLITE_OPEN_CREATE):
-  // nothing is created, migrated or narrowed, and every write fails. For commands that only
-  // read (history, plan). Errors: kNotFound when `path` does not exist ("no database at PATH");
-  // kFailedPrecondition when its schema version is not this build's (older: the keeper
-  // migrates it when it next starts; newer: a newer subkeeper wrote it).
-  kReadOnly,
-};
-
-// Opens the database at `path` in `mode`. ":memory:" is accepted for tests (kReadWrite only).
-// `clock` stamps updated_at; it must outlive the store.
+// Opens the database at `path` in `mode`. kReadWrite creates the file (mode 0600) when it does
+// not exist and applies pending migrations. kReadOnly opens only an existing database
+// (SQLITE_OPEN_READONLY, no SQLITE_OPEN_CREATE): nothing is created, migrated or narrowed.
+// Errors in kReadOnly: kNotFound when `path` does not exist ("no database at PATH");
+// kFailedPrecondition when its schema version is not this build's (older: the keeper migrates
+// it when it next starts; newer: a newer subkeeper wrote it). ":memory:" is accepted for tests
+// (kReadWrite only). `clock` stamps updated_at; it must outlive the store.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const Clock& clock,
                                                OpenMode mode = OpenMode::kReadWrite);
 

@@ -22,6 +22,7 @@
 
 #include "subkeeper/common/status.h"
 #include "subkeeper/platform/account_state.h"
+#include "subkeeper/store/claim_store.h"
 #include "subkeeper/store/condition_store.h"
 #include "subkeeper/store/event_log.h"
 #include "subkeeper/store/rotation_store.h"
@@ -29,8 +30,19 @@
 
 namespace subkeeper::store {
 
+// How a store is opened, whatever its engine.
+enum class OpenMode {
+  // Creates what is missing and applies pending migrations: the keeper's mode.
+  kReadWrite,
+  // Only an existing, current database; nothing is created or migrated and every write fails.
+  // For commands that only read (history, plan): kNotFound when there is no database yet,
+  // kFailedPrecondition when its schema is not this build's.
+  kReadOnly,
+};
+
 class Store : public SubscriptionStore,
               public EventLog,
+              public ClaimStore,
               public ConditionStore,
               public RotationStore,
               public platform::AccountStateStore {
