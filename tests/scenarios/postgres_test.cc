@@ -55,6 +55,39 @@ TEST_CASE("The keeper keeps its subscriptions and events in PostgreSQL across a 
   CHECK(plan.out.find("first run") == std::string::npos);  // it read what the keeper stored
 }
 
+TEST_CASE("While PostgreSQL is down the keeper is not ready and answers 503, then recovers",
+          "[integration][postgres]") {
+  const std::string conninfo = RequireNewPgDatabase();
+  if (conninfo.empty()) return;
+  PgCluster* cluster = RequirePgCluster();
+  REQUIRE(cluster != nullptr);
+  ScenarioOptions options;
+  options.postgres = conninfo;
+  Scenario s(options);
+  const std::string id = s.WaitForActive(30s);
+  REQUIRE_FALSE(id.empty());
+  REQUIRE(WaitFor([&] { return s.AdminGet("/readyz").status == 200; }, 20s, 100ms));
+  const std::string notify = "/_emulator/subscriptions/" + id + "/notify";
+
+  cluster->Crash();
+  // Not ready, with the store named as the reason, and a notification is refused with 503 (the
+  // platform retries it) rather than acknowledged without being stored.
+  REQUIRE(WaitFor([&] { return s.AdminGet("/readyz").status == 503; }, 20s, 100ms));
+  const HttpReply down = s.AdminGet("/readyz");
+  INFO("readyz while down: " << down.body);
+  CHECK(down.body.find("store not writable") != std::string::npos);
+  const auto refused = s.EmulatorPost(notify, {{"uuid", "pg-outage-1"}, {"body", {{"n", 1}}}});
+  CHECK(refused.Json().value("status", 0) == 503);
+
+  std::string why;
+  REQUIRE(cluster->Resume(&why));
+  // Ready again on fresh connections, and the platform's retry of the refused event is stored.
+  REQUIRE(WaitFor([&] { return s.AdminGet("/readyz").status == 200; }, 30s, 100ms));
+  const auto retried = s.EmulatorPost(notify, {{"uuid", "pg-outage-1"}, {"body", {{"n", 1}}}});
+  CHECK(retried.Json().value("status", 0) == 200);
+  CHECK(Stored(s, "pg-outage-1"));
+}
+
 TEST_CASE("A keeper whose PostgreSQL cannot be reached says so and never names the password",
           "[integration][postgres]") {
   ScenarioOptions options;

@@ -199,6 +199,17 @@ void PgCluster::Stop() {
   Run("pg_ctl", "-D " + Quote(dir_ + "/data") + " -m immediate -w stop");
 }
 
+void PgCluster::Crash() { Run("pg_ctl", "-D " + Quote(dir_ + "/data") + " -m immediate -w stop"); }
+
+bool PgCluster::Resume(std::string* why) {
+  if (Run("pg_ctl", "-D " + Quote(dir_ + "/data") + " -l " + Quote(dir_ + "/server.log") +
+                        " -w -t 60 start") != 0) {
+    *why = "pg_ctl start failed: " + TailOf(dir_ + "/server.log", 2000);
+    return false;
+  }
+  return true;
+}
+
 std::string PgCluster::Conninfo(const std::string& dbname) const {
   // The socket directory as host: libpq takes a value starting with '/' as a Unix socket
   // directory (https://www.postgresql.org/docs/15/libpq-connect.html#LIBPQ-CONNECT-HOST).

@@ -32,6 +32,12 @@ class PgCluster {
   // The libpq connection string of the existing database `dbname`.
   std::string Conninfo(const std::string& dbname) const;
 
+  // Stops the server the way a crash would (pg_ctl stop -m immediate: no checkpoint, every
+  // connection cut), for tests of an outage. Resume() starts it again on the same data, after
+  // its crash recovery; false with the reason in `why`. Not thread-safe.
+  void Crash();
+  bool Resume(std::string* why);
+
   // True when the binaries of a PostgreSQL server can be found on this machine; when false,
   // `why` says what is missing.
   static bool Installed(std::string* why);
