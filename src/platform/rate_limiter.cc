@@ -1,7 +1,6 @@
 #include "subkeeper/platform/rate_limiter.h"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <optional>
 
@@ -24,22 +23,6 @@ std::optional<int> IntHeader(const http::HttpResponse& response, std::string_vie
 std::chrono::seconds CeilSeconds(SteadyTime::duration d) {
   auto s = std::chrono::ceil<std::chrono::seconds>(d);
   return std::max(s, std::chrono::seconds(1));
-}
-
-// The persisted spelling of a group: "light", "medium", "heavy", "auth" (RateBlock).
-std::string StoredGroupName(RateGroup group) {
-  std::string name = RateGroupName(group);
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return name;
-}
-
-std::optional<RateGroup> ParseStoredGroup(std::string_view name) {
-  for (RateGroup group :
-       {RateGroup::kLight, RateGroup::kMedium, RateGroup::kHeavy, RateGroup::kAuth}) {
-    if (StoredGroupName(group) == name) return group;
-  }
-  return std::nullopt;
 }
 
 }  // namespace
@@ -74,14 +57,8 @@ void RateLimiter::Restore() {
   }
   MutexLock lock(mu_);
   for (const RateBlock& block : *blocks) {
-    std::optional<RateGroup> group = ParseStoredGroup(block.group);
-    if (!group) {
-      logging::PlatformLog().warn(
-          "rate limiter: ignoring a persisted penalty of unknown group '{}'", block.group);
-      continue;
-    }
     if (block.until <= wall_now) continue;
-    Bucket& bucket = BucketFor({block.account, *group});
+    Bucket& bucket = BucketFor({block.account, block.group});
     bucket.blocked_until = std::max(bucket.blocked_until, now + (block.until - wall_now));
   }
 }
@@ -159,7 +136,7 @@ void RateLimiter::Observe(const std::string& account, RateGroup group,
   }
   // Outside mu_: a store write must not hold up every other caller's Admit().
   if (state_ == nullptr) return;
-  const RateBlock block{account, StoredGroupName(group), clock_.Now() + (blocked_until - now)};
+  const RateBlock block{account, group, clock_.Now() + (blocked_until - now)};
   if (Status saved = state_->SaveRateBlock(block); !saved.ok()) {
     logging::PlatformLog({account}).warn("rate limiter: cannot persist the {} penalty: {}",
                                          RateGroupName(group), saved.ToString());

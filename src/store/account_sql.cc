@@ -8,6 +8,7 @@
 #include "record_codec.h"
 #include "sqlite_error.h"
 #include "sqlite_store_impl.h"
+#include "subkeeper/common/log.h"
 
 namespace subkeeper::store {
 
@@ -74,10 +75,17 @@ const char* const kRateBlockExpireSql = "DELETE FROM rate_blocks WHERE until <= 
 const char* const kRateBlockSelectSql =
     "SELECT account, grp, until FROM rate_blocks WHERE until > ?1 ORDER BY account, grp";
 
-RateBlock ReadRateBlock(const SQLite::Statement& st) {
+std::optional<RateBlock> ReadRateBlock(const SQLite::Statement& st) {
   RateBlock b;
   b.account = st.getColumn(0).getString();
-  b.group = st.getColumn(1).getString();
+  const std::string word = st.getColumn(1).getString();
+  std::optional<platform::RateGroup> group = DecodeRateGroup(word);
+  if (!group) {
+    logging::StoreLog().warn("store: ignoring a rate block of unknown group '{}' for account {}",
+                             word, b.account);
+    return std::nullopt;
+  }
+  b.group = *group;
   b.until = ReadTime(st.getColumn(2));
   return b;
 }
@@ -112,12 +120,10 @@ Status SqliteStore::SaveAccount(const AccountSnapshot& snapshot) {
 }
 
 Status SqliteStore::SaveRateBlock(const RateBlock& block) {
-  if (block.account.empty() || block.group.empty()) {
-    return Status::InvalidArgument("store: a rate block needs an account and a group, got '" +
-                                   block.account + "/" + block.group + "'");
-  }
+  if (block.account.empty()) return Status::InvalidArgument("store: a rate block needs an account");
+  const std::string group(EncodeRateGroup(block.group));
   MutexLock lock(mu_);
-  return CatchSqlite("put rate block " + block.account + "/" + block.group, [&]() -> Status {
+  return CatchSqlite("put rate block " + block.account + "/" + group, [&]() -> Status {
     mu_.AssertHeld();
     SQLite::Transaction tx(*db_, kImmediate);
     // Blocks are written rarely (on a 429), so dropping the finished ones here keeps the table
@@ -129,7 +135,7 @@ Status SqliteStore::SaveRateBlock(const RateBlock& block) {
     auto st_lease = statements_.Get(kRateBlockUpsertSql);
     SQLite::Statement& st = *st_lease;
     st.bind(1, block.account);
-    st.bind(2, block.group);
+    st.bind(2, group);
     st.bind(3, ToUnixMillis(block.until));
     st.exec();
     tx.commit();
@@ -145,7 +151,9 @@ Result<std::vector<RateBlock>> SqliteStore::LoadRateBlocks(WallTime now) {
     SQLite::Statement& st = *st_lease;
     st.bind(1, ToUnixMillis(now));
     std::vector<RateBlock> out;
-    while (st.executeStep()) out.push_back(ReadRateBlock(st));
+    while (st.executeStep()) {
+      if (std::optional<RateBlock> block = ReadRateBlock(st)) out.push_back(std::move(*block));
+    }
     return out;
   });
 }

@@ -26,6 +26,7 @@ extern const char* const kRateBlockUpsertSql;
 extern const char* const kRateBlockExpireSql;
 // ?1 = now (Unix ms). Rows: account, grp, until, ordered by account, grp.
 extern const char* const kRateBlockSelectSql;
-platform::RateBlock ReadRateBlock(const SQLite::Statement& st);
+// The row as a block; nullopt (logged) when its group is not one this build knows.
+std::optional<platform::RateBlock> ReadRateBlock(const SQLite::Statement& st);
 
 }  // namespace subkeeper::store

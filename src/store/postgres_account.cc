@@ -2,6 +2,8 @@
 // blocks, and ClaimStore's fenced save), ConditionStore and RotationStore.
 #include "postgres_codec.h"
 #include "postgres_store_impl.h"
+#include "record_codec.h"
+#include "subkeeper/common/log.h"
 
 namespace subkeeper::store {
 namespace {
@@ -93,11 +95,9 @@ Result<bool> PostgresStore::SaveAccountFenced(const AccountSnapshot& a, int64_t 
 }
 
 Status PostgresStore::SaveRateBlock(const RateBlock& block) {
-  if (block.account.empty() || block.group.empty()) {
-    return Status::InvalidArgument("store: a rate block needs an account and a group, got '" +
-                                   block.account + "/" + block.group + "'");
-  }
-  const std::string op = "put rate block " + block.account + "/" + block.group;
+  if (block.account.empty()) return Status::InvalidArgument("store: a rate block needs an account");
+  const std::string group(EncodeRateGroup(block.group));
+  const std::string op = "put rate block " + block.account + "/" + group;
   return Transact(op, [&](PGconn* conn) -> Status {
     // Written rarely (on a 429): dropping the finished blocks here keeps the table small.
     SK_RETURN_IF_ERROR(
@@ -106,7 +106,7 @@ Status PostgresStore::SaveRateBlock(const RateBlock& block) {
     return Exec(conn, op,
                 "INSERT INTO rate_blocks (account, grp, until) VALUES ($1, $2, $3) "
                 "ON CONFLICT (account, grp) DO UPDATE SET until = excluded.until",
-                Params().Text(block.account).Text(pg::RateGroupColumn(block)).Time(block.until))
+                Params().Text(block.account).Text(group).Time(block.until))
         .status();
   });
 }
@@ -121,7 +121,14 @@ Result<std::vector<RateBlock>> PostgresStore::LoadRateBlocks(WallTime now) {
     for (int i = 0; i < rows.size(); ++i) {
       RateBlock b;
       b.account = rows.Text(i, 0);
-      pg::SetRateGroup(b, rows.Text(i, 1));
+      const std::string word = rows.Text(i, 1);
+      std::optional<platform::RateGroup> group = DecodeRateGroup(word);
+      if (!group) {
+        logging::StoreLog().warn(
+            "store: ignoring a rate block of unknown group '{}' for account {}", word, b.account);
+        continue;
+      }
+      b.group = *group;
       b.until = rows.Time(i, 2);
       out.push_back(std::move(b));
     }

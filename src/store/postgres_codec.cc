@@ -68,7 +68,6 @@ std::string RemoteStatusColumn(const SubscriptionRecord& r) { return std::string
 std::string AccountStateColumn(const platform::AccountSnapshot& a) {
   return EncodeCredentialState(a.state);
 }
-std::string RateGroupColumn(const platform::RateBlock& b) { return b.group; }
 Status SetEventKind(EventRecord& e, const std::string& column) {
   SK_ASSIGN_OR_RETURN(e.kind, DecodeWord(column, "kind", ParseEventKind));
   return Status::OK();
@@ -88,7 +87,6 @@ Status SetAccountState(platform::AccountSnapshot& a, const std::string& column) 
   SK_ASSIGN_OR_RETURN(a.state, DecodeCredentialState(column));
   return Status::OK();
 }
-void SetRateGroup(platform::RateBlock& b, std::string column) { b.group = std::move(column); }
 
 const std::string& SubscriptionUpsertSql() {
   static const std::string sql = BuildUpsertSql();

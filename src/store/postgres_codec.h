@@ -23,13 +23,11 @@ std::string RelayStateColumn(RelayState relay_state);
 std::string HistoryKindColumn(const HistoryEntry& h);
 std::string RemoteStatusColumn(const SubscriptionRecord& r);
 std::string AccountStateColumn(const platform::AccountSnapshot& a);
-std::string RateGroupColumn(const platform::RateBlock& b);
 Status SetEventKind(EventRecord& e, const std::string& column);
 Status SetRelayState(EventRecord& e, const std::string& column);
 Status SetHistoryKind(HistoryEntry& h, const std::string& column);
 void SetRemoteStatus(SubscriptionRecord& r, std::string column);
 Status SetAccountState(platform::AccountSnapshot& a, const std::string& column);
-void SetRateGroup(platform::RateBlock& b, std::string column);
 
 // INSERT … ON CONFLICT (account, name) DO UPDATE of every column except the lease.
 const std::string& SubscriptionUpsertSql();

@@ -129,6 +129,31 @@ Result<std::vector<std::string>> DecodeList(std::string_view text, std::string_v
   }
 }
 
+namespace {
+
+constexpr std::array<std::pair<platform::RateGroup, std::string_view>, 4> kRateGroupWords{{
+    {platform::RateGroup::kLight, "light"},
+    {platform::RateGroup::kMedium, "medium"},
+    {platform::RateGroup::kHeavy, "heavy"},
+    {platform::RateGroup::kAuth, "auth"},
+}};
+
+}  // namespace
+
+std::string_view EncodeRateGroup(platform::RateGroup group) {
+  for (const auto& [value, word] : kRateGroupWords) {
+    if (value == group) return word;
+  }
+  return "";
+}
+
+std::optional<platform::RateGroup> DecodeRateGroup(std::string_view text) {
+  for (const auto& [value, word] : kRateGroupWords) {
+    if (word == text) return value;
+  }
+  return std::nullopt;
+}
+
 std::string EncodeCredentialState(platform::CredentialState state) {
   return state == platform::CredentialState::kLoggedOut
              ? std::string()

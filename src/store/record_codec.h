@@ -38,6 +38,12 @@ auto DecodeWord(std::string_view text, std::string_view field, Parse parse)
   return *value;
 }
 
+// The rate block's group column: "light", "medium", "heavy", "auth". Decoding gives nullopt for
+// any other word (a group of a newer build): the stores skip such a block with a warning rather
+// than fail the whole load, since a penalty missed costs one 429 and nothing else.
+std::string_view EncodeRateGroup(platform::RateGroup group);
+std::optional<platform::RateGroup> DecodeRateGroup(std::string_view text);
+
 // The account state column spells kLoggedOut "" (what it held before the state was typed).
 std::string EncodeCredentialState(platform::CredentialState state);
 Result<platform::CredentialState> DecodeCredentialState(std::string_view text);

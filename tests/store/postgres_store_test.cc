@@ -148,6 +148,23 @@ TEST_CASE("Concurrent ingest on one subscription commits in seq order", "[store]
 namespace subkeeper::store {
 namespace {
 
+TEST_CASE("PostgreSQL skips a rate block of a group this build does not know", "[store][pg]") {
+  const std::string conninfo = testing::RequireNewPgDatabase();
+  if (conninfo.empty()) return;
+  ManualClock clock;
+  auto opened = OpenPostgresStore(conninfo, clock);
+  REQUIRE(opened.ok());
+  const WallTime until = clock.Now() + std::chrono::minutes(1);
+  REQUIRE((*opened)->SaveRateBlock({"main", platform::RateGroup::kAuth, until}).ok());
+  Scalar(conninfo, ("INSERT INTO rate_blocks (account, grp, until) VALUES ('main', "
+                    "'no-such-group', " +
+                    std::to_string(ToUnixMillis(until)) + ")")
+                       .c_str());
+  auto blocks = (*opened)->LoadRateBlocks(clock.Now());
+  REQUIRE(blocks.ok());
+  CHECK(*blocks == std::vector<platform::RateBlock>{{"main", platform::RateGroup::kAuth, until}});
+}
+
 TEST_CASE("Replicas claiming one account at once: exactly one holds each round", "[store][pg]") {
   const std::string conninfo = testing::RequireNewPgDatabase();
   if (conninfo.empty()) return;

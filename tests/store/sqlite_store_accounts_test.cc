@@ -82,14 +82,37 @@ TEST_CASE("Writing a rate block drops the blocks that are over", "[store]") {
   ManualClock clock;
   auto store = Open(path, clock);
   const int64_t now = ToUnixMillis(clock.Now());
-  REQUIRE(store->SaveRateBlock({"main", "heavy", At(now + 60'000)}).ok());
-  REQUIRE(store->SaveRateBlock({"main", "auth", At(now + 1'000)}).ok());
+  REQUIRE(store->SaveRateBlock({"main", platform::RateGroup::kHeavy, At(now + 60'000)}).ok());
+  REQUIRE(store->SaveRateBlock({"main", platform::RateGroup::kAuth, At(now + 1'000)}).ok());
   clock.Advance(minutes(1));  // heavy ends exactly now, auth ended before
-  REQUIRE(store->SaveRateBlock({"east", "light", At(now + 120'000)}).ok());
+  REQUIRE(store->SaveRateBlock({"east", platform::RateGroup::kLight, At(now + 120'000)}).ok());
 
   SQLite::Database raw(path, SQLite::OPEN_READONLY);
   CHECK(raw.execAndGet("SELECT group_concat(account || '/' || grp) FROM rate_blocks").getString() ==
         "east/light");
+}
+
+TEST_CASE("A rate block of a group this build does not know is skipped, the others load",
+          "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("subkeeper.db");
+  ManualClock clock;
+  const int64_t now = ToUnixMillis(clock.Now());
+  {
+    auto store = Open(path, clock);
+    REQUIRE(store->SaveRateBlock({"main", platform::RateGroup::kLight, At(now + 60'000)}).ok());
+  }
+  {
+    // What a newer build with a fifth group could leave behind.
+    SQLite::Database raw(path, SQLite::OPEN_READWRITE);
+    raw.exec("INSERT INTO rate_blocks (account, grp, until) VALUES ('main', 'no-such-group', " +
+             std::to_string(now + 60'000) + ")");
+  }
+  auto store = Open(path, clock);
+  auto blocks = store->LoadRateBlocks(clock.Now());
+  REQUIRE(blocks.ok());
+  CHECK(*blocks ==
+        std::vector<platform::RateBlock>{{"main", platform::RateGroup::kLight, At(now + 60'000)}});
 }
 
 TEST_CASE("A version 2 database migrates keeping its rows with create_uncertain unset", "[store]") {

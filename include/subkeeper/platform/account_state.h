@@ -14,6 +14,7 @@
 #include "subkeeper/common/clock.h"
 #include "subkeeper/common/secret.h"
 #include "subkeeper/common/status.h"
+#include "subkeeper/platform/types.h"
 
 namespace subkeeper::platform {
 
@@ -50,12 +51,12 @@ struct AccountSnapshot {
   WallTime updated_at{};      // set by the store on every write
 };
 
-// A rate-limit penalty (or exhausted window) in force: no request of `group` ("light",
-// "medium", "heavy", "auth") is sent for `account` before `until`. Persisted so that a restarted
-// keeper does not walk into a penalty the platform restarts on every request.
+// A rate-limit penalty (or exhausted window) in force: no request of `group` is sent for
+// `account` before `until`. Persisted so that a restarted keeper does not walk into a penalty
+// the platform restarts on every request.
 struct RateBlock {
   std::string account;
-  std::string group;
+  RateGroup group = RateGroup::kLight;
   WallTime until{};
   bool operator==(const RateBlock&) const = default;
 };

@@ -66,25 +66,26 @@ STORE_CONTRACT_TEST("Rate blocks are listed while in force and replaced per acco
   auto store = OpenEmpty(implementation, clock);
   platform::AccountStateStore& accounts = *store;
   const int64_t now = ToUnixMillis(clock.Now());
-  REQUIRE(accounts.SaveRateBlock({"main", "heavy", At(now + 60'000)}).ok());
-  REQUIRE(accounts.SaveRateBlock({"main", "auth", At(now + 30'000)}).ok());
-  REQUIRE(accounts.SaveRateBlock({"east", "light", At(now + 10'000)}).ok());
+  REQUIRE(accounts.SaveRateBlock({"main", platform::RateGroup::kHeavy, At(now + 60'000)}).ok());
+  REQUIRE(accounts.SaveRateBlock({"main", platform::RateGroup::kAuth, At(now + 30'000)}).ok());
+  REQUIRE(accounts.SaveRateBlock({"east", platform::RateGroup::kLight, At(now + 10'000)}).ok());
 
   CHECK(accounts.LoadRateBlocks(At(now)).value() ==
-        std::vector<RateBlock>{{"east", "light", At(now + 10'000)},
-                               {"main", "auth", At(now + 30'000)},
-                               {"main", "heavy", At(now + 60'000)}});
+        std::vector<RateBlock>{{"east", platform::RateGroup::kLight, At(now + 10'000)},
+                               {"main", platform::RateGroup::kAuth, At(now + 30'000)},
+                               {"main", platform::RateGroup::kHeavy, At(now + 60'000)}});
   // until > now: a block ending exactly now is over.
   CHECK(accounts.LoadRateBlocks(At(now + 30'000)).value() ==
-        std::vector<RateBlock>{{"main", "heavy", At(now + 60'000)}});
+        std::vector<RateBlock>{{"main", platform::RateGroup::kHeavy, At(now + 60'000)}});
 
   // A new penalty replaces the old one, shorter or longer.
-  REQUIRE(accounts.SaveRateBlock({"main", "heavy", At(now + 5'000)}).ok());
+  REQUIRE(accounts.SaveRateBlock({"main", platform::RateGroup::kHeavy, At(now + 5'000)}).ok());
   CHECK(accounts.LoadRateBlocks(At(now + 6'000)).value() ==
-        std::vector<RateBlock>{{"east", "light", At(now + 10'000)},
-                               {"main", "auth", At(now + 30'000)}});
-  CHECK(accounts.SaveRateBlock({"main", "", At(now)}).code() == StatusCode::kInvalidArgument);
-  CHECK(accounts.SaveRateBlock({"", "heavy", At(now)}).code() == StatusCode::kInvalidArgument);
+        std::vector<RateBlock>{{"east", platform::RateGroup::kLight, At(now + 10'000)},
+                               {"main", platform::RateGroup::kAuth, At(now + 30'000)}});
+  // (A group cannot be missing: it is a RateGroup.)
+  CHECK(accounts.SaveRateBlock({"", platform::RateGroup::kHeavy, At(now)}).code() ==
+        StatusCode::kInvalidArgument);
 }
 
 }  // namespace
