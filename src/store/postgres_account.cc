@@ -50,6 +50,10 @@ Result<AccountSnapshot> ReadAccount(const Rows& rows, int row) {
   return a;
 }
 
+// The key of the transaction-scoped advisory lock PutWebhookSecrets holds ("skwhsec" in ASCII;
+// the migration lock is "skeeper").
+constexpr int64_t kWebhookSecretsLockKey = 0x736b7768736563;
+
 }  // namespace
 
 Result<std::vector<AccountSnapshot>> PostgresStore::LoadAccounts() {
@@ -189,6 +193,11 @@ Result<std::vector<Secret>> PostgresStore::ListWebhookSecrets() {
 Status PostgresStore::PutWebhookSecrets(const std::vector<Secret>& secrets) {
   constexpr std::string_view kOp = "put webhook secrets";
   return Transact(kOp, [&](PGconn* conn) -> Status {
+    // Replicas rewriting the list at once take turns: without the lock, the second DELETE does
+    // not see the first's new rows and its INSERT fails on their positions.
+    SK_RETURN_IF_ERROR(
+        Exec(conn, kOp, "SELECT pg_advisory_xact_lock($1)", Params().Int(kWebhookSecretsLockKey))
+            .status());
     SK_RETURN_IF_ERROR(Exec(conn, kOp, "DELETE FROM webhook_secrets").status());
     for (size_t i = 0; i < secrets.size(); ++i) {
       SK_RETURN_IF_ERROR(Exec(conn, kOp,

@@ -148,6 +148,34 @@ TEST_CASE("Concurrent ingest on one subscription commits in seq order", "[store]
 namespace subkeeper::store {
 namespace {
 
+TEST_CASE("Replicas rewriting the webhook secrets at once take turns", "[store][pg]") {
+  const std::string conninfo = testing::RequireNewPgDatabase();
+  if (conninfo.empty()) return;
+  ManualClock clock;
+  auto a = OpenPostgresStore(conninfo, clock);
+  auto b = OpenPostgresStore(conninfo, clock);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  const std::vector<Secret> from_a = {Secret("secret-a-new"), Secret("secret-a-old")};
+  const std::vector<Secret> from_b = {Secret("secret-b-new"), Secret("secret-b-old"),
+                                      Secret("secret-b-oldest")};
+  std::atomic<int> failures{0};
+  auto writer = [&](Store& store, const std::vector<Secret>& secrets) {
+    for (int i = 0; i < 50; ++i) {
+      if (!store.PutWebhookSecrets(secrets).ok()) ++failures;
+    }
+  };
+  std::thread ta(writer, std::ref(**a), std::cref(from_a));
+  std::thread tb(writer, std::ref(**b), std::cref(from_b));
+  ta.join();
+  tb.join();
+  CHECK(failures == 0);
+  // One writer's list whole, never a mix.
+  auto stored = (*a)->ListWebhookSecrets();
+  REQUIRE(stored.ok());
+  CHECK((*stored == from_a || *stored == from_b));
+}
+
 TEST_CASE("PostgreSQL skips a rate block of a group this build does not know", "[store][pg]") {
   const std::string conninfo = testing::RequireNewPgDatabase();
   if (conninfo.empty()) return;
