@@ -1,12 +1,25 @@
 #include "subkeeper/platform/types.h"
 
+#include <array>
+#include <utility>
+
 namespace subkeeper::platform {
+namespace {
+
+// The words of the spec's statuses (and of Suspended, from specs up to 2024-03).
+constexpr std::array<std::pair<RemoteStatus::Kind, std::string_view>, 4> kStatusWords{{
+    {RemoteStatus::Kind::kUnknown, ""},
+    {RemoteStatus::Kind::kActive, "Active"},
+    {RemoteStatus::Kind::kBlacklisted, "Blacklisted"},
+    {RemoteStatus::Kind::kSuspended, "Suspended"},
+}};
+
+}  // namespace
 
 RemoteStatus::Kind RemoteStatus::KindOf(std::string_view word) {
-  if (word.empty()) return Kind::kUnknown;
-  if (word == "Active") return Kind::kActive;
-  if (word == "Blacklisted") return Kind::kBlacklisted;
-  if (word == "Suspended") return Kind::kSuspended;
+  for (const auto& [kind, known] : kStatusWords) {
+    if (known == word) return kind;
+  }
   return Kind::kOther;
 }
 
@@ -17,17 +30,8 @@ RemoteStatus RemoteStatus::Of(std::string_view word) {
 }
 
 std::string_view RemoteStatus::word() const {
-  switch (kind_) {
-    case Kind::kUnknown:
-      return "";
-    case Kind::kActive:
-      return "Active";
-    case Kind::kBlacklisted:
-      return "Blacklisted";
-    case Kind::kSuspended:
-      return "Suspended";
-    case Kind::kOther:
-      return other_;
+  for (const auto& [kind, known] : kStatusWords) {
+    if (kind == kind_) return known;
   }
   return other_;
 }

@@ -76,8 +76,6 @@ struct StoreConfig {
   Secret postgres;
 
   bool UsesPostgres() const { return !postgres.empty(); }
-  // What names the store in messages, without a secret: the SQLite path or "PostgreSQL".
-  std::string Describe() const { return UsesPostgres() ? "the PostgreSQL database" : sqlite_path; }
 };
 
 struct PlatformConfig {
