@@ -60,6 +60,10 @@ std::optional<AccountStatus> RestClient::AccountOf(const std::string& name) cons
   return tokens_->AccountOf(name);
 }
 WallTime RestClient::KeepAlive() { return tokens_->KeepAlive(); }
+void RestClient::Reload(const std::vector<std::string>& accounts) {
+  tokens_->Reload(accounts);
+  limiter_->Restore();
+}
 
 RestClient::~RestClient() = default;
 
@@ -75,6 +79,8 @@ Result<http::HttpResponse> RestClient::Call(const std::string& account, RateGrou
     // The token first: a failed token fetch (which has its own Auth admission) must not use up a
     // request of `group`.
     SK_ASSIGN_OR_RETURN(Secret token, tokens_->AccessToken(account));
+    if (options_.gate != nullptr)
+      SK_RETURN_IF_ERROR(options_.gate->Admit(account, request.timeout));
     SK_RETURN_IF_ERROR(limiter_->Admit(account, group));
     http::HttpRequest sent = request;
     sent.headers.emplace_back("Authorization", "Bearer " + token.Reveal());

@@ -182,6 +182,9 @@ WallTime TokenManager::KeepAlive() {
   WallTime next = WallTime::max();
   for (auto& [name, account] : accounts_) {
     if (!account->jwt.empty()) continue;  // logs in when it needs to, never ahead
+    // Another keeper holds the account (or this one's claim is not trusted): that one keeps it
+    // alive, and this one is told again when it takes the claim (Reload).
+    if (options_.gate != nullptr && !options_.gate->Admit(name, options_.timeout).ok()) continue;
     MutexLock lock(account->mu);
     const WallTime now = clock_.Now();
     WallTime due = KeepAliveDue(*account);
@@ -197,6 +200,23 @@ WallTime TokenManager::KeepAlive() {
     next = std::min(next, due);
   }
   return next;
+}
+
+void TokenManager::Reload(const std::vector<std::string>& names) {
+  if (names.empty() || state_ == nullptr) return;
+  std::map<std::string, AccountSnapshot, std::less<>> saved = LoadSaved();
+  const WallTime now = clock_.Now();
+  for (const std::string& name : names) {
+    auto it = accounts_.find(name);
+    auto record = saved.find(name);
+    // Nothing saved: no holder ever obtained a token, and what this keeper has is still its own.
+    if (it == accounts_.end() || record == saved.end()) continue;
+    Account& account = *it->second;
+    MutexLock lock(account.mu);
+    Restore(account, record->second, now);
+    MutexLock view_lock(account.view_mu);
+    account.view = StatusOf(account, account.name);
+  }
 }
 
 std::vector<AccountStatus> TokenManager::Accounts() const {
@@ -271,6 +291,8 @@ Result<TokenManager::Grant> TokenManager::ParseGrant(const std::string& body) {
 
 Result<TokenManager::Grant> TokenManager::RequestToken(Account& account, const std::string& form)
     REQUIRES(account.mu) {
+  if (options_.gate != nullptr)
+    SK_RETURN_IF_ERROR(options_.gate->Admit(account.name, options_.timeout));
   SK_RETURN_IF_ERROR(limiter_.Admit(account.name, RateGroup::kAuth));
   http::HttpRequest request;
   request.method = "POST";

@@ -6,12 +6,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "subkeeper/common/clock.h"
 #include "subkeeper/common/secret.h"
 #include "subkeeper/http/http.h"
 #include "subkeeper/platform/account_state.h"
 #include "subkeeper/platform/api.h"
+#include "subkeeper/platform/call_gate.h"
 #include "subkeeper/platform/rate_limiter.h"
 
 namespace subkeeper::platform {
@@ -21,6 +23,9 @@ struct ClientOptions {
   std::string client_id;
   Secret client_secret;
   std::chrono::milliseconds timeout{10000};  // per call
+  // Asked before every call, token requests included (null: every call may go). Must outlive
+  // the client.
+  CallGate* gate = nullptr;
 };
 
 // At least one of the two. With a JWT, logins use the JWT bearer grant and refresh tokens are
@@ -59,6 +64,11 @@ class RestClient final : public SubscriptionApi {
   std::optional<AccountStatus> AccountOf(const std::string& name) const;
   // See TokenManager::KeepAlive.
   WallTime KeepAlive();
+  // This keeper has just become the one calling the platform for `accounts` (it took their
+  // claims): their tokens and credential state are read again from the state store, where the
+  // previous holder left them, and the persisted rate-limit penalties are applied again. One
+  // read of the store for all of them. Thread-safe.
+  void Reload(const std::vector<std::string>& accounts);
 
  private:
   // Sends one authenticated call in `group`: obtains the token, then admits the call through the

@@ -32,6 +32,10 @@
 // Every token request goes to POST {server}/restapi/oauth/token through the RateLimiter's Auth
 // group, with Basic client authentication.
 //
+// With options.gate, every token request asks it first (several keepers on one database: only
+// the holder of the account's claim refreshes, so two keepers never spend one single-use refresh
+// token), and KeepAlive leaves the accounts it does not admit to their holder.
+//
 // Thread-safe. One refresh at a time per account: a per-account mutex is held across the token
 // request, so concurrent callers wait and then reuse its result. Accounts do not block each other,
 // and Accounts() never waits for a token request. Time comes from the injected Clock (Now). No
@@ -86,6 +90,12 @@ class TokenManager {
   // Auth group's retry_after from now after a failure that is not a rejection). Errors are
   // recorded in the account's state and logged, not returned.
   WallTime KeepAlive();
+
+  // Reads the saved state of `accounts` again and replaces what is in memory with it (when the
+  // store has a record for the account and its credential is still the configured one): another
+  // keeper may have refreshed the tokens while it held the account. Waits for a token request
+  // of the account in flight.
+  void Reload(const std::vector<std::string>& accounts);
 
   // One entry per configured account, ordered by name.
   std::vector<AccountStatus> Accounts() const;
