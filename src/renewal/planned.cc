@@ -82,4 +82,16 @@ Status RenewalService::RecordReminder(const std::string& account, const std::str
       /*settle=*/false);
 }
 
+Status RenewalService::MarkDue(const std::string& account, const std::string& name, WallTime now) {
+  return WithLease(
+      account, name, std::nullopt,
+      [&](Record& record, WallTime) -> Status {
+        if (record.next_renewal_at != WallTime() && record.next_renewal_at <= now)
+          return Status::OK();
+        record.next_renewal_at = now;
+        return store_.PutSubscription(record, std::nullopt);
+      },
+      /*settle=*/false);
+}
+
 }  // namespace subkeeper::renewal

@@ -142,7 +142,7 @@ void Scheduler::RunQueued(WallTime now) {
     if (item.trigger == Trigger::kReminder) {
       HandleReminder(item, now);
     } else {
-      RunOne(item.account, item.name, item.trigger);
+      RunIfConfigured(item.account, item.name, item.trigger, now);
     }
   }
 }
@@ -158,6 +158,10 @@ void Scheduler::HandleReminder(const Work& work, WallTime now) {
     logging::RenewalLog({work.account, work.name, work.subscription_id})
         .warn("recording a reminder: {}", saved.ToString());
   if (!ShouldRenewOnReminder(seen, work.subscription_id, now)) return;
+  if (!(*Configured())(work.account, work.name)) {
+    HandOff(work.account, work.name, now);  // no spread: the holder renews at its next walk
+    return;
+  }
   const std::string key = KeyOf(work.account, work.name);
   const Seconds spread = ReminderSpread(seen.reminder, options_.max_reminder_spread);
   const double share = options_.unit_random ? std::clamp(options_.unit_random(), 0.0, 1.0) : 0.0;
@@ -188,14 +192,32 @@ void Scheduler::RunDelayed(WallTime now) {
       delayed_order_.erase(delayed_order_.begin());
     }
   }
-  const auto configured = Configured();
   for (const auto& work : due) {
-    if (!(*configured)(work.account, work.name)) continue;
     // The timer (or a request) may have renewed it meanwhile: then renewing again is waste.
     auto record = store_.GetSubscription(work.account, work.name);
     if (!record.ok() || !record.value()) continue;
     if (!ShouldRenewOnReminder(**record, work.subscription_id, now)) continue;
-    RunOne(work.account, work.name, Trigger::kReminder);
+    // The claim may have passed to another keeper during the delay.
+    RunIfConfigured(work.account, work.name, Trigger::kReminder, now);
+  }
+}
+
+void Scheduler::RunIfConfigured(const std::string& account, const std::string& name,
+                                Trigger trigger, WallTime now) {
+  if ((*Configured())(account, name)) {
+    RunOne(account, name, trigger);
+  } else {
+    HandOff(account, name, now);
+  }
+}
+
+void Scheduler::HandOff(const std::string& account, const std::string& name, WallTime now) {
+  if (!options_.hand_off_refused) return;
+  Status marked = service_->MarkDue(account, name, now);
+  if (!marked.ok() && marked.code() != StatusCode::kAborted &&
+      marked.code() != StatusCode::kNotFound) {
+    logging::RenewalLog({account, name})
+        .warn("handing the renewal to the account's holder: {}", marked.ToString());
   }
 }
 

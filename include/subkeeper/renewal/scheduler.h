@@ -40,6 +40,11 @@ struct SchedulerOptions {
   Seconds max_reminder_spread{3600};  // 0 = renew on the reminder at once
   // Values in [0, 1) for the reminder delay. Unset = no delay.
   std::function<double()> unit_random;
+  // Several keepers on one database: work the configured lookup refuses when it would run (a
+  // queued request, a reminder that should renew, a delayed reminder) is handed to the
+  // account's holder instead of dropped — the record is marked due in the store
+  // (RenewalService::MarkDue), where the holder's schedule walk finds it.
+  bool hand_off_refused = false;
 };
 
 class Scheduler {
@@ -112,6 +117,11 @@ class Scheduler {
   std::optional<WallTime> Walk(WallTime now, const IsConfigured& configured, bool run, Keys& ran,
                                bool& failed);
   void RunOne(const std::string& account, const std::string& name, Trigger trigger);
+  // Runs (account, name) when the configured lookup takes it; otherwise hands it off (see
+  // SchedulerOptions::hand_off_refused) or drops it.
+  void RunIfConfigured(const std::string& account, const std::string& name, Trigger trigger,
+                       WallTime now);
+  void HandOff(const std::string& account, const std::string& name, WallTime now);
   void Loop();
   std::shared_ptr<const IsConfigured> Configured() const;
 

@@ -128,6 +128,12 @@ class RenewalService {
   Status RecordReminder(const std::string& account, const std::string& name,
                         const std::string& subscription_id, WallTime now);
 
+  // Another keeper holds the account (several keepers on one database): moves the record's
+  // next_renewal_at to `now` (unless it is earlier), so that the holder's schedule walk renews
+  // it. No platform call. kAborted while a renewal holds the lease (it is being renewed),
+  // kNotFound when there is no record.
+  Status MarkDue(const std::string& account, const std::string& name, WallTime now);
+
   // PUT the record's filters (its event filters plus the reminder filter) and requested lifetime
   // to its remote subscription ("updated" in history). A 404 recreates it. Unlike Run, a
   // platform error is returned (after being recorded), so the reconcile knows to try again.
