@@ -2,6 +2,7 @@
 // and generate-secret, which talks to nobody.
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -102,6 +103,8 @@ std::string ResolveAccount(const config::Config& config, const std::string& acco
 int StatusCommand(const config::Config& config, const std::string& account, const std::string& name,
                   bool as_json) {
   std::vector<json> views;
+  // Several keepers on one database: which keeper holds each account ("" = none).
+  std::map<std::string, std::string> holders;
   if (!name.empty()) {
     std::string error;
     const std::string owner = ResolveAccount(config, account, name, error);
@@ -131,6 +134,12 @@ int StatusCommand(const config::Config& config, const std::string& account, cons
     for (auto& view : reply.body["subscriptions"]) {
       if (account.empty() || view.value("account", "") == account) views.push_back(view);
     }
+    if (reply.body.contains("replica")) {
+      for (const auto& a : reply.body.value("accounts", json::array())) {
+        const json holder = a.contains("claim") ? a["claim"].value("holder", json()) : json();
+        holders[a.value("name", "")] = holder.is_string() ? holder.get<std::string>() : "-";
+      }
+    }
   }
   bool all_ready = true;
   for (const auto& view : views) all_ready = all_ready && IsReady(view);
@@ -139,13 +148,18 @@ int StatusCommand(const config::Config& config, const std::string& account, cons
                 (views.size() == 1 && !name.empty() ? views[0] : json(views)).dump(2).c_str());
     return all_ready ? 0 : 3;
   }
-  std::printf("%-20s %-20s %-10s %-25s %-25s %s\n", "ACCOUNT", "NAME", "STATUS", "EXPIRES",
-              "NEXT RENEWAL", "CONDITIONS");
+  std::printf("%-20s %-20s %-10s %-25s %-25s %s%s\n", "ACCOUNT", "NAME", "STATUS", "EXPIRES",
+              "NEXT RENEWAL", "CONDITIONS", holders.empty() ? "" : "  HOLDER");
   for (const auto& view : views) {
-    std::printf("%-20s %-20s %-10s %-25s %-25s %s\n", Text(view["account"]).c_str(),
+    std::string holder;
+    if (!holders.empty()) {
+      auto it = holders.find(view.value("account", ""));
+      holder = "  " + (it != holders.end() ? it->second : std::string("-"));
+    }
+    std::printf("%-20s %-20s %-10s %-25s %-25s %s%s\n", Text(view["account"]).c_str(),
                 Text(view["name"]).c_str(), Text(view["status"]).c_str(),
                 Text(view["expires_at"]).c_str(), Text(view["next_renewal"]).c_str(),
-                ConditionSummary(view.value("conditions", json::array())).c_str());
+                ConditionSummary(view.value("conditions", json::array())).c_str(), holder.c_str());
   }
   if (!name.empty() && views.size() == 1) {
     // One subscription: every condition, with its reason, message and transition time.

@@ -37,6 +37,23 @@ nlohmann::json ConfigView(const ConfigState& state) {
 
 }  // namespace
 
+void AdminView::AddClaims(const AccountClaims& claims, WallTime now, nlohmann::json& view) {
+  auto stored = controller_.store().ListClaims();
+  std::map<std::string, store::AccountClaim> by_account;
+  if (stored.ok()) {
+    for (auto& claim : *stored) by_account.emplace(claim.account, std::move(claim));
+  }
+  size_t held = 0;
+  for (const auto& claim : claims.Held()) held += claim.trusted ? 1 : 0;
+  view["replica"] = {{"id", claims.owner()}, {"claims_held", held}};
+  if (!stored.ok()) view["replica"]["claims_error"] = stored.status().ToString();
+  for (auto& account : view["accounts"]) {
+    auto it = by_account.find(account["name"].get<std::string>());
+    account["claim"] =
+        ClaimView(it != by_account.end() ? &it->second : nullptr, claims.owner(), now);
+  }
+}
+
 AdminView::AdminView(Controller& controller, Metrics& metrics, ShellStatus shell)
     : controller_(controller), metrics_(metrics), shell_(std::move(shell)) {}
 
@@ -77,6 +94,7 @@ std::string AdminView::SubscriptionsJson() {
                                     clock.SteadyNow())["accounts"];
   }
   view["config"] = ConfigView(controller_.State());
+  if (const AccountClaims* claims = controller_.claims()) AddClaims(*claims, clock.Now(), view);
   return Dump(view);
 }
 
@@ -131,6 +149,12 @@ std::string AdminView::MetricsText() {
   GatherFromStore(store, store, controller_.ConfiguredLookup(),
                   controller_.Current()->metrics.per_subscription, state);
   state.process = ReadProcessStats();
+  if (const AccountClaims* claims = controller_.claims()) {
+    ClaimScrape scrape;
+    for (const auto& held : claims->Held()) scrape.held += held.trusted ? 1 : 0;
+    scrape.counters = claims->counters();
+    state.claims = scrape;
+  }
   return metrics_.Render(state);
 }
 

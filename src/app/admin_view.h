@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -37,6 +38,9 @@ class AdminView final : public server::AdminSource {
   std::string MetricsText() override;
 
  private:
+  // The replica's identity and claim count, and each account's claim as stored.
+  void AddClaims(const AccountClaims& claims, WallTime now, nlohmann::json& view);
+
   Controller& controller_;
   Metrics& metrics_;
   const ShellStatus shell_;

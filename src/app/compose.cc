@@ -6,10 +6,11 @@ namespace subkeeper::app {
 
 std::unique_ptr<Runtime> MakeRuntime(const KeeperEnv& env, const config::Config& config,
                                      store::Store& store, platform::AccountStateStore* state,
+                                     platform::CallGate* gate,
                                      std::shared_ptr<platform::RestClient> api) {
   auto runtime = std::make_unique<Runtime>();
   runtime->api =
-      api ? std::move(api) : MakePlatformClient(config, *env.platform, *env.clock, state);
+      api ? std::move(api) : MakePlatformClient(config, *env.platform, *env.clock, state, gate);
   runtime->renewal = std::make_unique<renewal::RenewalService>(
       store, *runtime->api, *env.clock, MakeServiceOptions(config, env.lease_owner),
       env.unit_random);

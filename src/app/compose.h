@@ -21,11 +21,13 @@ struct Runtime {
   std::unique_ptr<reconcile::Executor> executor;
 };
 
-// The platform client (reusing `api`, its tokens and rate-limit state, when given), the renewal
-// service (env.lease_owner, env.unit_random) and the executor over `store`. `env`'s clock and
-// platform transport, `store` and `state` (when given) must outlive the runtime.
+// The platform client (reusing `api`, its tokens and rate-limit state, when given; otherwise
+// asking `gate`, when given, before every call), the renewal service (env.lease_owner,
+// env.unit_random) and the executor over `store`. `env`'s clock and platform transport, `store`,
+// `state` and `gate` (when given) must outlive the runtime.
 std::unique_ptr<Runtime> MakeRuntime(const KeeperEnv& env, const config::Config& config,
                                      store::Store& store, platform::AccountStateStore* state,
+                                     platform::CallGate* gate = nullptr,
                                      std::shared_ptr<platform::RestClient> api = nullptr);
 
 // The store and everything built over it. Destroyed runtime first (it refers to the others).

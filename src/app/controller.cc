@@ -108,10 +108,15 @@ void Controller::Wire(Runtime& runtime) {
 
 Status Controller::Open() {
   const auto config = Current();
-  SK_ASSIGN_OR_RETURN(Components parts, MakeComponents(env_, *config));
-  store_ = std::move(parts.store);
-  account_state_ = std::move(parts.account_state);
-  runtime_ = std::move(parts.runtime);
+  SK_ASSIGN_OR_RETURN(store_, env_.open_store(config->store, store::OpenMode::kReadWrite));
+  std::optional<ClaimOptions> claims = options_.claims;
+  if (!claims && config->store.UsesPostgres())
+    claims = ClaimOptions{Seconds(config->store.claim_ttl_s)};
+  if (claims) {
+    claims_ = std::make_unique<AccountClaims>(*store_, *env_.clock, env_.lease_owner, *claims);
+    fenced_state_ = std::make_unique<FencedAccountState>(*store_, *claims_);
+  }
+  runtime_ = MakeRuntime(env_, *config, *store_, StateStore(), claims_.get());
   SK_ASSIGN_OR_RETURN(subscription::TokenBook tokens,
                       store::LoadTokenBook(*store_, config->webhook_secret));
   SetTokens(tokens);
@@ -119,6 +124,8 @@ Status Controller::Open() {
   renewal::SchedulerOptions scheduler_options;
   scheduler_options.unit_random = env_.unit_random;
   scheduler_options.max_reminder_spread = options_.max_reminder_spread;
+  // A reminder or a request another keeper's account gets here is passed on to its holder.
+  scheduler_options.hand_off_refused = claims_ != nullptr;
   scheduler_ = std::make_unique<renewal::Scheduler>(*store_, *runtime_->renewal, *env_.clock,
                                                     std::move(scheduler_options));
   host_.ConfigApplied(*config);
@@ -130,7 +137,7 @@ void Controller::Begin(std::string public_url) {
   public_url_ = std::move(public_url);
   // Known subscriptions renew on their persisted timers from now on; the start-up reconcile
   // (one list call per account, spread over time) checks them against the platform meanwhile.
-  scheduler_->SetConfigured(ConfiguredLookup());
+  scheduler_->SetConfigured(RenewableLookup());
   const auto config = Current();
   {
     MutexLock lock(mu_);
@@ -157,8 +164,17 @@ void Controller::ScheduleAccounts(const config::Config& config, const std::strin
 }
 
 WallTime Controller::Tick(WallTime now, size_t max) {
+  ScheduleClaimed(now);
   if (now >= keepalive_at_) keepalive_at_ = runtime_->api->KeepAlive();
   for (const auto& account : cadence_.Due(now, max)) {
+    if (!Acts(account)) {
+      // Its holder reconciles it; this keeper's pass comes when it takes the claim.
+      cadence_.Done(account, /*complete=*/true, now);
+      pass_reason_.erase(account);
+      MutexLock lock(mu_);
+      startup_pending_.erase(account);
+      continue;
+    }
     auto reason = pass_reason_.find(account);
     const std::string why = reason != pass_reason_.end() ? reason->second : "periodic";
     const bool complete = ReconcileAccount(account, why);
@@ -175,6 +191,8 @@ WallTime Controller::Tick(WallTime now, size_t max) {
     }
     next = std::min(next, sweep_at_);
   }
+  // Accounts claimed meanwhile get their pass within a poll of the claims.
+  if (claims_) next = std::min(next, now + claims_->poll());
   const auto next_pass = cadence_.Next();
   return std::min(next, next_pass ? *next_pass : WallTime::max());
 }
@@ -267,7 +285,7 @@ void Controller::Apply(std::shared_ptr<const config::Config> next) {
   RegisterSecrets(*next);
   // The runtime holds the credentials and renewal settings: swap it while no renewal runs.
   host_.PauseRenewals();
-  runtime_ = MakeRuntime(env_, *next, *store_, account_state_ ? account_state_.get() : store_.get(),
+  runtime_ = MakeRuntime(env_, *next, *store_, StateStore(), claims_.get(),
                          SamePlatform(*old_config, *next) ? runtime_->api : nullptr);
   Wire(*runtime_);
   scheduler_->SetService(*runtime_->renewal);
@@ -285,7 +303,7 @@ void Controller::Apply(std::shared_ptr<const config::Config> next) {
   logging::KeeperLog().info("configuration generation {} applied", generation);
   host_.ConfigApplied(*next);
   PublishRoutes();
-  scheduler_->SetConfigured(ConfiguredLookup());
+  scheduler_->SetConfigured(RenewableLookup());
   ScheduleAccounts(*next, "reload", /*expedite=*/true);
   ForgetRemovedAccounts("reload");
   host_.ResumeRenewals();
@@ -305,8 +323,9 @@ renewal::Scheduler::IsConfigured Controller::ConfiguredLookup() {
 
 relay::TargetLookup Controller::RelayTargets() {
   // Holds the applied config it looks into.
-  return [applied = AppliedConfig()](std::string_view account,
-                                     std::string_view name) -> const std::string* {
+  return [applied = AppliedConfig(), claims = claims_.get()](
+             std::string_view account, std::string_view name) -> const std::string* {
+    if (claims != nullptr && !claims->Holds(account)) return nullptr;  // its holder relays
     const auto* sub = reconcile::FindConfigured(*applied.config, *applied.index, account, name);
     if (sub == nullptr || sub->direct() || sub->deliver_to.empty()) return nullptr;
     return &sub->deliver_to;

@@ -83,7 +83,14 @@ void Controller::TrackConditions(const std::string& account, const std::string& 
   StoreTransitions({**record});
 }
 
-void Controller::StoreTransitions(const std::vector<store::SubscriptionRecord>& records) {
+void Controller::StoreTransitions(const std::vector<store::SubscriptionRecord>& all) {
+  std::vector<store::SubscriptionRecord> held;
+  if (claims_) {
+    for (const auto& record : all) {
+      if (Acts(record.account)) held.push_back(record);
+    }
+  }
+  const std::vector<store::SubscriptionRecord>& records = claims_ ? held : all;
   // A few records read their own transitions one by one (an account after its reconcile); more
   // read every stored transition at once (the sweep).
   constexpr size_t kOneByOne = 64;

@@ -253,6 +253,7 @@ Status RunDaemon(config::Config config, const DaemonOptions& options) {
 
   // The production environment, built here and nowhere else in the daemon.
   SystemEnv system;
+  SK_RETURN_IF_ERROR(system.status());
   const Clock& clock = *system.env().clock;
   std::string accounts_file = config.accounts_file;
   // Moved, not copied: at 100k subscriptions a config is tens of MB.

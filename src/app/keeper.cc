@@ -44,9 +44,12 @@ Status Keeper::Start() {
   metrics::Install(&metrics_);
   // Routes come from the store before the listener opens (Controller::Open).
   SK_RETURN_IF_ERROR(controller_.Open());
+  // The first claims are taken before anything could call the platform.
+  controller_.MaintainClaims();
   SK_RETURN_IF_ERROR(StartListeners());
   controller_.Begin(reconcile::EffectivePublicUrl(*Current(), webhook_port_));
   controller_.scheduler().Start();
+  StartClaims();
   logging::KeeperLog().info("subkeeper ready: webhooks on port {}, admin on port {}, public URL {}",
                             webhook_port_, admin_port_, public_url());
   return Status::OK();
@@ -92,6 +95,30 @@ void Keeper::PauseRenewals() { controller_.scheduler().Stop(); }
 void Keeper::ResumeRenewals() { controller_.scheduler().Start(); }
 
 void Keeper::ConfigApplied(const config::Config& config) { ConfigureRelay(config); }
+
+void Keeper::ClaimsGained() { WakeRelay(); }
+
+void Keeper::StartClaims() {
+  if (controller_.claims() == nullptr) return;
+  claims_thread_ = std::thread([this] {
+    for (;;) {
+      const std::optional<SteadyTime> next = controller_.MaintainClaims();
+      MutexLock lock(claims_mu_);
+      if (!next || claims_stopping_) return;
+      claims_cv_.WaitUntil(claims_mu_, *next);
+      if (claims_stopping_) return;
+    }
+  });
+}
+
+void Keeper::StopClaims() {
+  {
+    MutexLock lock(claims_mu_);
+    claims_stopping_ = true;
+  }
+  claims_cv_.SignalAll();
+  if (claims_thread_.joinable()) claims_thread_.join();
+}
 
 void Keeper::ConfigureRelay(const config::Config& config) {
   relay::TargetLookup targets = controller_.RelayTargets();
@@ -141,6 +168,10 @@ void Keeper::Stop() {
   if (controller_.is_open()) controller_.scheduler().Stop();
   if (ingestor_) ingestor_->Stop();
   relay_stop.join();
+  // Nothing acts for the accounts any more: their claims go back, so another keeper takes them
+  // at its next poll instead of after the TTL.
+  StopClaims();
+  if (controller_.is_open()) controller_.ReleaseClaims();
   if (admin_server_) admin_server_->Stop();
   if (&metrics::Current() == &metrics_) metrics::Install(nullptr);
 }

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "admin_view.h"
 #include "subkeeper/app/controller.h"
@@ -51,6 +52,12 @@ class Keeper final : private ControllerHost {
   void PauseRenewals() override;
   void ResumeRenewals() override;
   void ConfigApplied(const config::Config& config) override;
+  void ClaimsGained() override;
+
+  // With claims: runs Controller::MaintainClaims on a thread of its own, so that a slow
+  // reconcile never delays extending them.
+  void StartClaims();
+  void StopClaims();
 
   Status StartListeners();
   Status StartAdmin(const config::Config& config);
@@ -71,6 +78,11 @@ class Keeper final : private ControllerHost {
   Metrics metrics_;
   std::unique_ptr<AdminView> admin_view_;
   std::unique_ptr<server::AdminServer> admin_server_;
+
+  std::thread claims_thread_;
+  Mutex claims_mu_;
+  CondVar claims_cv_;
+  bool claims_stopping_ GUARDED_BY(claims_mu_) = false;
 
   int webhook_port_ = 0;
   int admin_port_ = 0;

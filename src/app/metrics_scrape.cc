@@ -102,6 +102,7 @@ std::string Metrics::Render(const ScrapeState& state) const {
   AddBacklogFamilies(state, families);
   AddPlatformFamilies(state, families);
   AddProcessFamilies(state.process, families);
+  if (state.claims) AddClaimFamilies(*state.claims, families);
   families.push_back(Family("subkeeper_build_info",
                             "Always 1; the labels say which subkeeper is running.",
                             {Gauge({{"version", SUBKEEPER_VERSION}}, 1)}));
@@ -241,6 +242,28 @@ void Metrics::AddPlatformFamilies(const ScrapeState& state,
   families.push_back(Family("subkeeper_platform_blocked",
                             "1 while a 429 penalty is in force for the account and group, else 0.",
                             std::move(blocked)));
+}
+
+void Metrics::AddClaimFamilies(const ClaimScrape& claims, std::vector<MetricFamily>& families) {
+  auto counter = [&](const char* name, const char* help, int64_t value) {
+    ClientMetric m;
+    m.counter.value = static_cast<double>(value);
+    families.push_back(MetricFamily{name, help, MetricType::Counter, {std::move(m)}});
+  };
+  families.push_back(Family("subkeeper_claims_held",
+                            "Accounts this keeper holds the claim of (and trusts it) now: it alone "
+                            "calls the platform and relays events for them.",
+                            {Gauge({}, static_cast<double>(claims.held))}));
+  counter("subkeeper_claims_gained_total",
+          "Account claims this keeper took (at start-up, and from a keeper that stopped).",
+          claims.counters.gained);
+  counter("subkeeper_claims_lost_total",
+          "Account claims this keeper lost (lapsed while it was stalled, or taken over).",
+          claims.counters.lost);
+  counter("subkeeper_claim_fence_lost_total",
+          "Writes refused because the claim they were made under had passed to another keeper "
+          "(a token pair dropped; its account's next holder logs in again).",
+          claims.counters.fence_lost);
 }
 
 void Metrics::AddProcessFamilies(const ProcessStats& process, std::vector<MetricFamily>& families) {

@@ -1,8 +1,13 @@
 // `subkeeper plan` and `subkeeper apply`: one reconcile pass, shown or carried out.
+#include <unistd.h>
+
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <string>
 
 #include "compose.h"
+#include "subkeeper/app/account_claims.h"
 #include "subkeeper/app/commands.h"
 #include "subkeeper/config/checks.h"
 #include "subkeeper/platform/rest_client.h"
@@ -40,6 +45,15 @@ class ReadOnlyAccountState final : public platform::AccountStateStore {
 struct Stack {
   SystemEnv system;
   Components parts;
+  // apply on PostgreSQL: the claims it took for the configured accounts, and its fenced tokens
+  // (declared after `parts`: destroyed before the runtime that uses them).
+  std::unique_ptr<AccountClaims> claims;
+  std::unique_ptr<FencedAccountState> fenced;
+  // Claims are given back however the command ends: the keepers take the accounts at their next
+  // poll instead of after the TTL.
+  ~Stack() {
+    if (claims) claims->ReleaseAll();
+  }
   bool first_run = false;  // plan: there was no database; the store is an empty one in memory
   std::string public_url;
   WallTime Now() const { return system.env().clock->Now(); }
@@ -64,15 +78,44 @@ Status OpenForPlan(const KeeperEnv& env, const config::Config& config, Stack& st
   return Status::OK();
 }
 
+// apply on a database other keepers may share: claims every configured account for this process,
+// as a keeper would, and builds the runtime over the claims (every platform call gated, tokens
+// fenced). Refuses, naming the holders, when a running keeper holds an account: that keeper
+// applies the config itself when it reloads.
+Status ClaimForApply(const KeeperEnv& env, const config::Config& config, Stack& stack) {
+  store::Store& store = *stack.parts.store;
+  stack.claims = std::make_unique<AccountClaims>(store, *env.clock, env.lease_owner,
+                                                 ClaimOptions{Seconds(config.store.claim_ttl_s)});
+  std::set<std::string> wanted;
+  for (const auto& account : config.accounts) wanted.insert(account.name);
+  stack.claims->Maintain(wanted);
+  std::string held_elsewhere;
+  for (const auto& account : wanted) {
+    if (stack.claims->Holds(account)) continue;
+    held_elsewhere += (held_elsewhere.empty() ? "" : ", ") + account;
+  }
+  if (!held_elsewhere.empty()) {
+    stack.claims->ReleaseAll();
+    return Status::FailedPrecondition(
+        "running keepers hold the claims of account(s) " + held_elsewhere +
+        ": they apply the config when they reload it (SIGHUP, or the file watch)");
+  }
+  stack.fenced = std::make_unique<FencedAccountState>(store, *stack.claims);
+  stack.parts.runtime = MakeRuntime(env, config, store, stack.fenced.get(), stack.claims.get());
+  return Status::OK();
+}
+
 // `writable`: apply's parts, as the daemon's (the store created when missing, the daemon's tokens
 // and penalties shared: a one-shot command neither logs in again nor walks into a penalty the
 // daemon was given). Otherwise plan's (OpenForPlan).
 Result<std::unique_ptr<Stack>> OpenStack(const config::Config& config, bool writable) {
   auto stack = std::make_unique<Stack>();
-  stack->system.Override("subkeeper-apply", [] { return 0.5; });
+  // Its own identity for claims: no running keeper, nor another apply, shares it.
+  stack->system.Override("subkeeper-apply@" + std::to_string(getpid()), [] { return 0.5; });
   const KeeperEnv& env = stack->system.env();
   if (writable) {
     SK_ASSIGN_OR_RETURN(stack->parts, MakeComponents(env, config));
+    if (config.store.UsesPostgres()) SK_RETURN_IF_ERROR(ClaimForApply(env, config, *stack));
   } else {
     SK_RETURN_IF_ERROR(OpenForPlan(env, config, *stack));
   }

@@ -23,6 +23,7 @@ std::string RestartOnlyChange(const config::Config& old_config, const config::Co
   if (old_config.listen.state_file != next.listen.state_file) return "listen.state_file";
   if (old_config.store.sqlite_path != next.store.sqlite_path) return "store.sqlite";
   if (!(old_config.store.postgres == next.store.postgres)) return "store.postgres";
+  if (old_config.store.claim_ttl_s != next.store.claim_ttl_s) return "store.claim_ttl";
   if (old_config.public_url != next.public_url) return "public_url";
   if (old_config.server.threads != next.server.threads) return "server.threads";
   if (!(old_config.listen.admin_token == next.listen.admin_token)) return "listen.admin_token";

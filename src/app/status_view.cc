@@ -142,4 +142,12 @@ nlohmann::json AccountsView(const std::vector<platform::AccountStatus>& accounts
   return {{"accounts", list}};
 }
 
+nlohmann::json ClaimView(const store::AccountClaim* claim, std::string_view self, WallTime now) {
+  const bool live = claim != nullptr && !claim->owner.empty() && claim->until > now;
+  return {{"holder", live ? nlohmann::json(claim->owner) : nlohmann::json(nullptr)},
+          {"epoch", claim != nullptr ? claim->epoch : 0},
+          {"until", live ? nlohmann::json(FormatIso8601(claim->until)) : nlohmann::json(nullptr)},
+          {"this_keeper", live && claim->owner == self}};
+}
+
 }  // namespace subkeeper::app

@@ -2,7 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <random>
+#include <string_view>
 
 #include "subkeeper/common/mutex.h"
 #include "subkeeper/store/postgres_store.h"
@@ -10,12 +14,24 @@
 
 namespace subkeeper::app {
 
-std::string HostLeaseOwner() {
+Result<std::string> HostLeaseOwner() {
   // Stable across restarts of the same host, so a lease left by a killed process does not block
-  // its successor; distinct between replicas (each has its own hostname).
+  // its successor; distinct between replicas (each has its own hostname, or its replica id).
   char host[256] = {};
-  if (gethostname(host, sizeof(host) - 1) != 0) return "subkeeper";
-  return std::string("subkeeper@") + host;
+  std::string owner = "subkeeper";
+  if (gethostname(host, sizeof(host) - 1) == 0) owner += std::string("@") + host;
+  const char* id = std::getenv("SUBKEEPER_REPLICA_ID");
+  if (id == nullptr) return owner;
+  const std::string_view value(id);
+  const bool valid =
+      !value.empty() && value.size() <= 64 && std::all_of(value.begin(), value.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+      });
+  if (!valid) {
+    return Status::InvalidArgument(
+        "environment variable SUBKEEPER_REPLICA_ID: must match [A-Za-z0-9._-]{1,64}");
+  }
+  return owner + "/" + std::string(value);
 }
 
 std::function<double()> SystemRandom() {
@@ -40,7 +56,13 @@ SystemEnv::SystemEnv() {
     return store::OpenSqliteStore(where.sqlite_path, clock_, mode);
   };
   env_.unit_random = SystemRandom();
-  env_.lease_owner = HostLeaseOwner();
+  Result<std::string> owner = HostLeaseOwner();
+  if (owner.ok()) {
+    env_.lease_owner = std::move(owner).value();
+  } else {
+    env_.lease_owner = "subkeeper";
+    status_ = owner.status();
+  }
 }
 
 void SystemEnv::Override(std::string lease_owner, std::function<double()> unit_random) {

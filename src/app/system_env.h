@@ -10,8 +10,11 @@
 
 namespace subkeeper::app {
 
-// "subkeeper@<hostname>" ("subkeeper" when the name cannot be read).
-std::string HostLeaseOwner();
+// "subkeeper@<hostname>" ("subkeeper" when the name cannot be read), with "/<id>" appended when
+// the environment variable SUBKEEPER_REPLICA_ID is set: several keepers on one host (or in one
+// network namespace, with one hostname) need distinct identities for their claims.
+// kInvalidArgument when the variable is set but not [A-Za-z0-9._-]{1,64}.
+Result<std::string> HostLeaseOwner();
 
 // A thread-safe uniform [0, 1) source seeded from std::random_device.
 std::function<double()> SystemRandom();
@@ -21,6 +24,8 @@ std::function<double()> SystemRandom();
 class SystemEnv {
  public:
   SystemEnv();
+  // What went wrong building it (a bad SUBKEEPER_REPLICA_ID); the daemon refuses to start.
+  const Status& status() const { return status_; }
   SystemEnv(const SystemEnv&) = delete;
   SystemEnv& operator=(const SystemEnv&) = delete;
 
@@ -33,6 +38,7 @@ class SystemEnv {
   std::unique_ptr<http::HttpTransport> platform_ = http::NewCurlTransport();
   std::unique_ptr<http::HttpTransport> relay_ = http::NewCurlTransport();
   KeeperEnv env_;
+  Status status_;
 };
 
 }  // namespace subkeeper::app

@@ -13,12 +13,11 @@
 
 namespace subkeeper::app {
 
-
-// The REST client for every configured account. `transport`, `clock` and `state` (when given)
-// must outlive it.
+// The REST client for every configured account. `transport`, `clock`, `state` and `gate` (when
+// given) must outlive it.
 std::unique_ptr<platform::RestClient> MakePlatformClient(
     const config::Config& config, http::HttpTransport& transport, const Clock& clock,
-    platform::AccountStateStore* state = nullptr);
+    platform::AccountStateStore* state = nullptr, platform::CallGate* gate = nullptr);
 
 // The renewal service's options from the config, with `owner` as the lease owner.
 renewal::ServiceOptions MakeServiceOptions(const config::Config& config, std::string owner);

@@ -105,9 +105,10 @@ void Decoder::Log(const Node& node) {
 }
 
 void Decoder::Store(const Node& node) {
-  if (!Map(node, "store", {"sqlite", "postgres", "postgres_file"})) return;
+  if (!Map(node, "store", {"sqlite", "postgres", "postgres_file", "claim_ttl"})) return;
   StoreConfig& store = out_.config.store;
   Str(node, "store", "sqlite", store.sqlite_path);
+  Int(node, "store", "claim_ttl", store.claim_ttl_s);
   const Node* named = node.Find("postgres");
   if (named == nullptr) named = node.Find("postgres_file");
   const size_t issues = out_.issues.size();

@@ -111,6 +111,15 @@ std::vector<ConfigIssue> Validator::Run(const Config& c, const Templates& templa
       Add("store.postgres", parsed.message());
     }
   }
+  Range(c.store.claim_ttl_s, 3, 600, "store.claim_ttl");
+  // A platform call is sent only when it ends inside the claim's trust window, which after an
+  // extension has at least 0.6 × the TTL left (docs/replicas.md): half leaves room.
+  if (c.store.UsesPostgres() && c.platform.request_timeout_ms * 2 > c.store.claim_ttl_s * 1000) {
+    Add("platform.request_timeout_ms",
+        "must be at most half of store.claim_ttl (" + std::to_string(c.store.claim_ttl_s * 500) +
+            " ms) with store.postgres, so that every platform call ends inside the keeper's "
+            "claim on its account");
+  }
   // The daemon replaces the run-state file whole: naming the database (or its journal) would
   // destroy it.
   if (!c.listen.state_file.empty() && !c.store.sqlite_path.empty() &&

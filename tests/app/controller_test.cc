@@ -7,7 +7,7 @@
 #include <string>
 
 #include "app/admin_view.h"
-#include "rcemu/platform.h"
+#include "app/emulated_platform.h"
 #include "subkeeper/store/sqlite_store.h"
 #include "subkeeper/subscription/reminder.h"
 #include "subkeeper/subscription/token.h"
@@ -17,41 +17,9 @@
 namespace subkeeper::app {
 namespace {
 
-constexpr char kServer[] = "http://platform.test";
+using testing::kServer;
 constexpr char kPublicUrl[] = "http://keeper.test";
 constexpr char kKey[] = "acme/orders";
-
-// The platform's calls go to an in-process rcemu::Platform; its validation handshakes are
-// answered as the keeper's webhook listener answers them.
-class EmulatedPlatform final : public http::HttpTransport {
- public:
-  explicit EmulatedPlatform(const ManualClock& clock)
-      : clock_(clock), platform_(Options(), hooks_, clock) {
-    hooks_.SetHandler([](const http::HttpRequest& request) -> Result<http::HttpResponse> {
-      const std::string* token = request.headers.Find("Validation-Token");
-      if (token == nullptr) return testing::FakeTransport::Response(200);
-      auto answer = webhook::WebhookReceiver::Handshake(*token);
-      return http::HttpResponse{answer.status, answer.headers, answer.body};
-    });
-  }
-  Result<http::HttpResponse> Send(const http::HttpRequest& request) override {
-    rcemu::Request call{request.method, request.url.substr(std::string(kServer).size()),
-                        request.headers, request.body};
-    rcemu::Response answer = platform_.Handle(call, clock_.Now());
-    return http::HttpResponse{answer.status, answer.headers, answer.body};
-  }
-
- private:
-  static rcemu::Options Options() {
-    rcemu::Options options;
-    options.base_url = kServer;
-    options.seed = "controller-test";
-    return options;
-  }
-  const ManualClock& clock_;
-  testing::FakeTransport hooks_;
-  rcemu::Platform platform_;
-};
 
 // Counts the calls that write; owns the store it forwards to.
 class CountingStore final : public testing::ForwardingStore {
@@ -141,7 +109,7 @@ struct Fixture {
   }
 
   ManualClock clock;
-  EmulatedPlatform platform{clock};
+  testing::EmulatedPlatform platform{clock};
   RecordingHost host;
   int writes = 0;
   KeeperEnv env;

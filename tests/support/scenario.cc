@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <exception>
 #include <filesystem>
@@ -180,13 +181,16 @@ std::string Scenario::ConfigText(const std::vector<SubscriptionSpec>& subs,
     out << "store:\n  sqlite: " << q(db_path()) << "\n";
   } else {
     out << "store:\n  postgres: " << q(options_.postgres) << "\n";
+    if (options_.claim_ttl_s > 0) out << "  claim_ttl: " << options_.claim_ttl_s << "\n";
   }
+  const int64_t timeout_ms =
+      options_.claim_ttl_s > 0 ? std::min<int64_t>(5000, options_.claim_ttl_s * 500) : 5000;
   out << "platform:\n"
       << "  server: " << q("http://127.0.0.1:" + std::to_string(emulator_port_)) << "\n"
       << "  client_id: " << q(kClientId) << "\n"
       << "  client_secret: " << q(kClientSecret) << "\n"
       << "  reminder_job_interval: 1\n"
-      << "  request_timeout_ms: 5000\n"
+      << "  request_timeout_ms: " << timeout_ms << "\n"
       << "webhook_secret: " << q(kWebhookSecret) << "\n"
       << "accounts:\n  - name: " << q(options_.account)
       << "\n    jwt: " << q(options_.jwt.empty() ? std::string(kJwt) : options_.jwt) << "\n"
@@ -302,6 +306,52 @@ std::string Scenario::signing_key(size_t i) const {
 
 HttpReply Scenario::AdminGet(const std::string& path) {
   return ToReply(MakeClient(admin_port_).Get(path.c_str()));
+}
+
+HttpReply Scenario::GetFrom(int port, const std::string& path) {
+  return ToReply(MakeClient(port).Get(path.c_str()));
+}
+
+HttpReply Scenario::PostTo(int port, const std::string& path) {
+  return ToReply(MakeClient(port).Post(path.c_str(), "", "application/json"));
+}
+
+Scenario::Replica Scenario::StartReplica(const std::string& id) {
+  auto q = [](const std::string& s) { return json(s).dump(); };
+  const std::string base = dir_ + "/replica-" + id;
+  std::string text = ConfigText(Specs(), 0);
+  const std::string own_state = q(state_file());
+  const size_t at = text.find(own_state);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, own_state.size(), q(base + ".run.json"));
+  text = "public_url: " + q(public_url_) + "\n" + text;
+  {
+    std::ofstream out(base + ".yaml");
+    out << text;
+    REQUIRE(out.good());
+  }
+  Replica replica;
+  replica.log_path = base + ".log";
+  std::string error;
+  // The child inherits the variable; the test's own threads never read it.
+  setenv("SUBKEEPER_REPLICA_ID", id.c_str(), 1);
+  replica.process =
+      Process::Start(SUBKEEPER_BIN, {"run", "-c", base + ".yaml"}, replica.log_path, &error);
+  unsetenv("SUBKEEPER_REPLICA_ID");
+  INFO("starting replica " << id << ": " << error);
+  REQUIRE(replica.process.has_value());
+  std::optional<json> ports;
+  const bool up = WaitFor(
+      [&] {
+        ports = ReadJsonFile(base + ".run.json");
+        return (ports && ports->contains("admin")) || !replica.process->Running();
+      },
+      15s);
+  INFO("replica log " << replica.log_path);
+  REQUIRE(up);
+  REQUIRE(replica.process->Running());
+  replica.admin_port = ports->at("admin").get<int>();
+  return replica;
 }
 
 HttpReply Scenario::EmulatorGet(const std::string& path) {

@@ -79,6 +79,9 @@ struct ScenarioOptions {
   // A libpq connection string: the keeper's store is this PostgreSQL database (store.postgres)
   // instead of the SQLite file at db_path(); Events() and History() read it.
   std::string postgres;
+  // With `postgres`: store.claim_ttl of the generated config (0 = not written, the default 30 s),
+  // and platform.request_timeout_ms at most half of it.
+  int64_t claim_ttl_s = 0;
 };
 
 // A window of the emulator's call log summarised: what a reconcile cost.
@@ -230,6 +233,21 @@ class Scenario {
   // Creates a subscription of the keeper's user behind the keeper's back; returns its id.
   std::string CreateForeignSubscription(const std::string& address,
                                         const std::vector<std::string>& filters);
+
+  // Another keeper on the same store and platform (several keepers on one PostgreSQL
+  // database): the generated config with listeners on any port, a run-state file of its own,
+  // public_url set to this scenario's (both see the same delivery addresses) and
+  // SUBKEEPER_REPLICA_ID=`id` in its environment (it runs on the same host as the first).
+  // REQUIREs that it starts and writes its run-state file.
+  struct Replica {
+    std::optional<Process> process;
+    int admin_port = 0;
+    std::string log_path;
+  };
+  Replica StartReplica(const std::string& id);
+  // GET and POST to an admin listener on loopback (a replica's).
+  static HttpReply GetFrom(int port, const std::string& path);
+  static HttpReply PostTo(int port, const std::string& path);
 
   // Read-side of the keeper's store: its SQLite file (opened per call, WAL) or its PostgreSQL
   // database (options().postgres).

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "subkeeper/app/account_claims.h"
 #include "subkeeper/app/env.h"
 #include "subkeeper/common/clock.h"
 #include "subkeeper/common/mutex.h"
@@ -46,6 +47,9 @@ class ControllerHost {
   // A config was applied (start-up included): the relay's targets (Controller::RelayTargets)
   // and signing secrets follow it.
   virtual void ConfigApplied(const config::Config& /*config*/) {}
+  // This keeper took claims on accounts (several keepers on one database): their events may be
+  // relayed by it from now on.
+  virtual void ClaimsGained() {}
 };
 
 struct ControllerOptions {
@@ -59,6 +63,11 @@ struct ControllerOptions {
   // a reconcile, an expiry) keeps the time it changed instead of "now" on every read. Zero: only
   // after renewals and reconciles.
   Seconds condition_sweep{60};
+  // Claims on accounts (several keepers on one database). Unset: from the config — with
+  // store.postgres the keeper claims every configured account (TTL store.claim_ttl_s); with
+  // SQLite, which only one keeper opens, it claims nothing and every call goes. Tests set it to
+  // claim over a SQLite file shared by two controllers.
+  std::optional<ClaimOptions> claims;
 };
 
 // The config generation as admin readers see it.
@@ -104,6 +113,18 @@ class Controller {
   // addresses, store, public URL, threads, admin token, TLS files); the old one keeps running.
   // Returns whether it was applied. REQUIRES: Begin.
   bool Reload(Result<config::Config> loaded);
+  // With claims: one pass of AccountClaims::Maintain over the configured accounts, from the
+  // thread that runs claims (the daemon's claims thread; tests call it by hand). The accounts
+  // gained get their state read again from the store (tokens a previous holder refreshed,
+  // penalties it was given) and a reconcile pass (reason "claimed") at the next Tick; the
+  // scheduler and the relay pick up their work. Returns when it is next due (unset without
+  // claims: nothing to do). REQUIRES: Open.
+  std::optional<SteadyTime> MaintainClaims();
+  // Gives back every claim held (shutdown, after the scheduler and the relay stopped).
+  void ReleaseClaims();
+  // This keeper's claims; null without claims. REQUIRES: Open.
+  AccountClaims* claims() { return claims_.get(); }
+
   // Asks the scheduler to renew account/name now (trigger manual). False when it is not in the
   // applied config (nothing asked).
   bool RequestRenewal(const std::string& account, const std::string& name);
@@ -114,7 +135,10 @@ class Controller {
   std::shared_ptr<platform::RestClient> Api() const;
   // Whether account/name is in the applied config (the lookup holds that config).
   renewal::Scheduler::IsConfigured ConfiguredLookup();
-  // The relay targets of the applied config: deliver_to of configured relayed subscriptions.
+  // What the scheduler renews: configured, and (with claims) of an account this keeper holds.
+  renewal::Scheduler::IsConfigured RenewableLookup();
+  // The relay targets of the applied config: deliver_to of configured relayed subscriptions
+  // (with claims: of accounts this keeper holds).
   relay::TargetLookup RelayTargets();
   // The conditions of each record (one entry per record) with their transition times: the
   // stored ones, and for a change not stored yet the time it is seen. Reads only.
@@ -140,6 +164,8 @@ class Controller {
     std::shared_ptr<const config::Config> config;
     std::shared_ptr<const reconcile::AccountIndex> index;
   };
+  // Where the platform client keeps tokens and penalties: the store, fenced with claims.
+  platform::AccountStateStore* StateStore();
   // Connects a new runtime's callbacks (routes, conditions) and publishes its client.
   void Wire(Runtime& runtime);
   // Why `next` cannot be applied ("" when it can).
@@ -155,7 +181,12 @@ class Controller {
   void Record(const std::string& account, const std::string& summary, bool complete);
   // Stores the condition transitions of account/name (after a renewal attempt settled).
   void TrackConditions(const std::string& account, const std::string& name);
-  // Stores the condition transitions of `records` that changed since they were last stored.
+  // Expedites the pass of the accounts MaintainClaims gained (reason "claimed"). Loop thread.
+  void ScheduleClaimed(WallTime now);
+  // Whether this keeper may act for `account`: no claims, or its claim is held and trusted.
+  bool Acts(std::string_view account) const;
+  // Stores the condition transitions of `records` that changed since they were last stored
+  // (with claims: only of accounts this keeper holds; their holders store the others').
   void StoreTransitions(const std::vector<store::SubscriptionRecord>& records);
 
   // controller_routes.cc: the webhook routes, from the store's records and the applied config,
@@ -184,7 +215,9 @@ class Controller {
   ControllerHost default_host_;
   ControllerHost& host_;
   std::unique_ptr<store::Store> store_;
-  std::unique_ptr<platform::AccountStateStore> account_state_;
+  // With claims (both null without): the claims and the fenced token store the client uses.
+  std::unique_ptr<AccountClaims> claims_;
+  std::unique_ptr<FencedAccountState> fenced_state_;
   std::unique_ptr<Runtime> runtime_;  // replaced only while renewals are paused
   std::unique_ptr<renewal::Scheduler> scheduler_;
   webhook::RouteTable routes_;
@@ -215,6 +248,8 @@ class Controller {
   std::shared_ptr<const config::Config> index_config_ GUARDED_BY(mu_);
   size_t accounts_reconciled_ GUARDED_BY(mu_) = 0;
   std::set<std::string> startup_pending_ GUARDED_BY(mu_);
+  // Accounts claimed by MaintainClaims whose pass the loop has not scheduled yet.
+  std::vector<std::string> claimed_ GUARDED_BY(mu_);
 };
 
 }  // namespace subkeeper::app

@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "subkeeper/app/account_claims.h"
 #include "subkeeper/app/process_stats.h"
 #include "subkeeper/common/clock.h"
 #include "subkeeper/common/metrics_hook.h"
@@ -73,6 +74,12 @@ struct SubscriptionSummary {
 };
 
 // What a scrape shows besides the counters.
+// This keeper's claims on accounts (several keepers on one database).
+struct ClaimScrape {
+  size_t held = 0;  // claims held and trusted now
+  ClaimCounters counters;
+};
+
 struct ScrapeState {
   WallTime now{};
   SteadyTime steady_now{};
@@ -83,8 +90,9 @@ struct ScrapeState {
   std::vector<platform::AccountStatus> accounts;
   std::vector<platform::RateLimitSnapshot> limits;
   std::vector<store::RelayBacklog> backlogs;
-  bool per_subscription = true;  // see PerSubscriptionSeries
-  ProcessStats process;          // process_* series; values of -1 are left out
+  bool per_subscription = true;       // see PerSubscriptionSeries
+  ProcessStats process;               // process_* series; values of -1 are left out
+  std::optional<ClaimScrape> claims;  // unset: the keeper claims nothing (SQLite)
 };
 
 // The store's share of a scrape: streams every record's state through
@@ -130,6 +138,8 @@ class Metrics final : public metrics::Hook {
                           std::vector<prometheus::MetricFamily>& families) const;
   void AddPlatformFamilies(const ScrapeState& state,
                            std::vector<prometheus::MetricFamily>& families) const;
+  static void AddClaimFamilies(const ClaimScrape& claims,
+                               std::vector<prometheus::MetricFamily>& families);
   static void AddProcessFamilies(const ProcessStats& process,
                                  std::vector<prometheus::MetricFamily>& families);
 

@@ -8,6 +8,7 @@
 #include "subkeeper/platform/account_state.h"
 #include "subkeeper/platform/rate_limiter.h"
 #include "subkeeper/renewal/conditions.h"
+#include "subkeeper/store/claim_store.h"
 #include "subkeeper/store/records.h"
 
 namespace subkeeper::app {
@@ -46,5 +47,10 @@ nlohmann::json SubscriptionsView(
 nlohmann::json AccountsView(const std::vector<platform::AccountStatus>& accounts,
                             const std::vector<platform::RateLimitSnapshot>& limits, WallTime now,
                             SteadyTime steady_now);
+
+// An account's claim (several keepers on one database): {holder, epoch, until, this_keeper}.
+// holder is null when nobody holds a live claim at `now` (never claimed, given back, lapsed);
+// this_keeper says whether the holder is `self` (the keeper answering).
+nlohmann::json ClaimView(const store::AccountClaim* claim, std::string_view self, WallTime now);
 
 }  // namespace subkeeper::app

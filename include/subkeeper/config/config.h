@@ -74,6 +74,10 @@ struct StoreConfig {
   // A libpq connection string (https://www.postgresql.org/docs/15/libpq-connect.html), from
   // `store.postgres` (with ${VAR}) or `store.postgres_file`. A secret: it may hold a password.
   Secret postgres;
+  // With `postgres`: how long a keeper's claim on an account lasts unless extended, seconds
+  // (`store.claim_ttl`). A keeper that dies is replaced for its accounts within about this
+  // long; platform.request_timeout_ms must be at most half of it.
+  int64_t claim_ttl_s = 30;
 
   bool UsesPostgres() const { return !postgres.empty(); }
 };

@@ -1,0 +1,131 @@
+// Two real keepers on one PostgreSQL database and one emulated platform: the claim on the
+// account decides which one calls the platform. The second never creates what the first did;
+// a renewal asked of the second is handed to the first through the database; when the first is
+// killed (SIGKILL) the second takes the account over within the claim's TTL and renews; the first,
+// restarted, finds the account held and leaves it alone.
+#include <catch2/catch.hpp>
+
+#include "support/pg_cluster.h"
+#include "support/scenario.h"
+
+namespace subkeeper::testing {
+namespace {
+
+const std::string kSubscriptionPath = "/restapi/v1.0/subscription";
+
+// The "claim" object of the account in a keeper's /v1/subscriptions (null when absent).
+json ClaimOf(const HttpReply& reply) {
+  const json body = reply.Json();
+  if (!body.is_object()) return nullptr;
+  for (const auto& account : body.value("accounts", json::array())) {
+    if (account.value("name", "") == "main") return account.value("claim", json());
+  }
+  return nullptr;
+}
+
+std::string ReplicaId(const HttpReply& reply) {
+  const json body = reply.Json();
+  if (!body.is_object() || !body.contains("replica")) return "";
+  return body["replica"].value("id", "");
+}
+
+int RenewCalls(const std::vector<json>& calls) {
+  int renewals = 0;
+  for (const auto& call : calls) {
+    const std::string path = call.value("path", "");
+    const std::string method = call.value("method", "");
+    if (!path.starts_with(kSubscriptionPath + "/")) continue;
+    if ((method == "POST" && path.ends_with("/renew")) || method == "PUT") ++renewals;
+  }
+  return renewals;
+}
+
+TEST_CASE(
+    "Two keepers on one database: one holds the account, the other takes over after a "
+    "SIGKILL",
+    "[integration][postgres][replicas]") {
+  const std::string conninfo = RequireNewPgDatabase();
+  if (conninfo.empty()) return;  // skipped, and said why (never under CI=true)
+  ScenarioOptions options;
+  options.postgres = conninfo;
+  options.claim_ttl_s = 4;  // failover in seconds, not half a minute
+  options.expires_in_s = 600;
+  Scenario s(options);
+  const std::string id = s.WaitForActive(30s);
+  REQUIRE_FALSE(id.empty());
+
+  Scenario::Replica b = s.StartReplica("replica-b");
+  const std::string b_log = b.log_path;
+  INFO("replica b log: " << b_log);
+  const std::string a_id = ReplicaId(s.AdminGet("/v1/subscriptions"));
+  const std::string b_id = ReplicaId(Scenario::GetFrom(b.admin_port, "/v1/subscriptions"));
+  REQUIRE_FALSE(a_id.empty());
+  CHECK(b_id.ends_with("/replica-b"));
+  CHECK(a_id != b_id);
+
+  // B sees A as the holder and does nothing for the account: one create in all.
+  REQUIRE(WaitFor(
+      [&] {
+        const json claim = ClaimOf(Scenario::GetFrom(b.admin_port, "/v1/subscriptions"));
+        return claim.is_object() && claim.value("holder", json()) == a_id;
+      },
+      20s, 100ms));
+  CHECK(ClaimOf(Scenario::GetFrom(b.admin_port, "/v1/subscriptions")).value("this_keeper", true) ==
+        false);
+  CHECK(ClaimOf(s.AdminGet("/v1/subscriptions")).value("this_keeper", false) == true);
+  // A renewal asked of B is not B's to make: B marks the record due in the database and A, the
+  // holder, renews it at its next look at the schedule.
+  const int64_t before_b = s.LastCallSeq();
+  CHECK(Scenario::PostTo(b.admin_port, "/v1/subscriptions/main/sms/renew").status == 202);
+  REQUIRE(WaitFor([&] { return RenewCalls(s.CallsAfter(before_b)) >= 1; }, 20s, 100ms));
+  CHECK(ClaimOf(Scenario::GetFrom(b.admin_port, "/v1/subscriptions")).value("this_keeper", true) ==
+        false);
+  CHECK(s.CountCalls("POST", kSubscriptionPath) == 1);
+
+  // A dies without giving its claim back; B takes the account within the TTL and a poll.
+  s.KillKeeper();
+  REQUIRE(WaitFor(
+      [&] {
+        const json claim = ClaimOf(Scenario::GetFrom(b.admin_port, "/v1/subscriptions"));
+        return claim.is_object() && claim.value("this_keeper", false);
+      },
+      30s, 100ms));
+  const json taken = ClaimOf(Scenario::GetFrom(b.admin_port, "/v1/subscriptions"));
+  CHECK(taken.value("epoch", 0) >= 2);
+  const std::string metrics = Scenario::GetFrom(b.admin_port, "/metrics").body;
+  CHECK(metrics.find("subkeeper_claims_held 1") != std::string::npos);
+  CHECK(metrics.find("subkeeper_claims_gained_total 1") != std::string::npos);
+
+  // B renews when asked now, and still no second create.
+  const int64_t before_renew = s.LastCallSeq();
+  REQUIRE(WaitFor(
+      [&] {
+        Scenario::PostTo(b.admin_port, "/v1/subscriptions/main/sms/renew");
+        return RenewCalls(s.CallsAfter(before_renew)) > 0;
+      },
+      20s, 500ms));
+  CHECK(s.CountCalls("POST", kSubscriptionPath) == 1);
+
+  // A comes back: the account is B's, and A's start-up creates nothing.
+  s.StartKeeper();
+  REQUIRE(WaitFor(
+      [&] {
+        const json claim = ClaimOf(s.AdminGet("/v1/subscriptions"));
+        return claim.is_object() && claim.value("holder", json()) == b_id;
+      },
+      20s, 100ms));
+  CHECK(ClaimOf(s.AdminGet("/v1/subscriptions")).value("this_keeper", true) == false);
+  CHECK(s.CountCalls("POST", kSubscriptionPath) == 1);
+  CHECK(s.EmulatorRecords().size() == 1);
+
+  // A one-shot apply would call the platform for accounts the keepers hold: refused, naming them.
+  const CliRun apply = s.RunCli({"apply", "-c", s.config_path()});
+  INFO("apply: exit " << apply.exit_code << "\n" << apply.out << apply.err);
+  CHECK(apply.exit_code == 1);
+  CHECK(apply.err.find("running keepers hold the claims of account(s) main") != std::string::npos);
+  CHECK(s.CountCalls("POST", kSubscriptionPath) == 1);
+  b.process->Terminate();
+}
+
+}  // namespace
+}  // namespace subkeeper::testing
