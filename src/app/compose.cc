@@ -10,7 +10,8 @@ std::unique_ptr<Runtime> MakeRuntime(const KeeperEnv& env, const config::Config&
                                      std::shared_ptr<platform::RestClient> api) {
   auto runtime = std::make_unique<Runtime>();
   runtime->api =
-      api ? std::move(api) : MakePlatformClient(config, *env.platform, *env.clock, state, gate);
+      api ? std::move(api)
+          : MakePlatformClient(config, *env.platform, *env.clock, state, gate, env.user_agent);
   runtime->renewal = std::make_unique<renewal::RenewalService>(
       store, *runtime->api, *env.clock, MakeServiceOptions(config, env.lease_owner),
       env.unit_random);

@@ -34,6 +34,14 @@ Result<std::string> HostLeaseOwner() {
   return owner + "/" + std::string(value);
 }
 
+std::string PlatformUserAgent() {
+  std::string agent = "subkeeper/" SUBKEEPER_VERSION;
+  const char* id = std::getenv("SUBKEEPER_REPLICA_ID");
+  // Only a valid id (HostLeaseOwner checks it, and the daemon refuses a bad one).
+  if (id != nullptr && HostLeaseOwner().ok()) agent += std::string(" replica/") + id;
+  return agent;
+}
+
 std::function<double()> SystemRandom() {
   struct Source {
     Mutex mu;
@@ -56,6 +64,7 @@ SystemEnv::SystemEnv() {
     return store::OpenSqliteStore(where.sqlite_path, clock_, mode);
   };
   env_.unit_random = SystemRandom();
+  env_.user_agent = PlatformUserAgent();
   Result<std::string> owner = HostLeaseOwner();
   if (owner.ok()) {
     env_.lease_owner = std::move(owner).value();

@@ -15,6 +15,8 @@ namespace subkeeper::app {
 // network namespace, with one hostname) need distinct identities for their claims.
 // kInvalidArgument when the variable is set but not [A-Za-z0-9._-]{1,64}.
 Result<std::string> HostLeaseOwner();
+// "subkeeper/<version>", with " replica/<id>" when SUBKEEPER_REPLICA_ID is set (and valid).
+std::string PlatformUserAgent();
 
 // A thread-safe uniform [0, 1) source seeded from std::random_device.
 std::function<double()> SystemRandom();

@@ -4,17 +4,16 @@
 
 namespace subkeeper::app {
 
-std::unique_ptr<platform::RestClient> MakePlatformClient(const config::Config& config,
-                                                         http::HttpTransport& transport,
-                                                         const Clock& clock,
-                                                         platform::AccountStateStore* state,
-                                                         platform::CallGate* gate) {
+std::unique_ptr<platform::RestClient> MakePlatformClient(
+    const config::Config& config, http::HttpTransport& transport, const Clock& clock,
+    platform::AccountStateStore* state, platform::CallGate* gate, std::string user_agent) {
   std::map<std::string, platform::AccountCredentials> accounts;
   for (const auto& account : config.accounts)
     accounts[account.name] = {account.jwt, account.refresh_token};
   platform::ClientOptions options{
-      config.platform.server, config.platform.client_id, config.platform.client_secret,
-      std::chrono::milliseconds(config.platform.request_timeout_ms), gate};
+      config.platform.server,        config.platform.client_id,
+      config.platform.client_secret, std::chrono::milliseconds(config.platform.request_timeout_ms),
+      std::move(user_agent),         gate};
   return std::make_unique<platform::RestClient>(options, accounts, transport, clock, state);
 }
 

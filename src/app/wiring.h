@@ -17,7 +17,8 @@ namespace subkeeper::app {
 // given) must outlive it.
 std::unique_ptr<platform::RestClient> MakePlatformClient(
     const config::Config& config, http::HttpTransport& transport, const Clock& clock,
-    platform::AccountStateStore* state = nullptr, platform::CallGate* gate = nullptr);
+    platform::AccountStateStore* state = nullptr, platform::CallGate* gate = nullptr,
+    std::string user_agent = "");
 
 // The renewal service's options from the config, with `owner` as the lease owner.
 renewal::ServiceOptions MakeServiceOptions(const config::Config& config, std::string owner);

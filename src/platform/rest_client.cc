@@ -73,6 +73,7 @@ Result<http::HttpResponse> RestClient::Call(const std::string& account, RateGrou
                                             http::HttpRequest request) {
   request.timeout = options_.timeout;
   request.headers.emplace_back("Accept", "application/json");
+  if (!options_.user_agent.empty()) request.headers.emplace_back("User-Agent", options_.user_agent);
   // A 401 means the token died early (revoked session, too many sessions): one fresh token and
   // one retry; a second 401 is reported.
   for (int attempt = 0;; ++attempt) {

@@ -304,6 +304,7 @@ Result<TokenManager::Grant> TokenManager::RequestToken(Account& account, const s
   request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                      {"Accept", "application/json"},
                      {"Authorization", "Basic " + basic}};
+  if (!options_.user_agent.empty()) request.headers.emplace_back("User-Agent", options_.user_agent);
   Result<http::HttpResponse> response = transport_.Send(request);
   metrics::Current().PlatformCall(RateGroupName(RateGroup::kAuth),
                                   response.ok() ? response->status : 0);

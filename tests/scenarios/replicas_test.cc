@@ -3,6 +3,8 @@
 // a renewal asked of the second is handed to the first through the database; when the first is
 // killed (SIGKILL) the second takes the account over within the claim's TTL and renews; the first,
 // restarted, finds the account held and leaves it alone.
+#include <signal.h>
+
 #include <catch2/catch.hpp>
 
 #include "support/pg_cluster.h"
@@ -123,6 +125,67 @@ TEST_CASE(
   INFO("apply: exit " << apply.exit_code << "\n" << apply.out << apply.err);
   CHECK(apply.exit_code == 1);
   CHECK(apply.err.find("running keepers hold the claims of account(s) main") != std::string::npos);
+  CHECK(s.CountCalls("POST", kSubscriptionPath) == 1);
+  b.process->Terminate();
+}
+
+TEST_CASE("A keeper stopped past its claim's TTL sends nothing for the account after it resumes",
+          "[integration][postgres][replicas]") {
+  const std::string conninfo = RequireNewPgDatabase();
+  if (conninfo.empty()) return;
+  ScenarioOptions options;
+  options.postgres = conninfo;
+  options.claim_ttl_s = 4;
+  options.expires_in_s = 600;
+  Scenario s(options);
+  REQUIRE_FALSE(s.WaitForActive(30s).empty());
+  Scenario::Replica b = s.StartReplica("replica-b");
+  INFO("replica b log: " << b.log_path);
+  const std::string a_id = ReplicaId(s.AdminGet("/v1/subscriptions"));
+  REQUIRE(WaitFor(
+      [&] {
+        const json claim = ClaimOf(Scenario::GetFrom(b.admin_port, "/v1/subscriptions"));
+        return claim.is_object() && claim.value("holder", json()) == a_id;
+      },
+      20s, 100ms));
+
+  // A stalls (SIGSTOP, as a VM pause or a long stall would) for longer than the TTL: B takes
+  // the account over.
+  s.SignalKeeper(SIGSTOP);
+  REQUIRE(WaitFor(
+      [&] {
+        const json claim = ClaimOf(Scenario::GetFrom(b.admin_port, "/v1/subscriptions"));
+        return claim.is_object() && claim.value("this_keeper", false);
+      },
+      30s, 100ms));
+  const int64_t resumed_at = s.LastCallSeq();
+  s.SignalKeeper(SIGCONT);
+
+  // A learns from the database that it lost the claim...
+  REQUIRE(WaitFor(
+      [&] {
+        return s.AdminGet("/metrics").body.find("subkeeper_claims_lost_total 1") !=
+               std::string::npos;
+      },
+      20s, 100ms));
+  CHECK(ClaimOf(s.AdminGet("/v1/subscriptions")).value("this_keeper", true) == false);
+  // ...and a renewal asked of it now goes to B through the database.
+  CHECK(Scenario::PostTo(s.admin_port(), "/v1/subscriptions/main/sms/renew").status == 202);
+  auto renewed_by_b = [&] {
+    for (const auto& call : s.CallsAfter(resumed_at)) {
+      if (RenewCalls(std::vector<json>(1, call)) == 1 &&
+          call.value("agent", "").find("replica/replica-b") != std::string::npos)
+        return true;
+    }
+    return false;
+  };
+  REQUIRE(WaitFor(renewed_by_b, 20s, 100ms));
+  // Every platform call since A resumed came from B: A (whose calls carry no replica id) sent
+  // none, not even the ones its threads had due while it was stopped.
+  for (const auto& call : s.CallsAfter(resumed_at)) {
+    INFO("call " << call.dump());
+    CHECK(call.value("agent", "").find("replica/replica-b") != std::string::npos);
+  }
   CHECK(s.CountCalls("POST", kSubscriptionPath) == 1);
   b.process->Terminate();
 }

@@ -58,7 +58,8 @@ json CallJson(const CallRecord& c) {
   return {{"seq", c.seq},       {"time", subkeeper::FormatIso8601(c.time)},
           {"method", c.method}, {"path", c.path},
           {"status", c.status}, {"group", c.group},
-          {"user", c.user},     {"inPenalty", c.in_penalty}};
+          {"user", c.user},     {"inPenalty", c.in_penalty},
+          {"agent", c.agent}};
 }
 
 json DeliveryJson(const DeliveryRecord& d) {

@@ -204,9 +204,16 @@ void Platform::Impl::Finish(const Request& req, CallContext& ctx, Response& resp
   resp.headers.emplace_back("X-Rate-Limit-Remaining", std::to_string(remaining));
   resp.headers.emplace_back("X-Rate-Limit-Window", std::to_string(RateLimiter::kWindow.count()));
   resp.delay += ctx.delay;
-  CallRecord record{
-      ++call_seq,           now,      req.method,    ctx.route.path, resp.drop ? 0 : resp.status,
-      RateGroupName(group), ctx.user, ctx.in_penalty};
+  const std::string* agent = req.headers.Find("User-Agent");
+  CallRecord record{++call_seq,
+                    now,
+                    req.method,
+                    ctx.route.path,
+                    resp.drop ? 0 : resp.status,
+                    RateGroupName(group),
+                    ctx.user,
+                    ctx.in_penalty,
+                    agent != nullptr ? *agent : std::string()};
   calls.push_back(std::move(record));
   if (calls.size() > kMaxLogRecords) calls.pop_front();
 }

@@ -38,6 +38,9 @@ struct KeeperEnv {
   // Written into the leases this keeper takes: stable across restarts of one host (a lease left
   // by a killed process does not block its successor), distinct between replicas.
   std::string lease_owner;
+  // The User-Agent of platform calls ("" = none): "subkeeper/<version>", with " replica/<id>"
+  // when SUBKEEPER_REPLICA_ID names the replica (the hostname is not sent to the platform).
+  std::string user_agent;
 };
 
 }  // namespace subkeeper::app

@@ -23,6 +23,8 @@ struct ClientOptions {
   std::string client_id;
   Secret client_secret;
   std::chrono::milliseconds timeout{10000};  // per call
+  // Sent as User-Agent with every call, token requests included ("" = none).
+  std::string user_agent;
   // Asked before every call, token requests included (null: every call may go). Must outlive
   // the client.
   CallGate* gate = nullptr;

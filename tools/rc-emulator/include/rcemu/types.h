@@ -125,6 +125,7 @@ struct CallRecord {
   std::string group;
   std::string user;         // extension id; empty when the caller was not identified
   bool in_penalty = false;  // rejected because the group was already in a 429 penalty
+  std::string agent;        // the caller's User-Agent ("" when it sent none)
 };
 
 // One outbound request as recorded in the delivery log (GET /_emulator/deliveries).
