@@ -123,7 +123,9 @@ void Keeper::StopClaims() {
 void Keeper::ConfigureRelay(const config::Config& config) {
   relay::TargetLookup targets = controller_.RelayTargets();
   const std::vector<Secret>& secrets = config.relay.signing_secrets;
-  const relay::RelayOptions options = RelayOptionsFor(config);
+  relay::RelayOptions options = RelayOptionsFor(config);
+  // The app can tell replicas apart too (SUBKEEPER_REPLICA_ID).
+  if (!env_.user_agent.empty()) options.user_agent = env_.user_agent;
   std::unique_ptr<relay::Relay> retired;
   {
     MutexLock lock(relay_mu_);

@@ -5,8 +5,10 @@
 // restarted, finds the account held and leaves it alone.
 #include <signal.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 
+#include "support/app_sink.h"
 #include "support/pg_cluster.h"
 #include "support/scenario.h"
 
@@ -187,6 +189,66 @@ TEST_CASE("A keeper stopped past its claim's TTL sends nothing for the account a
     CHECK(call.value("agent", "").find("replica/replica-b") != std::string::npos);
   }
   CHECK(s.CountCalls("POST", kSubscriptionPath) == 1);
+  b.process->Terminate();
+}
+
+TEST_CASE("Events the holder could not relay are relayed in order by the keeper that takes over",
+          "[integration][postgres][replicas]") {
+  const std::string conninfo = RequireNewPgDatabase();
+  if (conninfo.empty()) return;
+  AppSink sink;
+  const std::string path = "/app/events";
+  sink.SetStatus(path, 503);  // the app is down: events stay pending
+  ScenarioOptions options;
+  options.postgres = conninfo;
+  options.claim_ttl_s = 4;
+  options.expires_in_s = 600;
+  options.deliver_to = sink.Url(path);
+  options.relay_section = "  min_backoff: 1\n  max_backoff: 1\n";
+  Scenario s(options);
+  const std::string id = s.WaitForActive(30s);
+  REQUIRE_FALSE(id.empty());
+  Scenario::Replica b = s.StartReplica("replica-b");
+  INFO("replica b log: " << b.log_path);
+  const std::string a_id = ReplicaId(s.AdminGet("/v1/subscriptions"));
+  REQUIRE(WaitFor(
+      [&] {
+        const json claim = ClaimOf(Scenario::GetFrom(b.admin_port, "/v1/subscriptions"));
+        return claim.is_object() && claim.value("holder", json()) == a_id;
+      },
+      20s, 100ms));
+
+  const std::vector<std::string> uuids = {"replica-relay-1", "replica-relay-2", "replica-relay-3"};
+  for (size_t i = 0; i < uuids.size(); ++i) {
+    const auto reply = s.EmulatorPost("/_emulator/subscriptions/" + id + "/notify",
+                                      {{"uuid", uuids[i]}, {"body", {{"n", i}}}});
+    REQUIRE(reply.Json().value("status", 0) == 200);
+  }
+  // The holder tries (and the app refuses); the other keeper, which does not hold the account,
+  // never relays its events.
+  REQUIRE(WaitFor([&] { return sink.RequestsTo(path).size() >= 2; }, 20s, 50ms));
+  for (const auto& request : sink.RequestsTo(path)) {
+    CHECK(request.Header("user-agent").find("replica/replica-b") == std::string::npos);
+  }
+
+  // The holder dies with the three events pending; the app comes back.
+  s.KillKeeper();
+  sink.SetStatus(path, 200);
+  auto delivered = [&] {
+    std::vector<std::string> ids;
+    for (const auto& request : sink.RequestsTo(path)) {
+      const std::string uuid = request.Header("webhook-id");
+      if (request.ok() && std::find(ids.begin(), ids.end(), uuid) == ids.end()) ids.push_back(uuid);
+    }
+    return ids;
+  };
+  REQUIRE(WaitFor([&] { return delivered().size() == uuids.size(); }, 30s, 100ms));
+  // Each delivered once the app took them, in the order they were received, by the new holder.
+  CHECK(delivered() == uuids);
+  for (const auto& request : sink.RequestsTo(path)) {
+    if (request.ok())
+      CHECK(request.Header("user-agent").find("replica/replica-b") != std::string::npos);
+  }
   b.process->Terminate();
 }
 
