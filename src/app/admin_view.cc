@@ -45,7 +45,10 @@ void AdminView::AddClaims(const AccountClaims& claims, WallTime now, nlohmann::j
   }
   size_t held = 0;
   for (const auto& claim : claims.Held()) held += claim.trusted ? 1 : 0;
-  view["replica"] = {{"id", claims.owner()}, {"claims_held", held}};
+  auto leader = by_account.find(Controller::kHousekeeping);
+  const bool leads = leader != by_account.end() && leader->second.owner == claims.owner() &&
+                     leader->second.until > now;
+  view["replica"] = {{"id", claims.owner()}, {"claims_held", held}, {"housekeeping", leads}};
   if (!stored.ok()) view["replica"]["claims_error"] = stored.status().ToString();
   for (auto& account : view["accounts"]) {
     auto it = by_account.find(account["name"].get<std::string>());
@@ -153,6 +156,7 @@ std::string AdminView::MetricsText() {
     ClaimScrape scrape;
     for (const auto& held : claims->Held()) scrape.held += held.trusted ? 1 : 0;
     scrape.counters = claims->counters();
+    scrape.housekeeping = controller_.Housekeeps();
     state.claims = scrape;
   }
   return metrics_.Render(state);

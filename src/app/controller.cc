@@ -115,6 +115,7 @@ Status Controller::Open() {
   if (claims) {
     claims_ = std::make_unique<AccountClaims>(*store_, *env_.clock, env_.lease_owner, *claims);
     fenced_state_ = std::make_unique<FencedAccountState>(*store_, *claims_);
+    leader_ = std::make_unique<AccountClaims>(*store_, *env_.clock, env_.lease_owner, *claims);
   }
   runtime_ = MakeRuntime(env_, *config, *store_, StateStore(), claims_.get());
   SK_ASSIGN_OR_RETURN(subscription::TokenBook tokens,

@@ -1,5 +1,7 @@
 // The controller's side of claims on accounts (several keepers on one database,
 // docs/replicas.md): which accounts it acts for, and what changes when it gains or loses one.
+#include <algorithm>
+
 #include "subkeeper/app/controller.h"
 #include "subkeeper/common/log.h"
 #include "subkeeper/reconcile/reconcile.h"
@@ -10,6 +12,8 @@ platform::AccountStateStore* Controller::StateStore() {
   if (fenced_state_) return fenced_state_.get();
   return store_.get();
 }
+
+bool Controller::Housekeeps() const { return leader_ == nullptr || leader_->Holds(kHousekeeping); }
 
 bool Controller::Acts(std::string_view account) const {
   return claims_ == nullptr || claims_->Holds(account);
@@ -28,6 +32,7 @@ std::optional<SteadyTime> Controller::MaintainClaims() {
   std::set<std::string> wanted;
   for (const auto& account : Current()->accounts) wanted.insert(account.name);
   const AccountClaims::Changes changes = claims_->Maintain(wanted);
+  leader_->Maintain({kHousekeeping});
   if (!changes.gained.empty()) {
     // What the previous holder left: tokens it refreshed (its refresh token is spent), the
     // penalties it was given. Read before anything is sent for these accounts.
@@ -44,11 +49,12 @@ std::optional<SteadyTime> Controller::MaintainClaims() {
   scheduler_->Wake();
   // A lost account needs nothing more: every lookup (scheduler, relay, reconcile, platform
   // client) asks the claims, and its claim is gone from them.
-  return claims_->NextDue();
+  return std::min(claims_->NextDue(), leader_->NextDue());
 }
 
 void Controller::ReleaseClaims() {
   if (claims_) claims_->ReleaseAll();
+  if (leader_) leader_->ReleaseAll();
 }
 
 void Controller::ScheduleClaimed(WallTime now) {

@@ -124,6 +124,7 @@ void Keeper::ConfigureRelay(const config::Config& config) {
   relay::TargetLookup targets = controller_.RelayTargets();
   const std::vector<Secret>& secrets = config.relay.signing_secrets;
   relay::RelayOptions options = RelayOptionsFor(config);
+  options.prunes = [this] { return controller_.Housekeeps(); };
   // The app can tell replicas apart too (SUBKEEPER_REPLICA_ID).
   if (!env_.user_agent.empty()) options.user_agent = env_.user_agent;
   std::unique_ptr<relay::Relay> retired;

@@ -254,6 +254,10 @@ void Metrics::AddClaimFamilies(const ClaimScrape& claims, std::vector<MetricFami
                             "Accounts this keeper holds the claim of (and trusts it) now: it alone "
                             "calls the platform and relays events for them.",
                             {Gauge({}, static_cast<double>(claims.held))}));
+  families.push_back(Family("subkeeper_housekeeping_leader",
+                            "1 while this keeper does the housekeeping shared by all keepers on "
+                            "the database (pruning old events), else 0.",
+                            {Gauge({}, claims.housekeeping ? 1 : 0)}));
   counter("subkeeper_claims_gained_total",
           "Account claims this keeper took (at start-up, and from a keeper that stopped).",
           claims.counters.gained);

@@ -116,9 +116,11 @@ Result<WallTime> Relay::RunOnce() {
   }
   Status first_error = DeliverRoutes(due);
 
-  auto pruned =
-      store_.PruneEvents(now - options_.retention, now - options_.dead_retention, kPruneBatch);
-  if (!pruned.ok() && first_error.ok()) first_error = pruned.status();
+  if (!options_.prunes || options_.prunes()) {
+    auto pruned =
+        store_.PruneEvents(now - options_.retention, now - options_.dead_retention, kPruneBatch);
+    if (!pruned.ok() && first_error.ok()) first_error = pruned.status();
+  }
 
   // Heads again: the pass moved them, and events may have arrived meanwhile.
   SK_ASSIGN_OR_RETURN(heads, store_.ListRelayHeads());

@@ -62,7 +62,8 @@ Result<WallTime> Relay::Dispatch() {
     queued = true;
   }
   if (queued) work_cv_.SignalAll();
-  if (last_prune_ == WallTime{} || now - last_prune_ >= kPruneEvery) {
+  if ((!options_.prunes || options_.prunes()) &&
+      (last_prune_ == WallTime{} || now - last_prune_ >= kPruneEvery)) {
     last_prune_ = now;
     SK_RETURN_IF_ERROR(
         store_.PruneEvents(now - options_.retention, now - options_.dead_retention, kPruneBatch)

@@ -211,6 +211,9 @@ TEST_CASE(
     b.controller->Begin("http://keeper.test");
     REQUIRE(a.controller->claims()->Holds("acme"));
     REQUIRE_FALSE(b.controller->claims()->Holds("acme"));
+    // One housekeeper among them.
+    CHECK(a.controller->Housekeeps());
+    CHECK_FALSE(b.controller->Housekeeps());
 
     a.controller->Tick(clock.Now(), 8);
     b.controller->Tick(clock.Now(), 8);
@@ -229,6 +232,8 @@ TEST_CASE(
     b.controller->MaintainClaims();
     REQUIRE(b.controller->claims()->Holds("acme"));
     CHECK(b.controller->claims()->Epoch("acme") == 2);
+    CHECK(b.controller->Housekeeps());
+    CHECK_FALSE(a.controller->Housekeeps());
     b.controller->Tick(clock.Now(), 8);
     CHECK(b.controller->State().last_reconcile.find("(claimed) account acme") != std::string::npos);
     // It listed, found A's subscription and kept it: no second create, and no login either,

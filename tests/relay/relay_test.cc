@@ -351,6 +351,29 @@ TEST_CASE("Delivered events past the retention are pruned, pending ones never", 
   CHECK((*left)[0].uuid == "pending-old");
 }
 
+TEST_CASE("A relay that does not lead housekeeping prunes nothing until it does", "[relay]") {
+  RelayOptions options = TestOptions();
+  options.retention = Seconds(60);
+  bool leads = false;
+  options.prunes = [&leads] { return leads; };
+  Fixture f(options);
+  f.relay->Configure({{"main/sms", kSmsUrl}}, {kSecret});
+  f.Add("sms", "delivered-old");
+  f.transport.Push(200);
+  REQUIRE(f.relay->RunOnce().ok());
+  f.clock.Advance(Seconds(61));
+  REQUIRE(f.relay->RunOnce().ok());
+  auto kept = f.store->ListEvents("", "", std::nullopt, 0);
+  REQUIRE(kept.ok());
+  CHECK(kept->size() == 1);  // another keeper prunes
+
+  leads = true;
+  REQUIRE(f.relay->RunOnce().ok());
+  auto left = f.store->ListEvents("", "", std::nullopt, 0);
+  REQUIRE(left.ok());
+  CHECK(left->empty());
+}
+
 TEST_CASE("Two subscriptions are delivered by different workers when one app hangs", "[relay]") {
   RelayOptions options = TestOptions();
   options.concurrency = 2;

@@ -99,6 +99,10 @@ TEST_CASE(
   const std::string metrics = Scenario::GetFrom(b.admin_port, "/metrics").body;
   CHECK(metrics.find("subkeeper_claims_held 1") != std::string::npos);
   CHECK(metrics.find("subkeeper_claims_gained_total 1") != std::string::npos);
+  CHECK(metrics.find("subkeeper_housekeeping_leader 1") != std::string::npos);
+  CHECK(Scenario::GetFrom(b.admin_port, "/v1/subscriptions")
+            .Json()["replica"]
+            .value("housekeeping", false));
 
   // B renews when asked now, and still no second create.
   const int64_t before_renew = s.LastCallSeq();

@@ -124,6 +124,12 @@ class Controller {
   void ReleaseClaims();
   // This keeper's claims; null without claims. REQUIRES: Open.
   AccountClaims* claims() { return claims_.get(); }
+  // Whether this keeper does the housekeeping shared by all (pruning delivered and dead
+  // events): always without claims; with them, only the keeper holding the housekeeping claim,
+  // a claim like an account's under the name kHousekeeping (river's leader election; nothing
+  // correct depends on it, losing it costs at most a TTL of pruning). Thread-safe.
+  bool Housekeeps() const;
+  static constexpr const char* kHousekeeping = "*housekeeping*";  // never an account name
 
   // Asks the scheduler to renew account/name now (trigger manual). False when it is not in the
   // applied config (nothing asked).
@@ -218,7 +224,8 @@ class Controller {
   // With claims (both null without): the claims and the fenced token store the client uses.
   std::unique_ptr<AccountClaims> claims_;
   std::unique_ptr<FencedAccountState> fenced_state_;
-  std::unique_ptr<Runtime> runtime_;  // replaced only while renewals are paused
+  std::unique_ptr<AccountClaims> leader_;  // the housekeeping claim, with claims
+  std::unique_ptr<Runtime> runtime_;       // replaced only while renewals are paused
   std::unique_ptr<renewal::Scheduler> scheduler_;
   webhook::RouteTable routes_;
   std::string public_url_;

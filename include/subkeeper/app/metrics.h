@@ -76,7 +76,8 @@ struct SubscriptionSummary {
 // What a scrape shows besides the counters.
 // This keeper's claims on accounts (several keepers on one database).
 struct ClaimScrape {
-  size_t held = 0;  // claims held and trusted now
+  size_t held = 0;            // claims held and trusted now
+  bool housekeeping = false;  // this keeper holds the housekeeping claim
   ClaimCounters counters;
 };
 

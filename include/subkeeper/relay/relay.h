@@ -63,6 +63,9 @@ struct RelayOptions {
   // wakes a running daemon through POST /v1/relay/wake). Long, so an idle keeper sleeps.
   std::chrono::milliseconds idle_poll{60000};
   std::string user_agent = "subkeeper";
+  // Whether this relay prunes old events now (several keepers on one database: only the one
+  // that leads housekeeping does). Unset: always. Called from the relay's loop.
+  std::function<bool()> prunes;
 };
 
 struct RelayStats {
