@@ -208,4 +208,9 @@ Status FencedAccountState::SaveRateBlock(const platform::RateBlock& block) {
   return store_.SaveRateBlock(block);
 }
 
+Result<Millis> FencedAccountState::SpendRequest(std::string_view account, platform::RateGroup group,
+                                                int limit, Seconds window, WallTime now) {
+  return store_.SpendRequest(account, group, limit, window, now);
+}
+
 }  // namespace subkeeper::app

@@ -80,22 +80,47 @@ void RateLimiter::Prune(Bucket& bucket, SteadyTime now) {
 
 Status RateLimiter::Admit(const std::string& account, RateGroup group) {
   const SteadyTime now = clock_.SteadyNow();
-  MutexLock lock(mu_);
-  Bucket& bucket = BucketFor({account, group});
   const std::string what = std::string(RateGroupName(group)) + " requests of account '" + account;
-  if (now < bucket.blocked_until) {
-    return Status::ResourceExhausted(what + "' are paused by the platform's rate limit")
-        .WithRetryAfter(CeilSeconds(bucket.blocked_until - now));
+  int limit = 0;
+  std::chrono::seconds window{0};
+  {
+    MutexLock lock(mu_);
+    Bucket& bucket = BucketFor({account, group});
+    if (now < bucket.blocked_until) {
+      return Status::ResourceExhausted(what + "' are paused by the platform's rate limit")
+          .WithRetryAfter(CeilSeconds(bucket.blocked_until - now));
+    }
+    Prune(bucket, now);
+    if (static_cast<int>(bucket.sent.size()) >= bucket.limit) {
+      const SteadyTime free_at =
+          bucket.sent.empty() ? now + bucket.window : bucket.sent.front() + bucket.window;
+      return Status::ResourceExhausted(what + "' used their budget for this window")
+          .WithRetryAfter(CeilSeconds(free_at - now));
+    }
+    bucket.sent.push_back(now);
+    if (state_ == nullptr) return Status::OK();
+    limit = bucket.limit;
+    window = bucket.window;
   }
-  Prune(bucket, now);
-  if (static_cast<int>(bucket.sent.size()) >= bucket.limit) {
-    const SteadyTime free_at =
-        bucket.sent.empty() ? now + bucket.window : bucket.sent.front() + bucket.window;
-    return Status::ResourceExhausted(what + "' used their budget for this window")
-        .WithRetryAfter(CeilSeconds(free_at - now));
+  // The budget every keeper on the store shares, written before the request is sent; outside
+  // mu_, so a store round trip holds up no other caller. A refusal (or a store that cannot say)
+  // gives this reservation back: nothing is sent.
+  Result<Millis> shared = state_->SpendRequest(account, group, limit, window, clock_.Now());
+  if (shared.ok() && *shared == Millis(0)) return Status::OK();
+  {
+    MutexLock lock(mu_);
+    Bucket& bucket = BucketFor({account, group});
+    if (auto it = std::find(bucket.sent.rbegin(), bucket.sent.rend(), now);
+        it != bucket.sent.rend()) {
+      bucket.sent.erase(std::next(it).base());
+    }
   }
-  bucket.sent.push_back(now);
-  return Status::OK();
+  if (!shared.ok()) {
+    return Status::Unavailable(
+        what + "' cannot be counted in the shared budget: " + shared.status().message());
+  }
+  return Status::ResourceExhausted(what + "' used the budget the keepers share for this window")
+      .WithRetryAfter(CeilSeconds(*shared));
 }
 
 void RateLimiter::ApplyHeaders(Bucket& bucket, const http::HttpResponse& response, SteadyTime now) {

@@ -1,5 +1,8 @@
 // PostgresStore's small roles: platform::AccountStateStore (tokens, credential state, rate
 // blocks, and ClaimStore's fenced save), ConditionStore and RotationStore.
+#include <nlohmann/json.hpp>
+
+#include "budget_rules.h"
 #include "postgres_codec.h"
 #include "postgres_store_impl.h"
 #include "record_codec.h"
@@ -112,6 +115,40 @@ Status PostgresStore::SaveRateBlock(const RateBlock& block) {
                 "ON CONFLICT (account, grp) DO UPDATE SET until = excluded.until",
                 Params().Text(block.account).Text(group).Time(block.until))
         .status();
+  });
+}
+
+Result<Millis> PostgresStore::SpendRequest(std::string_view account, platform::RateGroup group,
+                                           int limit, Seconds window, WallTime now) {
+  if (account.empty()) return Status::InvalidArgument("store: a request spend needs an account");
+  const std::string grp(EncodeRateGroup(group));
+  const std::string op = "spend a request of " + std::string(account) + "/" + grp;
+  return Transact(op, [&](PGconn* conn) -> Result<Millis> {
+    // The row exists before it is locked, so two first spends cannot both insert.
+    SK_RETURN_IF_ERROR(Exec(conn, op,
+                            "INSERT INTO rate_spends (account, grp) VALUES ($1, $2) ON CONFLICT "
+                            "(account, grp) DO NOTHING",
+                            Params().Text(account).Text(grp))
+                           .status());
+    SK_ASSIGN_OR_RETURN(Rows rows, Exec(conn, op,
+                                        "SELECT sent FROM rate_spends WHERE account = $1 AND "
+                                        "grp = $2 FOR UPDATE",
+                                        Params().Text(account).Text(grp)));
+    if (rows.size() != 1) return Status::Internal("store: " + op + ": the row is missing");
+    const nlohmann::json log = nlohmann::json::parse(rows.Text(0, 0), nullptr, false);
+    std::vector<int64_t> sent;
+    if (log.is_array()) {
+      for (const auto& at : log) {
+        if (at.is_number_integer()) sent.push_back(at.get<int64_t>());
+      }
+    }
+    SpendDecision decision = SpendFromLog(std::move(sent), limit, window, ToUnixMillis(now));
+    if (!decision.spent) return decision.wait;
+    SK_RETURN_IF_ERROR(
+        Exec(conn, op, "UPDATE rate_spends SET sent = $3 WHERE account = $1 AND grp = $2",
+             Params().Text(account).Text(grp).Text(nlohmann::json(decision.sent).dump()))
+            .status());
+    return Millis(0);
   });
 }
 

@@ -80,6 +80,8 @@ class PostgresStore final : public Store {
   Status SaveAccount(const platform::AccountSnapshot& snapshot) override;
   Result<std::vector<platform::RateBlock>> LoadRateBlocks(WallTime now) override;
   Status SaveRateBlock(const platform::RateBlock& block) override;
+  Result<Millis> SpendRequest(std::string_view account, platform::RateGroup group, int limit,
+                              Seconds window, WallTime now) override;
   Result<std::vector<ConditionTransition>> ListConditionTransitions(
       const SubscriptionKey* only) override;
   Status PutConditionTransitions(const std::vector<ConditionTransition>& transitions) override;

@@ -156,5 +156,57 @@ TEST_CASE("A restored limiter honours a persisted penalty", "[platform]") {
   CHECK(later.Admit("c", RateGroup::kLight).ok());
 }
 
+// A shared budget that admits `left` more requests, then refuses with a wait (or fails).
+class SharedBudget final : public AccountStateStore {
+ public:
+  Result<std::vector<AccountSnapshot>> LoadAccounts() override {
+    return std::vector<AccountSnapshot>{};
+  }
+  Status SaveAccount(const AccountSnapshot&) override { return Status::OK(); }
+  Result<std::vector<RateBlock>> LoadRateBlocks(WallTime) override {
+    return std::vector<RateBlock>{};
+  }
+  Status SaveRateBlock(const RateBlock&) override { return Status::OK(); }
+  Result<Millis> SpendRequest(std::string_view, RateGroup, int limit, Seconds window,
+                              WallTime) override {
+    ++asked;
+    last_limit = limit;
+    last_window = window;
+    if (failing) return Status::Unavailable("store: connection lost");
+    if (left == 0) return Millis(12'500);
+    --left;
+    return Millis(0);
+  }
+  int left = 0;
+  bool failing = false;
+  int asked = 0;
+  int last_limit = 0;
+  Seconds last_window{0};
+};
+
+TEST_CASE("A request is spent from the shared budget before it is sent; a refusal sends nothing",
+          "[platform]") {
+  ManualClock clock;
+  SharedBudget shared;
+  shared.left = 3;  // another keeper spent the rest of this window
+  RateLimiter limiter(clock, &shared);
+  CHECK(AdmitUntilRefused(limiter, "a", RateGroup::kLight) == 3);
+  CHECK(shared.last_limit == 50);
+  CHECK(shared.last_window == Seconds(60));
+  const Status refused = limiter.Admit("a", RateGroup::kLight);
+  CHECK(refused.code() == StatusCode::kResourceExhausted);
+  CHECK(refused.retry_after() == Seconds(13));  // the shared budget's wait, rounded up
+  // The refused reservations were given back: the local window counts only the 3 sent.
+  const auto limits = limiter.Snapshot();
+  REQUIRE(limits.size() == 1);
+  CHECK(limits[0].remaining == 47);
+
+  SECTION("a store that cannot count refuses too") {
+    shared.failing = true;
+    CHECK(limiter.Admit("a", RateGroup::kLight).code() == StatusCode::kUnavailable);
+    CHECK(limiter.Snapshot()[0].remaining == 47);
+  }
+}
+
 }  // namespace
 }  // namespace subkeeper::platform

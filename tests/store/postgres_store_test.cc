@@ -294,5 +294,54 @@ TEST_CASE("A fenced write racing a takeover lands only if it committed first", "
   CHECK(landed_stale == 0);
 }
 
+TEST_CASE("Replicas spending one account's budget at once never exceed its limit", "[store][pg]") {
+  const std::string conninfo = testing::RequireNewPgDatabase();
+  if (conninfo.empty()) return;
+  ManualClock clock;
+  constexpr int kReplicas = 3;
+  std::vector<std::unique_ptr<Store>> replicas;
+  for (int r = 0; r < kReplicas; ++r) {
+    auto opened = OpenPostgresStore(conninfo, clock);
+    REQUIRE(opened.ok());
+    replicas.push_back(std::move(opened).value());
+  }
+  const WallTime t0 = FromUnixMillis(1'700'000'000'000);
+  // Each replica tries 4 requests of a group limited to 5 a minute, all at once.
+  std::atomic<int> spent{0};
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int r = 0; r < kReplicas; ++r) {
+    threads.emplace_back([&, r] {
+      for (int i = 0; i < 4; ++i) {
+        auto wait = replicas[r]->SpendRequest("main", platform::RateGroup::kAuth, 5, Seconds(60),
+                                              t0 + Millis(i));
+        if (!wait.ok()) {
+          ++errors;
+        } else if (*wait == Millis(0)) {
+          ++spent;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(errors == 0);
+  CHECK(spent == 5);
+  // Refused until the first of them leaves the window, on every replica.
+  auto early = replicas[0]->SpendRequest("main", platform::RateGroup::kAuth, 5, Seconds(60),
+                                         t0 + Seconds(30));
+  REQUIRE(early.ok());
+  CHECK(*early > Millis(29'000));
+  CHECK(*early <= Millis(30'000));
+  auto later = replicas[1]->SpendRequest("main", platform::RateGroup::kAuth, 5, Seconds(60),
+                                         t0 + Seconds(61));
+  REQUIRE(later.ok());
+  CHECK(*later == Millis(0));
+  // Another group and another account have budgets of their own.
+  auto other = replicas[2]->SpendRequest("main", platform::RateGroup::kLight, 5, Seconds(60),
+                                         t0 + Seconds(30));
+  REQUIRE(other.ok());
+  CHECK(*other == Millis(0));
+}
+
 }  // namespace
 }  // namespace subkeeper::store

@@ -149,6 +149,8 @@ class FencedAccountState final : public platform::AccountStateStore {
   Status SaveAccount(const platform::AccountSnapshot& snapshot) override;
   Result<std::vector<platform::RateBlock>> LoadRateBlocks(WallTime now) override;
   Status SaveRateBlock(const platform::RateBlock& block) override;
+  Result<Millis> SpendRequest(std::string_view account, platform::RateGroup group, int limit,
+                              Seconds window, WallTime now) override;
 
  private:
   store::Store& store_;

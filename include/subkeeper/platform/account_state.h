@@ -86,6 +86,16 @@ class AccountStateStore {
   // Inserts or replaces the block of (account, group); kInvalidArgument when either is empty.
   // Blocks whose `until` has passed may be dropped by the store at any time.
   virtual Status SaveRateBlock(const RateBlock& block) = 0;
+  // Records one request of `group` for `account` at `now` in the budget every keeper sharing
+  // the store spends from, before it is sent: spent (returns 0) when fewer than `limit` were
+  // recorded in the `window` before `now`; otherwise nothing is recorded and the answer is how
+  // long until one may be. Recorded before sending, so a crash can only over-count. A store
+  // only one keeper uses shares nothing and spends everything (this default): the keeper's own
+  // RateLimiter counts for it.
+  virtual Result<Millis> SpendRequest(std::string_view /*account*/, RateGroup /*group*/,
+                                      int /*limit*/, Seconds /*window*/, WallTime /*now*/) {
+    return Millis(0);
+  }
 };
 
 // A one-way fingerprint of an account's configured credential (JWT and/or initial refresh

@@ -8,6 +8,11 @@
 // While blocked, Admit() refuses locally: the platform restarts a penalty on every request sent
 // inside it, so nothing may be sent.
 //
+// With an AccountStateStore, every admitted request is also spent from the budget the keepers
+// sharing the store count together (AccountStateStore::SpendRequest, in the database with
+// PostgreSQL) before it is sent: after a failover the new holder of an account knows what the
+// previous one sent in the current window.
+//
 // Blocks are reported to the injected AccountStateStore (when given) as wall-clock RateBlocks and
 // restored from it by Restore(), so a restarted keeper still honours a penalty it was given.
 //
