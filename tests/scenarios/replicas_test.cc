@@ -135,6 +135,63 @@ TEST_CASE(
   b.process->Terminate();
 }
 
+TEST_CASE("A create whose answer was lost is adopted by the keeper that takes over, not repeated",
+          "[integration][postgres][replicas]") {
+  const std::string conninfo = RequireNewPgDatabase();
+  if (conninfo.empty()) return;
+  ScenarioOptions options;
+  options.postgres = conninfo;
+  options.claim_ttl_s = 4;  // platform calls time out after 2 s
+  options.expires_in_s = 600;
+  options.start_keeper = false;
+  Scenario s(options);
+  // The platform creates the subscription but answers after the keeper gave up waiting.
+  REQUIRE(s.EmulatorPost("/_emulator/faults", {{"kind", "latency"},
+                                               {"latencyMs", 3000},
+                                               {"count", 1},
+                                               {"method", "POST"},
+                                               {"pathPrefix", kSubscriptionPath}})
+              .status == 200);
+  s.StartKeeper();
+  REQUIRE(WaitFor([&] { return s.CountCalls("POST", kSubscriptionPath) == 1; }, 20s, 20ms));
+  // From now on the account cannot be listed, so A, which marked the create uncertain before
+  // sending it, cannot settle it either: it must not send a second POST meanwhile.
+  REQUIRE(s.EmulatorPost("/_emulator/faults", {{"kind", "status"},
+                                               {"status", 503},
+                                               {"count", 10000},
+                                               {"method", "GET"},
+                                               {"pathPrefix", kSubscriptionPath}})
+              .status == 200);
+  REQUIRE(WaitFor(
+      [&] {
+        const auto view = s.View();
+        return view && !view->value("last_error", json()).is_null();
+      },
+      20s, 100ms));
+  CHECK(s.EmulatorRecords().size() == 1);  // made, though the keeper never heard of it
+
+  // A dies; the platform lists again; B takes the account over and finds the subscription.
+  s.KillKeeper();
+  REQUIRE(s.EmulatorDelete("/_emulator/faults").status == 200);
+  Scenario::Replica b = s.StartReplica("replica-b");
+  INFO("replica b log: " << b.log_path);
+  const std::string made = s.EmulatorRecords().front().value("id", "");
+  REQUIRE(WaitFor(
+      [&] {
+        const json body = Scenario::GetFrom(b.admin_port, "/v1/subscriptions").Json();
+        if (!body.is_object()) return false;
+        for (const auto& sub : body.value("subscriptions", json::array())) {
+          if (sub.value("remote_id", json()) == made) return true;
+        }
+        return false;
+      },
+      30s, 100ms));
+  CHECK(s.CountCalls("POST", kSubscriptionPath) == 1);
+  CHECK(s.EmulatorRecords().size() == 1);
+  CHECK(s.HistoryHas("adopted"));
+  b.process->Terminate();
+}
+
 TEST_CASE("A keeper stopped past its claim's TTL sends nothing for the account after it resumes",
           "[integration][postgres][replicas]") {
   const std::string conninfo = RequireNewPgDatabase();

@@ -354,6 +354,10 @@ Scenario::Replica Scenario::StartReplica(const std::string& id) {
   return replica;
 }
 
+HttpReply Scenario::EmulatorDelete(const std::string& path) {
+  return ToReply(MakeClient(emulator_port_).Delete(path.c_str()));
+}
+
 HttpReply Scenario::EmulatorGet(const std::string& path) {
   return ToReply(MakeClient(emulator_port_).Get(path.c_str()));
 }

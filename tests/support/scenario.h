@@ -155,6 +155,7 @@ class Scenario {
   HttpReply AdminGet(const std::string& path);
   HttpReply EmulatorGet(const std::string& path);
   HttpReply EmulatorPost(const std::string& path, const json& body = json::object());
+  HttpReply EmulatorDelete(const std::string& path);
   HttpReply WebhookPost(const std::string& path,
                         const std::multimap<std::string, std::string>& headers,
                         const std::string& body);
