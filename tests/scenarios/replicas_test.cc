@@ -145,23 +145,30 @@ TEST_CASE("A create whose answer was lost is adopted by the keeper that takes ov
   options.expires_in_s = 600;
   options.start_keeper = false;
   Scenario s(options);
-  // The platform creates the subscription but answers after the keeper gave up waiting.
-  REQUIRE(s.EmulatorPost("/_emulator/faults", {{"kind", "latency"},
-                                               {"latencyMs", 3000},
-                                               {"count", 1},
-                                               {"method", "POST"},
-                                               {"pathPrefix", kSubscriptionPath}})
-              .status == 200);
+  // The platform creates the subscription but answers after the keeper gave up waiting; and
+  // after the start-up pass's list (let through by a fault that does nothing), the account
+  // cannot be listed any more, so A, which marked the create uncertain before sending it,
+  // cannot settle it: it must not send a second POST meanwhile. Faults are taken in order.
+  auto fault = [&](const json& f) {
+    REQUIRE(s.EmulatorPost("/_emulator/faults", f).status == 200);
+  };
+  fault({{"kind", "latency"},
+         {"latencyMs", 0},
+         {"count", 1},
+         {"method", "GET"},
+         {"pathPrefix", kSubscriptionPath}});
+  fault({{"kind", "status"},
+         {"status", 503},
+         {"count", 10000},
+         {"method", "GET"},
+         {"pathPrefix", kSubscriptionPath}});
+  fault({{"kind", "latency"},
+         {"latencyMs", 3000},
+         {"count", 1},
+         {"method", "POST"},
+         {"pathPrefix", kSubscriptionPath}});
   s.StartKeeper();
   REQUIRE(WaitFor([&] { return s.CountCalls("POST", kSubscriptionPath) == 1; }, 20s, 20ms));
-  // From now on the account cannot be listed, so A, which marked the create uncertain before
-  // sending it, cannot settle it either: it must not send a second POST meanwhile.
-  REQUIRE(s.EmulatorPost("/_emulator/faults", {{"kind", "status"},
-                                               {"status", 503},
-                                               {"count", 10000},
-                                               {"method", "GET"},
-                                               {"pathPrefix", kSubscriptionPath}})
-              .status == 200);
   REQUIRE(WaitFor(
       [&] {
         const auto view = s.View();
