@@ -141,6 +141,8 @@ int OneShot(const CommandLine& line) {
       }
       return ReplayCommand(config, {line.account, line.name, since, line.dead, line.json});
     }
+    case Command::kMigrate:
+      return MigrateCommand(config, {Secret(line.to_postgres), line.to_postgres_file, line.json});
     case Command::kRun:
     case Command::kCheck:
     case Command::kGenerateSecret:

@@ -25,6 +25,7 @@ constexpr const char* kUsage =
     "  history          print the lifecycle history of subscriptions\n"
     "  renew            renew one subscription now, through the running keeper\n"
     "  replay           relay delivered or dead events again\n"
+    "  migrate          copy the SQLite store into an empty PostgreSQL database\n"
     "  generate-secret  print a new relay signing secret\n"
     "  help [COMMAND]   this help, or a command's\n"
     "\n"
@@ -143,6 +144,25 @@ constexpr CommandHelp kCommandHelp[] = {
      "  --json              {\"queued\":N,\"dead_only\":bool,\"woken\":bool}\n"
      "\n"
      "exit: 0, 1 on error.\n"},
+    {"migrate",
+     "usage: subkeeper migrate [-c FILE] (--to-postgres CONNINFO | --to-postgres-file FILE)\n"
+     "                         [--json]\n"
+     "\n"
+     "Copies the keeper's store.sqlite file, every row of every table, into an empty PostgreSQL\n"
+     "database, in one transaction: after an error the database has no copied row. Stop the\n"
+     "keeper first; what it writes after the copy began is not copied. The SQLite file is only\n"
+     "read. History and events keep their ids and relay states (no lifecycle event is queued\n"
+     "again); account claims are copied released. Then point store.postgres at the database.\n"
+     "\n"
+     "  --to-postgres CONNINFO      the target, a libpq connection string (key=value pairs or\n"
+     "                              a postgresql:// URI); never printed. An argument is seen by\n"
+     "                              every user of ps: keep the password in PGPASSWORD or\n"
+     "                              ~/.pgpass, or use --to-postgres-file\n"
+     "  --to-postgres-file FILE     the connection string read from FILE\n"
+     "  --json                      {\"sqlite\",\"database\",\"tables\":{\"subscriptions\":N,…}}\n"
+     "\n"
+     "exit: 0 copied, 1 nothing copied (the config names store.postgres, no SQLite file, a\n"
+     "schema that is not this build's, a target that is not empty, or another error).\n"},
     {"generate-secret",
      "usage: subkeeper generate-secret [--json]\n"
      "\n"

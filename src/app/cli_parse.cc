@@ -3,6 +3,7 @@
 // error instead of being ignored. CLI11 formats nothing the user sees: help texts are
 // cli_help.cc's, and errors are rephrased here with a pointer to the command's --help.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <charconv>
 #include <climits>
 #include <cstdlib>
@@ -23,15 +24,11 @@ struct Names {
 };
 
 constexpr Names kCommands[] = {
-    {"run", Command::kRun},
-    {"check", Command::kCheck},
-    {"plan", Command::kPlan},
-    {"apply", Command::kApply},
-    {"status", Command::kStatus},
-    {"history", Command::kHistory},
-    {"renew", Command::kRenew},
-    {"replay", Command::kReplay},
-    {"generate-secret", Command::kGenerateSecret},
+    {"run", Command::kRun},         {"check", Command::kCheck},
+    {"plan", Command::kPlan},       {"apply", Command::kApply},
+    {"status", Command::kStatus},   {"history", Command::kHistory},
+    {"renew", Command::kRenew},     {"replay", Command::kReplay},
+    {"migrate", Command::kMigrate}, {"generate-secret", Command::kGenerateSecret},
 };
 
 bool IsCommand(const std::string& word) {
@@ -125,6 +122,10 @@ struct Parser {
         sub->add_flag("--dead", line.dead);
         sub->add_option("NAME", line.name);
         break;
+      case Command::kMigrate:
+        sub->add_option("--to-postgres", line.to_postgres);
+        sub->add_option("--to-postgres-file", line.to_postgres_file);
+        break;
       case Command::kCheck:
       case Command::kApply:
       case Command::kGenerateSecret:
@@ -160,6 +161,35 @@ ParsedArgs UnknownCommand(const std::string& where, const std::string& word) {
                   "'\nRun 'subkeeper --help' for the list of commands.\n");
 }
 
+// A CLI11 message about `migrate` with every argument that may be a piece of a connection string
+// (anything but an option's name: a value, `--opt=value`, a word of an unquoted conninfo)
+// replaced by "…": a password must not reach a terminal's scrollback or a CI log.
+std::string WithoutConninfo(std::string message, const std::vector<std::string>& args) {
+  std::vector<std::string> hidden;
+  for (const std::string& arg : args) {
+    const bool option_name = arg.starts_with('-') && arg.find_first_of("= \t") == std::string::npos;
+    if (!option_name && arg.size() >= 2 && arg != "migrate") hidden.push_back(arg);
+  }
+  // Longest first, so that a piece of a longer argument is never left beside its "…".
+  std::sort(hidden.begin(), hidden.end(),
+            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  const std::string kHidden = "…";
+  bool replaced = false;
+  for (const std::string& piece : hidden) {
+    for (size_t at = message.find(piece); at != std::string::npos;
+         at = message.find(piece, at + kHidden.size())) {
+      message.replace(at, piece.size(), kHidden);
+      replaced = true;
+    }
+  }
+  if (replaced) {
+    message +=
+        " (arguments that may be part of a connection string are not shown: quote the "
+        "whole --to-postgres value, or use --to-postgres-file)";
+  }
+  return message;
+}
+
 std::optional<std::string> Lookup(const EnvLookup& env, const std::string& name) {
   if (env) return env(name);
   const char* value = std::getenv(name.c_str());
@@ -185,6 +215,7 @@ ParsedArgs ParseCommandLine(const std::vector<std::string>& args, const EnvLooku
     // --version anywhere before the error wins, as before CLI11.
     if (p.app.count("--version") > 0) return Exit(0, "subkeeper " SUBKEEPER_VERSION "\n", "");
     if (args.empty()) return Exit(2, "", *HelpText(""));
+    if (p.Current() == "migrate") return UsageError("migrate", WithoutConninfo(e.what(), args));
     return UsageError(p.Current(), e.what());
   }
   if (p.app.count("--version") > 0) return Exit(0, "subkeeper " SUBKEEPER_VERSION "\n", "");
@@ -199,6 +230,21 @@ ParsedArgs ParseCommandLine(const std::vector<std::string>& args, const EnvLooku
     line.command = command;
     if (command == Command::kRenew && line.name.empty()) {
       return UsageError("renew", "NAME is required");
+    }
+    if (command == Command::kMigrate) {
+      const bool inline_given = sub->count("--to-postgres") > 0;
+      const bool file_given = sub->count("--to-postgres-file") > 0;
+      if (inline_given == file_given) {
+        return UsageError("migrate", inline_given ? "give either --to-postgres or "
+                                                    "--to-postgres-file, not both"
+                                                  : "--to-postgres or --to-postgres-file is "
+                                                    "required");
+      }
+      if (inline_given ? line.to_postgres.empty() : line.to_postgres_file.empty()) {
+        return UsageError("migrate",
+                          std::string(inline_given ? "--to-postgres" : "--to-postgres-file") +
+                              " must not be empty");
+      }
     }
     if (command != Command::kGenerateSecret && line.config.empty()) {
       line.config = Lookup(env, "SUBKEEPER_CONFIG").value_or("");

@@ -110,6 +110,20 @@ Result<int> SchemaVersion(SQLite::Database& db) {
   return CatchSqlite("read schema version", [&]() -> Result<int> { return ReadUserVersion(db); });
 }
 
+Result<std::unique_ptr<SQLite::Database>> OpenCurrentReadOnly(const std::string& path, int latest) {
+  SK_ASSIGN_OR_RETURN(std::unique_ptr<SQLite::Database> db, OpenReadOnlyConnection(path));
+  SK_ASSIGN_OR_RETURN(const int version, SchemaVersion(*db));
+  if (version != latest) {
+    return Status::FailedPrecondition(
+        "store: " + path + ": database schema version " + std::to_string(version) +
+        (version < latest
+             ? " is older than this subkeeper's (" + std::to_string(latest) +
+                   "); the keeper migrates it when it next starts"
+             : " is newer than this subkeeper (supports up to " + std::to_string(latest) + ")"));
+  }
+  return db;
+}
+
 Status Migrate(SQLite::Database& db, const std::vector<Migration>& migrations) {
   const int latest = migrations.empty() ? 0 : migrations.back().version;
   SK_ASSIGN_OR_RETURN(const int current, CatchSqlite("read schema version", [&]() -> Result<int> {

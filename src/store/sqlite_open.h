@@ -32,6 +32,12 @@ Result<std::unique_ptr<SQLite::Database>> OpenReadOnlyConnection(const std::stri
 // PRAGMA user_version of `db`.
 Result<int> SchemaVersion(SQLite::Database& db);
 
+// Opens the existing database at `path` read-only (OpenReadOnlyConnection) and checks that its
+// schema version is `latest`: what every reader that must not migrate needs. kNotFound when there
+// is no file; kFailedPrecondition naming `path` when the version is older (the keeper migrates
+// it when it next starts) or newer (a newer subkeeper wrote it).
+Result<std::unique_ptr<SQLite::Database>> OpenCurrentReadOnly(const std::string& path, int latest);
+
 // Reads PRAGMA user_version and applies every migration newer than it, each in its own
 // IMMEDIATE transaction that also sets user_version. The version is re-read inside the
 // transaction, so two processes migrating the same file at once apply each migration once.

@@ -51,17 +51,8 @@ Status SqliteStore::CheckWritable() {
 namespace {
 
 Result<std::unique_ptr<Store>> OpenReadOnly(const std::string& path, const Clock& clock) {
-  SK_ASSIGN_OR_RETURN(std::unique_ptr<SQLite::Database> db, OpenReadOnlyConnection(path));
-  SK_ASSIGN_OR_RETURN(const int version, SchemaVersion(*db));
-  const int latest = LatestSchemaVersion();
-  if (version != latest) {
-    return Status::FailedPrecondition(
-        "store: " + path + ": database schema version " + std::to_string(version) +
-        (version < latest
-             ? " is older than this subkeeper's (" + std::to_string(latest) +
-                   "); the keeper migrates it when it next starts"
-             : " is newer than this subkeeper (supports up to " + std::to_string(latest) + ")"));
-  }
+  SK_ASSIGN_OR_RETURN(std::unique_ptr<SQLite::Database> db,
+                      OpenCurrentReadOnly(path, LatestSchemaVersion()));
   return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(db), clock));
 }
 

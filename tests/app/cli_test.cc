@@ -38,8 +38,9 @@ void CheckUsageError(const std::vector<std::string>& args, const std::string& wh
   CHECK_THAT(parsed.err, Catch::Contains("--help"));
 }
 
-const std::vector<std::string> kCommands = {
-    "run", "check", "plan", "apply", "status", "history", "renew", "replay", "generate-secret"};
+const std::vector<std::string> kCommands = {"run",     "check",          "plan",  "apply",
+                                            "status",  "history",        "renew", "replay",
+                                            "migrate", "generate-secret"};
 
 TEST_CASE("each command gets its own options", "[app][cli]") {
   CommandLine plan = ParseOk({"plan", "-c", "a.yaml", "--json", "--detailed-exitcode"});
@@ -128,6 +129,31 @@ TEST_CASE("replay --since and run --log-format are checked while parsing", "[app
 TEST_CASE("renew needs its NAME, and an unknown option is named first", "[app][cli]") {
   CheckUsageError({"renew"}, "NAME is required");
   CheckUsageError({"renew", "--bogus"}, "--bogus");
+}
+
+TEST_CASE("migrate takes one target and never repeats a connection string", "[app][cli]") {
+  CommandLine inline_target =
+      ParseOk({"migrate", "-c", "a.yaml", "--to-postgres", "host=/run/pg dbname=k", "--json"});
+  CHECK(inline_target.command == Command::kMigrate);
+  CHECK(inline_target.to_postgres == "host=/run/pg dbname=k");
+  CHECK(inline_target.to_postgres_file.empty());
+  CHECK(inline_target.json);
+  CHECK(ParseOk({"migrate", "--to-postgres-file=/run/secrets/pg"}).to_postgres_file ==
+        "/run/secrets/pg");
+
+  CheckUsageError({"migrate"}, "--to-postgres or --to-postgres-file is required");
+  CheckUsageError({"migrate", "--to-postgres", "dbname=k", "--to-postgres-file", "f"}, "not both");
+  CheckUsageError({"migrate", "--to-postgres", ""}, "--to-postgres must not be empty");
+  CheckUsageError({"migrate", "--bogus"}, "--bogus");
+  // Unquoted, the words after the first are extra arguments; a misspelled option takes its
+  // value along. Neither is repeated.
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"migrate", "--to-postgres", "host=/x", "password=hunter2-pw"},
+        std::vector<std::string>{"migrate", "--to-postgress=host=/x password=hunter2-pw"},
+        std::vector<std::string>{"migrate", "--to-postgres", "host=/x", "hunter2-pw"}}) {
+    CheckUsageError(args, "not shown");
+    CHECK_THAT(Parse(args).err, !Catch::Contains("hunter2"));
+  }
 }
 
 TEST_CASE("the config comes from -c, else SUBKEEPER_CONFIG, else /etc", "[app][cli]") {

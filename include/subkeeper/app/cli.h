@@ -26,6 +26,7 @@ enum class Command {
   kHistory,
   kRenew,
   kReplay,
+  kMigrate,
   kGenerateSecret,
 };
 
@@ -48,6 +49,10 @@ struct CommandLine {
   std::string since;               // replay --since, already checked by ParseSince
   bool dead = false;               // replay --dead
   bool detailed_exitcode = false;  // plan --detailed-exitcode
+  // migrate: exactly one of them (checked while parsing). The connection string is a secret:
+  // no message repeats it.
+  std::string to_postgres;       // --to-postgres CONNINFO
+  std::string to_postgres_file;  // --to-postgres-file FILE
 };
 
 // What argv asks for: a command to run, or an exit right away (help, --version, usage error)

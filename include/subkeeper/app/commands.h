@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "subkeeper/common/clock.h"
+#include "subkeeper/common/secret.h"
 #include "subkeeper/common/status.h"
 #include "subkeeper/config/config.h"
 
@@ -59,6 +60,19 @@ struct ReplayOptions {
 // them up within a second; otherwise they go at its next start. Exit 0 on success (also when
 // nothing matched), 1 on error.
 int ReplayCommand(const config::Config& config, const ReplayOptions& options);
+
+struct MigrateOptions {
+  Secret conninfo;            // --to-postgres: a libpq connection string
+  std::string conninfo_file;  // --to-postgres-file: read when `conninfo` is empty
+  bool json = false;          // {"sqlite","database","tables":{"subscriptions":N,…}}
+};
+
+// `subkeeper migrate`: copies the config's store.sqlite file into the empty PostgreSQL database
+// of `options` (store::CopySqliteToPostgres: every row, one transaction) and prints the rows
+// copied per table. Refuses a config that names store.postgres, a missing or outdated SQLite
+// file, and a target with any row. The connection string is never printed. Exit 0 = copied,
+// 1 = nothing copied (an error, said on stderr).
+int MigrateCommand(const config::Config& config, const MigrateOptions& options);
 
 // The running daemon's admin URL for this config, where status, renew and replay send the admin
 // token. Always listen.admin's host (0.0.0.0 and :: as loopback) and, when listen.admin names
