@@ -14,14 +14,9 @@
 
 namespace subkeeper::app {
 
-Result<std::string> HostLeaseOwner() {
-  // Stable across restarts of the same host, so a lease left by a killed process does not block
-  // its successor; distinct between replicas (each has its own hostname, or its replica id).
-  char host[256] = {};
-  std::string owner = "subkeeper";
-  if (gethostname(host, sizeof(host) - 1) == 0) owner += std::string("@") + host;
+Result<std::string> ReplicaId() {
   const char* id = std::getenv("SUBKEEPER_REPLICA_ID");
-  if (id == nullptr) return owner;
+  if (id == nullptr) return std::string();
   const std::string_view value(id);
   const bool valid =
       !value.empty() && value.size() <= 64 && std::all_of(value.begin(), value.end(), [](char c) {
@@ -31,14 +26,23 @@ Result<std::string> HostLeaseOwner() {
     return Status::InvalidArgument(
         "environment variable SUBKEEPER_REPLICA_ID: must match [A-Za-z0-9._-]{1,64}");
   }
-  return owner + "/" + std::string(value);
+  return std::string(value);
+}
+
+Result<std::string> HostLeaseOwner() {
+  // Stable across restarts of the same host, so a lease left by a killed process does not block
+  // its successor; distinct between replicas (each has its own hostname, or its replica id).
+  char host[256] = {};
+  std::string owner = "subkeeper";
+  if (gethostname(host, sizeof(host) - 1) == 0) owner += std::string("@") + host;
+  SK_ASSIGN_OR_RETURN(std::string id, ReplicaId());
+  return id.empty() ? owner : owner + "/" + id;
 }
 
 std::string PlatformUserAgent() {
   std::string agent = "subkeeper/" SUBKEEPER_VERSION;
-  const char* id = std::getenv("SUBKEEPER_REPLICA_ID");
-  // Only a valid id (HostLeaseOwner checks it, and the daemon refuses a bad one).
-  if (id != nullptr && HostLeaseOwner().ok()) agent += std::string(" replica/") + id;
+  // Only a valid id (the daemon refuses to start with a bad one).
+  if (Result<std::string> id = ReplicaId(); id.ok() && !id->empty()) agent += " replica/" + *id;
   return agent;
 }
 

@@ -10,10 +10,14 @@
 
 namespace subkeeper::app {
 
+// The environment variable SUBKEEPER_REPLICA_ID ("" when unset); kInvalidArgument when it is
+// set but not [A-Za-z0-9._-]{1,64}.
+Result<std::string> ReplicaId();
+
 // "subkeeper@<hostname>" ("subkeeper" when the name cannot be read), with "/<id>" appended when
 // the environment variable SUBKEEPER_REPLICA_ID is set: several keepers on one host (or in one
-// network namespace, with one hostname) need distinct identities for their claims.
-// kInvalidArgument when the variable is set but not [A-Za-z0-9._-]{1,64}.
+// network namespace, with one hostname) need distinct identities for their claims. Errors: those
+// of ReplicaId.
 Result<std::string> HostLeaseOwner();
 // "subkeeper/<version>", with " replica/<id>" when SUBKEEPER_REPLICA_ID is set (and valid).
 std::string PlatformUserAgent();

@@ -190,125 +190,131 @@ struct Replica {
   std::unique_ptr<Controller> controller;
 };
 
+// Two keepers (controllers) on one SQLite file and one emulated platform, opened, claimed and
+// begun in that order, as two daemons starting one after the other would be: A holds the account.
+struct TwoKeepers {
+  TwoKeepers() {
+    char pattern[] = "/tmp/sk-claims-XXXXXX";
+    REQUIRE(mkdtemp(pattern) != nullptr);
+    dir = pattern;
+    db = (dir / "shared.db").string();
+    a = std::make_unique<Replica>("keeper-a", db, clock, emulated);
+    b = std::make_unique<Replica>("keeper-b", db, clock, emulated);
+    REQUIRE(a->controller->Open().ok());
+    a->controller->MaintainClaims();
+    REQUIRE(b->controller->Open().ok());
+    b->controller->MaintainClaims();
+    a->controller->Begin("http://keeper.test");
+    b->controller->Begin("http://keeper.test");
+  }
+  ~TwoKeepers() {
+    a.reset();
+    b.reset();
+    std::filesystem::remove_all(dir);
+  }
+  std::filesystem::path dir;
+  std::string db;
+  ManualClock clock;
+  testing::EmulatedPlatform emulated{clock};
+  std::unique_ptr<Replica> a;
+  std::unique_ptr<Replica> b;
+};
+
 TEST_CASE(
     "Two keepers on one store: only the claim holder calls the platform, the other "
     "takes over after the TTL with the tokens it left",
     "[app][claims]") {
-  char pattern[] = "/tmp/sk-claims-XXXXXX";
-  REQUIRE(mkdtemp(pattern) != nullptr);
-  const std::filesystem::path dir(pattern);
-  const std::string db = (dir / "shared.db").string();
-  ManualClock clock;
-  testing::EmulatedPlatform emulated(clock);
-  {
-    Replica a("keeper-a", db, clock, emulated);
-    Replica b("keeper-b", db, clock, emulated);
-    REQUIRE(a.controller->Open().ok());
-    a.controller->MaintainClaims();
-    REQUIRE(b.controller->Open().ok());
-    b.controller->MaintainClaims();
-    a.controller->Begin("http://keeper.test");
-    b.controller->Begin("http://keeper.test");
-    REQUIRE(a.controller->claims()->Holds("acme"));
-    REQUIRE_FALSE(b.controller->claims()->Holds("acme"));
-    // One housekeeper among them.
-    CHECK(a.controller->Housekeeps());
-    CHECK_FALSE(b.controller->Housekeeps());
+  TwoKeepers keepers;
+  ManualClock& clock = keepers.clock;
+  testing::EmulatedPlatform& emulated = keepers.emulated;
+  Replica& a = *keepers.a;
+  Replica& b = *keepers.b;
+  const std::string& db = keepers.db;
+  REQUIRE(a.controller->claims()->Holds("acme"));
+  REQUIRE_FALSE(b.controller->claims()->Holds("acme"));
+  // One housekeeper among them.
+  CHECK(a.controller->Housekeeps());
+  CHECK_FALSE(b.controller->Housekeeps());
 
-    a.controller->Tick(clock.Now(), 8);
-    b.controller->Tick(clock.Now(), 8);
-    b.controller->scheduler().Tick();
-    CHECK(a.transport.Count("POST /restapi/v1.0/subscription") == 1);
-    CHECK(a.transport.Count("POST /restapi/oauth/token") == 1);
-    CHECK(b.transport.calls.empty());
-    CHECK(emulated.platform().Subscriptions().size() == 1);
-    CHECK(b.controller->State().startup_pending == 0);  // its holder's pass, not a stuck one
-    CHECK_FALSE(b.controller->RenewableLookup()("acme", "orders"));
-    CHECK(a.controller->RenewableLookup()("acme", "orders"));
+  a.controller->Tick(clock.Now(), 8);
+  b.controller->Tick(clock.Now(), 8);
+  b.controller->scheduler().Tick();
+  CHECK(a.transport.Count("POST /restapi/v1.0/subscription") == 1);
+  CHECK(a.transport.Count("POST /restapi/oauth/token") == 1);
+  CHECK(b.transport.calls.empty());
+  CHECK(emulated.platform().Subscriptions().size() == 1);
+  CHECK(b.controller->State().startup_pending == 0);  // its holder's pass, not a stuck one
+  CHECK_FALSE(b.controller->RenewableLookup()("acme", "orders"));
+  CHECK(a.controller->RenewableLookup()("acme", "orders"));
 
-    // A stalls (no claims maintained, nothing sent) past the TTL and a poll.
-    clock.Advance(32s);
-    CHECK(a.controller->claims()->Admit("acme", 1s).code() == StatusCode::kUnavailable);
-    b.controller->MaintainClaims();
-    REQUIRE(b.controller->claims()->Holds("acme"));
-    CHECK(b.controller->claims()->Epoch("acme") == 2);
-    CHECK(b.controller->Housekeeps());
-    CHECK_FALSE(a.controller->Housekeeps());
-    b.controller->Tick(clock.Now(), 8);
-    CHECK(b.controller->State().last_reconcile.find("(claimed) account acme") != std::string::npos);
-    // It listed, found A's subscription and kept it: no second create, and no login either,
-    // since it read the token A left in the store.
-    CHECK(b.transport.Count("GET /restapi/v1.0/subscription") == 1);
-    CHECK(b.transport.Count("POST /restapi/v1.0/subscription") == 0);
-    CHECK(b.transport.Count("POST /restapi/oauth/token") == 0);
-    CHECK(emulated.platform().Subscriptions().size() == 1);
+  // A stalls (no claims maintained, nothing sent) past the TTL and a poll.
+  clock.Advance(32s);
+  CHECK(a.controller->claims()->Admit("acme", 1s).code() == StatusCode::kUnavailable);
+  b.controller->MaintainClaims();
+  REQUIRE(b.controller->claims()->Holds("acme"));
+  CHECK(b.controller->claims()->Epoch("acme") == 2);
+  CHECK(b.controller->Housekeeps());
+  CHECK_FALSE(a.controller->Housekeeps());
+  b.controller->Tick(clock.Now(), 8);
+  CHECK(b.controller->State().last_reconcile.find("(claimed) account acme") != std::string::npos);
+  // It listed, found A's subscription and kept it: no second create, and no login either,
+  // since it read the token A left in the store.
+  CHECK(b.transport.Count("GET /restapi/v1.0/subscription") == 1);
+  CHECK(b.transport.Count("POST /restapi/v1.0/subscription") == 0);
+  CHECK(b.transport.Count("POST /restapi/oauth/token") == 0);
+  CHECK(emulated.platform().Subscriptions().size() == 1);
 
-    // A resumes: it learns it lost the account and sends nothing for it.
-    a.transport.calls.clear();
-    a.controller->MaintainClaims();
-    CHECK(a.controller->claims()->counters().lost == 1);
-    clock.Advance(Seconds(2 * SharedConfig(db).renewal.reconcile_interval_s));
-    a.controller->Tick(clock.Now(), 8);
-    a.controller->scheduler().Tick();
-    CHECK(a.transport.calls.empty());
-  }
-  std::filesystem::remove_all(dir);
+  // A resumes: it learns it lost the account and sends nothing for it.
+  a.transport.calls.clear();
+  a.controller->MaintainClaims();
+  CHECK(a.controller->claims()->counters().lost == 1);
+  clock.Advance(Seconds(2 * SharedConfig(db).renewal.reconcile_interval_s));
+  a.controller->Tick(clock.Now(), 8);
+  a.controller->scheduler().Tick();
+  CHECK(a.transport.calls.empty());
 }
 
 TEST_CASE("A reminder that reaches the keeper without the claim is handed to the holder",
           "[app][claims]") {
-  char pattern[] = "/tmp/sk-claims-XXXXXX";
-  REQUIRE(mkdtemp(pattern) != nullptr);
-  const std::filesystem::path dir(pattern);
-  const std::string db = (dir / "shared.db").string();
-  ManualClock clock;
-  testing::EmulatedPlatform emulated(clock);
-  {
-    Replica a("keeper-a", db, clock, emulated);
-    Replica b("keeper-b", db, clock, emulated);
-    REQUIRE(a.controller->Open().ok());
-    a.controller->MaintainClaims();
-    REQUIRE(b.controller->Open().ok());
-    b.controller->MaintainClaims();
-    a.controller->Begin("http://keeper.test");
-    b.controller->Begin("http://keeper.test");
-    a.controller->Tick(clock.Now(), 8);
-    auto created = a.controller->store().GetSubscription("acme", "orders");
-    REQUIRE(created.ok());
-    REQUIRE(created->has_value());
-    const store::SubscriptionRecord record = **created;
-    REQUIRE(record.reminder.has_value());
+  TwoKeepers keepers;
+  ManualClock& clock = keepers.clock;
+  Replica& a = *keepers.a;
+  Replica& b = *keepers.b;
+  a.controller->Tick(clock.Now(), 8);
+  auto created = a.controller->store().GetSubscription("acme", "orders");
+  REQUIRE(created.ok());
+  REQUIRE(created->has_value());
+  const store::SubscriptionRecord record = **created;
+  REQUIRE(record.reminder.has_value());
 
-    // The reminder window opens, before the fallback timer is due. A's claim lapsed over the
-    // jump: A takes it again before B looks.
-    clock.Set(record.expires_at - Seconds(record.reminder->threshold_s));
-    a.controller->MaintainClaims();
-    b.controller->MaintainClaims();
-    REQUIRE(a.controller->claims()->Holds("acme"));
-    REQUIRE_FALSE(b.controller->claims()->Holds("acme"));
-    REQUIRE(record.next_renewal_at > clock.Now());
+  // The reminder window opens, before the fallback timer is due. A's claim lapsed over the
+  // jump: A takes it again before B looks.
+  clock.Set(record.expires_at - Seconds(record.reminder->threshold_s));
+  a.controller->MaintainClaims();
+  b.controller->MaintainClaims();
+  REQUIRE(a.controller->claims()->Holds("acme"));
+  REQUIRE_FALSE(b.controller->claims()->Holds("acme"));
+  REQUIRE(record.next_renewal_at > clock.Now());
 
-    // The load balancer gave the reminder to B: B marks the record due, sends nothing.
-    b.transport.calls.clear();
-    b.controller->scheduler().OnReminder("acme", "orders", record.remote_id);
-    b.controller->scheduler().Tick();
-    CHECK(b.transport.calls.empty());
-    auto marked = b.controller->store().GetSubscription("acme", "orders");
-    REQUIRE(marked.ok());
-    CHECK((*marked)->next_renewal_at <= clock.Now());
-    CHECK((*marked)->last_reminder_at == clock.Now());
+  // The load balancer gave the reminder to B: B marks the record due, sends nothing.
+  b.transport.calls.clear();
+  b.controller->scheduler().OnReminder("acme", "orders", record.remote_id);
+  b.controller->scheduler().Tick();
+  CHECK(b.transport.calls.empty());
+  auto marked = b.controller->store().GetSubscription("acme", "orders");
+  REQUIRE(marked.ok());
+  CHECK((*marked)->next_renewal_at <= clock.Now());
+  CHECK((*marked)->last_reminder_at == clock.Now());
 
-    // A's next look at the schedule renews it.
-    a.transport.calls.clear();
-    a.controller->scheduler().Tick();
-    const int renewals = a.transport.Count("POST /restapi/v1.0/subscription/") +
-                         a.transport.Count("PUT /restapi/v1.0/subscription/");
-    CHECK(renewals == 1);
-    auto renewed = a.controller->store().GetSubscription("acme", "orders");
-    REQUIRE(renewed.ok());
-    CHECK((*renewed)->expires_at > record.expires_at);
-  }
-  std::filesystem::remove_all(dir);
+  // A's next look at the schedule renews it.
+  a.transport.calls.clear();
+  a.controller->scheduler().Tick();
+  const int renewals = a.transport.Count("POST /restapi/v1.0/subscription/") +
+                       a.transport.Count("PUT /restapi/v1.0/subscription/");
+  CHECK(renewals == 1);
+  auto renewed = a.controller->store().GetSubscription("acme", "orders");
+  REQUIRE(renewed.ok());
+  CHECK((*renewed)->expires_at > record.expires_at);
 }
 
 }  // namespace
