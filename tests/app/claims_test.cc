@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app/emulated_platform.h"
+#include "app/system_env.h"
 #include "subkeeper/app/account_claims.h"
 #include "subkeeper/app/controller.h"
 #include "subkeeper/store/sqlite_store.h"
@@ -315,6 +316,34 @@ TEST_CASE("A reminder that reaches the keeper without the claim is handed to the
   auto renewed = a.controller->store().GetSubscription("acme", "orders");
   REQUIRE(renewed.ok());
   CHECK((*renewed)->expires_at > record.expires_at);
+}
+
+TEST_CASE("A replica id from the environment names the keeper; a bad one is refused",
+          "[app][claims]") {
+  unsetenv("SUBKEEPER_REPLICA_ID");
+  const auto plain = HostLeaseOwner();
+  REQUIRE(plain.ok());
+  CHECK(plain->starts_with("subkeeper"));
+  CHECK(plain->find('/') == std::string::npos);
+  CHECK(PlatformUserAgent().find("replica/") == std::string::npos);
+
+  setenv("SUBKEEPER_REPLICA_ID", "replica-2.a_b", 1);
+  const auto named = HostLeaseOwner();
+  REQUIRE(named.ok());
+  CHECK(*named == *plain + "/replica-2.a_b");
+  CHECK(PlatformUserAgent().ends_with(" replica/replica-2.a_b"));
+
+  for (const std::string& bad :
+       {std::string(""), std::string("two words"), std::string("a/b"), std::string("line\nbreak"),
+        std::string(65, 'x'), std::string("caf\xc3\xa9")}) {
+    INFO("SUBKEEPER_REPLICA_ID=" << bad);
+    setenv("SUBKEEPER_REPLICA_ID", bad.c_str(), 1);
+    const auto refused = HostLeaseOwner();
+    CHECK(refused.status().code() == StatusCode::kInvalidArgument);
+    CHECK(refused.status().message().find("SUBKEEPER_REPLICA_ID") != std::string::npos);
+    CHECK(PlatformUserAgent().find("replica/") == std::string::npos);  // never sent
+  }
+  unsetenv("SUBKEEPER_REPLICA_ID");
 }
 
 }  // namespace
