@@ -27,6 +27,18 @@ json ClaimOf(const HttpReply& reply) {
   return nullptr;
 }
 
+// Whether the keeper at `admin_port` shows `holder` as the account's holder.
+bool HeldBy(int admin_port, const std::string& holder) {
+  const json claim = ClaimOf(Scenario::GetFrom(admin_port, "/v1/subscriptions"));
+  return claim.is_object() && claim.value("holder", json()) == holder;
+}
+
+// Whether the keeper at `admin_port` holds the account itself.
+bool HeldHere(int admin_port) {
+  const json claim = ClaimOf(Scenario::GetFrom(admin_port, "/v1/subscriptions"));
+  return claim.is_object() && claim.value("this_keeper", false);
+}
+
 std::string ReplicaId(const HttpReply& reply) {
   const json body = reply.Json();
   if (!body.is_object() || !body.contains("replica")) return "";
@@ -68,12 +80,7 @@ TEST_CASE(
   CHECK(a_id != b_id);
 
   // B sees A as the holder and does nothing for the account: one create in all.
-  REQUIRE(WaitFor(
-      [&] {
-        const json claim = ClaimOf(Scenario::GetFrom(b.admin_port, "/v1/subscriptions"));
-        return claim.is_object() && claim.value("holder", json()) == a_id;
-      },
-      20s, 100ms));
+  REQUIRE(WaitFor([&] { return HeldBy(b.admin_port, a_id); }, 20s, 100ms));
   CHECK(ClaimOf(Scenario::GetFrom(b.admin_port, "/v1/subscriptions")).value("this_keeper", true) ==
         false);
   CHECK(ClaimOf(s.AdminGet("/v1/subscriptions")).value("this_keeper", false) == true);
@@ -88,12 +95,7 @@ TEST_CASE(
 
   // A dies without giving its claim back; B takes the account within the TTL and a poll.
   s.KillKeeper();
-  REQUIRE(WaitFor(
-      [&] {
-        const json claim = ClaimOf(Scenario::GetFrom(b.admin_port, "/v1/subscriptions"));
-        return claim.is_object() && claim.value("this_keeper", false);
-      },
-      30s, 100ms));
+  REQUIRE(WaitFor([&] { return HeldHere(b.admin_port); }, 30s, 100ms));
   const json taken = ClaimOf(Scenario::GetFrom(b.admin_port, "/v1/subscriptions"));
   CHECK(taken.value("epoch", 0) >= 2);
   const std::string metrics = Scenario::GetFrom(b.admin_port, "/metrics").body;
@@ -212,22 +214,12 @@ TEST_CASE("A keeper stopped past its claim's TTL sends nothing for the account a
   Scenario::Replica b = s.StartReplica("replica-b");
   INFO("replica b log: " << b.log_path);
   const std::string a_id = ReplicaId(s.AdminGet("/v1/subscriptions"));
-  REQUIRE(WaitFor(
-      [&] {
-        const json claim = ClaimOf(Scenario::GetFrom(b.admin_port, "/v1/subscriptions"));
-        return claim.is_object() && claim.value("holder", json()) == a_id;
-      },
-      20s, 100ms));
+  REQUIRE(WaitFor([&] { return HeldBy(b.admin_port, a_id); }, 20s, 100ms));
 
   // A stalls (SIGSTOP, as a VM pause or a long stall would) for longer than the TTL: B takes
   // the account over.
   s.SignalKeeper(SIGSTOP);
-  REQUIRE(WaitFor(
-      [&] {
-        const json claim = ClaimOf(Scenario::GetFrom(b.admin_port, "/v1/subscriptions"));
-        return claim.is_object() && claim.value("this_keeper", false);
-      },
-      30s, 100ms));
+  REQUIRE(WaitFor([&] { return HeldHere(b.admin_port); }, 30s, 100ms));
   const int64_t resumed_at = s.LastCallSeq();
   s.SignalKeeper(SIGCONT);
 
@@ -279,12 +271,7 @@ TEST_CASE("Events the holder could not relay are relayed in order by the keeper 
   Scenario::Replica b = s.StartReplica("replica-b");
   INFO("replica b log: " << b.log_path);
   const std::string a_id = ReplicaId(s.AdminGet("/v1/subscriptions"));
-  REQUIRE(WaitFor(
-      [&] {
-        const json claim = ClaimOf(Scenario::GetFrom(b.admin_port, "/v1/subscriptions"));
-        return claim.is_object() && claim.value("holder", json()) == a_id;
-      },
-      20s, 100ms));
+  REQUIRE(WaitFor([&] { return HeldBy(b.admin_port, a_id); }, 20s, 100ms));
 
   const std::vector<std::string> uuids = {"replica-relay-1", "replica-relay-2", "replica-relay-3"};
   for (size_t i = 0; i < uuids.size(); ++i) {
