@@ -152,24 +152,7 @@ class RecordingTransport final : public http::HttpTransport {
   http::HttpTransport& inner_;
 };
 
-config::Config SharedConfig(const std::string& db) {
-  config::Config config;
-  config.public_url = "http://keeper.test";
-  config.platform.server = testing::kServer;
-  config.platform.client_id = "demo-client";
-  config.platform.client_secret = Secret("demo-secret");
-  config.webhook_secret = Secret("webhook-secret-1");
-  config.store.sqlite_path = db;
-  config.accounts.push_back({"acme", Secret("jwt-acme"), Secret()});
-  config::SubscriptionConfig sub;
-  sub.account = "acme";
-  sub.name = "orders";
-  sub.event_filters = {"/restapi/v1.0/account/~/extension/~/message-store"};
-  sub.expires_in_s = 604800;
-  sub.reminder = subscription::DefaultReminder(sub.expires_in_s);
-  config.subscriptions.push_back(sub);
-  return config;
-}
+config::Config SharedConfig(const std::string& db) { return testing::EmulatedConfig(db); }
 
 struct Replica {
   Replica(const std::string& owner, const std::string& db, ManualClock& clock,

@@ -68,22 +68,7 @@ class RecordingHost final : public ControllerHost {
 };
 
 config::Config MakeConfig(const std::string& webhook_secret = "webhook-secret-1") {
-  config::Config config;
-  config.public_url = kPublicUrl;
-  config.platform.server = kServer;
-  config.platform.client_id = "demo-client";
-  config.platform.client_secret = Secret("demo-secret");
-  config.webhook_secret = Secret(webhook_secret);
-  config.store.sqlite_path = ":memory:";
-  config.accounts.push_back({"acme", Secret("jwt-acme"), Secret()});
-  config::SubscriptionConfig sub;
-  sub.account = "acme";
-  sub.name = "orders";
-  sub.event_filters = {"/restapi/v1.0/account/~/extension/~/message-store"};
-  sub.expires_in_s = 604800;
-  sub.reminder = subscription::DefaultReminder(sub.expires_in_s);
-  config.subscriptions.push_back(sub);
-  return config;
+  return testing::EmulatedConfig(":memory:", webhook_secret);
 }
 
 struct Fixture {

@@ -6,13 +6,37 @@
 
 #include "rcemu/platform.h"
 #include "subkeeper/common/clock.h"
+#include "subkeeper/config/config.h"
 #include "subkeeper/http/http.h"
+#include "subkeeper/subscription/reminder.h"
 #include "subkeeper/webhook/receiver.h"
 #include "support/fake_transport.h"
 
 namespace subkeeper::testing {
 
 inline constexpr char kServer[] = "http://platform.test";
+
+// The controller tests' config: account acme (JWT) with one relayed subscription, orders, on the
+// emulated platform at kServer, stored at `sqlite_path`.
+inline config::Config EmulatedConfig(const std::string& sqlite_path = ":memory:",
+                                     const std::string& webhook_secret = "webhook-secret-1") {
+  config::Config config;
+  config.public_url = "http://keeper.test";
+  config.platform.server = kServer;
+  config.platform.client_id = "demo-client";
+  config.platform.client_secret = Secret("demo-secret");
+  config.webhook_secret = Secret(webhook_secret);
+  config.store.sqlite_path = sqlite_path;
+  config.accounts.push_back({"acme", Secret("jwt-acme"), Secret()});
+  config::SubscriptionConfig sub;
+  sub.account = "acme";
+  sub.name = "orders";
+  sub.event_filters = {"/restapi/v1.0/account/~/extension/~/message-store"};
+  sub.expires_in_s = 604800;
+  sub.reminder = subscription::DefaultReminder(sub.expires_in_s);
+  config.subscriptions.push_back(sub);
+  return config;
+}
 
 // The platform's calls go to an in-process rcemu::Platform; its validation handshakes are
 // answered as the keeper's webhook listener answers them.
