@@ -193,18 +193,25 @@ TEST_CASE("PostgreSQL skips a rate block of a group this build does not know", "
   CHECK(*blocks == std::vector<platform::RateBlock>{{"main", platform::RateGroup::kAuth, until}});
 }
 
+// `n` stores on one database, each with its own connections, as `n` keeper processes would have.
+std::vector<std::unique_ptr<Store>> OpenReplicas(const std::string& conninfo, const Clock& clock,
+                                                 int n) {
+  std::vector<std::unique_ptr<Store>> replicas;
+  for (int r = 0; r < n; ++r) {
+    auto opened = OpenPostgresStore(conninfo, clock);
+    REQUIRE(opened.ok());
+    replicas.push_back(std::move(opened).value());
+  }
+  return replicas;
+}
+
 TEST_CASE("Replicas claiming one account at once: exactly one holds each round", "[store][pg]") {
   const std::string conninfo = testing::RequireNewPgDatabase();
   if (conninfo.empty()) return;
   ManualClock clock;
   // Three replicas, each its own store and connections, as three processes would have.
   constexpr int kReplicas = 3;
-  std::vector<std::unique_ptr<Store>> replicas;
-  for (int r = 0; r < kReplicas; ++r) {
-    auto opened = OpenPostgresStore(conninfo, clock);
-    REQUIRE(opened.ok());
-    replicas.push_back(std::move(opened).value());
-  }
+  std::vector<std::unique_ptr<Store>> replicas = OpenReplicas(conninfo, clock, kReplicas);
   // Each round starts after the previous claim lapsed; all replicas claim at the same `now`.
   constexpr int kRounds = 20;
   const WallTime t0 = FromUnixMillis(1'700'000'000'000);
@@ -299,12 +306,7 @@ TEST_CASE("Replicas spending one account's budget at once never exceed its limit
   if (conninfo.empty()) return;
   ManualClock clock;
   constexpr int kReplicas = 3;
-  std::vector<std::unique_ptr<Store>> replicas;
-  for (int r = 0; r < kReplicas; ++r) {
-    auto opened = OpenPostgresStore(conninfo, clock);
-    REQUIRE(opened.ok());
-    replicas.push_back(std::move(opened).value());
-  }
+  std::vector<std::unique_ptr<Store>> replicas = OpenReplicas(conninfo, clock, kReplicas);
   const WallTime t0 = FromUnixMillis(1'700'000'000'000);
   // Each replica tries 4 requests of a group limited to 5 a minute, all at once.
   std::atomic<int> spent{0};
